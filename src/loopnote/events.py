@@ -1,0 +1,144 @@
+"""Events the session publishes to front ends, and their public JSON Lines form.
+
+Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
+the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
+last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``warning``, ``level``,
+``source``, ``bookmark``, ``state`` between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loopnote.types import Alert, PartialText, Source, SummaryNode, Utterance, Warning
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    meeting_id: str
+    wall: float                    # unix time of session time 0
+    sources: tuple[Source, ...]
+    folder: str = ""
+    model: str = ""
+    consent: str = ""              # the reminder shown before capture
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "session", "meeting_id": self.meeting_id, "wall": round(self.wall, 3),
+                "sources": list(self.sources), "folder": self.folder, "model": self.model}
+
+
+@dataclass(frozen=True)
+class PartialUpdated:
+    partial: PartialText
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.partial
+        return {"type": "partial", "source": p.source, "t": round(p.t, 3), "text": p.text,
+                "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class UtteranceCommitted:
+    utterance: Utterance
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "utterance", **self.utterance.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class SummaryUpdated:
+    node: SummaryNode
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "summary", **self.node.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class AlertRaised:
+    alert: Alert
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "alert", **self.alert.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class WarningRaised:
+    warning: Warning
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "warning", **self.warning.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class LevelChanged:
+    """Loudness of a source (dBFS of the last block) and its health."""
+
+    source: Source
+    t: float
+    dbfs: float
+    health: str                    # "capturing" | "silent" | "reconnecting" | "lost-frames"
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "level", "source": self.source, "t": round(self.t, 3),
+                "dbfs": round(self.dbfs, 1), "health": self.health, "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class SourceChanged:
+    """A source now reads from another device or stream (e.g. the default output moved)."""
+
+    source: Source
+    device: str
+    t: float
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "source", "source": self.source, "device": self.device,
+                "t": round(self.t, 3), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class BookmarkAdded:
+    t: float
+    note: str
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "bookmark", "t": round(self.t, 3), "note": self.note,
+                "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """Capture paused or resumed by the user."""
+
+    paused: bool
+    t: float
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "state", "paused": self.paused, "t": round(self.t, 3),
+                "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    wall: float
+    duration: float = 0.0
+    folder: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "end", "wall": round(self.wall, 3), "duration": round(self.duration, 3),
+                "folder": self.folder}
+
+
+Event = (SessionStarted | PartialUpdated | UtteranceCommitted | SummaryUpdated | AlertRaised
+         | WarningRaised | LevelChanged | SourceChanged | BookmarkAdded | StateChanged
+         | SessionEnded)
