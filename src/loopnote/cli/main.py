@@ -1,0 +1,59 @@
+"""The ``loopnote`` command: parses arguments, runs one subcommand, turns errors into one line.
+
+Each subcommand lives in its own module of this package with ``register(sub)``, which adds
+its parser and sets ``func`` to a function ``(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from loopnote import __version__
+from loopnote.errors import LoopnoteError
+
+# Modules of this package that define subcommands, in the order `--help` lists them.
+COMMANDS: tuple[str, ...] = (
+    "transcribe_cmd",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"loopnote: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="loopnote", description="Local, bot-free meeting notes.")
+    parser.add_argument("--version", action="version", version=f"loopnote {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"loopnote.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except LoopnoteError as e:
+        sys.stderr.write(f"loopnote: {e}\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("loopnote: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
