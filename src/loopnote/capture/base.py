@@ -2,7 +2,7 @@
 
 ``AudioInput``   one source ("system" or "mic"): start(emit) ... stop(). The backend calls
                  ``emit`` from its own thread with ``AudioChunk``s (device rate, float32,
-                 (frames, channels)), ``Warning``s and ``DeviceSwitch``es. Callbacks only copy
+                 (frames, channels)), ``Warning``s and ``DeviceSwitch``es (and ``EndOfStream`` when a finite input ends). Callbacks only copy
                  and enqueue. Chunk times come from the sample clock: session time 0 is the
                  moment ``start`` is called; gaps (nothing delivered, device switch, server
                  restart) are filled with ``gap=True`` silence so the timeline never shifts.
@@ -31,7 +31,14 @@ class DeviceSwitch:
     t: float
 
 
-CaptureItem = AudioChunk | Warning | DeviceSwitch
+@dataclass(frozen=True)
+class EndOfStream:
+    """The input has no more audio (a replayed file ended); live inputs never send it."""
+
+    source: Source
+
+
+CaptureItem = AudioChunk | Warning | DeviceSwitch | EndOfStream
 Emit = Callable[[CaptureItem], None]
 
 

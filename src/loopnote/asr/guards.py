@@ -1,0 +1,86 @@
+"""Hallucination guards: pure functions over decoded segments and words.
+
+``normalize(text)``        lower case, punctuation stripped: the form words are compared in
+``cut_repetitions(words)`` cut an n-gram repeated more than ``max_repeats`` times in a row
+``guard_segments(...)``    keep the words of the segments that pass the guards
+``ends_sentence(word)``    True when a word closes a sentence (. ? !)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from loopnote.asr.engine import EngineSegment
+from loopnote.asr.options import GuardOptions
+from loopnote.types import Word
+
+_PUNCT = re.compile(r"[^\w\s']|_")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    return _SPACES.sub(" ", _PUNCT.sub(" ", text.lower())).strip().strip("'").strip()
+
+
+def ends_sentence(word: Word) -> bool:
+    return word.text.rstrip("\"')]}”’").endswith((".", "?", "!", "…"))
+
+
+def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
+    """Truncate at the first n-gram (n = 1..4) repeated more than ``max_repeats`` times."""
+    keys = [normalize(w.text) for w in words]
+    for i in range(len(keys)):
+        for n in range(1, 5):
+            gram = keys[i : i + n]
+            if len(gram) < n:
+                break
+            reps = 1
+            while keys[i + reps * n : i + (reps + 1) * n] == gram:
+                reps += 1
+            if reps > max_repeats:
+                return list(words[: i + max_repeats * n])
+    return list(words)
+
+
+def guard_segments(
+    segments: Sequence[EngineSegment],
+    options: GuardOptions,
+    speech_prob: Callable[[float, float], float],
+) -> list[Word]:
+    """Words of the segments that pass the guards, times unchanged.
+
+    ``speech_prob(start, end)`` is the highest VAD probability over that span of the buffer.
+    """
+    phrases = {normalize(p) for p in options.silence_phrases}
+    words: list[Word] = []
+    for seg in segments:
+        if not seg.words:
+            continue
+        if seg.no_speech_prob > options.no_speech_prob and seg.avg_logprob < options.logprob:
+            continue
+        if seg.avg_logprob < options.min_logprob:
+            continue
+        heard = speech_prob(seg.start, seg.end)
+        if heard < options.speech_prob and (
+            normalize(seg.text) in phrases or heard < options.speech_prob / 2
+        ):
+            continue
+        words.extend(_strip_silence_tail(list(seg.words), phrases, options, speech_prob))
+    return cut_repetitions(words, options.max_repeats)
+
+
+def _strip_silence_tail(
+    words: list[Word],
+    phrases: set[str],
+    options: GuardOptions,
+    speech_prob: Callable[[float, float], float],
+) -> list[Word]:
+    """Drop a silence phrase that closes a segment over audio that was not speech."""
+    for k in range(min(6, len(words)), 0, -1):
+        tail = words[-k:]
+        if normalize(" ".join(w.text for w in tail)) in phrases and (
+            speech_prob(tail[0].start, tail[-1].end) < options.speech_prob
+        ):
+            return words[:-k]
+    return words

@@ -1,0 +1,99 @@
+"""The recognition stage's options, one frozen dataclass with documented defaults.
+
+``RecognizerOptions``  model, language, decoding, pass schedule, buffer bounds, VAD, guards,
+                       and the words to bias recognition toward
+``GuardOptions``       hallucination guards applied to every pass
+``SILENCE_PHRASES``    what Whisper tends to "hear" in silence or noise
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loopnote.asr.vad import VadOptions
+
+SILENCE_PHRASES: tuple[str, ...] = (
+    "you",
+    "thank you",
+    "thank you very much",
+    "thanks",
+    "thanks for watching",
+    "thank you for watching",
+    "thanks for watching and see you next time",
+    "thank you so much for watching",
+    "please subscribe",
+    "subscribe",
+    "like and subscribe",
+    "bye",
+    "bye bye",
+    "okay",
+    "oh",
+    "so",
+    "uh",
+    "um",
+    "hmm",
+    "the end",
+    "silence",
+    "music",
+    "applause",
+)
+
+
+@dataclass(frozen=True)
+class GuardOptions:
+    """Hallucination guards.
+
+    ``no_speech_prob``   a segment is dropped when its no-speech probability is above this ...
+    ``logprob``          ... and its average log-probability is below this (Whisper's rule)
+    ``min_logprob``      a segment whose average log-probability is below this is dropped
+    ``max_repeats``      an n-gram (1-4 words) repeated more often than this in a row is cut
+    ``speech_prob``      a span whose VAD probability never reaches this "was not speech":
+                         silence phrases there are dropped, and segments lying wholly in it
+    ``silence_phrases``  phrases dropped when the audio under them was not speech
+    """
+
+    no_speech_prob: float = 0.6
+    logprob: float = -1.0
+    min_logprob: float = -2.0
+    max_repeats: int = 2
+    speech_prob: float = 0.5
+    silence_phrases: tuple[str, ...] = SILENCE_PHRASES
+
+
+@dataclass(frozen=True)
+class RecognizerOptions:
+    """How one source is recognized.
+
+    ``model``          ``--model`` value: "" = bundled tiny.en, a name, or a folder
+    ``language``       ISO code for multilingual models (English-only models ignore it)
+    ``beam_size``      1 = greedy, fastest
+    ``step``           seconds of new speech audio between two decoding passes
+    ``first_step``     seconds of speech before the first pass (earliest partial text)
+    ``max_buffer``     seconds of audio a pass may see before the buffer is cut at the last
+                       committed word (it is cut at every committed sentence end anyway)
+    ``max_utterance``  seconds after which committed words are emitted even without a
+                       sentence end
+    ``context_chars``  committed text passed to the decoder as the prompt (continuity)
+    ``prompt_terms``   the user's name, aliases and meeting vocabulary: passed as hotwords
+                       on every pass, to bias recognition toward their spelling
+    ``first_index``    number of the first utterance id (``recover`` continues numbering)
+    ``vad``            voice activity detection (``VadOptions``)
+    ``guards``         hallucination guards (``GuardOptions``)
+    """
+
+    model: str = ""
+    language: str = "en"
+    beam_size: int = 1
+    step: float = 0.5
+    first_step: float = 0.3
+    max_buffer: float = 12.0
+    max_utterance: float = 30.0
+    context_chars: int = 200
+    prompt_terms: tuple[str, ...] = ()
+    first_index: int = 1
+    vad: VadOptions = field(default_factory=VadOptions)
+    guards: GuardOptions = field(default_factory=GuardOptions)
+
+    def hotwords(self) -> str | None:
+        terms = [t.strip() for t in self.prompt_terms if t.strip()]
+        return ", ".join(dict.fromkeys(terms)) or None

@@ -1,0 +1,215 @@
+"""The streaming policy: when to decode, what to commit, what to forget. Pure: no I/O, no
+threads, no clock — it is driven by the audio it is given, so any pacing gives the same text.
+
+``StreamingPolicy``  one stretch of speech at a time:
+                     ``begin(t, samples, probs)`` opens it, ``append(samples, probs)`` adds
+                     audio and runs a pass every ``step`` seconds of it, ``end(t)`` runs the
+                     final pass and commits everything up to session time ``t``
+``Pass``             what a pass yields: newly committed words and the tentative rest
+``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
+
+Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
+and on every word before it. Committed words never change. The audio buffer is cut at each
+committed sentence end (or at the last committed word once it exceeds ``max_buffer``), so a
+pass never sees more than ``max_buffer`` seconds and cost stays flat however long the meeting.
+Text cut out of the buffer becomes the decoder's prompt, for continuity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
+from loopnote.asr.guards import ends_sentence, guard_segments, normalize
+from loopnote.asr.options import RecognizerOptions
+from loopnote.asr.vad import FRAME
+from loopnote.types import FloatArray, Word
+
+_HARD_LIMIT = 28.0  # seconds; Whisper sees at most 30 s at once
+
+
+@dataclass(frozen=True)
+class Pass:
+    committed: tuple[Word, ...]   # newly committed, session times, in order
+    tentative: tuple[Word, ...]   # the rest of this pass's hypothesis
+    t: float                      # session time the pass covered
+    final: bool = False           # the stretch of speech is over
+
+
+def agreed_prefix(a: Sequence[Word], b: Sequence[Word]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if normalize(x.text) != normalize(y.text):
+            break
+        n += 1
+    return n
+
+
+class StreamingPolicy:
+    def __init__(self, engine: Engine, options: RecognizerOptions) -> None:
+        self.engine = engine
+        self.options = options
+        self._capacity = int(_HARD_LIMIT * SAMPLE_RATE) + 4 * FRAME
+        self._audio = np.zeros(self._capacity, dtype=np.float32)
+        self._probs: list[float] = []   # VAD probability per FRAME since ``_probs_t``
+        self._probs_t = 0.0
+        self._n = 0                     # samples in the buffer
+        self._t = 0.0                   # session time of buffer sample 0
+        self._since_pass = 0            # samples appended since the last pass
+        self._passes = 0
+        self._prev: list[Word] = []     # tentative words of the last pass
+        self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
+        self._last_end = 0.0            # end of the last committed word
+        self._context = ""              # committed text cut out of the buffer
+        self.active = False
+
+    # -- audio in ---------------------------------------------------------------------------
+    @property
+    def buffered(self) -> float:
+        """Seconds of audio the next pass would see."""
+        return self._n / SAMPLE_RATE
+
+    @property
+    def end_time(self) -> float:
+        return self._t + self.buffered
+
+    def begin(self, t: float, samples: FloatArray, probs: npt.NDArray[np.float32]) -> None:
+        """Open a stretch of speech whose first sample is at session time ``t``."""
+        self._n = 0
+        self._t = t
+        self._probs = []
+        self._probs_t = t
+        self._since_pass = 0
+        self._passes = 0
+        self._prev = []
+        self._in_buffer = []
+        self.active = True
+        self._put(samples, probs)
+
+    def append(self, samples: FloatArray, probs: npt.NDArray[np.float32]) -> Pass | None:
+        """Add speech audio; run a pass when ``step`` seconds arrived since the last one."""
+        self._put(samples, probs)
+        o = self.options
+        due = o.first_step if self._passes == 0 else o.step
+        if self._since_pass < round(due * SAMPLE_RATE):
+            return None
+        return self._run(final=False)
+
+    def end(self, t: float) -> Pass:
+        """Close the stretch at session time ``t`` (clipped to the buffer): commit everything."""
+        keep = int(round((min(max(t, self._t), self.end_time) - self._t) * SAMPLE_RATE))
+        self._n = keep
+        result = self._run(final=True)
+        self.active = False
+        self._n = 0
+        self._probs = []
+        self._prev = []
+        self._in_buffer = []
+        return result
+
+    def _put(self, samples: FloatArray, probs: npt.NDArray[np.float32]) -> None:
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if self._n + x.size > self._capacity:   # only reachable with no committed words at all
+            self._cut(self._t + (self._n + x.size - self._capacity) / SAMPLE_RATE)
+        self._audio[self._n : self._n + x.size] = x
+        self._n += x.size
+        self._since_pass += x.size
+        self._probs.extend(float(p) for p in probs)
+
+    # -- passes -----------------------------------------------------------------------------
+    def _speech_prob(self, start: float, end: float) -> float:
+        """Highest VAD probability over buffer-relative [start, end]."""
+        if not self._probs:
+            return 1.0
+        per = FRAME / SAMPLE_RATE
+        a = int((self._t + start - self._probs_t) / per)
+        b = int((self._t + end - self._probs_t) / per) + 1
+        window = self._probs[max(a, 0) : max(b, a + 1, 1)]
+        return max(window) if window else 0.0
+
+    def _request(self) -> EngineRequest:
+        o = self.options
+        return EngineRequest(language=o.language, beam_size=o.beam_size,
+                             prompt=self._context or None, hotwords=o.hotwords())
+
+    def _run(self, final: bool) -> Pass:
+        self._since_pass = 0
+        self._passes += 1
+        audio = self._audio[: self._n].copy()
+        segments = self.engine.transcribe(audio, self._request()) if self._n else []
+        words = guard_segments(segments, self.options.guards, self._speech_prob)
+        duration = self.buffered
+        words = [replace(w, start=self._t + min(w.start, duration),
+                         end=self._t + min(w.end, duration)) for w in words]
+        words = self._drop_committed(words)
+        if final:
+            agreed = len(words)
+        else:
+            agreed = agreed_prefix(self._prev, words)
+        committed = self._commit(words[:agreed])
+        tentative = words[agreed:]
+        self._prev = list(tentative)
+        if not final:
+            self._trim(tentative)
+        return Pass(tuple(committed), tuple(tentative), self._t + duration, final)
+
+    def _drop_committed(self, words: list[Word]) -> list[Word]:
+        """Remove the words this buffer's committed words already account for."""
+        m = len(self._in_buffer)
+        if m and agreed_prefix(self._in_buffer, words) == m:
+            return words[m:]
+        fresh = [w for w in words if (w.start + w.end) / 2 > self._last_end]
+        tail = [normalize(w.text) for w in self._in_buffer[-5:]]
+        for k in range(min(5, len(fresh), len(tail)), 0, -1):
+            if [normalize(w.text) for w in fresh[:k]] == tail[-k:]:
+                return fresh[k:]
+        return fresh
+
+    def _commit(self, words: Sequence[Word]) -> list[Word]:
+        out: list[Word] = []
+        limit = self.end_time
+        for w in words:
+            start = min(max(w.start, self._last_end), limit)
+            end = min(max(w.end, start), limit)
+            word = replace(w, start=start, end=end)
+            out.append(word)
+            self._last_end = end
+        self._in_buffer.extend(out)
+        return out
+
+    def _trim(self, tentative: Sequence[Word]) -> None:
+        """Cut the buffer after the last committed sentence end, or when it grows too long."""
+        idx = [i for i, w in enumerate(self._in_buffer) if ends_sentence(w)]
+        if idx:
+            i = idx[-1]
+        elif self.buffered > self.options.max_buffer and self._in_buffer:
+            i = len(self._in_buffer) - 1
+        else:
+            return
+        later = self._in_buffer[i + 1 :] or list(tentative)
+        end = self._in_buffer[i].end
+        cut = (end + later[0].start) / 2 if later and later[0].start > end else end
+        self._cut(cut)
+
+    def _cut(self, t: float) -> None:
+        """Forget buffered audio before session time ``t``; its committed text turns prompt."""
+        k = int(round((t - self._t) * SAMPLE_RATE))
+        k = min(max(k, 0), self._n)
+        if k == 0:
+            return
+        self._audio[: self._n - k] = self._audio[k : self._n]
+        self._n -= k
+        self._t += k / SAMPLE_RATE
+        gone = [w for w in self._in_buffer if w.end <= self._t + 1e-6]
+        self._in_buffer = self._in_buffer[len(gone) :]
+        if gone:
+            text = f"{self._context} {' '.join(w.text for w in gone)}".strip()
+            self._context = text[-self.options.context_chars :].lstrip()
+        frames = int((self._t - self._probs_t) * SAMPLE_RATE // FRAME)
+        if frames > 0:
+            del self._probs[:frames]
+            self._probs_t += frames * FRAME / SAMPLE_RATE

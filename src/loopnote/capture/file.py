@@ -1,0 +1,177 @@
+"""Replay a recording as if it were captured live.
+
+``FileInput``      an ``AudioInput`` over any file PyAV can decode (wav, flac, ogg/opus, mp3,
+                   m4a/aac, ...; any rate and channel count). Chunks are delivered at the file's
+                   own rate and channels, timed by the sample clock, paced in real time by
+                   default (as live capture would deliver them) or as fast as the consumer
+                   takes them (``realtime=False``).
+``probe_file``     open and validate a file up front; one clear ``AudioDecodeError`` otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from loopnote.capture.base import Emit, EndOfStream
+from loopnote.errors import AudioDecodeError
+from loopnote.types import AudioChunk, FloatArray, Source, Warning
+
+CHUNK_SECONDS = 0.05  # what a live device would deliver per callback, roughly
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    duration: float  # as declared by the container (0 when unknown)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise AudioDecodeError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioDecodeError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioDecodeError(f"{path}: the file is empty")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        raise AudioDecodeError(f"{path}: not an audio file ({_reason(e)})") from None
+    if not container.streams.audio:
+        container.close()
+        raise AudioDecodeError(f"{path}: the file has no audio stream")
+    return container
+
+
+def _reason(e: Exception) -> str:
+    text = getattr(e, "strerror", None) or str(e)
+    return str(text).splitlines()[0] if text else type(e).__name__
+
+
+def probe_file(path: Path) -> FileInfo:
+    """Validate that ``path`` holds decodable audio and describe it."""
+    container = _open(path)
+    try:
+        stream = container.streams.audio[0]
+        rate = int(stream.rate or 0)
+        channels = int(stream.channels or 0)
+        try:
+            first = next(container.decode(stream), None)
+        except av.error.FFmpegError as e:
+            raise AudioDecodeError(f"{path}: cannot decode its audio ({_reason(e)})") from None
+        if first is None or rate <= 0 or channels <= 0:
+            raise AudioDecodeError(f"{path}: the file holds no audio")
+        duration = float(container.duration / 1_000_000) if container.duration else 0.0
+        return FileInfo(path, rate, channels, duration)
+    finally:
+        container.close()
+
+
+def decode_blocks(path: Path, block_seconds: float = CHUNK_SECONDS) -> Iterator[FloatArray]:
+    """Yield float32 (frames, channels) blocks of about ``block_seconds`` at the file's rate.
+
+    Raises ``AudioDecodeError`` when the stream breaks off or ends well before the length its
+    container declares (a truncated file).
+    """
+    info = probe_file(path)
+    container = _open(path)
+    stream = container.streams.audio[0]
+    layout = stream.layout.name if stream.layout else None
+    resampler = av.AudioResampler(format="flt", layout=layout, rate=info.sample_rate)
+    block = max(1, int(round(block_seconds * info.sample_rate)))
+    pending: list[FloatArray] = []
+    pending_frames = 0
+    produced = 0
+    try:
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    data = np.ascontiguousarray(out.to_ndarray().reshape(-1, info.channels))
+                    pending.append(data.astype(np.float32, copy=False))
+                    pending_frames += data.shape[0]
+                    while pending_frames >= block:
+                        joined = np.concatenate(pending)
+                        yield joined[:block]
+                        produced += block
+                        rest = joined[block:]
+                        pending = [rest] if rest.shape[0] else []
+                        pending_frames = rest.shape[0]
+        except av.error.FFmpegError as e:
+            at = produced / info.sample_rate
+            raise AudioDecodeError(
+                f"{path}: the audio is corrupt or truncated at {at:.1f} s ({_reason(e)})"
+            ) from None
+        if pending_frames:
+            yield np.concatenate(pending)
+            produced += pending_frames
+    finally:
+        container.close()
+    got = produced / info.sample_rate
+    if info.duration > 2.0 and got < 0.9 * info.duration:
+        raise AudioDecodeError(
+            f"{path}: the file is truncated ({got:.1f} s of {info.duration:.1f} s decodable)"
+        )
+
+
+def read_audio(path: Path) -> tuple[FloatArray, int]:
+    """The whole file as float32 (frames, channels) and its rate (for benchmarks and tests)."""
+    info = probe_file(path)
+    blocks = list(decode_blocks(path, 1.0))
+    data = np.concatenate(blocks) if blocks else np.zeros((0, info.channels), np.float32)
+    return data, info.sample_rate
+
+
+class FileInput:
+    """An ``AudioInput`` that replays ``path`` as source ``source``."""
+
+    def __init__(self, path: Path, source: Source = "system", realtime: bool = True) -> None:
+        self.path = path
+        self.source: Source = source
+        self.realtime = realtime
+        self.info = probe_file(path)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: AudioDecodeError | None = None
+        self.done = threading.Event()
+
+    def start(self, emit: Emit) -> None:
+        self._thread = threading.Thread(
+            target=self._run, args=(emit,), name=f"file-{self.source}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _run(self, emit: Emit) -> None:
+        rate = self.info.sample_rate
+        t0 = time.monotonic()
+        frames = 0
+        try:
+            for block in decode_blocks(self.path):
+                if self._stop.is_set():
+                    break
+                if self.realtime:
+                    # deliver each block when its last sample would have been captured live
+                    due = t0 + (frames + block.shape[0]) / rate
+                    delay = due - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                emit(AudioChunk(self.source, block, rate, frames / rate))
+                frames += block.shape[0]
+        except AudioDecodeError as e:
+            self.error = e
+            emit(Warning("decode-error", str(e), self.source, frames / rate))
+        finally:
+            self.done.set()
+            emit(EndOfStream(self.source))

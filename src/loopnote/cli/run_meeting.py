@@ -1,0 +1,98 @@
+"""Run one meeting from the command line: pick the front end, handle Ctrl-C and SIGTERM.
+
+``run_meeting``  build the Session for the given inputs and run it with the front end the
+                 flags and the terminal call for (live view, plain lines, or JSON Lines)
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from loopnote.capture.base import AudioInput
+from loopnote.config import Settings
+from loopnote.events import Event
+from loopnote.session import Session, SessionOptions
+
+
+def _wants_live_view(args: argparse.Namespace) -> bool:
+    return (args.format == "text" and not args.plain and sys.stdout.isatty()
+            and sys.stdin.isatty())
+
+
+def run_meeting(args: argparse.Namespace, settings: Settings, inputs: Sequence[AudioInput],
+                options: SessionOptions) -> tuple[Path, bool]:
+    """Run the meeting; returns its folder and whether the user interrupted it."""
+    if args.format == "jsonl":
+        from loopnote.cli.output import JsonlPrinter
+        handler: Callable[[Event], None] = JsonlPrinter(sys.stdout).handle
+    elif _wants_live_view(args):
+        return _run_with_live_view(settings, inputs, options)
+    else:
+        from loopnote.cli.plain import PlainPrinter
+        handler = PlainPrinter(sys.stdout).handle
+    session = Session(inputs, options, handler)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        session.stop()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_term)
+    try:
+        folder = session.run()
+        return folder, False
+    except KeyboardInterrupt:
+        return session.folder, True
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run_with_live_view(settings: Settings, inputs: Sequence[AudioInput],
+                        options: SessionOptions) -> tuple[Path, bool]:
+    from loopnote.tui import run_live
+
+    holder: dict[str, Session] = {}
+
+    def start(on_event: Callable[[Event], None]) -> None:
+        session = Session(inputs, options, on_event)
+        holder["session"] = session
+        session.run()
+
+    session_proxy = _LazyControl(holder)
+    run_live(session_proxy, start)
+    return holder["session"].folder, False
+
+
+class _LazyControl:
+    """The live view's handle on a session that its worker thread creates."""
+
+    def __init__(self, holder: dict[str, Session]) -> None:
+        self._holder = holder
+
+    @property
+    def paused(self) -> bool:
+        s = self._holder.get("session")
+        return bool(s and s.paused)
+
+    def pause(self) -> None:
+        if s := self._holder.get("session"):
+            s.pause()
+
+    def resume(self) -> None:
+        if s := self._holder.get("session"):
+            s.resume()
+
+    def bookmark(self, note: str = "") -> None:
+        if s := self._holder.get("session"):
+            s.bookmark(note)
+
+    def stop(self) -> None:
+        if s := self._holder.get("session"):
+            s.stop()

@@ -1,0 +1,143 @@
+"""Everything after recognition, for one meeting: the folder on disk, the rolling summary,
+the name spotter and catch-up card, the notes at the end, and the search index.
+
+``MeetingDownstream``  called only from the session's run() thread, in time order: each
+                       method stores what it is given and returns the events that follow
+                       from it (summary updates, alerts, warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from loopnote.alerts import NameSpotter, Notifier, SpotterOptions, build_card
+from loopnote.capture.base import DeviceSwitch
+from loopnote.config import Settings
+from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
+from loopnote.store import Consent, MeetingFolder, MeetingMeta, index_meeting_safely
+from loopnote.summarize import (
+    Notes,
+    RollingSummary,
+    SummaryOptions,
+    build_notes,
+    make_summarizer,
+    render_notes_markdown,
+)
+from loopnote.types import Alert, PartialText, Source, SummaryNode, Utterance, Warning
+
+RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
+
+
+class MeetingDownstream:
+    def __init__(self, settings: Settings, sources: tuple[Source, ...], *, title: str,
+                 model: str, consent_text: str, origin: str, wall: float,
+                 folder: MeetingFolder | None = None) -> None:
+        self.settings = settings
+        meta = MeetingMeta(id="", started_wall=wall, sources=sources, title=title, model=model,
+                           consent=Consent(bool(consent_text), consent_text),
+                           extra={"origin": origin})
+        self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
+        summarizer, warnings = make_summarizer(settings)
+        self._startup_warnings = warnings
+        self.summary = RollingSummary(SummaryOptions(), summarizer)
+        self.spotter = (NameSpotter(SpotterOptions(name=settings.name,
+                                                   aliases=settings.aliases))
+                        if settings.name else None)
+        self.notifier = Notifier(enabled=settings.notify) if settings.name else None
+        self._recent: list[Utterance] = []
+        self._nodes: dict[str, SummaryNode] = {}
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path
+
+    @property
+    def meeting_id(self) -> str:
+        return self.folder.id
+
+    def started(self, wall: float) -> list[Event]:
+        self.folder.update(started_wall=wall)
+        out: list[Event] = []
+        if self.spotter is not None and (w := self.spotter.name_warning()):
+            out.append(self._warning(Warning("common-name", w), wall))
+        for w in self._startup_warnings:
+            out.append(self._warning(w, wall))
+        return out
+
+    # -- per item -------------------------------------------------------------------------
+    def utterance(self, u: Utterance, wall: float) -> list[Event]:
+        self.folder.append_utterance(u)
+        self._recent.append(u)
+        while self._recent and self._recent[0].end < u.end - RECENT_SECONDS:
+            self._recent.pop(0)
+        out: list[Event] = [self._summary(n, wall) for n in self.summary.add(u)]
+        if self.spotter is not None:
+            out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
+        out += self._summary_warnings(wall)
+        return out
+
+    def partial(self, p: PartialText, wall: float) -> list[Event]:
+        if self.spotter is None:
+            return []
+        return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
+
+    def tick(self, t: float, wall: float) -> list[Event]:
+        out: list[Event] = [self._summary(n, wall) for n in self.summary.tick(t)]
+        return out + self._summary_warnings(wall)
+
+    def warning(self, w: Warning, wall: float) -> list[Event]:
+        return [self._warning(w, wall)]
+
+    def device_switch(self, d: DeviceSwitch) -> None:
+        self.folder.append_source_change(d.source, d.device, d.t)
+
+    def bookmark(self, t: float, note: str) -> None:
+        self.folder.append_bookmark(t, note)
+
+    def state(self, paused: bool, t: float) -> None:
+        self.folder.append_event("paused" if paused else "resumed", t=t)
+
+    # -- the end --------------------------------------------------------------------------
+    def finish(self, end_t: float, wall: float, *, interrupted: bool = False) -> list[Event]:
+        out: list[Event] = [self._summary(n, wall) for n in self.summary.finish()]
+        out += self._summary_warnings(wall)
+        utterances = self.folder.load_utterances()
+        notes: Notes = build_notes(utterances, list(self._nodes.values()),
+                                   user_names=self._user_names(), title=self.folder.meta.title)
+        if not self.folder.meta.title and notes.title:
+            self.folder.set_title(notes.title)
+        self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
+        self.folder.write_notes(render_notes_markdown(notes))
+        self.folder.close()
+        if (w := index_meeting_safely(self.folder.path, self.settings)) is not None:
+            out.append(self._warning(Warning("index-failed", w), wall))
+        return out
+
+    # -- helpers --------------------------------------------------------------------------
+    def _user_names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.settings.name, *self.settings.aliases) if n)
+
+    def _summary(self, node: SummaryNode, wall: float) -> SummaryUpdated:
+        self._nodes[node.node_id] = node
+        self.folder.append_summary(node)
+        return SummaryUpdated(node, wall)
+
+    def _summary_warnings(self, wall: float) -> list[Event]:
+        return [self._warning(w, wall) for w in self.summary.drain_warnings()]
+
+    def _warning(self, w: Warning, wall: float) -> WarningRaised:
+        self.folder.append_warning(w)
+        return WarningRaised(w, wall)
+
+    def _alert(self, mention: Alert, wall: float) -> AlertRaised:
+        card = build_card(self._recent, mention, self._latest("section"), self._latest("meeting"))
+        alert = replace(mention, card=card)
+        self.folder.append_alert(alert)
+        if self.notifier is not None:
+            self.notifier.notify(alert)
+        return AlertRaised(alert, wall)
+
+    def _latest(self, level: str) -> str:
+        nodes = [n for n in self._nodes.values() if n.level == level]
+        return max(nodes, key=lambda n: (n.end, n.revision)).text if nodes else ""

@@ -1,0 +1,157 @@
+"""One source's path from captured chunks to recognized text, on its own thread.
+
+``SourceWorker``  takes ``CaptureItem``s from a capture thread (``put`` only enqueues), and
+                  in its thread: records the audio, converts it to 16 kHz mono, meters it,
+                  and feeds the streaming recognizer. Everything it produces (partials,
+                  utterances, levels, warnings, device switches, and ``SourceEnded`` last)
+                  goes to the session's output queue in order.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from loopnote.asr import Engine, RecognizerOptions, StreamingRecognizer
+from loopnote.audio.meter import dbfs
+from loopnote.audio.resample import TARGET_RATE, ToMono16k
+from loopnote.capture.base import CaptureItem, DeviceSwitch, EndOfStream
+from loopnote.clock import Clock
+from loopnote.events import LevelChanged
+from loopnote.types import AudioChunk, FloatArray, PartialText, Source, Utterance, Warning
+
+LEVEL_EVERY = 0.25         # seconds of audio between level events
+SILENT_DBFS = -70.0
+
+
+@dataclass(frozen=True)
+class SourceEnded:
+    source: Source
+
+
+WorkerOutput = PartialText | Utterance | Warning | DeviceSwitch | LevelChanged | SourceEnded
+
+
+class AudioWriter(Protocol):
+    """What the worker needs of a recorder (audio/recorder.py provides it)."""
+
+    def write(self, chunk: AudioChunk) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SourceWorker:
+    def __init__(
+        self,
+        source: Source,
+        engine: Engine,
+        options: RecognizerOptions,
+        output: Callable[[WorkerOutput], None],
+        is_paused: Callable[[], bool],
+        clock: Clock,
+        recorder: AudioWriter | None = None,
+        live: bool = True,
+    ) -> None:
+        self.source: Source = source
+        self.live = live
+        self._recognizer = StreamingRecognizer(engine, source, options)
+        self._output = output
+        self._is_paused = is_paused
+        self._clock = clock
+        self._recorder = recorder
+        self._convert = ToMono16k()
+        self._queue: queue.Queue[CaptureItem | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"worker-{source}", daemon=True)
+        self._level_buf: list[FloatArray] = []
+        self._level_frames = 0
+        self._silent = False
+        self._ended = False
+        self._warned_backlog = False
+        self.session_time = 0.0     # session time of the audio processed so far
+        self.captured_time = 0.0    # session time of the audio received so far
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, item: CaptureItem) -> None:
+        """Called from the capture thread: enqueue only."""
+        if isinstance(item, AudioChunk):
+            self.captured_time = max(self.captured_time, item.end)
+        self._queue.put(item)
+
+    def request_finish(self) -> None:
+        """Process what is queued, flush the recognizer, then end (``SourceEnded`` last)."""
+        self._queue.put(None)
+
+    def backlog(self) -> float:
+        return self.captured_time - self.session_time
+
+    def warn_backlog_once(self) -> bool:
+        """True the first time the backlog crosses the warning line (and after it recovered)."""
+        if self._warned_backlog:
+            return False
+        self._warned_backlog = True
+        return True
+
+    def backlog_recovered(self) -> None:
+        self._warned_backlog = False
+
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None or isinstance(item, EndOfStream):
+                    break
+                if isinstance(item, AudioChunk):
+                    self._audio(item)
+                else:
+                    self._output(item)
+            self._flush()
+        except Exception as e:  # keep the meeting: report and end this source cleanly
+            self._output(Warning("source-failed", f"{self.source} processing failed: {e}",
+                                 self.source, self.session_time))
+        finally:
+            if self._recorder is not None:
+                self._recorder.close()
+            self._output(SourceEnded(self.source))
+
+    def _audio(self, chunk: AudioChunk) -> None:
+        if self._is_paused():
+            chunk = AudioChunk(chunk.source, np.zeros_like(chunk.samples), chunk.sample_rate,
+                               chunk.start, gap=True)
+        if self._recorder is not None:
+            self._recorder.write(chunk)
+        mono, start = self._convert.convert(chunk)
+        self._meter(mono, start)
+        for out in self._recognizer.feed(mono, start):
+            self._output(out)
+        self.session_time = max(self.session_time, chunk.end)
+
+    def _flush(self) -> None:
+        mono, start = self._convert.flush()
+        outputs = list(self._recognizer.feed(mono, start)) if mono.size else []
+        outputs += self._recognizer.finish()
+        for out in outputs:
+            self._output(out)
+
+    def _meter(self, mono: FloatArray, start: float) -> None:
+        self._level_buf.append(mono)
+        self._level_frames += mono.shape[0]
+        if self._level_frames < LEVEL_EVERY * TARGET_RATE:
+            return
+        block = np.concatenate(self._level_buf)
+        self._level_buf, self._level_frames = [], 0
+        level = dbfs(block)
+        health = "paused" if self._is_paused() else (
+            "silent" if level < SILENT_DBFS else "capturing")
+        t = start + mono.shape[0] / TARGET_RATE
+        self._output(LevelChanged(self.source, t, level, health, self._clock.wall()))

@@ -1,0 +1,248 @@
+"""The transcript pane: a virtualized, append-only log of the meeting.
+
+``TranscriptView``  a Line-API scroll view: ``add_utterance``, ``add_note``, ``set_partial``,
+                    ``clear_partial``, ``jump_to``; it follows the end unless the user scrolled
+                    back, and keeps at most ``max_items`` entries.
+
+Each entry is wrapped once for the current width and kept as strips; only the lines on screen
+are rendered, so a three-hour meeting costs the same per event as a three-minute one. Partial
+text lives below the committed lines, one entry per source, and is rewrapped in place when it
+changes (only its own lines are refreshed); a commit replaces it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from loopnote.tui.format import SOURCE_LABELS, hms, who
+from loopnote.types import SOURCES, Source, Utterance
+
+LABEL_STYLES: dict[Source, str] = {"system": "bold magenta", "mic": "bold cyan"}
+LABEL_WIDTH = 6
+HIGHLIGHT = Style(reverse=True)
+
+
+@dataclass
+class _Entry:
+    prefix: Text
+    body: Text
+    strips: list[Strip] = field(default_factory=list)
+    width: int = -1
+
+
+def _wrap(entry: _Entry, width: int, console: Console) -> int:
+    """Wrap ``entry`` for ``width`` cells (hanging indent after the prefix); returns lines."""
+    if entry.width == width:
+        return len(entry.strips)
+    indent = entry.prefix.cell_len
+    body_width = max(8, width - indent)
+    lines = entry.body.wrap(console, body_width) if entry.body.plain else [Text("")]
+    strips: list[Strip] = []
+    pad = Segment(" " * indent)
+    for i, line in enumerate(lines):
+        head = list(entry.prefix.render(console)) if i == 0 else [pad]
+        line.rstrip()
+        segs = head + list(line.render(console))
+        strips.append(Strip(segs).crop_extend(0, width, None))
+    entry.strips, entry.width = strips, width
+    return len(strips)
+
+
+def utterance_entry(u: Utterance) -> _Entry:
+    label = who(u)
+    prefix = Text.assemble((hms(u.start), "dim"), " ",
+                           (label[:LABEL_WIDTH * 2].ljust(LABEL_WIDTH), LABEL_STYLES[u.source]),
+                           " ")
+    return _Entry(prefix, Text(u.text.strip()))
+
+
+def partial_entry(source: Source, text: str) -> _Entry:
+    prefix = Text.assemble(("  ···   ", "dim"), " ",
+                           (SOURCE_LABELS[source].ljust(LABEL_WIDTH), "dim " + LABEL_STYLES[source]),
+                           " ")
+    return _Entry(prefix, Text(text.strip(), style="dim italic"))
+
+
+def note_entry(t: float, mark: str, text: str, style: str) -> _Entry:
+    prefix = Text.assemble((hms(t), "dim"), " ", (mark.ljust(LABEL_WIDTH), style), " ")
+    return _Entry(prefix, Text(text.strip(), style=style))
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """The meeting as it is said; see the module docstring."""
+
+    DEFAULT_CSS = """
+    TranscriptView { overflow-y: scroll; overflow-x: hidden; }
+    """
+
+    def __init__(self, max_items: int = 20_000, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_items = max_items
+        self._entries: list[_Entry] = []
+        self._starts: list[int] = []       # first line of each entry
+        self._lines = 0                    # committed lines
+        self._first_seq = 0                # sequence number of _entries[0]
+        self._by_id: dict[str, int] = {}   # utterance id -> sequence number
+        self._partials: dict[Source, _Entry] = {}
+        self._width = 0
+        self._follow = True
+        self._highlight: int | None = None  # sequence number shown highlighted
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def following(self) -> bool:
+        """True while the view sticks to the newest line."""
+        return self._follow
+
+    @property
+    def entry_count(self) -> int:
+        return len(self._entries)
+
+    def plain_lines(self) -> list[str]:
+        """Committed entries as plain text (prefix + body), oldest first."""
+        return [(e.prefix.plain + e.body.plain).rstrip() for e in self._entries]
+
+    def add_utterance(self, u: Utterance) -> None:
+        self._by_id[u.id] = self._first_seq + len(self._entries)
+        self._partials.pop(u.source, None)
+        self._append(utterance_entry(u))
+
+    def add_note(self, t: float, mark: str, text: str, style: str = "") -> None:
+        self._append(note_entry(t, mark, text, style))
+
+    def set_partial(self, source: Source, text: str) -> None:
+        if not text.strip():
+            self.clear_partial(source)
+            return
+        old = self._partials.get(source)
+        if old is not None and old.body.plain == text.strip():
+            return
+        entry = partial_entry(source, text)
+        self._partials[source] = entry
+        if not self._width:
+            return
+        new_n = _wrap(entry, self._width, self.app.console)
+        if old is not None and len(old.strips) == new_n:
+            self.refresh_lines(self._partial_start(source), new_n)  # settle in place
+        else:
+            self._resized_content()
+
+    def clear_partial(self, source: Source) -> None:
+        if self._partials.pop(source, None) is not None:
+            self._resized_content()
+
+    def jump_to(self, utterance_id: str) -> bool:
+        """Scroll to an utterance and highlight it; False if it is no longer kept."""
+        seq = self._by_id.get(utterance_id)
+        if seq is None or seq < self._first_seq:
+            return False
+        self._highlight = seq
+        idx = seq - self._first_seq
+        if self._width:
+            self.scroll_to(y=max(0, self._starts[idx] - self.size.height // 3), animate=False)
+        self._follow = False
+        self.refresh()
+        return True
+
+    def follow_end(self) -> None:
+        self._highlight = None
+        self._follow = True
+        self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.refresh()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _partial_start(self, source: Source) -> int:
+        y = self._lines
+        for s in SOURCES:
+            if s == source:
+                return y
+            p = self._partials.get(s)
+            if p is not None:
+                y += len(p.strips)
+        return y
+
+    def _partial_lines(self) -> int:
+        return sum(len(p.strips) for p in self._partials.values())
+
+    def _append(self, entry: _Entry) -> None:
+        self._entries.append(entry)
+        self._starts.append(self._lines)
+        if self._width:
+            self._lines += _wrap(entry, self._width, self.app.console)
+        if len(self._entries) > self.max_items:
+            self._drop(max(1, self.max_items // 10))
+        self._resized_content()
+
+    def _drop(self, n: int) -> None:
+        removed = self._starts[n] if n < len(self._starts) else self._lines
+        del self._entries[:n]
+        self._first_seq += n
+        self._rebuild_starts()
+        if not self._follow:
+            self.scroll_to(y=max(0, self.scroll_offset.y - removed), animate=False)
+
+    def _rebuild_starts(self) -> None:
+        self._starts, y = [], 0
+        console = self.app.console
+        for e in self._entries:
+            self._starts.append(y)
+            y += _wrap(e, self._width, console) if self._width else 0
+        self._lines = y
+
+    def _resized_content(self) -> None:
+        if self._width:
+            console = self.app.console
+            for p in self._partials.values():
+                _wrap(p, self._width, console)
+        self.virtual_size = Size(self._width, self._lines + self._partial_lines())
+        if self._follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._width = width
+            self._rebuild_starts()
+            self._resized_content()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = round(new_value) >= self.max_scroll_y
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        vy = y + self.scroll_offset.y
+        strip: Strip | None = None
+        if vy < self._lines and self._entries:
+            idx = bisect_right(self._starts, vy) - 1
+            entry = self._entries[idx]
+            row = vy - self._starts[idx]
+            if row < len(entry.strips):
+                strip = entry.strips[row]
+                if self._highlight == idx + self._first_seq:
+                    strip = strip.apply_style(HIGHLIGHT)
+        else:
+            row = vy - self._lines
+            for s in SOURCES:
+                p = self._partials.get(s)
+                if p is None:
+                    continue
+                if row < len(p.strips):
+                    strip = p.strips[row]
+                    break
+                row -= len(p.strips)
+        if strip is None:
+            return Strip.blank(width, self.rich_style)
+        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)

@@ -1,0 +1,135 @@
+"""The live view's small widgets.
+
+``StatusHeader``  recording indicator, elapsed time, per-source level meter and health, model,
+                  and the consent reminder; re-renders only when what it shows changes
+``SummaryPane``   one resolution of the rolling summary (moment, section, meeting)
+``StatusLine``    the latest warning or confirmation, one line
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Static
+
+from loopnote.tui.format import SOURCE_LABELS, hms, meter, meter_cells
+from loopnote.types import SOURCES, Source, SummaryLevel, SummaryNode
+
+METER_WIDTH = 8
+HEALTH_STYLES = {"capturing": "green", "silent": "dim", "reconnecting": "bold yellow",
+                 "lost-frames": "bold red"}
+STATE_MARKS = {"starting": ("○ STARTING", "dim"), "recording": ("● REC", "bold red"),
+               "paused": ("❚❚ PAUSED", "bold yellow"), "ending": ("■ ENDING…", "bold yellow"),
+               "ended": ("■ ENDED", "bold")}
+
+
+@dataclass(frozen=True)
+class _Level:
+    cells: int
+    health: str
+
+
+class StatusHeader(Widget):
+    """Two lines at the top of the screen; see the module docstring."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 2; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, model: str = "", consent: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.consent = consent
+        self.state = "starting"
+        self.elapsed = 0
+        self.levels: dict[Source, _Level] = {}
+
+    def set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.refresh()
+
+    def set_elapsed(self, seconds: float) -> None:
+        s = max(0, int(seconds))
+        if s != self.elapsed:
+            self.elapsed = s
+            self.refresh()
+
+    def set_level(self, source: Source, dbfs: float, health: str) -> bool:
+        """Record a level; True if the header changed (the meter moved a cell or health)."""
+        lv = _Level(meter_cells(dbfs, METER_WIDTH), health)
+        if self.levels.get(source) == lv:
+            return False
+        self.levels[source] = lv
+        self.refresh()
+        return True
+
+    def set_info(self, model: str | None = None, consent: str | None = None) -> None:
+        if model:
+            self.model = model
+        if consent:
+            self.consent = consent
+        self.refresh()
+
+    def render(self) -> Text:
+        mark, style = STATE_MARKS.get(self.state, (self.state, ""))
+        line = Text.assemble((mark, style), "  ", (hms(self.elapsed), "bold"))
+        for source in SOURCES:
+            lv = self.levels.get(source)
+            line.append("  │  ", "dim")
+            line.append(f"{SOURCE_LABELS[source]} ", "bold")
+            if lv is None:
+                line.append(meter(float("nan"), METER_WIDTH) + " waiting", "dim")
+                continue
+            bar = "█" * lv.cells + "░" * (METER_WIDTH - lv.cells)
+            line.append(bar, "green" if lv.health == "capturing" else "dim")
+            line.append(f" {lv.health}", HEALTH_STYLES.get(lv.health, ""))
+        if self.model:
+            line.append("  │  ", "dim")
+            line.append(f"model {self.model}", "dim")
+        line.no_wrap, line.overflow = True, "ellipsis"
+        consent = Text(f"Consent: {self.consent}" if self.consent else "Consent: tell everyone "
+                       "in the meeting that it is being recorded.", style="italic",
+                       no_wrap=True, overflow="ellipsis")
+        return Text("\n").join([line, consent])
+
+
+LEVEL_TITLES: dict[SummaryLevel, str] = {"moment": "Last moment", "section": "Last section",
+                                        "meeting": "Meeting so far"}
+
+
+class SummaryPane(Static):
+    """Shows the newest node of one summary level."""
+
+    DEFAULT_CSS = """
+    SummaryPane { border: round $primary-darken-1; padding: 0 1; height: auto; }
+    """
+
+    def __init__(self, level: SummaryLevel, *, id: str | None = None) -> None:
+        super().__init__(Text("nothing yet", style="dim italic"), id=id)
+        self.level = level
+        self.border_title = LEVEL_TITLES[level]
+        self.node: SummaryNode | None = None
+
+    def show(self, node: SummaryNode) -> bool:
+        """Show ``node`` if it is the current one or newer; True if shown."""
+        cur = self.node
+        if cur is not None and node.node_id != cur.node_id and node.start < cur.start:
+            return False
+        if cur is not None and node.node_id == cur.node_id and node.revision < cur.revision:
+            return False
+        self.node = node
+        self.border_subtitle = f"{hms(node.start)}–{hms(node.end)}"
+        self.update(Text(node.text.strip() or "…"))
+        return True
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def say(self, text: str, style: str = "") -> None:
+        self.update(Text(text, style=style, no_wrap=True, overflow="ellipsis"))
