@@ -8,10 +8,20 @@ the name spotter and catch-up card, the notes at the end, and the search index.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import threading
 from pathlib import Path
 
-from loopnote.alerts import NameSpotter, Notifier, SpotterOptions, build_card
+from loopnote.alerts import (
+    DesktopNotifier,
+    Mention,
+    NameSpotter,
+    SpotterOptions,
+    alert_message,
+    build_card,
+    name_warnings,
+    ring_bell,
+    to_alert,
+)
 from loopnote.capture.base import DeviceSwitch
 from loopnote.config import Settings
 from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
@@ -41,12 +51,25 @@ class MeetingDownstream:
         summarizer, warnings = make_summarizer(settings)
         self._startup_warnings = warnings
         self.summary = RollingSummary(SummaryOptions(), summarizer)
-        self.spotter = (NameSpotter(SpotterOptions(name=settings.name,
-                                                   aliases=settings.aliases))
-                        if settings.name else None)
-        self.notifier = Notifier(enabled=settings.notify) if settings.name else None
+        self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
+        self.spotter = NameSpotter(self._spotter_options) if settings.name else None
+        self.notifier = DesktopNotifier() if settings.name and settings.notify else None
+        self._partial: dict[Source, str] = {}
         self._recent: list[Utterance] = []
         self._nodes: dict[str, SummaryNode] = {}
+        self._resumed = folder is not None
+        if folder is not None:
+            self._replay_stored()
+
+    def _replay_stored(self) -> None:
+        """A resumed meeting (``recover``): rebuild the summary from what is on disk."""
+        for node in self.folder.load_summaries():
+            self._nodes[node.node_id] = node
+        for u in self.folder.load_utterances():
+            self._recent.append(u)
+            for n in self.summary.tick(u.end) + self.summary.add(u):
+                self._nodes[n.node_id] = n
+        self.summary.drain_warnings()
 
     @property
     def path(self) -> Path:
@@ -57,10 +80,12 @@ class MeetingDownstream:
         return self.folder.id
 
     def started(self, wall: float) -> list[Event]:
-        self.folder.update(started_wall=wall)
+        if not self._resumed:
+            self.folder.update(started_wall=wall)
         out: list[Event] = []
-        if self.spotter is not None and (w := self.spotter.name_warning()):
-            out.append(self._warning(Warning("common-name", w), wall))
+        if self.spotter is not None:
+            for line in name_warnings(self._spotter_options):
+                out.append(self._warning(Warning("name-warning", line), wall))
         for w in self._startup_warnings:
             out.append(self._warning(w, wall))
         return out
@@ -78,6 +103,7 @@ class MeetingDownstream:
         return out
 
     def partial(self, p: PartialText, wall: float) -> list[Event]:
+        self._partial[p.source] = p.text
         if self.spotter is None:
             return []
         return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
@@ -130,14 +156,24 @@ class MeetingDownstream:
         self.folder.append_warning(w)
         return WarningRaised(w, wall)
 
-    def _alert(self, mention: Alert, wall: float) -> AlertRaised:
-        card = build_card(self._recent, mention, self._latest("section"), self._latest("meeting"))
-        alert = replace(mention, card=card)
+    def _alert(self, mention: Mention, wall: float) -> AlertRaised:
+        card = build_card(mention, self._recent, partial=self._partial.get("system", ""),
+                          section_summary=self._latest("section"),
+                          meeting_summary=self._latest("meeting"))
+        alert = to_alert(mention, card)
         self.folder.append_alert(alert)
+        ring_bell()
         if self.notifier is not None:
-            self.notifier.notify(alert)
+            _notify_in_background(self.notifier, alert)
         return AlertRaised(alert, wall)
 
     def _latest(self, level: str) -> str:
         nodes = [n for n in self._nodes.values() if n.level == level]
         return max(nodes, key=lambda n: (n.end, n.revision)).text if nodes else ""
+
+
+def _notify_in_background(notifier: DesktopNotifier, alert: Alert) -> None:
+    """A notification can take a moment over D-Bus: never hold the meeting for it."""
+    title, body = alert_message(alert)
+    threading.Thread(target=notifier.send, args=(title, body), name="notify",
+                     daemon=True).start()

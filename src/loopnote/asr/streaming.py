@@ -34,10 +34,10 @@ _HARD_LIMIT = 28.0  # seconds; Whisper sees at most 30 s at once
 
 @dataclass(frozen=True)
 class Pass:
-    committed: tuple[Word, ...]   # newly committed, session times, in order
-    tentative: tuple[Word, ...]   # the rest of this pass's hypothesis
-    t: float                      # session time the pass covered
-    final: bool = False           # the stretch of speech is over
+    committed: tuple[Word, ...]  # newly committed, session times, in order
+    tentative: tuple[Word, ...]  # the rest of this pass's hypothesis
+    t: float  # session time the pass covered
+    final: bool = False  # the stretch of speech is over
 
 
 def agreed_prefix(a: Sequence[Word], b: Sequence[Word]) -> int:
@@ -55,16 +55,16 @@ class StreamingPolicy:
         self.options = options
         self._capacity = int(_HARD_LIMIT * SAMPLE_RATE) + 4 * FRAME
         self._audio = np.zeros(self._capacity, dtype=np.float32)
-        self._probs: list[float] = []   # VAD probability per FRAME since ``_probs_t``
+        self._probs: list[float] = []  # VAD probability per FRAME since ``_probs_t``
         self._probs_t = 0.0
-        self._n = 0                     # samples in the buffer
-        self._t = 0.0                   # session time of buffer sample 0
-        self._since_pass = 0            # samples appended since the last pass
+        self._n = 0  # samples in the buffer
+        self._t = 0.0  # session time of buffer sample 0
+        self._since_pass = 0  # samples appended since the last pass
         self._passes = 0
-        self._prev: list[Word] = []     # tentative words of the last pass
+        self._prev: list[Word] = []  # tentative words of the last pass
         self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
-        self._last_end = 0.0            # end of the last committed word
-        self._context = ""              # committed text cut out of the buffer
+        self._last_end = 0.0  # end of the last committed word
+        self._context = ""  # committed text cut out of the buffer
         self.active = False
 
     # -- audio in ---------------------------------------------------------------------------
@@ -89,6 +89,7 @@ class StreamingPolicy:
         self._in_buffer = []
         self.active = True
         self._put(samples, probs)
+        self._since_pass = 0  # the schedule counts speech from the onset, not the pre-roll
 
     def append(self, samples: FloatArray, probs: npt.NDArray[np.float32]) -> Pass | None:
         """Add speech audio; run a pass when ``step`` seconds arrived since the last one."""
@@ -97,23 +98,25 @@ class StreamingPolicy:
         due = o.first_step if self._passes == 0 else o.step
         if self._since_pass < round(due * SAMPLE_RATE):
             return None
+        if self.buffered > _HARD_LIMIT - 2.0:  # no agreement for far too long: settle it
+            result = self._run(final=True)
+            self._cut(self.end_time)
+            return result
         return self._run(final=False)
 
     def end(self, t: float) -> Pass:
         """Close the stretch at session time ``t`` (clipped to the buffer): commit everything."""
-        keep = int(round((min(max(t, self._t), self.end_time) - self._t) * SAMPLE_RATE))
+        keep = round((min(max(t, self._t), self.end_time) - self._t) * SAMPLE_RATE)
         self._n = keep
         result = self._run(final=True)
         self.active = False
-        self._n = 0
+        self._cut(self.end_time)
         self._probs = []
-        self._prev = []
-        self._in_buffer = []
         return result
 
     def _put(self, samples: FloatArray, probs: npt.NDArray[np.float32]) -> None:
         x = np.asarray(samples, dtype=np.float32).reshape(-1)
-        if self._n + x.size > self._capacity:   # only reachable with no committed words at all
+        if self._n + x.size > self._capacity:  # only reachable with no committed words at all
             self._cut(self._t + (self._n + x.size - self._capacity) / SAMPLE_RATE)
         self._audio[self._n : self._n + x.size] = x
         self._n += x.size
@@ -121,41 +124,56 @@ class StreamingPolicy:
         self._probs.extend(float(p) for p in probs)
 
     # -- passes -----------------------------------------------------------------------------
-    def _speech_prob(self, start: float, end: float) -> float:
-        """Highest VAD probability over buffer-relative [start, end]."""
+    def _speech_prob(self, start: float, end: float, *, mean: bool = False) -> float:
+        """Highest (or mean) VAD probability over buffer-relative [start, end]."""
         if not self._probs:
-            return 1.0
+            return 0.0
         per = FRAME / SAMPLE_RATE
-        a = int((self._t + start - self._probs_t) / per)
-        b = int((self._t + end - self._probs_t) / per) + 1
-        window = self._probs[max(a, 0) : max(b, a + 1, 1)]
-        return max(window) if window else 0.0
+        a = max(0, int((self._t + start - self._probs_t) / per))
+        b = max(a + 1, int(np.ceil((self._t + end - self._probs_t) / per)))
+        window = self._probs[a:b]
+        if not window:
+            return 0.0
+        return sum(window) / len(window) if mean else max(window)
+
+    def _speech_seconds(self) -> float:
+        """Seconds of buffered frames the VAD calls speech."""
+        per = FRAME / SAMPLE_RATE
+        first = max(0, int(round((self._t - self._probs_t) / per)))
+        threshold = self.options.vad.threshold
+        return sum(1 for p in self._probs[first:] if p >= threshold) * per
 
     def _request(self) -> EngineRequest:
         o = self.options
-        return EngineRequest(language=o.language, beam_size=o.beam_size,
-                             prompt=self._context or None, hotwords=o.hotwords())
+        return EngineRequest(
+            language=o.language,
+            beam_size=o.beam_size,
+            prompt=self._context or None,
+            hotwords=o.hotwords(),
+        )
 
     def _run(self, final: bool) -> Pass:
         self._since_pass = 0
         self._passes += 1
         audio = self._audio[: self._n].copy()
-        segments = self.engine.transcribe(audio, self._request()) if self._n else []
-        words = guard_segments(segments, self.options.guards, self._speech_prob)
         duration = self.buffered
-        words = [replace(w, start=self._t + min(w.start, duration),
-                         end=self._t + min(w.end, duration)) for w in words]
+        # a buffer with (almost) no speech left in it, e.g. the tail after a cut, is not decoded
+        heard = self._speech_seconds() >= self.options.guards.min_speech
+        segments = self.engine.transcribe(audio, self._request()) if heard else []
+        words = guard_segments(segments, self.options.guards, self._speech_prob)
+        words = [
+            replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
+            for w in words
+        ]
         words = self._drop_committed(words)
-        if final:
-            agreed = len(words)
-        else:
-            agreed = agreed_prefix(self._prev, words)
+        agreed = len(words) if final else agreed_prefix(self._prev, words)
         committed = self._commit(words[:agreed])
         tentative = words[agreed:]
-        self._prev = list(tentative)
+        covered = self._t + duration
+        self._prev = [] if final else list(tentative)
         if not final:
             self._trim(tentative)
-        return Pass(tuple(committed), tuple(tentative), self._t + duration, final)
+        return Pass(tuple(committed), tuple(tentative), covered, final)
 
     def _drop_committed(self, words: list[Word]) -> list[Word]:
         """Remove the words this buffer's committed words already account for."""
@@ -197,7 +215,7 @@ class StreamingPolicy:
 
     def _cut(self, t: float) -> None:
         """Forget buffered audio before session time ``t``; its committed text turns prompt."""
-        k = int(round((t - self._t) * SAMPLE_RATE))
+        k = round((t - self._t) * SAMPLE_RATE)
         k = min(max(k, 0), self._n)
         if k == 0:
             return
@@ -208,7 +226,10 @@ class StreamingPolicy:
         self._in_buffer = self._in_buffer[len(gone) :]
         if gone:
             text = f"{self._context} {' '.join(w.text for w in gone)}".strip()
-            self._context = text[-self.options.context_chars :].lstrip()
+            limit = self.options.context_chars
+            if len(text) > limit:
+                text = text[-limit:].split(" ", 1)[-1]
+            self._context = text
         frames = int((self._t - self._probs_t) * SAMPLE_RATE // FRAME)
         if frames > 0:
             del self._probs[:frames]

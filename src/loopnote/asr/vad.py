@@ -113,8 +113,8 @@ class SileroVad:
 
 class VadEvent(Enum):
     NONE = 0
-    START = 1   # this frame starts speech
-    END = 2     # speech ended ``min_silence`` ago (at ``VadSegmenter.speech_end``)
+    START = 1  # this frame starts speech
+    END = 2  # speech ended ``min_silence`` ago (at ``VadSegmenter.speech_end``)
 
 
 class VadSegmenter:
@@ -123,8 +123,8 @@ class VadSegmenter:
     def __init__(self, options: VadOptions) -> None:
         self.options = options
         self.in_speech = False
-        self.frame = 0                # index of the next frame
-        self.speech_end = 0           # frame index (exclusive) where the last speech ended
+        self.frame = 0  # index of the next frame
+        self.speech_end = 0  # frame index (exclusive) where the last speech ended
         self._silence_from: int | None = None
         self._min_silence = max(1, round(options.min_silence * SAMPLE_RATE / FRAME))
 

@@ -13,8 +13,10 @@ Segments come back raw (no skipping on no-speech), so the streaming guards decid
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+import zlib
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,13 @@ from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.models import resolve_model
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
+
+WINDOW_FULL = 30  # seconds: Whisper's training window
+WINDOW_MIN = 8  # seconds: smallest encoder window used for streaming buffers
+MAX_TOKENS = 448  # Whisper's decoder context
+TOKENS_PER_SECOND = 50  # encoder positions per second of audio
+_APPEND = "\"'.。,，!！?？:：”)]}、"
+_PREPEND = "\"'“¿([{-"
 
 
 def default_cpu_threads() -> int:
@@ -33,10 +42,14 @@ def default_cpu_threads() -> int:
 class WhisperEngine:
     """A faster-whisper model loaded once, shared by all sources."""
 
-    def __init__(self, model: Any, name: str, multilingual: bool) -> None:
+    def __init__(
+        self, model: Any, name: str, multilingual: bool, *, min_window: int = WINDOW_MIN
+    ) -> None:
         self._model = model
         self._name = name
         self._multilingual = multilingual
+        self._min_window = min(max(1, min_window), WINDOW_FULL)
+        self._tokenizers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -51,26 +64,93 @@ class WhisperEngine:
         audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
         if audio.size == 0:
             return []
-        duration = audio.size / SAMPLE_RATE
-        language = request.language if self._multilingual else "en"
-        long_form = request.long_form
         with self._lock:
-            segments, _info = self._model.transcribe(
-                audio,
-                language=language,
-                beam_size=request.beam_size,
-                initial_prompt=request.prompt or None,
-                hotwords=request.hotwords or None,
-                word_timestamps=True,
-                without_timestamps=not long_form,
-                condition_on_previous_text=long_form,
-                vad_filter=False,
-                temperature=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if long_form else 0.0,
-                no_speech_threshold=0.6 if long_form else None,
-                log_prob_threshold=-1.0 if long_form else None,
-                log_progress=False,
+            if request.long_form or audio.size > WINDOW_FULL * SAMPLE_RATE:
+                return self._long_form(audio, request)
+            return self._buffer(audio, request)
+
+    def _tokenizer(self, language: str) -> Any:
+        if language not in self._tokenizers:
+            from faster_whisper.tokenizer import Tokenizer
+
+            self._tokenizers[language] = Tokenizer(
+                self._model.hf_tokenizer, self._multilingual, task="transcribe", language=language
             )
-            out = [_segment(s, duration) for s in segments]
+        return self._tokenizers[language]
+
+    def _buffer(self, audio: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        """Decode one streaming buffer (<= 30 s) in a single window sized to the audio."""
+        import ctranslate2
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        duration = audio.size / SAMPLE_RATE
+        # The encoder's cost grows with its window: a short buffer gets a short window
+        # (whole seconds, with at least 1 s of trailing silence, at least ``min_window``).
+        window = min(WINDOW_FULL, max(self._min_window, math.ceil(duration + 1.0)))
+        padded = np.zeros(window * SAMPLE_RATE, dtype=np.float32)
+        padded[: audio.size] = audio
+        features = self._model.feature_extractor(padded, padding=0)[:, : window * 100]
+        ct2 = self._model.model
+        encoded = ct2.encode(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
+            to_cpu=True,
+        )
+        language = request.language or "en"
+        if self._multilingual and request.language is None:
+            language = ct2.detect_language(encoded)[0][0][0][2:-2]
+        tok = self._tokenizer(language if self._multilingual else "en")
+        prompt: list[int] = []
+        if request.hotwords or request.prompt:
+            prompt.append(tok.sot_prev)
+            if request.hotwords:
+                prompt.extend(tok.encode(" " + request.hotwords.strip())[:100])
+            if request.prompt:
+                prompt.extend(tok.encode(" " + request.prompt.strip())[-(223 - len(prompt)) :])
+        prompt.extend(tok.sot_sequence)
+        prompt.append(tok.no_timestamps)
+        max_new = min(MAX_TOKENS - len(prompt), int(10 * duration) + 16)
+        result = ct2.generate(
+            encoded,
+            [prompt],
+            beam_size=request.beam_size,
+            max_length=len(prompt) + max_new,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
+        if not tokens:
+            return []
+        avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
+        text = tok.decode(tokens)
+        aligned = ct2.align(encoded, tok.sot_sequence, [tokens], window * 50)[0]
+        words = _words(tok, tokens, aligned, duration)
+        return [
+            EngineSegment(
+                words=tuple(words),
+                no_speech_prob=float(result.no_speech_prob),
+                avg_logprob=avg_logprob,
+                compression_ratio=_compression_ratio(text),
+            )
+        ]
+
+    def _long_form(self, audio: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        """A whole recording: faster-whisper's own windowing, timestamps and fallbacks."""
+        language = request.language if self._multilingual else "en"
+        segments, _info = self._model.transcribe(
+            audio,
+            language=language,
+            beam_size=request.beam_size,
+            initial_prompt=request.prompt or None,
+            hotwords=request.hotwords or None,
+            word_timestamps=True,
+            vad_filter=False,
+            chunk_length=WINDOW_FULL,
+            log_progress=False,
+        )
+        duration = audio.size / SAMPLE_RATE
+        out = [_segment(s, duration) for s in segments]
         return [s for s in out if s.words]
 
 
@@ -93,8 +173,59 @@ def _segment(seg: Any, duration: float) -> EngineSegment:
     )
 
 
-def load_engine(model: str = "", *, cpu_threads: int = 0,
-                compute_type: str = "int8") -> WhisperEngine:
+def _compression_ratio(text: str) -> float:
+    raw = text.encode("utf-8")
+    return len(raw) / max(1, len(zlib.compress(raw)))
+
+
+def _words(tok: Any, tokens: list[int], aligned: Any, duration: float) -> list[Word]:
+    """Word times from the cross-attention alignment (as Whisper's word timestamps do)."""
+    words, word_tokens = tok.split_to_word_tokens([*tokens, tok.eot])
+    if len(word_tokens) <= 1:
+        return []
+    pairs = np.asarray(aligned.alignments, dtype=np.int64).reshape(-1, 2)
+    probs = np.asarray(aligned.text_token_probs, dtype=np.float64)
+    jumps = np.pad(np.diff(pairs[:, 0]), (1, 0), constant_values=1).astype(bool)
+    jump_times = pairs[jumps, 1] / TOKENS_PER_SECOND
+    bounds = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+    raw: list[list[Any]] = []
+    for k, text in enumerate(words[:-1]):
+        i, j = int(bounds[k]), int(bounds[k + 1])
+        start = float(jump_times[i]) if i < len(jump_times) else duration
+        end = float(jump_times[j]) if j < len(jump_times) else duration
+        p = float(np.mean(probs[i:j])) if j > i and j <= len(probs) else 0.0
+        raw.append([text, start, end, p])
+    merged: list[list[Any]] = []
+    for item in raw:  # punctuation joins the word before it (opening marks the word after)
+        bare = item[0].strip()
+        if merged and bare and bare in _APPEND and not item[0].startswith(" "):
+            merged[-1][0] += item[0]
+        elif merged and merged[-1][0].strip() in _PREPEND and merged[-1][0].strip():
+            item[0] = merged[-1][0] + item[0].lstrip()
+            item[1] = merged[-1][1]
+            merged[-1] = item
+        else:
+            merged.append(item)
+    out: list[Word] = []
+    last = 0.0
+    for text, start, end, p in merged:
+        clean = str(text).strip()
+        if not clean:
+            continue
+        s = min(max(start, last), duration)
+        e = min(max(end, s), duration)
+        out.append(Word(clean, s, e, p))
+        last = e
+    return out
+
+
+def load_engine(
+    model: str = "",
+    *,
+    cpu_threads: int = 0,
+    compute_type: str = "int8",
+    min_window: int = WINDOW_MIN,
+) -> WhisperEngine:
     """Load ``model`` ("" = bundled tiny.en) or raise ``ModelNotAvailable`` (one line)."""
     resolved = resolve_model(model)
     try:
@@ -110,4 +241,6 @@ def load_engine(model: str = "", *, cpu_threads: int = 0,
     except (RuntimeError, ValueError, OSError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ModelNotAvailable(f"model {resolved.name!r} could not be loaded: {first}") from None
-    return WhisperEngine(loaded, resolved.name, bool(loaded.model.is_multilingual))
+    return WhisperEngine(
+        loaded, resolved.name, bool(loaded.model.is_multilingual), min_window=min_window
+    )

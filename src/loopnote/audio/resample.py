@@ -18,7 +18,8 @@ def downmix(samples: FloatArray) -> FloatArray:
     """Average the channels (capture stereo and downmix ourselves: no server-side gain)."""
     if samples.ndim == 1:
         return samples.astype(np.float32, copy=False)
-    return samples.mean(axis=1, dtype=np.float32)
+    mono: FloatArray = samples.mean(axis=1, dtype=np.float32)
+    return mono
 
 
 class ToMono16k:

@@ -33,8 +33,9 @@ def default_backend_name(platform: str | None = None) -> str:
         return "wasapi"
     if plat == "darwin":
         return "coreaudio"
-    raise UnsupportedPlatform(f"no audio capture for platform {plat!r} (supported: Linux, "
-                              "Windows, macOS)")
+    raise UnsupportedPlatform(
+        f"no audio capture for platform {plat!r} (supported: Linux, Windows, macOS)"
+    )
 
 
 def get_backend(name: str | None = None) -> Backend:
@@ -42,11 +43,15 @@ def get_backend(name: str | None = None) -> Backend:
     chosen = name or os.environ.get("LOOPNOTE_CAPTURE_BACKEND") or default_backend_name()
     module = BACKENDS.get(chosen)
     if module is None:
-        raise UnsupportedPlatform(f"unknown capture backend {chosen!r}; known: "
-                                  f"{', '.join(BACKENDS)}")
+        raise UnsupportedPlatform(
+            f"unknown capture backend {chosen!r}; known: {', '.join(BACKENDS)}"
+        )
     try:
         mod = importlib.import_module(module)
     except ImportError as e:
         raise UnsupportedPlatform(f"capture backend {chosen!r} cannot load here: {e}") from None
-    backend: Backend = mod.create_backend()
+    factory = getattr(mod, "create_backend", None)
+    if factory is None:
+        raise UnsupportedPlatform(f"capture backend {chosen!r} offers no create_backend()")
+    backend: Backend = factory()
     return backend

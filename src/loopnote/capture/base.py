@@ -2,10 +2,11 @@
 
 ``AudioInput``   one source ("system" or "mic"): start(emit) ... stop(). The backend calls
                  ``emit`` from its own thread with ``AudioChunk``s (device rate, float32,
-                 (frames, channels)), ``Warning``s and ``DeviceSwitch``es (and ``EndOfStream`` when a finite input ends). Callbacks only copy
-                 and enqueue. Chunk times come from the sample clock: session time 0 is the
-                 moment ``start`` is called; gaps (nothing delivered, device switch, server
-                 restart) are filled with ``gap=True`` silence so the timeline never shifts.
+                 (frames, channels)), ``Warning``s, ``DeviceSwitch``es, and ``EndOfStream``
+                 when a finite input ends. Callbacks only copy and enqueue. Chunk times come
+                 from the sample clock: session time 0 is the moment ``start`` is called;
+                 gaps (nothing delivered, device switch, server restart) are filled with
+                 ``gap=True`` silence so the timeline never shifts.
 ``SourceInfo``   one entry of ``loopnote sources``: an output, its monitor, an input, or an
                  application playing audio.
 ``CaptureRequest`` what the user asked for (--app, --source, --mic, --no-mic).

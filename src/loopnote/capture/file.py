@@ -5,6 +5,8 @@
                    own rate and channels, timed by the sample clock, paced in real time by
                    default (as live capture would deliver them) or as fast as the consumer
                    takes them (``realtime=False``).
+``ArrayInput``     an ``AudioInput`` over samples already in memory, placed at a session time
+                   (``loopnote recover`` replays audio that was never transcribed).
 ``probe_file``     open and validate a file up front; one clear ``AudioDecodeError`` otherwise.
 """
 
@@ -86,7 +88,7 @@ def decode_blocks(path: Path, block_seconds: float = CHUNK_SECONDS) -> Iterator[
     stream = container.streams.audio[0]
     layout = stream.layout.name if stream.layout else None
     resampler = av.AudioResampler(format="flt", layout=layout, rate=info.sample_rate)
-    block = max(1, int(round(block_seconds * info.sample_rate)))
+    block = max(1, round(block_seconds * info.sample_rate))
     pending: list[FloatArray] = []
     pending_frames = 0
     produced = 0
@@ -174,4 +176,39 @@ class FileInput:
             emit(Warning("decode-error", str(e), self.source, frames / rate))
         finally:
             self.done.set()
+            emit(EndOfStream(self.source))
+
+
+class ArrayInput:
+    """Replay ``samples`` (float32 (frames, channels)) as ``source`` from session time
+    ``start``, as fast as the consumer takes them."""
+
+    def __init__(self, samples: FloatArray, sample_rate: int, source: Source,
+                 start: float = 0.0) -> None:
+        self.source: Source = source
+        self._samples = samples if samples.ndim == 2 else samples.reshape(-1, 1)
+        self._rate = sample_rate
+        self._start = start
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self, emit: Emit) -> None:
+        self._thread = threading.Thread(target=self._run, args=(emit,),
+                                        name=f"array-{self.source}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _run(self, emit: Emit) -> None:
+        block = max(1, int(CHUNK_SECONDS * self._rate))
+        try:
+            for i in range(0, self._samples.shape[0], block):
+                if self._stop.is_set():
+                    break
+                emit(AudioChunk(self.source, self._samples[i:i + block], self._rate,
+                                self._start + i / self._rate))
+        finally:
             emit(EndOfStream(self.source))

@@ -55,16 +55,20 @@ class PulseBackend:
                 if request.app:
                     streams = app_streams(pulse)
                     if not match_app(streams, request.app):
-                        playing = sorted({f"{s.app} (pid {s.pid})" if s.pid else s.app
-                                          for s in streams})
+                        playing = sorted(
+                            {f"{s.app} (pid {s.pid})" if s.pid else s.app for s in streams}
+                        )
                         raise DeviceNotFound(
                             f"no application playing audio matches {request.app!r}; playing "
-                            f"now: {_listing(playing, 'none')}")
+                            f"now: {_listing(playing, 'none')}"
+                        )
                     wants.append(Want("system", "app", request.app))
                 elif request.system_source:
                     if request.system_source not in sources:
-                        raise DeviceNotFound(f"no source named {request.system_source!r}; "
-                                             f"sources: {_listing(sources, 'none')}")
+                        raise DeviceNotFound(
+                            f"no source named {request.system_source!r}; "
+                            f"sources: {_listing(sources, 'none')}"
+                        )
                     wants.append(Want("system", "device", request.system_source))
                 else:
                     wants.append(Want("system", "default-sink"))
@@ -72,8 +76,9 @@ class PulseBackend:
                 if request.mic:
                     mics = [s.name for s in pulse.source_list() if s.monitor_of_sink == NO_INDEX]
                     if request.mic not in sources:
-                        raise DeviceNotFound(f"no microphone named {request.mic!r}; inputs: "
-                                             f"{_listing(mics, 'none')}")
+                        raise DeviceNotFound(
+                            f"no microphone named {request.mic!r}; inputs: {_listing(mics, 'none')}"
+                        )
                     wants.append(Want("mic", "device", request.mic))
                 else:
                     wants.append(Want("mic", "default-source"))
@@ -85,25 +90,55 @@ def _list(pulse: pulsectl.Pulse) -> list[SourceInfo]:
     out: list[SourceInfo] = []
     sinks = pulse.sink_list()
     for sink in sinks:
-        out.append(SourceInfo("output", sink.name, sink.description or sink.name,
-                              sink.name == info.default_sink_name,
-                              {"monitor": sink.monitor_source_name}))
-    default_monitor = next((s.monitor_source_name for s in sinks
-                            if s.name == info.default_sink_name), None)
+        out.append(
+            SourceInfo(
+                "output",
+                sink.name,
+                sink.description or sink.name,
+                sink.name == info.default_sink_name,
+                {"monitor": sink.monitor_source_name},
+            )
+        )
+    default_monitor = next(
+        (s.monitor_source_name for s in sinks if s.name == info.default_sink_name), None
+    )
     sink_names = {s.index: s.name for s in sinks}
     for src in pulse.source_list():
         if src.monitor_of_sink != NO_INDEX:
-            out.append(SourceInfo("monitor", src.name, src.description or src.name,
-                                  src.name == default_monitor,
-                                  {"sink": sink_names.get(src.monitor_of_sink, "")}))
+            out.append(
+                SourceInfo(
+                    "monitor",
+                    src.name,
+                    src.description or src.name,
+                    src.name == default_monitor,
+                    {"sink": sink_names.get(src.monitor_of_sink, "")},
+                )
+            )
         else:
-            out.append(SourceInfo("input", src.name, src.description or src.name,
-                                  src.name == info.default_source_name))
+            out.append(
+                SourceInfo(
+                    "input",
+                    src.name,
+                    src.description or src.name,
+                    src.name == info.default_source_name,
+                )
+            )
     for s in app_streams(pulse):
-        out.append(SourceInfo("app", str(s.pid) if s.pid is not None else f"#{s.index}",
-                              s.app or s.binary, False,
-                              {"binary": s.binary, "pid": s.pid, "sink": s.sink,
-                               "stream": s.index, "paused": s.corked}))
+        out.append(
+            SourceInfo(
+                "app",
+                str(s.pid) if s.pid is not None else f"#{s.index}",
+                s.app or s.binary,
+                False,
+                {
+                    "binary": s.binary,
+                    "pid": s.pid,
+                    "sink": s.sink,
+                    "stream": s.index,
+                    "paused": s.corked,
+                },
+            )
+        )
     return out
 
 

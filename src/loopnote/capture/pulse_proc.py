@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,14 +26,16 @@ RATE = 48000
 CHANNELS = 2
 FRAME_BYTES = 4 * CHANNELS
 LATENCY_MS = 20
-READ_BYTES = FRAME_BYTES * RATE // 10   # at most 100 ms per read
+READ_BYTES = FRAME_BYTES * RATE // 10  # at most 100 ms per read
 
 
 @dataclass(frozen=True)
 class ParecTarget:
-    device: str | None = None       # a source name (a monitor or a microphone)
-    stream: int | None = None       # a sink input index: record that one playback stream
-    label: str = ""                 # what a person reads (device name or "app (pid N)")
+    device: str | None = None  # a source name (a monitor or a microphone)
+    stream: int | None = None  # a sink input index: record that one playback stream
+    label: str = field(
+        default="", compare=False
+    )  # what a person reads (device name or "app (pid N)")
 
     def describe(self) -> str:
         return self.label or self.device or f"stream #{self.stream}"
@@ -41,11 +44,19 @@ class ParecTarget:
 def parec_command(target: ParecTarget, stream_name: str) -> list[str]:
     exe = shutil.which("parec")
     if exe is None:
-        raise CaptureError("parec is not installed; install it with: apt-get install "
-                           "pulseaudio-utils")
-    cmd = [exe, "--raw", "--format=float32le", f"--rate={RATE}", f"--channels={CHANNELS}",
-           f"--latency-msec={LATENCY_MS}", "--client-name=loopnote",
-           f"--stream-name={stream_name}"]
+        raise CaptureError(
+            "parec is not installed; install it with: apt-get install pulseaudio-utils"
+        )
+    cmd = [
+        exe,
+        "--raw",
+        "--format=float32le",
+        f"--rate={RATE}",
+        f"--channels={CHANNELS}",
+        f"--latency-msec={LATENCY_MS}",
+        "--client-name=loopnote",
+        f"--stream-name={stream_name}",
+    ]
     if target.stream is not None:
         cmd.append(f"--monitor-stream={target.stream}")
     elif target.device is not None:
@@ -54,22 +65,36 @@ def parec_command(target: ParecTarget, stream_name: str) -> list[str]:
 
 
 class ParecStream:
-    def __init__(self, target: ParecTarget, stream_name: str,
-                 on_block: Callable[[ParecStream, FloatArray], None],
-                 on_end: Callable[[ParecStream, int], None]) -> None:
+    def __init__(
+        self,
+        target: ParecTarget,
+        stream_name: str,
+        on_block: Callable[[ParecStream, FloatArray], None],
+        on_end: Callable[[ParecStream, int], None],
+    ) -> None:
         self.target = target
         self._on_block = on_block
         self._on_end = on_end
-        self.delivered = False
-        self.proc = subprocess.Popen(parec_command(target, stream_name), stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        self._thread = threading.Thread(target=self._read, name=f"parec-{self.proc.pid}",
-                                        daemon=True)
+        self.delivered = False  # some data arrived
+        self.settled = False  # the server was seen recording it from its target
+        self._born = time.monotonic()
+        self.proc = subprocess.Popen(
+            parec_command(target, stream_name),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        self._thread = threading.Thread(
+            target=self._read, name=f"parec-{self.proc.pid}", daemon=True
+        )
         self._thread.start()
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def age(self) -> float:
+        return time.monotonic() - self._born
 
     def alive(self) -> bool:
         return self.proc.poll() is None

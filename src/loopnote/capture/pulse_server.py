@@ -31,7 +31,7 @@ HOW_TO_START = (
 def connect(client_name: str) -> pulsectl.Pulse:
     try:
         pulse = pulsectl.Pulse(client_name, connect=False)
-        pulse.connect(autospawn=False, wait=False, timeout=3.0)
+        pulse.connect(autospawn=False, wait=False)
         return pulse
     except (pulsectl.PulseError, pulsectl.PulseDisconnected) as e:
         raise SoundServerUnavailable(HOW_TO_START) from e
@@ -39,12 +39,12 @@ def connect(client_name: str) -> pulsectl.Pulse:
 
 @dataclass(frozen=True)
 class AppStream:
-    index: int              # sink input index (what parec --monitor-stream takes)
-    app: str                # application.name
-    binary: str             # application.process.binary
-    pid: int | None         # application.process.id
-    sink: str               # name of the sink it plays to
-    corked: bool            # paused
+    index: int  # sink input index (what parec --monitor-stream takes)
+    app: str  # application.name
+    binary: str  # application.process.binary
+    pid: int | None  # application.process.id
+    sink: str  # name of the sink it plays to
+    corked: bool  # paused
 
     def label(self) -> str:
         pid = f", pid {self.pid}" if self.pid is not None else ""
@@ -61,11 +61,16 @@ def app_streams(pulse: pulsectl.Pulse) -> list[AppStream]:
     for si in pulse.sink_input_list():
         pl = si.proplist
         pid = _prop(pl, "application.process.id")
-        out.append(AppStream(
-            index=si.index, app=_prop(pl, "application.name") or si.name,
-            binary=_prop(pl, "application.process.binary"),
-            pid=int(pid) if pid.isdigit() else None, sink=sinks.get(si.sink, str(si.sink)),
-            corked=bool(si.corked)))
+        out.append(
+            AppStream(
+                index=si.index,
+                app=_prop(pl, "application.name") or si.name,
+                binary=_prop(pl, "application.process.binary"),
+                pid=int(pid) if pid.isdigit() else None,
+                sink=sinks.get(si.sink, str(si.sink)),
+                corked=bool(si.corked),
+            )
+        )
     return out
 
 
@@ -85,7 +90,7 @@ def match_app(streams: list[AppStream], query: str) -> list[AppStream]:
 class Want:
     source: Source
     mode: WantMode
-    name: str | None = None     # device name (mode "device") or app name/pid (mode "app")
+    name: str | None = None  # device name (mode "device") or app name/pid (mode "app")
 
     def describe(self) -> str:
         if self.mode == "default-sink":
@@ -98,8 +103,8 @@ class Want:
 @dataclass(frozen=True)
 class Resolved:
     target: ParecTarget
-    source_index: int | None    # the source our recording must sit on (None for an app stream)
-    playing: bool               # an app plays (unpaused) into what we record
+    source_index: int | None  # the source our recording must sit on (None for an app stream)
+    playing: bool  # an app plays (unpaused) into what we record
 
 
 def _playing_into(pulse: pulsectl.Pulse, sink_index: int | None) -> bool:
@@ -112,8 +117,9 @@ def _source(pulse: pulsectl.Pulse, name: str) -> Resolved | None:
     for s in pulse.source_list():
         if s.name == name:
             monitor_of = s.monitor_of_sink if s.monitor_of_sink != 0xFFFFFFFF else None
-            return Resolved(ParecTarget(device=name, label=name), s.index,
-                            _playing_into(pulse, monitor_of))
+            return Resolved(
+                ParecTarget(device=name, label=name), s.index, _playing_into(pulse, monitor_of)
+            )
     return None
 
 

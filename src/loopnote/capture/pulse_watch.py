@@ -23,10 +23,11 @@ it).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulsectl
 
@@ -38,18 +39,20 @@ from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SoundServerUnavailable
 from loopnote.types import FloatArray, Warning
 
+NO_INDEX = 0xFFFFFFFF
+SETTLE_SECONDS = 1.0
 EVENTS = ("server", "sink", "source", "sink_input", "source_output")
 
 
 @dataclass(frozen=True)
 class PulseInputOptions:
-    timeline: TimelineOptions = TimelineOptions()
-    reconnect_first: float = 0.1    # first retry after the server went away (seconds)
-    reconnect_max: float = 2.0      # backoff doubles up to this
-    silent_after: float = 10.0      # warn when silent this long while an app plays
-    silent_level: float = 1e-4      # peak below this counts as silence (-80 dBFS)
-    warn_every: float = 10.0        # at most one frames-lost warning per this many seconds
-    tick: float = 0.05              # the pump wakes at least this often to fill gaps
+    timeline: TimelineOptions = field(default_factory=TimelineOptions)
+    reconnect_first: float = 0.1  # first retry after the server went away (seconds)
+    reconnect_max: float = 2.0  # backoff doubles up to this
+    silent_after: float = 10.0  # warn when silent this long while an app plays
+    silent_level: float = 1e-4  # peak below this counts as silence (-80 dBFS)
+    warn_every: float = 10.0  # at most one frames-lost warning per this many seconds
+    tick: float = 0.05  # the pump wakes at least this often to fill gaps
 
 
 # what the pump receives: ("data", stream, samples) | ("note", make_item) | ("stop",)
@@ -57,8 +60,9 @@ _Note = Callable[[float], Warning | DeviceSwitch]
 
 
 class PulseInput:
-    def __init__(self, want: Want, options: PulseInputOptions | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, want: Want, options: PulseInputOptions | None = None, clock: Clock | None = None
+    ) -> None:
         self.want = want
         self.source = want.source
         self.options = options or PulseInputOptions()
@@ -66,7 +70,7 @@ class PulseInput:
         self._q: queue.SimpleQueue[tuple[object, ...]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._stream: ParecStream | None = None     # the current recording
+        self._stream: ParecStream | None = None  # the current recording
         self._target: ParecTarget | None = None
         self._wake = threading.Event()
         self._pulse: pulsectl.Pulse | None = None
@@ -80,8 +84,9 @@ class PulseInput:
     def start(self, emit: Emit) -> None:
         self._t0 = self._clock.monotonic()
         self._threads = [
-            threading.Thread(target=self._pump, args=(emit,), name=f"pump-{self.source}",
-                             daemon=True),
+            threading.Thread(
+                target=self._pump, args=(emit,), name=f"pump-{self.source}", daemon=True
+            ),
             threading.Thread(target=self._watch, name=f"watch-{self.source}", daemon=True),
         ]
         for t in self._threads:
@@ -116,10 +121,9 @@ class PulseInput:
         self._wake.set()
         pulse = self._pulse
         if pulse is not None:
-            try:
+            # the connection may be closing; the watcher's timeout covers that case
+            with contextlib.suppress(Exception):
                 pulse.event_listen_stop()
-            except Exception:  # the connection may be closing; the watcher's timeout covers it
-                pass
 
     def _note(self, make: _Note) -> None:
         self._q.put(("note", make))
@@ -149,8 +153,10 @@ class PulseInput:
                 if not self._stop.is_set():
                     lost = True
                     self._drop_stream()
-                    self._warn("server-lost", "the sound server went away; reconnecting "
-                               "(the gap is recorded as silence)")
+                    self._warn(
+                        "server-lost",
+                        "the sound server went away; reconnecting (the gap is recorded as silence)",
+                    )
             finally:
                 self._pulse = None
                 pulse.close()
@@ -189,7 +195,8 @@ class PulseInput:
             return self._open(got, None)
         if got.target != target:
             gone = target.device is not None and not any(
-                s.name == target.device for s in pulse.source_list())
+                s.name == target.device for s in pulse.source_list()
+            )
             return self._open(got, target, gone)
         if not stream.alive():
             self._drop_stream()
@@ -197,17 +204,25 @@ class PulseInput:
             return self._open(got, None)
         if got.source_index is not None:
             actual = source_of_pid(pulse, stream.pid)
-            if actual is not None and actual != got.source_index:
-                # the server moved our recording elsewhere (e.g. to the microphone)
+            if actual == got.source_index:
+                stream.settled = True
+            elif actual is not None and actual != NO_INDEX and (
+                stream.settled or stream.age() > SETTLE_SECONDS
+            ):
+                # the server moved our recording elsewhere (e.g. to the microphone); a new
+                # stream is left alone until the server has linked it once (or a while passed)
                 self._open(got, target)
 
     def _lost(self, target: ParecTarget) -> None:
         if self.want.mode == "app":
-            self._warn("app-stream-ended", f"{target.describe()} stopped playing; waiting for "
-                       f"{self.want.describe()} to play again", device=target.describe())
+            self._warn(
+                "app-stream-ended",
+                f"{target.describe()} stopped playing; waiting for "
+                f"{self.want.describe()} to play again",
+                device=target.describe(),
+            )
         else:
-            self._warn("device-lost", f"{target.describe()} disappeared",
-                       device=target.describe())
+            self._warn("device-lost", f"{target.describe()} disappeared", device=target.describe())
 
     def _open(self, got: Resolved, old: ParecTarget | None, old_gone: bool = False) -> None:
         """Open a recording of ``got`` first, then close the previous one."""
@@ -226,11 +241,18 @@ class PulseInput:
         if self.want.mode == "app":
             self._warn("app-reattached", f"recording {name} again", device=name)
         elif old is not None and old_gone:
-            self._warn("device-lost", f"{old.describe()} disappeared; now recording {name}",
-                       device=name, lost=old.describe())
+            self._warn(
+                "device-lost",
+                f"{old.describe()} disappeared; now recording {name}",
+                device=name,
+                lost=old.describe(),
+            )
         elif old is not None and old.device == got.target.device:
-            self._warn("device-switched", f"recording {name} again (the server had moved the "
-                       "recording)", device=name)
+            self._warn(
+                "device-switched",
+                f"recording {name} again (the server had moved the recording)",
+                device=name,
+            )
         else:
             why = f"now recording {name}"
             if old is not None:
@@ -289,14 +311,28 @@ class PulseInput:
             lost = tl.stats.live_filled + tl.stats.trimmed
             if lost > reported_loss and now - last_loss_warn >= o.warn_every:
                 ms = 1000 * (lost - reported_loss) / tl.options.rate
-                emit(Warning("frames-lost", f"{ms:.0f} ms of {self.source} audio did not arrive "
-                             "in time (filled with silence)", self.source, tl.t))
+                emit(
+                    Warning(
+                        "frames-lost",
+                        f"{ms:.0f} ms of {self.source} audio did not arrive "
+                        "in time (filled with silence)",
+                        self.source,
+                        tl.t,
+                    )
+                )
                 reported_loss, last_loss_warn = lost, now
             if not self._playing:
                 last_loud, silent_warned = tl.t, False
-            elif (self.source == "system" and not silent_warned
-                  and tl.t - last_loud >= o.silent_after):
-                emit(Warning("silent-while-playing", f"no sound from {self.device} for "
-                             f"{o.silent_after:.0f} s while an application is playing into it",
-                             self.source, tl.t))
+            elif (
+                self.source == "system" and not silent_warned and tl.t - last_loud >= o.silent_after
+            ):
+                emit(
+                    Warning(
+                        "silent-while-playing",
+                        f"no sound from {self.device} for "
+                        f"{o.silent_after:.0f} s while an application is playing into it",
+                        self.source,
+                        tl.t,
+                    )
+                )
                 silent_warned = True

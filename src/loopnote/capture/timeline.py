@@ -31,26 +31,27 @@ from loopnote.types import AudioChunk, FloatArray, Source
 
 @dataclass(frozen=True)
 class TimelineOptions:
-    rate: int = 48000           # frames per second of every chunk
-    channels: int = 2           # channels of every chunk (gap silence uses the same shape)
-    fill_live: float = 1.0      # a running stream silent this long: fill the missing time
-    fill_idle: float = 0.1      # no stream at all (switch, server down): fill this often
-    max_ahead: float = 0.2      # trim a block that would run this far ahead of elapsed time
+    rate: int = 48000  # frames per second of every chunk
+    channels: int = 2  # channels of every chunk (gap silence uses the same shape)
+    fill_live: float = 1.0  # a running stream silent this long: fill the missing time
+    fill_idle: float = 0.1  # no stream at all (switch, server down): fill this often
+    max_ahead: float = 0.2  # trim a block that would run this far ahead of elapsed time
 
 
 @dataclass
 class TimelineStats:
-    captured: int = 0           # frames of real audio emitted
-    filled: int = 0             # frames of gap silence emitted
-    trimmed: int = 0            # captured frames dropped because their time was already filled
-    live_filled: int = 0        # frames filled while a stream that had delivered data stalled
+    captured: int = 0  # frames of real audio emitted
+    filled: int = 0  # frames of gap silence emitted
+    trimmed: int = 0  # captured frames dropped because their time was already filled
+    aligned: int = 0  # frames of a new stream's first block that overlapped filled time
+    live_filled: int = 0  # frames filled while a stream that had delivered data stalled
 
 
 class Timeline:
     def __init__(self, source: Source, options: TimelineOptions | None = None) -> None:
         self.source = source
         self.options = options or TimelineOptions()
-        self.pos = 0            # frames emitted so far
+        self.pos = 0  # frames emitted so far
         self.stats = TimelineStats()
 
     @property
@@ -63,8 +64,13 @@ class Timeline:
 
     def _gap(self, frames: int) -> AudioChunk:
         o = self.options
-        chunk = AudioChunk(self.source, np.zeros((frames, o.channels), np.float32), o.rate,
-                           self.pos / o.rate, gap=True)
+        chunk = AudioChunk(
+            self.source,
+            np.zeros((frames, o.channels), np.float32),
+            o.rate,
+            self.pos / o.rate,
+            gap=True,
+        )
         self.pos += frames
         self.stats.filled += frames
         return chunk
@@ -78,16 +84,19 @@ class Timeline:
         if n == 0:
             return out
         expected = self._expected(now)
-        begin = expected - n            # where the block starts if it ended just now
+        begin = expected - n  # where the block starts if it ended just now
         late_by = begin - self.pos
         if late_by > 0 and (first or late_by > o.fill_live * o.rate):
             out.append(self._gap(late_by))
         ahead = self.pos + n - expected
-        if first and ahead > 0 or ahead > o.max_ahead * o.rate:
+        if (first and ahead > 0) or ahead > o.max_ahead * o.rate:
             drop = min(n, ahead)
             samples = samples[drop:]
-            self.stats.trimmed += drop
             n -= drop
+            if first:
+                self.stats.aligned += drop
+            else:
+                self.stats.trimmed += drop
         if n:
             out.append(AudioChunk(self.source, samples, o.rate, self.pos / o.rate))
             self.pos += n

@@ -17,7 +17,15 @@ from loopnote.errors import LoopnoteError
 # Modules of this package that define subcommands, in the order `--help` lists them.
 COMMANDS: tuple[str, ...] = (
     "transcribe_cmd",
+    "record_cmd",
     "models_cmd",
+    "sources_cmd",
+    "capture_cmd",
+    "library_cmd",
+    "search_cmd",
+    "export_cmd",
+    "consent_cmd",
+    "notes_cmd",
 )
 
 

@@ -17,7 +17,9 @@ from types import FrameType
 from loopnote.capture.base import AudioInput
 from loopnote.config import Settings
 from loopnote.events import Event
+from loopnote.pipeline import AudioWriter
 from loopnote.session import Session, SessionOptions
+from loopnote.types import Source
 
 
 def _wants_live_view(args: argparse.Namespace) -> bool:
@@ -26,17 +28,19 @@ def _wants_live_view(args: argparse.Namespace) -> bool:
 
 
 def run_meeting(args: argparse.Namespace, settings: Settings, inputs: Sequence[AudioInput],
-                options: SessionOptions) -> tuple[Path, bool]:
+                options: SessionOptions,
+                recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
+                ) -> tuple[Path, bool]:
     """Run the meeting; returns its folder and whether the user interrupted it."""
     if args.format == "jsonl":
         from loopnote.cli.output import JsonlPrinter
         handler: Callable[[Event], None] = JsonlPrinter(sys.stdout).handle
     elif _wants_live_view(args):
-        return _run_with_live_view(settings, inputs, options)
+        return _run_with_live_view(inputs, options, recorder_factory)
     else:
         from loopnote.cli.plain import PlainPrinter
         handler = PlainPrinter(sys.stdout).handle
-    session = Session(inputs, options, handler)
+    session = Session(inputs, options, handler, recorder_factory=recorder_factory)
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -54,14 +58,15 @@ def run_meeting(args: argparse.Namespace, settings: Settings, inputs: Sequence[A
             signal.signal(signal.SIGTERM, previous)
 
 
-def _run_with_live_view(settings: Settings, inputs: Sequence[AudioInput],
-                        options: SessionOptions) -> tuple[Path, bool]:
+def _run_with_live_view(inputs: Sequence[AudioInput], options: SessionOptions,
+                        recorder_factory: Callable[[Path, Source], AudioWriter] | None,
+                        ) -> tuple[Path, bool]:
     from loopnote.tui import run_live
 
     holder: dict[str, Session] = {}
 
     def start(on_event: Callable[[Event], None]) -> None:
-        session = Session(inputs, options, on_event)
+        session = Session(inputs, options, on_event, recorder_factory=recorder_factory)
         holder["session"] = session
         session.run()
 

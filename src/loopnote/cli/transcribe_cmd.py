@@ -12,6 +12,7 @@ from loopnote.capture.file import FileInput
 from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.run_meeting import run_meeting
 from loopnote.session import SessionOptions
+from loopnote.types import Source
 
 DEMO_FILE = "demo.flac"
 
@@ -45,7 +46,7 @@ def demo_path() -> Path:
 
 def _transcribe(args: argparse.Namespace, path: Path, realtime: bool) -> int:
     settings = settings_from(args)
-    source = getattr(args, "source", "system")
+    source: Source = "mic" if getattr(args, "source", "system") == "mic" else "system"
     inp = FileInput(path, source=source, realtime=realtime)
     options = SessionOptions(settings=settings, title=args.title or path.stem,
                              keep_audio=False, origin="file")

@@ -280,3 +280,16 @@ class MeetingFolder:
 
 def _dumps(d: dict[str, Any]) -> str:
     return json.dumps(d, ensure_ascii=False, indent=2) + "\n"
+
+
+def meeting_dirs(root: Path) -> list[Path]:
+    """Candidate meeting folders under ``root`` (hidden names skipped), sorted by name."""
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise StoreError(f"cannot read {root}: {e.strerror or e}") from None
+    return sorted(
+        (p for p in entries if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name
+    )

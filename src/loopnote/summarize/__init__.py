@@ -1,1 +1,59 @@
-"""loopnote.summarize."""
+"""loopnote.summarize: the rolling multi-resolution summary and the notes at the end.
+
+Live:    ``RollingSummary(SummaryOptions(), summarizer)`` with ``add`` / ``tick`` / ``finish``
+         and ``drain_warnings``; ``make_summarizer(settings)`` picks the summarizer.
+Backends: ``ExtractiveSummarizer`` (default, no weights, no network), ``LLMSummarizer``
+         (OpenAI-compatible endpoint) wrapped in ``FallbackSummarizer``; ``check_endpoint``.
+Offline: ``summarize_meeting(utterances, summarizer)`` replays a stored meeting.
+Notes:   ``build_notes`` → ``Notes``; ``render_notes_markdown`` (everything above the
+         transcript in notes.md).
+"""
+
+from loopnote.summarize.backend import build_summarizer, make_summarizer
+from loopnote.summarize.base import (
+    Summarizer,
+    SummaryOptions,
+    TopicModel,
+    WarningSource,
+    budget_for,
+)
+from loopnote.summarize.extractive import ExtractiveOptions, ExtractiveSummarizer
+from loopnote.summarize.llm import (
+    FallbackSummarizer,
+    LLMOptions,
+    LLMSummarizer,
+    check_endpoint,
+)
+from loopnote.summarize.notes import (
+    ActionItem,
+    NoteItem,
+    Notes,
+    NotesOptions,
+    build_notes,
+    render_notes_markdown,
+)
+from loopnote.summarize.tree import RollingSummary, summarize_meeting
+
+__all__ = [
+    "ActionItem",
+    "ExtractiveOptions",
+    "ExtractiveSummarizer",
+    "FallbackSummarizer",
+    "LLMOptions",
+    "LLMSummarizer",
+    "NoteItem",
+    "Notes",
+    "NotesOptions",
+    "RollingSummary",
+    "Summarizer",
+    "SummaryOptions",
+    "TopicModel",
+    "WarningSource",
+    "budget_for",
+    "build_notes",
+    "build_summarizer",
+    "check_endpoint",
+    "make_summarizer",
+    "render_notes_markdown",
+    "summarize_meeting",
+]

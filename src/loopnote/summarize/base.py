@@ -50,7 +50,8 @@ class SummaryOptions:
     least ``moment_pause`` s, after ``moment_silence`` s without speech (if at least
     ``moment_min`` s long), at a topic shift (if at least ``moment_min`` s long), and always
     by ``moment_max`` s. Sections close with the moment that takes them past
-    ``section_target`` s, or at a topic shift once at least ``section_min`` s long.
+    ``section_target`` s, before talk that follows ``section_silence`` s without speech, or
+    at a topic shift once at least ``section_min`` s long.
 
     An open node whose inputs changed is re-summarized at most every ``*_refresh`` s, so an
     utterance reaches a moment within ``moment_refresh``, a section within
@@ -65,6 +66,7 @@ class SummaryOptions:
     moment_silence: float = 10.0
     section_target: float = 300.0
     section_min: float = 120.0
+    section_silence: float = 60.0
     moment_refresh: float = 2.0
     section_refresh: float = 15.0
     meeting_refresh: float = 30.0

@@ -1,7 +1,8 @@
 """The default summarizer: no model download, no network, a few milliseconds per node.
 
 ``ExtractiveOptions``      filler trimming, sentence length, embedding cache size
-``ExtractiveSummarizer``   ``summarize(texts, level, budget_words)`` and ``similarity(a, b)``
+``ExtractiveSummarizer``   ``summarize(texts, level, budget_words)``, ``similarity(a, b)``,
+                          ``embed(sentences)``, ``clear_cache()``
 ``load_wordllama()``       the static word embeddings shipped inside the ``wordllama`` wheel
 ``clean_sentence(s)``      drop fillers and stutters, tidy case and the final stop
 
@@ -118,6 +119,10 @@ class ExtractiveSummarizer:
             self._cache.popitem(last=False)
         return out
 
+    def clear_cache(self) -> None:
+        """Forget cached sentence embeddings (they are recomputed on demand)."""
+        self._cache.clear()
+
     def _dim(self) -> int:
         if self._cache:
             return int(next(iter(self._cache.values())).shape[0])
@@ -153,8 +158,9 @@ class ExtractiveSummarizer:
         chosen = self._select(sents, group, level, budget_words)
         return " ".join(sents[i] for i in sorted(chosen))
 
-    def _select(self, sents: list[str], group: list[int], level: SummaryLevel,
-                budget: int) -> list[int]:
+    def _select(
+        self, sents: list[str], group: list[int], level: SummaryLevel, budget: int
+    ) -> list[int]:
         emb = self.embed(sents)
         sim = np.clip(emb @ emb.T, 0.0, None)
         cost = np.array([word_count(s) for s in sents], dtype=np.float32)
@@ -181,15 +187,24 @@ class ExtractiveSummarizer:
         if level != "moment" and groups.max() > 0:
             for g in np.unique(groups):
                 rows = np.flatnonzero(groups == g)
-                ok = [r for r in rows if cost[r] <= left and not small[r]
-                      and sents[r].lower() not in seen]
+                ok = [
+                    r
+                    for r in rows
+                    if cost[r] <= left and not small[r] and sents[r].lower() not in seen
+                ]
                 cands = np.asarray(ok, dtype=np.int64)
                 if cands.size:
                     take(int(cands[int(np.argmax(gain(cands, rows)))]))
         everyone = np.arange(len(sents))
         while left > 0:
-            free = np.array([i for i in everyone if cost[i] <= left and not small[i]
-                             and sents[i].lower() not in seen], dtype=np.int64)
+            free = np.array(
+                [
+                    i
+                    for i in everyone
+                    if cost[i] <= left and not small[i] and sents[i].lower() not in seen
+                ],
+                dtype=np.int64,
+            )
             if free.size == 0:
                 break
             scores = gain(free, everyone)

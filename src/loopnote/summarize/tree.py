@@ -1,11 +1,13 @@
 """The rolling, multi-resolution summary tree: pure and clock-driven (no I/O, threads or clock).
 
-``RollingSummary(options, summarizer, topic=None)``
+``RollingSummary(options, summarizer, topic=None, draft=None)``
     ``add(utterance) -> list[SummaryNode]``   take a committed utterance; returns nodes updated
     ``tick(t) -> list[SummaryNode]``          session time moved to ``t``; closes and revises
     ``finish() -> list[SummaryNode]``         close every open node (the meeting ended)
     ``drain_warnings() -> list[Warning]``     summarizer warnings, stamped with node and time
     ``nodes(level=None)``, ``meeting``, ``now``  the live state
+``summarize_meeting(utterances, summarizer, options=None) -> (nodes, warnings)``
+    replay a finished meeting, each node summarized once
 
 Three levels. A **moment** is made from utterances (about a minute, or one stretch of talk
 between pauses or topic shifts); a **section** from moments (about five minutes, or a topic);
@@ -16,11 +18,17 @@ moment, every moment to one section. Open nodes are revised on the cadence of
 ``SummaryOptions`` so fresh speech reaches every level quickly. The meeting node summarizes
 section summaries only, and moments of closed sections are dropped from the live state, so
 memory stays flat over long meetings.
+
+With a slow summarizer (an LLM), pass a fast ``draft`` summarizer (extractive): open moments
+and sections are then revised with the draft and summarized once with ``summarizer`` when they
+close; the meeting node always uses ``summarizer`` (on its slower cadence).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from loopnote.summarize.base import (
@@ -34,6 +42,7 @@ from loopnote.summarize.base import (
 from loopnote.types import SummaryLevel, SummaryNode, Utterance, Warning
 
 _TOPIC_CONTEXT = 6  # recent texts compared with a new utterance to find a topic shift
+_SEEN_IDS = 4096  # how many recent utterance ids are remembered to drop repeats
 
 
 @dataclass
@@ -48,19 +57,30 @@ class _Open:
     texts: list[str] = field(default_factory=list)  # only moments keep utterance texts
     last_end: float = 0.0  # end of the latest utterance (moments)
     dirty: bool = True
+    drafted: bool = False  # the current text came from the draft summarizer
     revised_at: float | None = None
 
 
 class RollingSummary:
-    def __init__(self, options: SummaryOptions, summarizer: Summarizer,
-                 topic: TopicModel | None = None) -> None:
+    def __init__(
+        self,
+        options: SummaryOptions,
+        summarizer: Summarizer,
+        topic: TopicModel | None = None,
+        draft: Summarizer | None = None,
+    ) -> None:
         self.options = options
         self._summarizer = summarizer
-        self._topic = topic if topic is not None else (
-            summarizer if isinstance(summarizer, TopicModel) else None)
+        self._draft = draft
+        self._topic = (
+            topic
+            if topic is not None
+            else (summarizer if isinstance(summarizer, TopicModel) else None)
+        )
         self._now = 0.0
         self._nodes: dict[str, SummaryNode] = {}
-        self._seen: set[str] = set()
+        self._seen: set[str] = set()  # recent utterance ids (a replayed one is ignored)
+        self._seen_order: deque[str] = deque()
         self._moment: _Open | None = None
         self._section: _Open | None = None
         self._meeting: _Open | None = None
@@ -94,14 +114,17 @@ class RollingSummary:
         if self._finished or u.id in self._seen or not u.text.strip():
             return []
         self._seen.add(u.id)
+        self._seen_order.append(u.id)
+        if len(self._seen_order) > _SEEN_IDS:
+            self._seen.discard(self._seen_order.popleft())
         self._now = max(self._now, u.end)
         out: list[SummaryNode] = []
         m = self._moment
         if m is not None and m.children and self._should_cut_moment(m, u):
             out += self._close_moment()
-            sec = self._section
-            if sec is not None and self._should_cut_section(sec, u):
-                out += self._close_section()
+        sec = self._section
+        if self._moment is None and sec is not None and self._should_cut_section(sec, u):
+            out += self._close_section()
         if self._moment is None:
             start = max(self._last_moment_end, u.start)
             self._n_moments += 1
@@ -128,8 +151,10 @@ class RollingSummary:
         out: list[SummaryNode] = []
         m = self._moment
         o = self.options
-        if m is not None and m.children and (
-            self._now - m.last_end >= o.moment_silence or self._now - m.start >= o.moment_max
+        if (
+            m is not None
+            and m.children
+            and (self._now - m.last_end >= o.moment_silence or self._now - m.start >= o.moment_max)
         ):
             out += self._close_moment()
             sec = self._section
@@ -169,7 +194,7 @@ class RollingSummary:
     def _should_cut_section(self, sec: _Open, u: Utterance) -> bool:
         o = self.options
         length = sec.end - sec.start
-        if length >= o.section_target:
+        if length >= o.section_target or u.start - sec.end >= o.section_silence:
             return True
         if length < o.section_min:
             return False
@@ -240,17 +265,25 @@ class RollingSummary:
     def _emit(self, node: _Open, *, closed: bool) -> list[SummaryNode]:
         """Summarize ``node`` if its inputs changed; store and return its new revision."""
         prev = self._nodes.get(node.node_id)
-        if node.dirty or prev is None:
+        if node.dirty or prev is None or (closed and node.drafted):
             inputs = self._inputs(node)
             budget = budget_for(self.options, node.level, len(node.children))
-            text = self._summarizer.summarize(inputs, node.level, budget).strip()
-            self._collect_warnings(node)
+            use_draft = self._draft is not None and not closed and node.level != "meeting"
+            summarizer = self._draft if use_draft and self._draft is not None else self._summarizer
+            text = summarizer.summarize(inputs, node.level, budget).strip()
+            node.drafted = use_draft
+            self._collect_warnings(node, summarizer)
         else:
             text = prev.text
         new = SummaryNode(
-            node_id=node.node_id, level=node.level, start=node.start, end=max(node.end, node.start),
-            text=text, children=tuple(node.children),
-            revision=0 if prev is None else prev.revision + 1, closed=closed,
+            node_id=node.node_id,
+            level=node.level,
+            start=node.start,
+            end=max(node.end, node.start),
+            text=text,
+            children=tuple(node.children),
+            revision=0 if prev is None else prev.revision + 1,
+            closed=closed,
         )
         self._nodes[node.node_id] = new
         node.dirty = False
@@ -271,9 +304,32 @@ class RollingSummary:
             mt.end = max(mt.end, node.end)
             mt.dirty = True
 
-    def _collect_warnings(self, node: _Open) -> None:
-        if not isinstance(self._summarizer, WarningSource):
+    def _collect_warnings(self, node: _Open, summarizer: Summarizer) -> None:
+        if not isinstance(summarizer, WarningSource):
             return
-        for w in self._summarizer.drain_warnings():
+        for w in summarizer.drain_warnings():
             extra = {**w.extra, "node_id": node.node_id, "level": node.level}
             self._warnings.append(replace(w, t=self._now, extra=extra))
+
+
+def summarize_meeting(
+    utterances: Iterable[Utterance], summarizer: Summarizer, options: SummaryOptions | None = None
+) -> tuple[list[SummaryNode], list[Warning]]:
+    """Replay a finished meeting: the final revision of every node, each node summarized once
+    (when it closes, with no live revisions), and the warnings the summarizer left."""
+    o = replace(
+        options or SummaryOptions(),
+        moment_refresh=math.inf,
+        section_refresh=math.inf,
+        meeting_refresh=math.inf,
+    )
+    rs = RollingSummary(o, summarizer)
+    latest: dict[str, SummaryNode] = {}
+    for u in sorted(utterances, key=lambda u: (u.end, u.start)):
+        for n in rs.tick(u.end) + rs.add(u):
+            latest[n.node_id] = n
+    for n in rs.finish():
+        latest[n.node_id] = n
+    order = {"moment": 0, "section": 1, "meeting": 2}
+    nodes = sorted(latest.values(), key=lambda n: (order[n.level], n.start))
+    return nodes, rs.drain_warnings()

@@ -48,9 +48,12 @@ def card_text(card: CatchUpCard, term: str = "") -> str:
     """The card as plain text, ready for the clipboard or a log."""
     head = f"Catch-up at {hms(card.t)}" + (f" ({term} was mentioned)" if term else "")
     parts = [head]
-    for title, body in (("They asked", card.addressed), ("Last 30 seconds", card.last_verbatim),
-                        ("Last few minutes", card.recent_brief),
-                        ("Meeting so far", card.meeting_so_far)):
+    for title, body in (
+        ("They asked", card.addressed),
+        ("Last 30 seconds", card.last_verbatim),
+        ("Last few minutes", card.recent_brief),
+        ("Meeting so far", card.meeting_so_far),
+    ):
         if body.strip():
             parts.append(f"{title}:\n{body.strip()}")
     return "\n\n".join(parts) + "\n"

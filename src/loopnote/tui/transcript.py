@@ -59,16 +59,18 @@ def _wrap(entry: _Entry, width: int, console: Console) -> int:
 
 def utterance_entry(u: Utterance) -> _Entry:
     label = who(u)
-    prefix = Text.assemble((hms(u.start), "dim"), " ",
-                           (label[:LABEL_WIDTH * 2].ljust(LABEL_WIDTH), LABEL_STYLES[u.source]),
-                           " ")
+    prefix = Text.assemble(
+        (hms(u.start), "dim"),
+        " ",
+        (label[: LABEL_WIDTH * 2].ljust(LABEL_WIDTH), LABEL_STYLES[u.source]),
+        " ",
+    )
     return _Entry(prefix, Text(u.text.strip()))
 
 
 def partial_entry(source: Source, text: str) -> _Entry:
-    prefix = Text.assemble(("  ···   ", "dim"), " ",
-                           (SOURCE_LABELS[source].ljust(LABEL_WIDTH), "dim " + LABEL_STYLES[source]),
-                           " ")
+    label = SOURCE_LABELS[source].ljust(LABEL_WIDTH)
+    prefix = Text.assemble(("  ···   ", "dim"), " ", (label, "dim " + LABEL_STYLES[source]), " ")
     return _Entry(prefix, Text(text.strip(), style="dim italic"))
 
 
@@ -88,10 +90,10 @@ class TranscriptView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.max_items = max_items
         self._entries: list[_Entry] = []
-        self._starts: list[int] = []       # first line of each entry
-        self._lines = 0                    # committed lines
-        self._first_seq = 0                # sequence number of _entries[0]
-        self._by_id: dict[str, int] = {}   # utterance id -> sequence number
+        self._starts: list[int] = []  # first line of each entry
+        self._lines = 0  # committed lines
+        self._first_seq = 0  # sequence number of _entries[0]
+        self._by_id: dict[str, int] = {}  # utterance id -> sequence number
         self._partials: dict[Source, _Entry] = {}
         self._width = 0
         self._follow = True
@@ -205,7 +207,12 @@ class TranscriptView(ScrollView, can_focus=True):
             console = self.app.console
             for p in self._partials.values():
                 _wrap(p, self._width, console)
-        self.virtual_size = Size(self._width, self._lines + self._partial_lines())
+        size = Size(self._width, self._lines + self._partial_lines())
+        if size != self.virtual_size:
+            # The pane's own size does not change, so skip the screen-wide relayout that
+            # assigning ``virtual_size`` would cause; update the scroll bars directly.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
         if self._follow:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -18,11 +19,20 @@ from loopnote.tui.format import SOURCE_LABELS, hms, meter, meter_cells
 from loopnote.types import SOURCES, Source, SummaryLevel, SummaryNode
 
 METER_WIDTH = 8
-HEALTH_STYLES = {"capturing": "green", "silent": "dim", "reconnecting": "bold yellow",
-                 "lost-frames": "bold red"}
-STATE_MARKS = {"starting": ("○ STARTING", "dim"), "recording": ("● REC", "bold red"),
-               "paused": ("❚❚ PAUSED", "bold yellow"), "ending": ("■ ENDING…", "bold yellow"),
-               "ended": ("■ ENDED", "bold")}
+METER_HZ = 5.0  # meter redraws per second, at most
+HEALTH_STYLES = {
+    "capturing": "green",
+    "silent": "dim",
+    "reconnecting": "bold yellow",
+    "lost-frames": "bold red",
+}
+STATE_MARKS = {
+    "starting": ("○ STARTING", "dim"),
+    "recording": ("● REC", "bold red"),
+    "paused": ("❚❚ PAUSED", "bold yellow"),
+    "ending": ("■ ENDING…", "bold yellow"),
+    "ended": ("■ ENDED", "bold"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class StatusHeader(Widget):
         self.state = "starting"
         self.elapsed = 0
         self.levels: dict[Source, _Level] = {}
+        self._last_meter = 0.0
+        self._meter_timer_set = False
 
     def set_state(self, state: str) -> None:
         if state != self.state:
@@ -63,8 +75,26 @@ class StatusHeader(Widget):
         if self.levels.get(source) == lv:
             return False
         self.levels[source] = lv
-        self.refresh()
+        self._refresh_meters()
         return True
+
+    def _refresh_meters(self) -> None:
+        """Meters redraw at most ``METER_HZ`` times a second; the newest level always shows."""
+        if self._meter_timer_set:
+            return
+        wait = self._last_meter + 1.0 / METER_HZ - time.monotonic()
+        if wait <= 0:
+            self._last_meter = time.monotonic()
+            self.refresh()
+            return
+        self._meter_timer_set = True
+
+        def later() -> None:
+            self._meter_timer_set = False
+            self._last_meter = time.monotonic()
+            self.refresh()
+
+        self.set_timer(wait, later)
 
     def set_info(self, model: str | None = None, consent: str | None = None) -> None:
         if model:
@@ -90,25 +120,34 @@ class StatusHeader(Widget):
             line.append("  │  ", "dim")
             line.append(f"model {self.model}", "dim")
         line.no_wrap, line.overflow = True, "ellipsis"
-        consent = Text(f"Consent: {self.consent}" if self.consent else "Consent: tell everyone "
-                       "in the meeting that it is being recorded.", style="italic",
-                       no_wrap=True, overflow="ellipsis")
+        consent = Text(
+            f"Consent: {self.consent}"
+            if self.consent
+            else "Consent: tell everyone in the meeting that it is being recorded.",
+            style="italic",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         return Text("\n").join([line, consent])
 
 
-LEVEL_TITLES: dict[SummaryLevel, str] = {"moment": "Last moment", "section": "Last section",
-                                        "meeting": "Meeting so far"}
+LEVEL_TITLES: dict[SummaryLevel, str] = {
+    "moment": "Last moment",
+    "section": "Last section",
+    "meeting": "Meeting so far",
+}
 
 
-class SummaryPane(Static):
-    """Shows the newest node of one summary level."""
+class SummaryPane(Widget):
+    """Shows the newest node of one summary level in a fixed-size box (no relayout on update);
+    text longer than the box ends in an ellipsis."""
 
     DEFAULT_CSS = """
-    SummaryPane { border: round $primary-darken-1; padding: 0 1; height: auto; }
+    SummaryPane { border: round $primary-darken-1; padding: 0 1; height: 1fr; }
     """
 
     def __init__(self, level: SummaryLevel, *, id: str | None = None) -> None:
-        super().__init__(Text("nothing yet", style="dim italic"), id=id)
+        super().__init__(id=id)
         self.level = level
         self.border_title = LEVEL_TITLES[level]
         self.node: SummaryNode | None = None
@@ -122,8 +161,28 @@ class SummaryPane(Static):
             return False
         self.node = node
         self.border_subtitle = f"{hms(node.start)}–{hms(node.end)}"
-        self.update(Text(node.text.strip() or "…"))
+        self.refresh()
         return True
+
+    @property
+    def text(self) -> str:
+        return self.node.text.strip() if self.node is not None else ""
+
+    def render(self) -> Text:
+        if self.node is None:
+            return Text("nothing yet", style="dim italic")
+        text = Text(self.text or "…")
+        width, height = self.content_size
+        if width <= 1 or height <= 0:
+            return text
+        lines = list(text.wrap(self.app.console, width))
+        if len(lines) > height:
+            lines = lines[:height]
+            last = lines[-1]
+            last.truncate(width - 1)
+            last.rstrip()
+            last.append("…")
+        return Text("\n").join(lines)
 
 
 class StatusLine(Static):
@@ -132,4 +191,4 @@ class StatusLine(Static):
     """
 
     def say(self, text: str, style: str = "") -> None:
-        self.update(Text(text, style=style, no_wrap=True, overflow="ellipsis"))
+        self.update(Text(text, style=style, no_wrap=True, overflow="ellipsis"), layout=False)

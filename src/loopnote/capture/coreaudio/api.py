@@ -44,53 +44,54 @@ def fourcc_name(value: int) -> str:
 
 
 # Objects and addresses (AudioHardwareBase.h, AudioHardware.h)
-SYSTEM_OBJECT = 1                        # kAudioObjectSystemObject
-UNKNOWN_OBJECT = 0                       # kAudioObjectUnknown
-SCOPE_GLOBAL = fourcc("glob")            # kAudioObjectPropertyScopeGlobal
-SCOPE_INPUT = fourcc("inpt")             # kAudioObjectPropertyScopeInput
-SCOPE_OUTPUT = fourcc("outp")            # kAudioObjectPropertyScopeOutput
-ELEMENT_MAIN = 0                         # kAudioObjectPropertyElementMain
+SYSTEM_OBJECT = 1  # kAudioObjectSystemObject
+UNKNOWN_OBJECT = 0  # kAudioObjectUnknown
+SCOPE_GLOBAL = fourcc("glob")  # kAudioObjectPropertyScopeGlobal
+SCOPE_INPUT = fourcc("inpt")  # kAudioObjectPropertyScopeInput
+SCOPE_OUTPUT = fourcc("outp")  # kAudioObjectPropertyScopeOutput
+ELEMENT_MAIN = 0  # kAudioObjectPropertyElementMain
 
 # System object
-HW_DEVICES = fourcc("dev#")              # kAudioHardwarePropertyDevices: AudioObjectID[]
-HW_DEFAULT_INPUT = fourcc("dIn ")        # kAudioHardwarePropertyDefaultInputDevice
-HW_DEFAULT_OUTPUT = fourcc("dOut")       # kAudioHardwarePropertyDefaultOutputDevice
-HW_PROCESS_LIST = fourcc("prs#")         # kAudioHardwarePropertyProcessObjectList (14.2)
-HW_PID_TO_PROCESS = fourcc("id2p")       # kAudioHardwarePropertyTranslatePIDToProcessObject
+HW_DEVICES = fourcc("dev#")  # kAudioHardwarePropertyDevices: AudioObjectID[]
+HW_DEFAULT_INPUT = fourcc("dIn ")  # kAudioHardwarePropertyDefaultInputDevice
+HW_DEFAULT_OUTPUT = fourcc("dOut")  # kAudioHardwarePropertyDefaultOutputDevice
+HW_PROCESS_LIST = fourcc("prs#")  # kAudioHardwarePropertyProcessObjectList (14.2)
+HW_PID_TO_PROCESS = fourcc("id2p")  # kAudioHardwarePropertyTranslatePIDToProcessObject
 
 # Any object / devices
-OBJECT_NAME = fourcc("lnam")             # kAudioObjectPropertyName: CFString
-DEVICE_UID = fourcc("uid ")              # kAudioDevicePropertyDeviceUID: CFString
-DEVICE_ALIVE = fourcc("livn")            # kAudioDevicePropertyDeviceIsAlive: UInt32
-DEVICE_RATE = fourcc("nsrt")             # kAudioDevicePropertyNominalSampleRate: Float64
-DEVICE_STREAM_CONFIG = fourcc("slay")    # kAudioDevicePropertyStreamConfiguration: ABL
-DEVICE_STREAM_FORMAT = fourcc("sfmt")    # kAudioDevicePropertyStreamFormat: ASBD
+OBJECT_NAME = fourcc("lnam")  # kAudioObjectPropertyName: CFString
+DEVICE_UID = fourcc("uid ")  # kAudioDevicePropertyDeviceUID: CFString
+DEVICE_ALIVE = fourcc("livn")  # kAudioDevicePropertyDeviceIsAlive: UInt32
+DEVICE_RATE = fourcc("nsrt")  # kAudioDevicePropertyNominalSampleRate: Float64
+DEVICE_STREAM_CONFIG = fourcc("slay")  # kAudioDevicePropertyStreamConfiguration: ABL
+DEVICE_STREAMS = fourcc("stm#")  # kAudioDevicePropertyStreams: AudioObjectID[] per scope
+STREAM_VIRTUAL_FORMAT = fourcc("sfmt")  # kAudioStreamPropertyVirtualFormat: ASBD
 
 # Process objects (14.2)
-PROCESS_PID = fourcc("ppid")             # kAudioProcessPropertyPID: pid_t
-PROCESS_BUNDLE_ID = fourcc("pbid")       # kAudioProcessPropertyBundleID: CFString
+PROCESS_PID = fourcc("ppid")  # kAudioProcessPropertyPID: pid_t
+PROCESS_BUNDLE_ID = fourcc("pbid")  # kAudioProcessPropertyBundleID: CFString
 PROCESS_RUNNING_OUTPUT = fourcc("piro")  # kAudioProcessPropertyIsRunningOutput: UInt32
 
 # Tap objects (14.2)
-TAP_UID = fourcc("tuid")                 # kAudioTapPropertyUID: CFString
-TAP_FORMAT = fourcc("tfmt")              # kAudioTapPropertyFormat: ASBD
+TAP_UID = fourcc("tuid")  # kAudioTapPropertyUID: CFString
+TAP_FORMAT = fourcc("tfmt")  # kAudioTapPropertyFormat: ASBD
 
 # Aggregate device description keys (AudioHardware.h)
-AGG_NAME = "name"                        # kAudioAggregateDeviceNameKey
-AGG_UID = "uid"                          # kAudioAggregateDeviceUIDKey
-AGG_PRIVATE = "private"                  # kAudioAggregateDeviceIsPrivateKey
-AGG_STACKED = "stacked"                  # kAudioAggregateDeviceIsStackedKey
-AGG_MAIN_SUBDEVICE = "master"            # kAudioAggregateDeviceMainSubDeviceKey
-AGG_SUBDEVICES = "subdevices"            # kAudioAggregateDeviceSubDeviceListKey
-AGG_TAPS = "taps"                        # kAudioAggregateDeviceTapListKey
-SUBDEVICE_UID = "uid"                    # kAudioSubDeviceUIDKey
-SUBTAP_UID = "uid"                       # kAudioSubTapUIDKey
-SUBTAP_DRIFT = "drift"                   # kAudioSubTapDriftCompensationKey
+AGG_NAME = "name"  # kAudioAggregateDeviceNameKey
+AGG_UID = "uid"  # kAudioAggregateDeviceUIDKey
+AGG_PRIVATE = "private"  # kAudioAggregateDeviceIsPrivateKey
+AGG_STACKED = "stacked"  # kAudioAggregateDeviceIsStackedKey
+AGG_MAIN_SUBDEVICE = "master"  # kAudioAggregateDeviceMainSubDeviceKey
+AGG_SUBDEVICES = "subdevices"  # kAudioAggregateDeviceSubDeviceListKey
+AGG_TAPS = "taps"  # kAudioAggregateDeviceTapListKey
+SUBDEVICE_UID = "uid"  # kAudioSubDeviceUIDKey
+SUBTAP_UID = "uid"  # kAudioSubTapUIDKey
+SUBTAP_DRIFT = "drift"  # kAudioSubTapDriftCompensationKey
 
 # Formats (CoreAudioBaseTypes.h)
-FORMAT_LINEAR_PCM = fourcc("lpcm")       # kAudioFormatLinearPCM
-FLAG_IS_FLOAT = 1 << 0                   # kAudioFormatFlagIsFloat
-FLAG_NON_INTERLEAVED = 1 << 5            # kAudioFormatFlagIsNonInterleaved
+FORMAT_LINEAR_PCM = fourcc("lpcm")  # kAudioFormatLinearPCM
+FLAG_IS_FLOAT = 1 << 0  # kAudioFormatFlagIsFloat
+FLAG_NON_INTERLEAVED = 1 << 5  # kAudioFormatFlagIsNonInterleaved
 
 # Status codes worth a readable name (AudioHardwareBase.h)
 STATUS_NAMES = {
@@ -155,8 +156,11 @@ class StreamFormat:
 
     @property
     def is_float32(self) -> bool:
-        return (self.format_id == FORMAT_LINEAR_PCM and bool(self.flags & FLAG_IS_FLOAT)
-                and self.bits == 32)
+        return (
+            self.format_id == FORMAT_LINEAR_PCM
+            and bool(self.flags & FLAG_IS_FLOAT)
+            and self.bits == 32
+        )
 
 
 IOProc = Callable[[FloatArray, float], None]
@@ -166,26 +170,20 @@ Listener = Callable[[], None]
 class CoreAudioApi(Protocol):
     """The HAL calls loopnote makes. Every failure raises ``CoreAudioError``."""
 
-    def os_version(self) -> tuple[int, int, int]:
-        ...
+    def os_version(self) -> tuple[int, int, int]: ...
 
-    def get_u32(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> int:
-        ...
+    def get_u32(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> int: ...
 
-    def get_u32_list(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> list[int]:
-        ...
+    def get_u32_list(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> list[int]: ...
 
-    def get_f64(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> float:
-        ...
+    def get_f64(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> float: ...
 
-    def get_string(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> str:
-        ...
+    def get_string(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> str: ...
 
-    def get_format(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> StreamFormat:
-        ...
+    def get_format(self, obj: int, selector: int, scope: int = SCOPE_GLOBAL) -> StreamFormat: ...
 
     def get_channels(self, device: int, scope: int) -> int:
-        """Channels of the device's streams in ``scope`` (kAudioDevicePropertyStreamConfiguration)."""
+        """Channels of the device's streams in ``scope`` ('slay', StreamConfiguration)."""
         ...
 
     def translate_pid(self, pid: int) -> int:
@@ -196,33 +194,24 @@ class CoreAudioApi(Protocol):
         """The executable name of ``pid`` ("" when unknown)."""
         ...
 
-    def create_process_tap(self, description: TapDescription) -> int:
-        ...
+    def create_process_tap(self, description: TapDescription) -> int: ...
 
-    def destroy_process_tap(self, tap: int) -> None:
-        ...
+    def destroy_process_tap(self, tap: int) -> None: ...
 
-    def create_aggregate_device(self, description: Mapping[str, object]) -> int:
-        ...
+    def create_aggregate_device(self, description: Mapping[str, object]) -> int: ...
 
-    def destroy_aggregate_device(self, device: int) -> None:
-        ...
+    def destroy_aggregate_device(self, device: int) -> None: ...
 
     def create_io_proc(self, device: int, proc: IOProc) -> int:
         """Register ``proc`` for the device's input; returns the IO proc id."""
         ...
 
-    def destroy_io_proc(self, device: int, proc_id: int) -> None:
-        ...
+    def destroy_io_proc(self, device: int, proc_id: int) -> None: ...
 
-    def start(self, device: int, proc_id: int) -> None:
-        ...
+    def start(self, device: int, proc_id: int) -> None: ...
 
-    def stop(self, device: int, proc_id: int) -> None:
-        ...
+    def stop(self, device: int, proc_id: int) -> None: ...
 
-    def add_listener(self, obj: int, selector: int, listener: Listener) -> None:
-        ...
+    def add_listener(self, obj: int, selector: int, listener: Listener) -> None: ...
 
-    def remove_listener(self, obj: int, selector: int, listener: Listener) -> None:
-        ...
+    def remove_listener(self, obj: int, selector: int, listener: Listener) -> None: ...

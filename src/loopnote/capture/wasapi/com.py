@@ -3,8 +3,8 @@
 ``check(hr, what)``     return ``hr`` if it is a success code, else raise ``error_for(hr, what)``
 ``error_for(hr, what)`` the ``LoopnoteError`` for a failure HRESULT: one line saying what to do
 ``hr_name(hr)``         symbolic name of a known HRESULT ("AUDCLNT_E_DEVICE_INVALIDATED")
-``DeviceInvalidated``   the endpoint went away (AUDCLNT_E_DEVICE_INVALIDATED / RESOURCES_INVALIDATED):
-                        capture loops recover from it
+``DeviceInvalidated``   the endpoint went away (AUDCLNT_E_DEVICE_INVALIDATED or
+                        AUDCLNT_E_RESOURCES_INVALIDATED): capture loops recover from it
 ``FormatUnsupported``   AUDCLNT_E_UNSUPPORTED_FORMAT: callers may try another format
 ``ComPtr``              an interface pointer: ``call(slot, argtypes, *args, what=...)`` through its
                         vtable, ``query(iid)``, ``release()``
@@ -107,7 +107,9 @@ def error_for(hr: int, what: str) -> LoopnoteError:
     name = hr_name(hr)
     where = f"{what} failed ({name})"
     if name in ("AUDCLNT_E_DEVICE_INVALIDATED", "AUDCLNT_E_RESOURCES_INVALIDATED"):
-        return DeviceInvalidated(f"{where}: the audio device went away; reconnect it or pick another")
+        return DeviceInvalidated(
+            f"{where}: the audio device went away; reconnect it or pick another"
+        )
     if name == "E_ACCESSDENIED":
         return PermissionDenied(
             f"{where}: Windows denied audio access; allow desktop apps to use the microphone in "
@@ -174,15 +176,18 @@ class ComPtr:
         """Call vtable ``slot``; raise the translated error on failure."""
         return check(self.raw(slot, argtypes, *args), f"{self.name}.{what}")
 
-    def out_ptr(self, slot: int, argtypes: Sequence[Any], *args: Any, what: str, name: str) -> ComPtr:
+    def out_ptr(
+        self, slot: int, argtypes: Sequence[Any], *args: Any, what: str, name: str
+    ) -> ComPtr:
         """Call a method whose last argument is an ``IFoo**`` out-parameter; own the result."""
         out = ctypes.c_void_p()
         self.call(slot, (*argtypes, PVOID_P), *args, ctypes.byref(out), what=what)
         return ComPtr(out.value, name)
 
     def query(self, iid: GUID, name: str) -> ComPtr:
-        return self.out_ptr(0, (ctypes.POINTER(GUID),), ctypes.byref(iid), what=f"QI({name})",
-                            name=name)
+        return self.out_ptr(
+            0, (ctypes.POINTER(GUID),), ctypes.byref(iid), what=f"QI({name})", name=name
+        )
 
     def add_ref(self) -> None:
         self._fn(1, ctypes.c_uint32, ())(self.ptr)

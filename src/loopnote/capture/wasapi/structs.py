@@ -92,7 +92,7 @@ class PROPERTYKEY(ctypes.Structure):
     _fields_ = [("fmtid", GUID), ("pid", ctypes.c_uint32)]
 
 
-class AUDIOCLIENT_ACTIVATION_PARAMS(ctypes.Structure):  # noqa: N801 (the SDK's name)
+class AUDIOCLIENT_ACTIVATION_PARAMS(ctypes.Structure):
     _fields_ = [
         ("ActivationType", ctypes.c_int32),
         ("TargetProcessId", ctypes.c_uint32),
@@ -178,7 +178,9 @@ class SampleFormat:
         if tag not in (WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT):
             raise ValueError(f"unsupported sample format tag 0x{tag:04X}")
         kind: SampleKind = "float" if tag == WAVE_FORMAT_IEEE_FLOAT else "int"
-        return cls(int(f.nSamplesPerSec), int(f.nChannels), kind, int(f.wBitsPerSample), valid, mask)
+        return cls(
+            int(f.nSamplesPerSec), int(f.nChannels), kind, int(f.wBitsPerSample), valid, mask
+        )
 
     def to_native(self) -> WAVEFORMATEXTENSIBLE:
         """WAVEFORMATEXTENSIBLE describing this format (cbSize 22)."""

@@ -1,0 +1,222 @@
+"""Name alert benchmark: recall, false alarms per hour, alert latency, time to a complete card.
+
+    python benchmarks/alerts.py                 # scenes in real time, long files as fast as possible
+    python benchmarks/alerts.py --fast          # everything as fast as possible (no latency figures)
+    python benchmarks/alerts.py --json out.json
+
+The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
+(../shared/corpus/long) go through the real pipeline of the ``system`` source: the streaming
+recognizer with the bundled model (biased toward the person's names through
+``RecognizerOptions.prompt_terms``), the name spotter on every partial and utterance, and the
+catch-up card built at each alert and rebuilt when the utterance holding the name commits.
+
+- recall: truth mentions with an alert whose detection (audio fed so far) lies between the
+  mention's start - 0.5 s and the end of the name + 4 s; each alert matches one mention.
+- false alarms: every other alert; per hour of the long files (each replayed once per person
+  of the scenes), and separately those in the scenes.
+- latency (real-time replay: audio fed at the pace it plays, recognition in the same thread,
+  so a slow recognizer falls behind as it would live): alert wall - (start wall + name_end).
+- card: wall time from the alert until its card is complete (built from the committed
+  utterance that holds the name; 0 + build time when the alert came from an utterance).
+
+Targets: recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 1.0 s, p95 <= 1.5 s;
+card <= 2 s after the alert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card
+from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
+from loopnote.types import PartialText, Utterance
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CHUNK = 0.1  # seconds of audio per feed, as a capture block would bring
+WINDOW = (-0.5, 4.0)  # detection window around a mention: start - 0.5 s .. name_end + 4 s
+TARGETS = {"recall": 0.95, "fa_per_hour": 0.5, "latency_p50": 1.0, "latency_p95": 1.5,
+           "card_max": 2.0}
+
+
+@dataclass
+class Fired:
+    mention: Mention
+    fed: float  # audio seconds fed when it fired
+    wall: float  # seconds since the replay started
+    card_wall: float | None = None  # seconds since the replay started, card complete
+
+
+@dataclass
+class Run:
+    file: str
+    person: str
+    duration: float
+    compute: float = 0.0
+    fired: list[Fired] = field(default_factory=list)
+
+
+def replay(engine: Any, path: Path, person: str, aliases: tuple[str, ...], paced: bool) -> Run:
+    x, rate = sf.read(path, dtype="float32", always_2d=False)
+    if rate != 16_000 or np.ndim(x) != 1:
+        raise SystemExit(f"{path}: expected 16 kHz mono")
+    terms = (person, *aliases)
+    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=terms))
+    spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
+    run = Run(path.name, person, len(x) / rate)
+    utts: list[Utterance] = []
+    partial = ""
+    open_alerts: list[Fired] = []
+    step = int(CHUNK * rate)
+    t0 = time.monotonic()
+
+    def handle(events: list[PartialText | Utterance], fed: float) -> None:
+        nonlocal partial
+        for e in events:
+            if isinstance(e, PartialText):
+                partial = e.text
+                for m in spotter.on_partial(e):
+                    f = Fired(m, fed, time.monotonic() - t0)
+                    build_card(m, utts, partial=partial)
+                    run.fired.append(f)
+                    open_alerts.append(f)
+                continue
+            utts.append(e)
+            partial = ""
+            for m in spotter.on_utterance(e):
+                f = Fired(m, fed, time.monotonic() - t0)
+                build_card(m, utts)
+                f.card_wall = time.monotonic() - t0
+                run.fired.append(f)
+            for m in spotter.take_confirmations():
+                build_card(m, utts)
+                done = time.monotonic() - t0
+                for f in open_alerts:
+                    if f.card_wall is None:
+                        f.card_wall = done
+                        open_alerts.remove(f)
+                        break
+
+    busy = 0.0
+    for i in range(0, len(x), step):
+        fed = min(i + step, len(x)) / rate
+        if paced:
+            lag = t0 + fed - time.monotonic()
+            if lag > 0:
+                time.sleep(lag)
+        c0 = time.process_time()
+        handle(rec.feed(x[i : i + step], i / rate), fed)
+        busy += time.process_time() - c0
+    handle(rec.finish(), len(x) / rate)
+    run.compute = busy
+    return run
+
+
+def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
+    used: set[int] = set()
+    hits: list[dict[str, Any]] = []
+    false_alarms: list[dict[str, Any]] = []
+    for f in run.fired:
+        k = next((i for i, m in enumerate(mentions) if i not in used
+                  and m["start"] + WINDOW[0] <= f.fed <= m["name_end"] + WINDOW[1]), None)
+        row = {"heard": f.mention.heard, "t": round(f.mention.t, 2), "fed": round(f.fed, 2),
+               "score": round(f.mention.score, 3), "cue": f.mention.cue,
+               "from": "partial" if f.mention.utterance_id is None else "utterance",
+               "text": f.mention.text}
+        if k is None:
+            false_alarms.append(row)
+            continue
+        used.add(k)
+        m = mentions[k]
+        row["latency"] = round(f.wall - m["name_end"], 3)
+        row["card"] = None if f.card_wall is None else round(f.card_wall - f.wall, 3)
+        row["said"] = m["said"]
+        hits.append(row)
+    missed = [m["text"] for i, m in enumerate(mentions) if i not in used]
+    return {"file": run.file, "person": run.person, "duration": round(run.duration, 1),
+            "rtf": round(run.compute / run.duration, 3), "mentions": len(mentions),
+            "hits": hits, "missed": missed, "false_alarms": false_alarms}
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    return float(np.percentile(np.array(values), q))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fast", action="store_true", help="no real-time pacing (no latency)")
+    ap.add_argument("--no-long", action="store_true", help="skip the name-free long files")
+    ap.add_argument("--json", type=Path, help="write the full results here")
+    args = ap.parse_args(argv)
+    truth = json.loads((CORPUS / "names" / "truth.json").read_text())
+    engine = load_engine("")
+    results: list[dict[str, Any]] = []
+    for scene in truth:
+        run = replay(engine, CORPUS / scene["file"], scene["person"], tuple(scene["aliases"]),
+                     paced=not args.fast)
+        results.append(score(run, scene["mentions"]) | {"kind": "scene"})
+        r = results[-1]
+        print(f"{r['file']}: {len(r['hits'])}/{r['mentions']} found, "
+              f"{len(r['false_alarms'])} false, rtf {r['rtf']}", file=sys.stderr)
+    if not args.no_long:
+        people = {s["person"]: tuple(s["aliases"]) for s in truth}
+        for path in sorted((CORPUS / "long").glob("*.flac")):
+            for person, aliases in people.items():
+                run = replay(engine, path, person, aliases, paced=False)
+                results.append(score(run, []) | {"kind": "long"})
+                r = results[-1]
+                print(f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
+                      file=sys.stderr)
+    scenes = [r for r in results if r["kind"] == "scene"]
+    longs = [r for r in results if r["kind"] == "long"]
+    total = sum(r["mentions"] for r in scenes)
+    found = sum(len(r["hits"]) for r in scenes)
+    long_hours = sum(r["duration"] for r in longs) / 3600
+    long_fa = sum(len(r["false_alarms"]) for r in longs)
+    latencies = [h["latency"] for r in scenes for h in r["hits"]]
+    cards = [h["card"] for r in scenes for h in r["hits"] if h["card"] is not None]
+    summary = {
+        "recall": found / total if total else None,
+        "mentions": total,
+        "found": found,
+        "fa_long": long_fa,
+        "long_hours": round(long_hours, 3),
+        "fa_per_hour": long_fa / long_hours if long_hours else None,
+        "fa_scenes": sum(len(r["false_alarms"]) for r in scenes),
+        "latency_p50": None if args.fast else pct(latencies, 50),
+        "latency_p95": None if args.fast else pct(latencies, 95),
+        "latency_max": None if args.fast else (max(latencies) if latencies else None),
+        "card_p50": pct(cards, 50),
+        "card_max": max(cards) if cards else None,
+        "cards_incomplete": sum(1 for r in scenes for h in r["hits"] if h["card"] is None),
+        "paced": not args.fast,
+        "from_partial": sum(1 for r in scenes for h in r["hits"] if h["from"] == "partial"),
+    }
+    print(json.dumps(summary, indent=2))
+    for key, target in TARGETS.items():
+        value = summary.get(key)
+        if value is None:
+            continue
+        ok = value >= target if key == "recall" else value <= target
+        print(f"{key:12} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
+    lat = statistics.median(latencies) if latencies else float("nan")
+    print(f"median latency {lat:.3f} s over {len(latencies)} alerts", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

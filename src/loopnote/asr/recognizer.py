@@ -1,0 +1,176 @@
+"""Live recognition of one source: VAD-gated streaming passes turned into partial text and
+committed utterances.
+
+``StreamingRecognizer(engine, source, options)``
+    ``feed(samples, start)``  16 kHz mono float32 audio (1-D), contiguous with what came before;
+                              returns the ``PartialText`` and ``Utterance`` objects it settled
+    ``finish()``              end of the stream: commit whatever is still open
+``transcribe_offline(engine, samples, options)``
+    the same model over a whole recording at once (the benchmark's reference)
+
+Audio is cut into 512-sample frames on a grid fixed from the first sample. Each frame goes
+through Silero VAD; silence only fills a short pre-roll ring (no decoding, no text). While
+speech lasts, ``StreamingPolicy`` decodes every ``step`` seconds of audio. Committed words are
+grouped into utterances at sentence ends and at the end of each stretch of speech. Utterance
+ids are the source's letter and a running number (``s00001``, ``m00001``), from
+``options.first_index``. Word times are session seconds: ``start`` of the first ``feed`` plus
+the sample count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
+from loopnote.asr.guards import ends_sentence
+from loopnote.asr.options import RecognizerOptions
+from loopnote.asr.streaming import Pass, StreamingPolicy
+from loopnote.asr.vad import FRAME, SileroVad, VadEvent, VadSegmenter
+from loopnote.types import FloatArray, PartialText, Source, Utterance, Word
+
+Emitted = PartialText | Utterance
+
+
+class StreamingRecognizer:
+    def __init__(
+        self, engine: Engine, source: Source, options: RecognizerOptions | None = None
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.options = options or RecognizerOptions()
+        self._vad = SileroVad()
+        self._segmenter = VadSegmenter(self.options.vad)
+        self._policy = StreamingPolicy(engine, self.options)
+        pad_frames = max(1, round(self.options.vad.speech_pad * SAMPLE_RATE / FRAME))
+        self._preroll: deque[tuple[FloatArray, float]] = deque(maxlen=pad_frames)
+        self._rest = np.zeros(0, dtype=np.float32)
+        self._t0: float | None = None
+        self._frames = 0  # whole frames processed
+        self._pending: list[Word] = []  # committed, not yet in an utterance
+        self._next = self.options.first_index
+        self._last_partial = ""
+        self._finished = False
+
+    @property
+    def settled(self) -> tuple[Word, ...]:
+        """Committed words not yet part of an emitted utterance (they will not change)."""
+        return tuple(self._pending)
+
+    @property
+    def buffered(self) -> float:
+        """Seconds of audio the recognizer holds for decoding (0 outside speech)."""
+        return self._policy.buffered if self._policy.active else 0.0
+
+    @property
+    def next_index(self) -> int:
+        """Number the next utterance id will carry."""
+        return self._next
+
+    def _frame_time(self, frame: int) -> float:
+        assert self._t0 is not None
+        return self._t0 + frame * FRAME / SAMPLE_RATE
+
+    def feed(self, samples: FloatArray, start: float) -> list[Emitted]:
+        """Take the next chunk; ``start`` is its session time (used once, for the origin)."""
+        if self._finished:
+            raise RuntimeError("feed() after finish()")
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if self._t0 is None:
+            self._t0 = float(start)
+        audio = np.concatenate([self._rest, x]) if self._rest.size else x
+        n = audio.size // FRAME
+        self._rest = audio[n * FRAME :].copy()
+        if n == 0:
+            return []
+        frames = audio[: n * FRAME].reshape(n, FRAME)
+        probs = self._vad.probabilities(frames.reshape(-1))
+        out: list[Emitted] = []
+        for frame, prob in zip(frames, probs, strict=True):
+            out.extend(self._frame(frame, float(prob)))
+        return out
+
+    def _frame(self, frame: FloatArray, prob: float) -> list[Emitted]:
+        index = self._frames
+        self._frames += 1
+        event = self._segmenter.update(prob)
+        one = np.array([prob], dtype=np.float32)
+        if not self._policy.active:
+            if event is not VadEvent.START:
+                self._preroll.append((frame, prob))
+                return []
+            pre = list(self._preroll)
+            self._preroll.clear()
+            audio = np.concatenate([f for f, _ in pre] + [frame])
+            probs = np.array([p for _, p in pre] + [prob], dtype=np.float32)
+            self._policy.begin(self._frame_time(index - len(pre)), audio, probs)
+            return []
+        result = self._policy.append(frame, one)
+        out = self._emit(result) if result else []
+        if event is VadEvent.END:
+            pad = self.options.vad.speech_pad
+            cut = self._frame_time(self._segmenter.speech_end) + pad
+            out.extend(self._emit(self._policy.end(cut)))
+            self._preroll.clear()
+        return out
+
+    def finish(self) -> list[Emitted]:
+        """End of the stream: the open stretch of speech (if any) is decoded and committed."""
+        if self._finished:
+            return []
+        self._finished = True
+        out: list[Emitted] = []
+        if self._policy.active:
+            if self._rest.size:
+                result = self._policy.append(self._rest, np.zeros(0, dtype=np.float32))
+                out.extend(self._emit(result) if result else [])
+            out.extend(self._emit(self._policy.end(self._policy.end_time)))
+        out.extend(self._flush())
+        return out
+
+    # -- output ---------------------------------------------------------------------------
+    def _emit(self, result: Pass) -> list[Emitted]:
+        out: list[Emitted] = []
+        for word in result.committed:
+            self._pending.append(word)
+            if ends_sentence(word) or (
+                word.end - self._pending[0].start >= self.options.max_utterance
+            ):
+                out.extend(self._flush())
+        if result.final:
+            out.extend(self._flush())
+        text = " ".join(w.text for w in [*self._pending, *result.tentative])
+        if text or self._last_partial:
+            out.append(PartialText(self.source, result.t, text))
+            self._last_partial = text
+        return out
+
+    def _flush(self) -> list[Utterance]:
+        if not self._pending:
+            return []
+        words = tuple(self._pending)
+        self._pending = []
+        prefix = "s" if self.source == "system" else "m"
+        utt = Utterance(
+            id=f"{prefix}{self._next:05d}",
+            source=self.source,
+            start=words[0].start,
+            end=words[-1].end,
+            text=" ".join(w.text for w in words),
+            words=words,
+        )
+        self._next += 1
+        return [utt]
+
+
+def transcribe_offline(
+    engine: Engine, samples: FloatArray, options: RecognizerOptions | None = None
+) -> list[Word]:
+    """Decode a whole recording at once with the same model (times from its first sample)."""
+    o = options or RecognizerOptions()
+    request = EngineRequest(
+        language=o.language, beam_size=o.beam_size, hotwords=o.hotwords(), long_form=True
+    )
+    segments = engine.transcribe(np.asarray(samples, dtype=np.float32).reshape(-1), request)
+    return [w for s in segments for w in s.words]

@@ -1,0 +1,109 @@
+"""Where each captured frame goes on the session clock (pure: no I/O, times passed in).
+
+Windows delivers no loopback packets while nothing renders, and nothing at all while a device
+is being re-opened, yet the session needs both sources on one timeline. ``Timeline`` counts
+the frames already emitted and decides how much ``gap`` silence to insert:
+
+``place(frames, devpos, qpc, flags, now)``  a packet arrived: gap frames to insert before it
+                                            (device position jumped, or after an idle spell /
+                                            re-open / DATA_DISCONTINUITY the packet's QPC time
+                                            is ahead of the timeline)
+``idle(now, final=False)``                  nothing arrived lately: gap frames that bring the
+                                            timeline up to the QPC clock (minus a margin that
+                                            leaves room for late packets)
+``restart()``                               a new stream (device re-opened): positions restart
+``end``                                     session seconds covered so far
+
+Frames are never moved back: a packet that is behind the clock is appended, so nothing captured
+is ever dropped. QPC values are in 100 ns units; ``origin`` is QPC at session time 0 and
+``base`` the session time of this timeline's frame 0 (a re-open at another rate starts a new
+``Timeline`` with ``base`` = the old ``end``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loopnote.capture.wasapi.structs import (
+    AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY,
+    AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR,
+    HNS_PER_SEC,
+)
+
+
+@dataclass(frozen=True)
+class TimelineOptions:
+    tolerance_s: float = 0.04  # on a discontinuity, a packet this close to the clock is not
+    #                            moved (QPC positions jitter by 20-30 ms on some stacks)
+    idle_after_s: float = 0.1  # no packet for this long: fill from the clock
+    margin_s: float = 0.1  # an idle fill stays this far behind the clock (room for late
+    #                        packets; above tolerance_s, so a resumed packet lands on its QPC time)
+    min_fill_s: float = 0.01  # smaller idle fills wait for the next call
+
+
+class Timeline:
+    def __init__(
+        self, rate: int, origin: int, base: float = 0.0, options: TimelineOptions | None = None
+    ) -> None:
+        self.rate = rate
+        self.origin = origin
+        self.base = base
+        self.options = options or TimelineOptions()
+        self.frames = 0
+        self._dev_end: int | None = None
+        self._last_rx = origin + int(base * HNS_PER_SEC)
+        self._idle = True  # no packet yet: the first one is placed by its QPC time
+        self._filled = 0  # gap frames since the last packet
+
+    @property
+    def end(self) -> float:
+        return self.base + self.frames / self.rate
+
+    def _clock_frames(self, qpc: int) -> int:
+        return round(((qpc - self.origin) / HNS_PER_SEC - self.base) * self.rate)
+
+    def _s(self, seconds: float) -> int:
+        return round(seconds * self.rate)
+
+    def place(self, frames: int, devpos: int, qpc: int, flags: int, now: int) -> int:
+        gap_dev = 0
+        if self._dev_end is not None and devpos > self._dev_end:
+            gap_dev = max(0, devpos - self._dev_end - self._filled)
+        gap_qpc = 0
+        timed = qpc > 0 and not flags & AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR
+        when: int | None = None
+        if timed and (self._idle or flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY):
+            when = qpc
+        elif self._idle:  # no usable position: it was captured at the latest a packet ago
+            when = now - frames * HNS_PER_SEC // self.rate
+        if when is not None:
+            lead = self._clock_frames(when) - self.frames
+            # after an idle spell (or a re-open) a packet goes to its QPC time; a mere
+            # discontinuity or an estimated time only moves it beyond the jitter tolerance
+            exact = timed and self._idle
+            if lead > (0 if exact else self._s(self.options.tolerance_s)):
+                gap_qpc = lead
+        gap = max(gap_dev, gap_qpc)
+        self.frames += gap + frames
+        self._dev_end = devpos + frames
+        self._last_rx = now
+        self._idle = False
+        self._filled = 0
+        return gap
+
+    def idle(self, now: int, final: bool = False) -> int:
+        if now - self._last_rx < self.options.idle_after_s * HNS_PER_SEC:
+            return 0
+        self._idle = True
+        target = self._clock_frames(now) - (0 if final else self._s(self.options.margin_s))
+        gap = target - self.frames
+        if gap <= 0 or (not final and gap < self._s(self.options.min_fill_s)):
+            return 0
+        self.frames += gap
+        self._filled += gap
+        return gap
+
+    def restart(self) -> None:
+        self._dev_end = None
+        self._idle = True
+        self._filled = 0

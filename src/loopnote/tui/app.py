@@ -1,0 +1,389 @@
+"""The live view of a meeting, fed only by session events.
+
+``SessionControl``  what the view needs from a running session (pause, resume, bookmark, stop)
+``LiveOptions``     what the view shows besides events, with documented defaults
+``LiveView``        the Textual app; ``post_event`` may be called from any thread
+``run_live``        run a session in a worker thread, feeding a ``LiveView``; returns the exit
+                    status and re-raises the session's error once the screen is restored
+
+Events are handed over through ``handoff.EventQueue`` and applied in batches on the UI thread:
+a batch keeps only the newest level and partial text per source, so a burst costs one screen
+update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer
+
+from loopnote.clock import Clock, SystemClock
+from loopnote.errors import LoopnoteError
+from loopnote.events import (
+    AlertRaised,
+    BookmarkAdded,
+    Event,
+    LevelChanged,
+    PartialUpdated,
+    SessionEnded,
+    SessionStarted,
+    SourceChanged,
+    StateChanged,
+    SummaryUpdated,
+    UtteranceCommitted,
+    WarningRaised,
+)
+from loopnote.tui.card import CardPanel
+from loopnote.tui.format import SOURCE_LABELS, hms, who
+from loopnote.tui.handoff import EventQueue, Stamped
+from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
+from loopnote.tui.transcript import TranscriptView
+from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
+from loopnote.types import Alert, SummaryLevel
+
+SessionFn = Callable[[Callable[[Event], None]], None]
+"""Runs a whole session, calling the given function with each event; returns when it ends."""
+
+
+class SessionControl(Protocol):
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    @property
+    def paused(self) -> bool: ...
+    def bookmark(self, note: str = "") -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    model: str = ""  # model named in the header; the session's own name wins
+    consent: str = ""  # consent reminder; the session's own reminder wins
+    max_items: int = 20_000  # transcript entries kept on screen (search sees them all)
+    close_when_done: bool = False  # close as soon as the session ends by itself
+    title: str = "loopnote"
+
+
+class EventsPending(Message):
+    """Events are waiting in the hand-off queue."""
+
+
+class SessionDone(Message):
+    """The session thread returned (or raised)."""
+
+
+MAX_PENDING = 5_000  # queued events before superseded levels and partials are dropped
+STOP_RETRY_SECONDS = 0.25  # ask a session that is still starting to stop again this often
+
+_MAIN_ACTIONS = {"toggle_pause", "bookmark", "search", "card", "follow", "end", "help"}
+
+
+class LiveView(App[int]):
+    """What a person watches during a meeting; see the module docstring."""
+
+    ENABLE_COMMAND_PALETTE = False
+    CSS = """
+    Screen { layers: base overlay; }
+    #body { height: 1fr; }
+    #transcript { width: 2fr; border: round $primary-darken-2; border-title-color: $text; }
+    #summaries { width: 1fr; min-width: 30; }
+    #moment { height: 1fr; }
+    #section { height: 1.3fr; }
+    #meeting { height: 1.7fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause/resume"),
+        Binding("m", "bookmark", "Mark"),
+        Binding("slash", "search", "Search"),
+        Binding("a", "card", "Card", show=False),
+        Binding("end", "follow", "Follow", show=False),
+        Binding("q", "end", "End meeting"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(
+        self,
+        control: SessionControl,
+        options: LiveOptions | None = None,
+        *,
+        session: SessionFn | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__()
+        self.control = control
+        self.options = options or LiveOptions()
+        self.title = self.options.title
+        self.clock: Clock = clock or SystemClock()
+        self._session = session
+        self.session_thread: threading.Thread | None = None
+        self.session_error: BaseException | None = None
+        self.queue = EventQueue(MAX_PENDING)
+        self._started_wall: float | None = None
+        self.ended = False
+        self.stop_requested = False
+        self.last_alert: Alert | None = None
+        self.utterance_ids: list[str] = []
+        self.utterance_lines: list[str] = []
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.options.model, self.options.consent, id="header")
+        with Horizontal(id="body"):
+            yield TranscriptView(self.options.max_items, id="transcript")
+            with Vertical(id="summaries"):
+                yield SummaryPane("moment", id="moment")
+                yield SummaryPane("section", id="section")
+                yield SummaryPane("meeting", id="meeting")
+        yield StatusLine(id="status")
+        yield Footer()
+        yield CardPanel(id="card")
+
+    def on_mount(self) -> None:
+        self.header = self.query_one(StatusHeader)
+        self.transcript = self.query_one(TranscriptView)
+        self.transcript.border_title = "Transcript"
+        self.status = self.query_one(StatusLine)
+        self.card = self.query_one(CardPanel)
+        self.panes: dict[SummaryLevel, SummaryPane] = {p.level: p for p in self.query(SummaryPane)}
+        self.transcript.focus()
+        self.set_interval(1.0, self._tick)
+        self.queue.open()
+        self.on_events_pending()
+        if self._session is not None:
+            self.session_thread = threading.Thread(
+                target=self._run_session, daemon=True, name="loopnote-session"
+            )
+            self.session_thread.start()
+
+    # -- the hand-off from session threads ----------------------------------------------------
+
+    def post_event(self, event: Event) -> None:
+        """Queue an event for the screen; safe to call from any thread, never blocks long.
+
+        Events are shown in batches; see ``loopnote.tui.handoff`` for what is dropped when the
+        screen falls behind by ``MAX_PENDING`` events (only superseded levels and partials).
+        """
+        if self.queue.put(event):
+            self.post_message(EventsPending())
+
+    def on_events_pending(self) -> None:
+        events, batch = self.queue.take()
+        for event in events:
+            self.apply(event)
+        if batch:
+            self._after_batch(batch)
+
+    def _after_batch(self, batch: list[Stamped]) -> None:
+        """Called after a batch is shown, with each event's ``perf_counter`` time of posting."""
+
+    def _run_session(self) -> None:
+        assert self._session is not None
+        try:
+            self._session(self.post_event)
+        except BaseException as e:  # handed to run_live, which re-raises it
+            self.session_error = e
+        finally:
+            self.post_message(SessionDone())
+
+    def on_session_done(self) -> None:
+        if self.session_error is not None:
+            self.exit(1)
+        elif self.stop_requested or self.options.close_when_done:
+            self.exit(0)
+        elif not self.ended:
+            self._mark_ended("")
+
+    # -- events -------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Show one event (UI thread only)."""
+        if isinstance(event, PartialUpdated):
+            self.transcript.set_partial(event.partial.source, event.partial.text)
+        elif isinstance(event, UtteranceCommitted):
+            u = event.utterance
+            self.transcript.add_utterance(u)
+            self.utterance_ids.append(u.id)
+            self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
+        elif isinstance(event, LevelChanged):
+            self.header.set_level(event.source, event.dbfs, event.health)
+        elif isinstance(event, SummaryUpdated):
+            pane = self.panes.get(event.node.level)
+            if pane is not None:
+                pane.show(event.node)
+        elif isinstance(event, AlertRaised):
+            self._alert(event.alert)
+        elif isinstance(event, WarningRaised):
+            w = event.warning
+            self.status.say(f"⚠ {w.message}", "yellow")
+            self.transcript.add_note(
+                w.t if w.t is not None else self._now(), "⚠", w.message, "yellow"
+            )
+        elif isinstance(event, SourceChanged):
+            text = f"{SOURCE_LABELS[event.source]} now from {event.device}"
+            self.transcript.add_note(event.t, "⇄", text, "dim")
+            self.status.say(text)
+        elif isinstance(event, BookmarkAdded):
+            note = f"Bookmark: {event.note}" if event.note else "Bookmark"
+            self.transcript.add_note(event.t, "★", note, "bold green")
+            self.status.say(f"★ Marked {hms(event.t)}", "green")
+        elif isinstance(event, StateChanged):
+            if not self.ended and not self.stop_requested:
+                self.header.set_state("paused" if event.paused else "recording")
+            self.status.say(f"{'Paused' if event.paused else 'Resumed'} at {hms(event.t)}")
+        elif isinstance(event, SessionStarted):
+            self._started_wall = event.wall
+            self.header.set_info(event.model, event.consent)
+            self.header.set_state("recording")
+            self.header.set_elapsed(self.clock.wall() - event.wall)
+            where = f" in {event.folder}" if event.folder else ""
+            self.status.say(f"Recording meeting {event.meeting_id}{where}")
+        elif isinstance(event, SessionEnded):
+            self.header.set_elapsed(event.duration)
+            self._mark_ended(event.folder)
+            if self.stop_requested or self.options.close_when_done:
+                self.exit(0)
+
+    def _now(self) -> float:
+        return 0.0 if self._started_wall is None else self.clock.wall() - self._started_wall
+
+    def _tick(self) -> None:
+        if self._started_wall is not None and not self.ended:
+            self.header.set_elapsed(self._now())
+
+    def _mark_ended(self, folder: str) -> None:
+        self.ended = True
+        self.header.set_state("ended")
+        where = f" Saved in {folder}." if folder else ""
+        self.status.say(f"The meeting has ended.{where} Press q to close.", "bold")
+
+    def _alert(self, alert: Alert) -> None:
+        self.last_alert = alert
+        self.transcript.add_note(
+            alert.t,
+            "◆ name",
+            f"{alert.term} heard: “{alert.heard}” (a shows the catch-up card)",
+            "bold red",
+        )
+        self.bell()
+        self.card.show(alert)
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in _MAIN_ACTIONS and isinstance(self.screen, ModalScreen))
+
+    def _control(self, what: str, fn: Callable[[], None]) -> bool:
+        try:
+            fn()
+        except LoopnoteError as e:
+            self.status.say(f"Could not {what}: {e}", "red")
+            return False
+        return True
+
+    def action_toggle_pause(self) -> None:
+        if self.ended or self.stop_requested:
+            return
+        if self.control.paused:
+            if self._control("resume", self.control.resume):
+                self.header.set_state("recording")
+        elif self._control("pause", self.control.pause):
+            self.header.set_state("paused")
+
+    def action_bookmark(self) -> None:
+        if not self.ended and self._control("add a bookmark", self.control.bookmark):
+            self.status.say("★ Marked", "green")
+
+    def action_search(self) -> None:
+        def jump(uid: str | None) -> None:
+            if uid is None:
+                return
+            if self.transcript.jump_to(uid):
+                self.status.say("Press end to follow the newest line again.")
+            else:
+                self.status.say("That line has scrolled out of the view; it is in the meeting.")
+
+        self.push_screen(SearchScreen(self.utterance_ids, self.utterance_lines), jump)
+
+    def action_card(self) -> None:
+        if self.last_alert is None:
+            self.status.say("No name alert yet.")
+        else:
+            self.card.show(self.last_alert)
+
+    def on_card_panel_closed(self) -> None:
+        self.transcript.focus()
+
+    def action_follow(self) -> None:
+        self.transcript.follow_end()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_end(self) -> None:
+        if self.ended:
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.end_meeting()
+
+        self.push_screen(ConfirmScreen("End the meeting? It will be saved."), answered)
+
+    def end_meeting(self) -> None:
+        """Ask the session to stop; the view closes when the session has ended."""
+        if self.stop_requested:
+            return
+        self.stop_requested = True
+        self.header.set_state("ending")
+        self.status.say("Ending the meeting and saving it…")
+        self.run_worker(self._stop_then_close, thread=True, exit_on_error=False)
+
+    def _stop_then_close(self) -> None:
+        # A session still starting up (loading its model) may not hear the first stop.
+        while True:
+            try:
+                self.control.stop()
+            except LoopnoteError as e:
+                self.call_from_thread(self.status.say, f"Could not stop cleanly: {e}", "red")
+                return
+            thread = self.session_thread
+            if thread is None or not thread.is_alive():
+                self.call_from_thread(self.exit, 0)
+                return
+            thread.join(STOP_RETRY_SECONDS)
+            if not thread.is_alive():
+                return  # on_session_done closes the view
+
+
+def run_live(
+    control: SessionControl,
+    start_session: SessionFn,
+    options: LiveOptions | None = None,
+    *,
+    clock: Clock | None = None,
+    headless: bool = False,
+) -> int:
+    """Run ``start_session`` in a worker thread while the live view shows its events.
+
+    When the view closes first (the user quit), the session is stopped and awaited. A session
+    error is re-raised here, after the terminal is restored, so the CLI can print one line.
+    ``headless`` runs without a terminal (for automation).
+    """
+    app = LiveView(control, options, session=start_session, clock=clock)
+    rc = app.run(headless=headless, size=(120, 40) if headless else None)
+    thread = app.session_thread
+    while thread is not None and thread.is_alive():
+        control.stop()
+        thread.join(STOP_RETRY_SECONDS)
+    if app.session_error is not None:
+        raise app.session_error
+    return rc if rc is not None else 0

@@ -1,0 +1,109 @@
+"""Name alerts end to end: corpus scenes through the real recognizer and the name spotter.
+
+The scenes (../shared/corpus/names) are real speech with lines that address a person by name;
+``truth.json`` says when each name ends. They are replayed (as fast as the recognizer goes)
+through ``StreamingRecognizer`` with the bundled model, biased toward the person's names, and
+every partial and utterance goes to the spotter, as the session does. The name-free long files
+must give no alert.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card
+from loopnote.types import PartialText, Utterance
+
+SHARED = Path(__file__).parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+
+pytestmark = [
+    pytest.mark.shared,
+    pytest.mark.model,
+    pytest.mark.slow,
+    pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared (the corpus)"),
+]
+
+# An alert belongs to a mention when the audio fed so far, at the moment it fired, lies
+# between the start of the line - 0.5 s and the end of the name + 4 s.
+EARLY, LATE = 0.5, 4.0
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    from loopnote.asr import load_engine
+
+    return load_engine("")
+
+
+def _truth() -> list[dict[str, Any]]:
+    if not CORPUS.exists():
+        return []
+    data: list[dict[str, Any]] = json.loads((CORPUS / "names" / "truth.json").read_text())
+    return data
+
+
+def replay(engine: Any, path: Path, person: str, aliases: tuple[str, ...]
+           ) -> tuple[list[tuple[float, Mention]], list[Utterance]]:
+    from loopnote.asr import RecognizerOptions, StreamingRecognizer
+
+    x, rate = sf.read(path, dtype="float32")
+    assert rate == 16_000 and np.ndim(x) == 1
+    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=(person, *aliases)))
+    spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
+    fired: list[tuple[float, Mention]] = []
+    utts: list[Utterance] = []
+    step = rate // 10
+
+    def handle(events: list[PartialText | Utterance], fed: float) -> None:
+        for e in events:
+            if isinstance(e, PartialText):
+                fired.extend((fed, m) for m in spotter.on_partial(e))
+            else:
+                utts.append(e)
+                fired.extend((fed, m) for m in spotter.on_utterance(e))
+
+    for i in range(0, len(x), step):
+        handle(rec.feed(x[i : i + step], i / rate), min(i + step, len(x)) / rate)
+    handle(rec.finish(), len(x) / rate)
+    return fired, utts
+
+
+@pytest.mark.parametrize("scene", _truth(), ids=lambda s: Path(s["file"]).stem)
+def test_scene_mentions_alert(engine: Any, scene: dict[str, Any]) -> None:
+    fired, utts = replay(engine, CORPUS / scene["file"], scene["person"],
+                         tuple(scene["aliases"]))
+    mentions = scene["mentions"]
+    matched: set[int] = set()
+    extra: list[str] = []
+    for fed, m in fired:
+        k = next((i for i, x in enumerate(mentions) if i not in matched
+                  and x["start"] - EARLY <= fed <= x["name_end"] + LATE), None)
+        if k is None:
+            extra.append(f"{m.heard!r} at {fed:.1f} s in {m.text!r}")
+        else:
+            matched.add(k)
+        card = build_card(m, utts)
+        assert card.addressed and card.last_verbatim
+    missed = [x["text"] for i, x in enumerate(mentions) if i not in matched]
+    transcript = " | ".join(u.text for u in utts)
+    assert not missed, f"missed {missed}; heard: {transcript}"
+    assert not extra, f"false alarms {extra}; heard: {transcript}"
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_long_files_without_names_stay_quiet(engine: Any, index: int) -> None:
+    files = sorted((CORPUS / "long").glob("*.flac"))
+    people = {s["person"]: tuple(s["aliases"]) for s in _truth()}
+    if index >= len(files) or not people:
+        pytest.skip("corpus file missing")
+    # one person per file keeps the test short; the benchmark tries every person on each
+    person = sorted(people)[index % len(people)]
+    fired, _ = replay(engine, files[index], person, people[person])
+    assert [(round(fed, 1), m.heard, m.text) for fed, m in fired] == []

@@ -1,0 +1,196 @@
+"""The pure streaming policy, driven by a scripted engine (no model needed).
+
+The fake engine reads the buffer's session time from the samples themselves (each sample
+holds its own index), and "hears" the scripted words whose audio the buffer fully contains;
+the word still being spoken comes back misheard, as a real recognizer does with cut-off audio.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
+from loopnote.asr.guards import cut_repetitions, guard_segments, normalize
+from loopnote.asr.options import GuardOptions, RecognizerOptions
+from loopnote.asr.streaming import StreamingPolicy, agreed_prefix
+from loopnote.asr.vad import FRAME
+from loopnote.types import FloatArray, Word
+
+SCALE = 2.0**-24
+
+
+def timeline(seconds: float, t0: float = 0.0) -> FloatArray:
+    first = round(t0 * SAMPLE_RATE)
+    return (np.arange(first, first + round(seconds * SAMPLE_RATE)) * SCALE).astype(np.float32)
+
+
+class ScriptEngine:
+    name = "script"
+    multilingual = False
+
+    def __init__(self, script: list[tuple[str, float, float]], *, no_speech: float = 0.0) -> None:
+        self.script = script
+        self.calls: list[tuple[float, float, EngineRequest]] = []
+        self.no_speech = no_speech
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        t0 = float(samples[0]) / SCALE / SAMPLE_RATE
+        t1 = t0 + samples.size / SAMPLE_RATE
+        self.calls.append((t0, t1, request))
+        words = []
+        for text, start, end in self.script:
+            if start < t0 - 0.05:
+                continue
+            if end <= t1:
+                words.append(Word(text, start - t0, end - t0))
+            elif start < t1 - 0.1:
+                words.append(Word(text[::-1] + "~", start - t0, t1 - t0))  # cut off: misheard
+                break
+        return [EngineSegment(tuple(words), self.no_speech, -0.2)] if words else []
+
+
+SCRIPT = [
+    ("Hello", 0.3, 0.6),
+    ("there,", 0.7, 1.0),
+    ("how", 1.1, 1.3),
+    ("are", 1.35, 1.5),
+    ("you?", 1.55, 1.9),
+    ("I", 2.4, 2.5),
+    ("am", 2.55, 2.7),
+    ("fine,", 2.8, 3.1),
+    ("thanks", 3.2, 3.6),
+    ("a", 3.7, 3.75),
+    ("lot.", 3.8, 4.2),
+    ("See", 4.8, 5.0),
+    ("you", 5.05, 5.2),
+    ("later", 5.3, 5.7),
+]
+
+
+def run(policy: StreamingPolicy, seconds: float, chunk: int) -> list[Word]:
+    audio = timeline(seconds)
+    probs = np.ones(1, dtype=np.float32)
+    policy.begin(0.0, audio[:FRAME], probs)
+    committed: list[Word] = []
+    for i in range(FRAME, audio.size, chunk):
+        piece = audio[i : i + chunk]
+        result = policy.append(piece, np.ones(max(1, piece.size // FRAME), dtype=np.float32))
+        if result:
+            committed.extend(result.committed)
+    committed.extend(policy.end(seconds).committed)
+    return committed
+
+
+def test_agreed_prefix_ignores_case_and_punctuation() -> None:
+    a = [Word("Hello,", 0, 1), Word("world", 1, 2), Word("x", 2, 3)]
+    b = [Word("hello", 0, 1), Word("World.", 1, 2), Word("y", 2, 3)]
+    assert agreed_prefix(a, b) == 2
+    assert agreed_prefix([], b) == 0
+
+
+def test_commits_only_what_two_passes_agree_on_and_never_changes_it() -> None:
+    engine = ScriptEngine(SCRIPT)
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
+    audio = timeline(6.0)
+    one = np.ones(1, dtype=np.float32)
+    policy.begin(0.0, audio[:FRAME], one)
+    committed: list[Word] = []
+    seen_tentative: list[tuple[Word, ...]] = []
+    for i in range(FRAME, audio.size, FRAME):
+        result = policy.append(audio[i : i + FRAME], one)
+        if result is None:
+            continue
+        # a committed word was in the previous pass's tentative text, unchanged in spelling
+        for w in result.committed:
+            assert any(normalize(w.text) == normalize(t.text) for t in seen_tentative[-1])
+            assert "~" not in w.text
+        committed.extend(result.committed)
+        seen_tentative.append(result.tentative)
+    final = policy.end(6.0)
+    assert final.final and final.tentative == ()
+    committed.extend(final.committed)
+    assert [w.text for w in committed] == [s[0] for s in SCRIPT]
+    starts = [w.start for w in committed]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(committed))
+
+
+def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:
+    results = []
+    for chunk in (FRAME, 3 * FRAME, 7 * FRAME):
+        engine = ScriptEngine(SCRIPT)
+        words = run(StreamingPolicy(engine, RecognizerOptions(step=0.5)), 6.0, chunk)
+        results.append(([(w.text, w.start, w.end) for w in words], len(engine.calls)))
+    # the same text whatever the chunking; frames are the policy's clock
+    assert results[0][0] == results[1][0] == results[2][0]
+    assert [s[0] for s in SCRIPT] == [w[0] for w in results[0][0]]
+
+
+def test_buffer_is_cut_at_sentence_ends_and_text_becomes_prompt() -> None:
+    engine = ScriptEngine(SCRIPT)
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5))
+    run(policy, 6.0, FRAME)
+    starts = [c[0] for c in engine.calls]
+    assert max(starts) > 1.9  # the buffer moved past "you?"
+    later = [c[2].prompt for c in engine.calls if c[0] > 4.2]
+    assert later and all(p and "lot." in p for p in later)
+    assert all(t1 - t0 <= 4.5 for t0, t1, _ in engine.calls)
+
+
+def test_max_buffer_bounds_every_pass_without_punctuation() -> None:
+    words = [(f"w{i}", 0.2 + 0.4 * i, 0.5 + 0.4 * i) for i in range(190)]
+    engine = ScriptEngine(words)
+    opts = RecognizerOptions(step=0.5, max_buffer=5.0)
+    committed = run(StreamingPolicy(engine, opts), 80.0, 4 * FRAME)
+    assert max(t1 - t0 for t0, t1, _ in engine.calls) <= 5.0 + opts.step + 0.1
+    assert [w.text for w in committed] == [w[0] for w in words]
+
+
+def test_hotwords_come_from_prompt_terms() -> None:
+    engine = ScriptEngine(SCRIPT)
+    run(
+        StreamingPolicy(engine, RecognizerOptions(prompt_terms=("Alex Morgan", "Kubernetes"))),
+        2.0,
+        FRAME,
+    )
+    assert {c[2].hotwords for c in engine.calls} == {"Alex Morgan, Kubernetes"}
+
+
+def test_no_speech_segments_are_dropped() -> None:
+    engine = ScriptEngine(SCRIPT, no_speech=0.9)
+    policy = StreamingPolicy(engine, RecognizerOptions(guards=GuardOptions(logprob=0.0)))
+    assert run(policy, 3.0, FRAME) == []
+
+
+def w(text: str, start: float = 0.0, end: float = 0.5) -> Word:
+    return Word(text, start, end)
+
+
+def test_repetition_is_cut() -> None:
+    words = [
+        w(t) for t in ["so", "we", "go", "the", "end", "the", "end", "the", "end", "the", "end"]
+    ]
+    kept = cut_repetitions(words, 2)
+    assert [x.text for x in kept] == ["so", "we", "go", "the", "end", "the", "end"]
+    fine = [w(t) for t in ["no", "no", "we", "will"]]
+    assert cut_repetitions(fine, 2) == fine
+
+
+@pytest.mark.parametrize(("prob", "kept"), [(0.05, False), (0.9, True)])
+def test_silence_phrase_dropped_only_when_audio_was_not_speech(prob: float, kept: bool) -> None:
+    seg = EngineSegment((w("Thank", 0.0, 0.3), w("you.", 0.3, 0.6)), 0.1, -0.3)
+    out = guard_segments([seg], GuardOptions(), lambda a, b, mean=False: prob)
+    assert bool(out) is kept
+
+
+def test_trailing_silence_phrase_is_stripped_over_silence() -> None:
+    seg = EngineSegment(
+        (w("Call", 0.0, 0.3), w("me.", 0.3, 0.6), w("Thank", 1.0, 1.2), w("you.", 1.2, 1.4)),
+        0.1,
+        -0.3,
+    )
+    out = guard_segments([seg], GuardOptions(), lambda a, b, mean=False: 0.9 if a < 0.7 else 0.1)
+    assert [x.text for x in out] == ["Call", "me."]

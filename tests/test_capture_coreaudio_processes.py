@@ -1,0 +1,62 @@
+"""Apps using audio on macOS (process objects) and ``--app`` matching, on the fake HAL."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from fake_coreaudio import standard_mac
+from loopnote.capture.coreaudio import api as ca
+from loopnote.capture.coreaudio.processes import any_playing, list_processes, resolve_app
+from loopnote.errors import DeviceNotFound
+
+
+def test_list_skips_loopnote_itself_and_processes_that_vanish() -> None:
+    hal, ids = standard_mac()
+    hal.add_process(os.getpid(), "", "python3")
+    gone = hal.add_process(4300, "com.apple.Music", "Music", playing=True)
+    del hal.objects[gone]  # it quit between the list and the property reads
+    procs = list_processes(hal)
+    assert sorted(p.pid for p in procs) == [4100, 4200, 4201]
+    zoom = next(p for p in procs if p.pid == 4100)
+    assert (zoom.object_id, zoom.bundle_id, zoom.name, zoom.playing) == (
+        ids["zoom"],
+        "us.zoom.xos",
+        "zoom.us",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "pids"),
+    [
+        ("4100", [4100]),  # a pid
+        ("4200", [4200, 4201]),  # a pid, with its helpers
+        ("us.zoom.xos", [4100]),  # a bundle id
+        ("com.google.chrome", [4200, 4201]),  # a bundle id and its helpers
+        ("Google Chrome", [4200, 4201]),  # an exact name, with its helpers
+        ("zoom", [4100]),  # part of a name
+        ("chrome", [4200, 4201]),  # the last part of a bundle id
+    ],
+)
+def test_resolve_app(query: str, pids: list[int]) -> None:
+    hal, _ = standard_mac()
+    assert [p.pid for p in resolve_app(hal, query)] == pids
+
+
+def test_unknown_app_when_nothing_plays() -> None:
+    hal, ids = standard_mac()
+    for name in ("zoom", "chrome_helper"):
+        hal.set_playing(ids[name], False)
+    with pytest.raises(DeviceNotFound, match="apps playing audio: none right now"):
+        resolve_app(hal, "9999")
+
+
+def test_any_playing_follows_the_process_objects() -> None:
+    hal, ids = standard_mac()
+    assert any_playing(hal, [ids["chrome"], ids["chrome_helper"]])
+    hal.set_playing(ids["chrome_helper"], False)
+    assert not any_playing(hal, [ids["chrome"], ids["chrome_helper"]])
+    assert not any_playing(hal, [12345])  # an object that no longer exists
+    assert hal.get_u32(ids["zoom"], ca.PROCESS_RUNNING_OUTPUT) == 1

@@ -1,0 +1,172 @@
+"""The WASAPI backend for real: Windows CPython under Wine (../shared/winlab), whose WASAPI talks
+to a headless PulseAudio. Linux plays a corpus speech clip into the lab's sink (the default
+render endpoint); loopnote's backend, running under the Windows Python
+(tests/winlab/wasapi_capture.py), records it by endpoint loopback; the test finds the clip in
+the capture by normalized cross-correlation.
+
+Verified here on the Wine stack: COM plumbing (ctypes vtable calls, IMMDeviceEnumerator,
+endpoint IDs and names), the mix format, Initialize(LOOPBACK | EVENTCALLBACK), the event-driven
+capture loop, decoding, the timeline (chunk times from the sample clock, contiguous), content;
+the "process loopback needs build 20348" message (Wine reports build 19043).
+
+The lab needs root for its first setup (2-3 min, debootstrap); WINLAB_DIR picks the lab
+directory (default /tmp/loopnote-winlab). Skipped when ../shared/winlab is absent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+WINLAB = SHARED / "winlab"
+CLIP = SHARED / "corpus" / "clips" / "asterisk__vm-forwardoptions.flac"
+SCRIPT = ROOT / "tests" / "winlab" / "wasapi_capture.py"
+
+pytestmark = [pytest.mark.shared, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def winlab() -> Iterator[dict[str, str]]:
+    """The environment in which `winpy` and `winlab-play` run (the lab is set up if needed)."""
+    if not WINLAB.is_dir():
+        pytest.skip("../shared/winlab is absent")
+    lab = os.environ.get("WINLAB_DIR", "/tmp/loopnote-winlab")
+    if os.geteuid() != 0:
+        pytest.skip("setting up winlab needs root (debootstrap, mount, chroot)")
+    env = dict(os.environ, WINLAB_DIR=lab)
+    t0 = time.monotonic()
+    res = subprocess.run(
+        [str(WINLAB / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert res.returncode == 0, f"winlab setup failed:\n{res.stderr[-3000:]}"
+    for line in res.stdout.splitlines():  # export NAME='value' lines
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = shlex.split(value.replace('"$PATH"', os.environ.get("PATH", "")))[0]
+    print(f"winlab ready in {time.monotonic() - t0:.1f} s")
+    yield env
+
+
+def _winpy(env: dict[str, str], *args: str, extra_path: str = "") -> subprocess.Popen[str]:
+    paths = [str(ROOT / "src"), str(SCRIPT.parent), *([extra_path] if extra_path else [])]
+    env = dict(env, WINLAB_PATH=":".join(paths))
+    return subprocess.Popen(
+        ["winpy", "-u", str(SCRIPT), *args],
+        env=env,
+        cwd=str(SCRIPT.parent),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _ncc_best(capture: np.ndarray, ref: np.ndarray) -> tuple[float, int]:
+    """Max normalized cross-correlation of ``ref`` against every window of ``capture``."""
+    n, m = len(capture), len(ref)
+    size = 1 << int(np.ceil(np.log2(n + m)))
+    xc = np.fft.irfft(np.fft.rfft(capture, size) * np.conj(np.fft.rfft(ref, size)), size)[
+        : n - m + 1
+    ]
+    energy = np.concatenate([[0.0], np.cumsum(capture**2)])
+    win = np.sqrt(np.maximum(energy[m:] - energy[: n - m + 1], 0.0)) * np.linalg.norm(ref) + 1e-12
+    ncc = xc / win
+    i = int(np.argmax(ncc))
+    return float(ncc[i]), i
+
+
+def _to_rate(x: np.ndarray, sr: int, to: int) -> np.ndarray:
+    t = np.arange(int(len(x) * to / sr)) / to
+    return np.interp(t, np.arange(len(x)) / sr, x)
+
+
+def test_endpoint_loopback_records_what_linux_plays(winlab: dict[str, str], tmp_path: Path) -> None:
+    if not CLIP.exists():
+        pytest.skip(f"corpus clip {CLIP.name} is absent")
+    ref, ref_sr = sf.read(CLIP, dtype="float64")
+    ref = ref if ref.ndim == 1 else ref.mean(axis=1)
+    wav = tmp_path / "speech.wav"
+    sf.write(wav, ref, ref_sr, subtype="PCM_16")
+    seconds = len(ref) / ref_sr + 5.0
+
+    proc = _winpy(
+        winlab,
+        "capture",
+        "--seconds",
+        f"{seconds:.1f}",
+        "--out",
+        str(tmp_path),
+        extra_path=str(tmp_path),
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or []], daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while not any(x.startswith("FIRST_AUDIO") for x in seen):
+        assert time.monotonic() < deadline and proc.poll() is None, (
+            f"capture never delivered audio: {seen} {proc.stderr.read() if proc.stderr else ''}"
+        )
+        with contextlib.suppress(queue.Empty):
+            seen.append(lines.get(timeout=0.5))
+    played = subprocess.run(
+        ["winlab-play", str(wav)], env=winlab, capture_output=True, text=True, timeout=60
+    )
+    assert played.returncode == 0, played.stderr
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+
+    stats = json.loads((tmp_path / "capture.json").read_text())
+    data = np.load(tmp_path / "capture.npy")
+    assert stats["dtype_ok"] and data.dtype == np.float32 and data.shape[1] == stats["channels"]
+    assert stats["rates"] == [stats["rate"]]
+    assert stats["mode"] == "event"  # the event-driven path, not the polling fallback
+    assert stats["max_jump_s"] < 1e-6  # each chunk starts where the previous one ended
+    assert abs(stats["end"] - stats["wall_s"]) < 1.0  # the timeline kept up with the clock
+    mono = _to_rate(data.astype(np.float64).mean(axis=1), stats["rate"], 16000)
+    ref16 = _to_rate(ref, ref_sr, 16000)
+    ncc, lag = _ncc_best(mono, ref16)
+    print(f"ncc {ncc:.3f} at {lag / 16000:.3f} s; stats {stats}")
+    assert ncc > 0.5
+
+
+def test_process_loopback_on_an_old_build_says_what_to_do(winlab: dict[str, str]) -> None:
+    proc = _winpy(winlab, "open", "--app", "notepad.exe")
+    out, err = proc.communicate(timeout=120)
+    msg = [x for x in err.splitlines() if x.startswith("loopnote:")]
+    assert proc.returncode == 1, (out, err)
+    assert len(msg) == 1 and "build 20348" in msg[0] and "drop --app" in msg[0]
+
+
+def test_session_enumeration_finds_this_process(winlab: dict[str, str]) -> None:
+    proc = _winpy(winlab, "own-session")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    pid = int(next(x for x in out.splitlines() if x.startswith("PID "))[4:])
+    sessions = [json.loads(x[8:]) for x in out.splitlines() if x.startswith("SESSION ")]
+    mine = [s for s in sessions if s["pid"] == pid]
+    assert mine and mine[0]["process"].lower() == "python.exe" and not mine[0]["system_sounds"]
+    assert mine[0]["endpoint_id"].startswith("{0.0.0.")
+
+
+def test_sources_list_endpoints_by_id(winlab: dict[str, str]) -> None:
+    proc = _winpy(winlab, "sources")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    srcs = [json.loads(x[7:]) for x in out.splitlines() if x.startswith("SOURCE ")]
+    outputs = [s for s in srcs if s["kind"] == "output"]
+    assert any(s["name"] == "WinlabSink" for s in outputs)
+    assert sum(s["default"] for s in outputs) == 1
+    assert all(s["id"].startswith("{0.0.0.") for s in outputs)  # render endpoint IDs
+    assert len({s["id"] for s in srcs}) == len(srcs)

@@ -1,0 +1,154 @@
+"""Runs under the Windows Python (winlab: Wine + WASAPI): drives loopnote's WASAPI backend.
+
+usage:
+  winpy wasapi_capture.py capture --seconds S --out DIR   capture the default render endpoint
+  winpy wasapi_capture.py sources                         print `list_sources()` as JSON lines
+  winpy wasapi_capture.py open --app NAME                 open a request (error: one line, exit 1+)
+  winpy wasapi_capture.py own-session                     render silence, then list the sessions:
+                                                          this process's own session must show
+
+``capture`` prints READY after start() and FIRST_AUDIO when the first packet (not gap fill) is
+placed, then writes DIR/capture.npy (float32, frames x channels, gap fill included) and
+DIR/capture.json (rate, channels, chunk and gap counts, warnings, timeline continuity).
+Imports only numpy and loopnote's light modules.
+"""
+
+import argparse
+import itertools
+import dataclasses
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from loopnote.capture.base import CaptureRequest, DeviceSwitch
+from loopnote.capture.wasapi.backend import WasapiBackend
+from loopnote.errors import LoopnoteError
+from loopnote.types import AudioChunk, Warning
+
+
+def capture(seconds: float, out: Path) -> int:
+    backend = WasapiBackend()
+    (system,) = backend.open(CaptureRequest(no_mic=True))
+    chunks: list[AudioChunk] = []
+    events: list[dict[str, object]] = []
+    first = threading.Event()
+
+    def emit(item: object) -> None:
+        if isinstance(item, AudioChunk):
+            chunks.append(item)
+            if not item.gap and not first.is_set():
+                first.set()
+                print(f"FIRST_AUDIO {item.start:.3f}", flush=True)
+        elif isinstance(item, Warning):
+            events.append({"warning": item.code, "message": item.message})
+        elif isinstance(item, DeviceSwitch):
+            events.append({"switch": item.device, "t": item.t})
+
+    t0 = time.monotonic()
+    system.start(emit)
+    print("READY", flush=True)
+    while time.monotonic() - t0 < seconds:
+        time.sleep(0.05)
+    system.stop()
+    wall = time.monotonic() - t0
+    if not chunks:
+        print("no audio chunks at all", file=sys.stderr)
+        return 1
+    rate, channels = chunks[0].sample_rate, chunks[0].channels
+    jumps = [abs(b.start - a.end) for a, b in itertools.pairwise(chunks)]
+    data = np.concatenate([c.samples for c in chunks]).astype(np.float32)
+    np.save(out / "capture.npy", data)
+    stats = {
+        "rate": rate,
+        "channels": channels,
+        "chunks": len(chunks),
+        "gap_chunks": sum(c.gap for c in chunks),
+        "gap_frames": int(sum(c.frames for c in chunks if c.gap)),
+        "frames": int(data.shape[0]),
+        "end": chunks[-1].end,
+        "wall_s": round(wall, 3),
+        "max_jump_s": max(jumps, default=0.0),
+        "rates": sorted({c.sample_rate for c in chunks}),
+        "mode": getattr(system, "mode", ""),
+        "device": getattr(system, "device", ""),
+        "dtype_ok": all(c.samples.dtype == np.float32 and c.samples.ndim == 2 for c in chunks),
+        "peak": float(np.max(np.abs(data))) if data.size else 0.0,
+        "events": events,
+    }
+    (out / "capture.json").write_text(json.dumps(stats))
+    print("STATS " + json.dumps(stats), flush=True)
+    return 0
+
+
+def own_session() -> int:
+    """Wine lists only the calling process's sessions: make one (a render stream) and list
+    them all (Wine reports such a session as expired, which ``list_sources`` leaves out)."""
+    import ctypes
+
+    from loopnote.capture.wasapi.audioclient import AudioClient
+    from loopnote.capture.wasapi.com import PVOID_P
+    from loopnote.capture.wasapi.mmdevice import DeviceEnumerator
+    from loopnote.capture.wasapi.sessions import list_sessions
+    from loopnote.capture.wasapi.structs import GUID, IID_IAudioClient, ROLES
+    from loopnote.capture.wasapi.win32 import Win32
+
+    iid_render = GUID.of("F294ACFC-3146-4483-A7BF-ADDCA7C260E2")  # IAudioRenderClient
+    api = Win32()
+    api.co_initialize()
+    with DeviceEnumerator(api) as enum, enum.default_device("render", ROLES["console"]) as dev:
+        client = AudioClient(api, dev.activate(IID_IAudioClient, "IAudioClient"))
+        _, native = client.mix_format()
+        client.initialize(0, 0.2, native)
+        frames = client.buffer_frames()
+        render = client.ptr.out_ptr(
+            14,
+            (ctypes.POINTER(GUID),),
+            ctypes.byref(iid_render),
+            what="GetService",
+            name="IAudioRenderClient",
+        )
+        data = ctypes.c_void_p()
+        render.call(3, (ctypes.c_uint32, PVOID_P), frames, ctypes.byref(data), what="GetBuffer")
+        render.call(4, (ctypes.c_uint32, ctypes.c_uint32), frames, 0x2, what="ReleaseBuffer")
+        client.start()
+        print(f"PID {os.getpid()}", flush=True)
+        for s in list_sessions(api, everything=True):
+            print("SESSION " + json.dumps(dataclasses.asdict(s)), flush=True)
+        client.stop()
+        render.release()
+        client.release()
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["capture", "sources", "open", "own-session"])
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--out", type=Path, default=Path("."))
+    ap.add_argument("--app")
+    a = ap.parse_args()
+    try:
+        if a.mode == "capture":
+            return capture(a.seconds, a.out)
+        if a.mode == "own-session":
+            return own_session()
+        backend = WasapiBackend()
+        if a.mode == "sources":
+            for s in backend.list_sources():
+                print("SOURCE " + json.dumps(s.to_dict()), flush=True)
+            return 0
+        inputs = backend.open(CaptureRequest(app=a.app, no_mic=True))
+        print(f"OPENED {len(inputs)}", flush=True)
+        return 0
+    except LoopnoteError as e:
+        print(f"loopnote: {e}", file=sys.stderr, flush=True)
+        return e.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
