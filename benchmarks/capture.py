@@ -11,7 +11,9 @@ the real backend (loopnote.capture.get_backend):
 2. CPU per source, % of one core: the source's own threads (reader, pump, watcher) plus its
    parec child, from /proc via psutil, over the same N minutes;
 3. sink-to-chunk latency: a click written into a low-latency playback stream, timed until
-   the chunk holding it is emitted (an upper bound: it includes the playback buffer);
+   the chunk holding it is emitted (an upper bound: it includes the player's buffer), and
+   compared with a plain ``parec`` of the same monitor (what loopnote adds to the server's
+   delivery; sink-to-chunk = the requested 20 ms capture latency + that);
 4. gap after a device switch: the default sink switched back and forth between two playing
    sinks; the gap-filled time the switch leaves on the timeline, and how long until the new
    sink's audio arrives.
@@ -223,6 +225,9 @@ def lost_frames_and_cpu(lab: Lab, minutes: float, tmp: Path) -> dict[str, object
 
 
 def latency(lab: Lab, clicks: int = 10) -> dict[str, float]:
+    """A click every second through a playback stream; per click: when it was written, when a
+    plain ``parec`` of the monitor (the server's own delivery, the reference) saw it, and when
+    loopnote emitted the chunk holding it."""
     player = lab.spawn(
         "pacat",
         "--playback",
@@ -234,8 +239,22 @@ def latency(lab: Lab, clicks: int = 10) -> dict[str, float]:
         "--latency-msec=10",
         stdin=subprocess.PIPE,
     )
-    assert player.stdin is not None
-    stdin = player.stdin
+    reference = subprocess.Popen(
+        [
+            "parec",
+            "--device=meeting.monitor",
+            "--raw",
+            "--format=float32le",
+            f"--rate={RATE}",
+            "--channels=2",
+            "--latency-msec=20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    lab.procs.append(reference)
+    assert player.stdin is not None and reference.stdout is not None
+    stdin, ref_out = player.stdin, reference.stdout
     block = RATE // 100  # 10 ms
     silence = np.zeros((block, 2), np.float32).tobytes()
     click = np.full((block, 2), 0.9, np.float32).tobytes()
@@ -243,15 +262,28 @@ def latency(lab: Lab, clicks: int = 10) -> dict[str, float]:
     count = Counter()
     inputs[0].start(count.emit)
     sent: list[float] = []
-    results: list[float] = []
+    seen_ref: list[float] = []
     stop = threading.Event()
+
+    def read_reference() -> None:
+        fd = ref_out.fileno()
+        while not stop.is_set():
+            b = os.read(fd, 65536)
+            if not b:
+                return
+            x = np.frombuffer(b[: len(b) // 8 * 8], "<f4")
+            if len(seen_ref) < len(sent) and x.size and float(np.abs(x).max()) > 0.5:
+                seen_ref.append(time.monotonic())
+
+    totals: list[float] = []
+    added: list[float] = []
 
     def feed() -> None:
         next_t = time.monotonic()
         n = 0
         while not stop.is_set():
             n += 1
-            if n % 100 == 0 and len(sent) < clicks:  # a click every second
+            if n % 100 == 0 and len(sent) < clicks and len(sent) == len(totals):
                 count.click_at, count.watch_click = None, True
                 sent.append(time.monotonic())
                 stdin.write(click)
@@ -260,24 +292,36 @@ def latency(lab: Lab, clicks: int = 10) -> dict[str, float]:
             stdin.flush()
             next_t += 0.01
             time.sleep(max(0.0, next_t - time.monotonic()))
-            if len(sent) > len(results) and count.click_at is not None:
-                results.append(count.click_at - sent[-1])
+            if len(sent) > len(totals) and count.click_at is not None:
+                totals.append(count.click_at - sent[-1])
+                if len(seen_ref) == len(sent):
+                    added.append(count.click_at - seen_ref[-1])
                 count.click_at = None
 
-    thread = threading.Thread(target=feed, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + clicks * 1.0 + 5
-    while len(results) < clicks and time.monotonic() < deadline:
+    threads = [threading.Thread(target=f, daemon=True) for f in (read_reference, feed)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + clicks * 1.2 + 5
+    while len(totals) < clicks and time.monotonic() < deadline:
         time.sleep(0.1)
     stop.set()
-    thread.join()
+    threads[1].join()
     inputs[0].stop()
     player.terminate()
-    ms = sorted(1000 * r for r in results)
+    reference.terminate()
+
+    def stats(xs: list[float]) -> dict[str, float]:
+        ms = sorted(1000 * x for x in xs)
+        return {
+            "n": len(ms),
+            "median_ms": round(statistics.median(ms), 1) if ms else -1.0,
+            "max_ms": round(max(ms), 1) if ms else -1.0,
+        }
+
     return {
-        "clicks": len(ms),
-        "median_ms": round(statistics.median(ms), 1) if ms else -1,
-        "max_ms": round(max(ms), 1) if ms else -1,
+        "playback_write_to_chunk": stats(totals),  # includes the player's own buffer
+        "server_delivery_to_chunk": stats(added),  # what loopnote adds over plain parec
+        "capture_latency_requested_ms": 20.0,
     }
 
 

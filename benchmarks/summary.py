@@ -16,7 +16,8 @@ ends; the tree is ticked once a second, as the session does.
   held it, and so on up); p50 / p95 / max.
 - CPU: process time spent in ``add``/``tick``/``finish`` divided by meeting time (% of one core).
 - memory: resident set size every half hour of meeting time, and the live nodes the tree keeps
-  (the benchmark's own bookkeeping, a few hundred bytes per utterance, is included).
+  (the benchmark's own bookkeeping, a few hundred bytes per utterance, is included); then a
+  second replay without bookkeeping measures the Python heap (tracemalloc) every hour.
 - LLM: the reference meeting (both files, once) replayed with each node summarized once through
   the LLM (as ``loopnote notes --llm`` does); per level: requests, prompt and completion tokens,
   seconds. Without ``--llm``, llama-cpp-python's server is started on the tiny Gemma 3 270M
@@ -27,11 +28,13 @@ ends; the tree is ticked once a second, as the session does.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import defaultdict
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -160,6 +163,38 @@ def live_run(hours: float, lag: float) -> dict[str, Any]:
     }
 
 
+def memory_run(hours: float, lag: float) -> list[dict[str, float]]:
+    """Python heap held by the summarizer and the tree (tracemalloc), every hour of meeting."""
+    summ = ExtractiveSummarizer()
+    summ.embed(["Warm up the embeddings."])
+    rs = RollingSummary(SummaryOptions(), summ)
+    tracemalloc.start()
+    out: list[dict[str, float]] = []
+    now, next_mark = 0.0, 0.0
+    for loop in meeting_utterances(hours):
+        summ.clear_cache()
+        for u in loop:
+            commit = u.end + lag
+            while now + 1.0 < commit:
+                now += 1.0
+                rs.tick(now)
+            now = commit
+            rs.tick(now)
+            rs.add(u)
+            if now >= next_mark:
+                gc.collect()
+                out.append(
+                    {
+                        "hour": now / 3600,
+                        "traced_mib": tracemalloc.get_traced_memory()[0] / 2**20,
+                        "live_nodes": len(rs.nodes()),
+                    }
+                )
+                next_mark += 3600
+    tracemalloc.stop()
+    return out
+
+
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
@@ -233,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs the corpus at {LONG}", file=sys.stderr)
         return 2
     report: dict[str, Any] = {"live_extractive": live_run(args.hours, args.lag)}
+    report["memory_traced"] = memory_run(args.hours, args.lag)
     utterances = meeting_utterances(0.01)[0]
     nodes, _ = summarize_meeting(utterances, ExtractiveSummarizer())
     meeting = next(n for n in nodes if n.level == "meeting")

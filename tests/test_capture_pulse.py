@@ -206,7 +206,7 @@ def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path)
         inp.stop()
         take.elapsed = take.now()
         assert_timeline(take, "system")
-    s, t, mix = (take.audio(start=2.5) for take in takes)
+    s, t, mix = (take.audio(start=2.0, end=4.5) for take in takes)
 
     def speech_db(x: np.ndarray) -> float:
         """Energy of the speech band (200-3800 Hz) per sample, in dB."""
@@ -215,7 +215,7 @@ def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path)
         return float(10 * np.log10(spec[(f > 200) & (f < 3800)].sum() / len(x) ** 2 + 1e-30))
 
     assert tone_db(mix, 6000) > -20 and speech_db(mix) > -40
-    assert tone_db(t, 6000) > -20 and speech_db(t) < speech_db(s) - 50  # no speech in the tone
+    assert tone_db(t, 6000) > -20 and speech_db(t) < speech_db(s) - 40  # no speech in the tone
     assert tone_db(s, 6000) < -80 and speech_db(s) > -40  # no tone in the speech
 
 

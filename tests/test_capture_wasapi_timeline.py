@@ -41,7 +41,8 @@ def test_no_packets_during_silence_keeps_the_clock_and_realigns() -> None:
     while t < 3.0:  # 2 s with no packets: the loop polls every 20 ms
         t += 0.02
         filled += tl.idle(hns(t))
-    assert 1.85 * RATE < filled <= 2.0 * RATE  # kept up, minus the margin for late packets
+    margin = tl.options.margin_s
+    assert (2.0 - margin - 0.03) * RATE < filled <= (2.0 - margin) * RATE  # kept up, minus margin
     assert tl.end <= 3.0
     # sound again at 3.0 s; the device position kept running through the silence (300 packets)
     gap = tl.place(PKT, 300 * PKT, hns(3.0), 0, hns(3.01))
@@ -87,6 +88,6 @@ def test_final_fill_reaches_the_clock_and_a_new_base_keeps_time() -> None:
 def test_a_resumed_packet_without_position_goes_to_its_arrival_time() -> None:
     tl = Timeline(RATE, ORIGIN)
     for i in range(1, 101):
-        tl.idle(hns(i / 100))  # 1 s of nothing: filled up to 0.9 s
+        tl.idle(hns(i / 100))  # 1 s of nothing: filled up to 1 s minus the margin
     gap = tl.place(PKT, 0, 0, 0, hns(2.0))  # arrives at 2.0 s, no QPC position
     assert abs(tl.end - 2.0) < 1e-9 and gap > 0

@@ -187,3 +187,21 @@ def test_reader_and_writer_connections_at_once(tmp_path: Path, root: Path) -> No
     t.join()
     assert not errors
     assert len(reader.search("mango", limit=1000)) == 200
+
+
+def test_note_times_and_repeated_summary_text(tmp_path: Path, root: Path) -> None:
+    index = SearchIndex(tmp_path / "i.sqlite3")
+    f = meeting(root, "", [(2, "ship the walrus release")])
+    same = "Ship the walrus release."
+    for level, node in (("moment", "m0"), ("section", "s0"), ("meeting", "t0")):
+        f.append_summary(SummaryNode(node, level, 0, 60, same, ()))  # type: ignore[arg-type]
+    f.write_notes(
+        "## Action items\n\n- Walrus owner named (0:02)\n- Walrus date [1:02:03]\n"
+        "- Walrus at 3:30 pm\n"
+    )
+    index.index_meeting(f)
+    hits = index.search("walrus")
+    kinds = [h.kind for h in hits]
+    assert kinds.count("transcript") == 1 and kinds.count("summary") == 1  # levels collapsed
+    notes = {h.snippet.split("**")[2].strip(): h.t for h in hits if h.kind == "notes"}
+    assert notes == {"owner named (0:02)": 2.0, "date [1:02:03]": 3723.0, "at 3:30 pm": None}

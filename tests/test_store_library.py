@@ -135,3 +135,16 @@ def test_listing_survives_unreadable_folder(root: Path) -> None:
     listing = Library(root).listing()
     assert [m.title for m in listing.meetings] == ["fine"]
     assert [n for n, _ in listing.skipped] == [bad.id]
+
+
+def test_damaged_folder_can_be_deleted_by_exact_name(root: Path) -> None:
+    add(root, "fine", T0)
+    bad = root / "2027-01-01-0000-beef"
+    bad.mkdir()
+    (bad / "meeting.json").write_text("{")
+    (bad / "audio").mkdir()
+    lib = Library(root)
+    with pytest.raises(MeetingNotFound):
+        lib.delete("2027-01-01-0000-be")  # a prefix only finds readable meetings
+    assert lib.delete(bad.name) == bad.name and not bad.exists()
+    assert len(lib.listing().meetings) == 1

@@ -452,3 +452,19 @@ async def test_question_mark_shows_the_keys() -> None:
             assert f" {key}  " in shown
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+@aio
+async def test_ctrl_c_asks_and_ctrl_q_ends_without_asking() -> None:
+    control = RecordingControl()
+    app = make_app(control)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+c")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        assert control.calls == []
+        await pilot.press("ctrl+q")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert control.calls == ["stop"]
+    assert app.return_code == 0

@@ -134,7 +134,7 @@ class MeetingDownstream:
         if not self.folder.meta.title and notes.title:
             self.folder.set_title(notes.title)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
-        self.folder.write_notes(render_notes_markdown(notes))
+        self.folder.write_notes(render_notes_markdown(notes, title=False))
         self.folder.close()
         if (w := index_meeting_safely(self.folder.path, self.settings)) is not None:
             out.append(self._warning(Warning("index-failed", w), wall))

@@ -119,7 +119,7 @@ class Session:
                 inp.source, self._engine, opts, self._out.put, self._paused.is_set,
                 self._clock, recorder, live=live)
         self._mono0 = self._clock.monotonic()
-        self._ended = False
+        self._cut_short = False
 
     # -- control (any thread) -------------------------------------------------------------
     @property
@@ -151,7 +151,9 @@ class Session:
     def bookmark(self, note: str = "") -> None:
         self._out.put(BookmarkAdded(self.now(), note, self._clock.wall()))
 
-    def stop(self) -> None:
+    def stop(self, *, interrupted: bool = False) -> None:
+        """End the meeting; ``interrupted`` marks it cut short (e.g. a replay stopped early)."""
+        self._cut_short = self._cut_short or interrupted
         self._stop.set()
 
     # -- the meeting ------------------------------------------------------------------------
@@ -177,7 +179,7 @@ class Session:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self._finish(interrupted)
+            self._finish(interrupted or self._cut_short)
         if interrupted:
             raise KeyboardInterrupt
         return self.folder
@@ -246,8 +248,9 @@ class Session:
     def _handle(self, item: WorkerOutput | Control) -> None:
         wall = self._clock.wall()
         if isinstance(item, Utterance):
+            derived = self._down.utterance(item, wall)  # on disk before anyone is told
             self._emit(UtteranceCommitted(item, wall))
-            for ev in self._down.utterance(item, wall):
+            for ev in derived:
                 self._emit(ev)
         elif isinstance(item, PartialText):
             self._emit(PartialUpdated(item, wall))

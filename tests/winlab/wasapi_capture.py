@@ -14,8 +14,8 @@ Imports only numpy and loopnote's light modules.
 """
 
 import argparse
-import itertools
 import dataclasses
+import itertools
 import json
 import os
 import sys
@@ -63,7 +63,14 @@ def capture(seconds: float, out: Path) -> int:
     jumps = [abs(b.start - a.end) for a, b in itertools.pairwise(chunks)]
     data = np.concatenate([c.samples for c in chunks]).astype(np.float32)
     np.save(out / "capture.npy", data)
+    spans: list[list[float]] = []  # merged gap stretches [start, end] in session seconds
+    for c in chunks:
+        if c.gap and spans and abs(spans[-1][1] - c.start) < 1e-6:
+            spans[-1][1] = c.end
+        elif c.gap:
+            spans.append([c.start, c.end])
     stats = {
+        "gap_spans": [[round(a, 3), round(b, 3)] for a, b in spans],
         "rate": rate,
         "channels": channels,
         "chunks": len(chunks),
@@ -94,7 +101,7 @@ def own_session() -> int:
     from loopnote.capture.wasapi.com import PVOID_P
     from loopnote.capture.wasapi.mmdevice import DeviceEnumerator
     from loopnote.capture.wasapi.sessions import list_sessions
-    from loopnote.capture.wasapi.structs import GUID, IID_IAudioClient, ROLES
+    from loopnote.capture.wasapi.structs import GUID, ROLES, IID_IAudioClient
     from loopnote.capture.wasapi.win32 import Win32
 
     iid_render = GUID.of("F294ACFC-3146-4483-A7BF-ADDCA7C260E2")  # IAudioRenderClient

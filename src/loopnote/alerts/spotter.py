@@ -21,7 +21,8 @@ ordinary words themselves ("Will", "May") or shorter than three letters alert on
 
 Partial text wins latency: a name in a partial alerts once it is settled, i.e. another word
 follows it in the same partial, or the same words were heard there in the previous partial.
-Its time is estimated from the partial's end and the characters after the name. The same
+Its time is estimated from the partial's end and the characters after the name (never before
+the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
 seconds of an earlier alert are one mention, and a partial alert is confirmed by the first
 utterance of the system source that holds a match near it.
@@ -55,6 +56,7 @@ class SpotterOptions:
     require_cue: bool | None = None  # None: only for ordinary-word names; True/False: all
     first_name: bool = True  # also listen for the first word of a multi-word name
     chars_per_second: float = 14.0  # speaking rate used to place a name inside a partial
+    bare_min_p: float = 0.1  # an utterance that is only the name needs this word probability
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class NameSpotter:
         self._alerted: list[float] = []
         self._pending: list[_Pending] = []
         self._confirmations: list[Mention] = []
+        self._committed_until = 0.0  # end of the last system utterance
 
     def _needs_cue(self, term: Term) -> bool:
         if self.options.require_cue is not None:
@@ -191,7 +194,10 @@ class NameSpotter:
             if not settled:
                 continue
             after = partial.text[tokens[h.j - 1].end :].strip()
-            t = max(0.0, partial.t - len(after) / self.options.chars_per_second)
+            t = partial.t - len(after) / self.options.chars_per_second
+            # Partial text follows the last utterance: a name in it cannot end before that
+            # (a long partial, e.g. a repeated phrase, would otherwise place it far too early).
+            t = min(max(t, self._committed_until, 0.0), partial.t)
             if self._near_alert(t):
                 continue
             m = Mention(h.term.label, heard, None, t, h.score, h.cue, partial.text)
@@ -205,7 +211,14 @@ class NameSpotter:
         if utterance.source != "system":
             return []
         self._last_partial = set()
+        self._committed_until = max(self._committed_until, utterance.end)
         tokens, hits = self.find(utterance.text)
+        if len(hits) == 1 and hits[0].j - hits[0].i == len(tokens) and not hits[0].cue:
+            # Only the name, said to nobody, with no confidence: biased decoding invents the
+            # bias words from a short noise; such a bare name is not taken.
+            probs = [w.p for w in utterance.words]
+            if probs and max(probs) < self.options.bare_min_p:
+                return []
         ends = _token_end_times(utterance, tokens)
         out: list[Mention] = []
         for h in sorted(hits, key=lambda h: h.i):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import soundfile
 
 from loopnote.capture.base import Emit, EndOfStream
 from loopnote.errors import AudioDecodeError
@@ -58,9 +60,21 @@ def _reason(e: Exception) -> str:
     return str(text).splitlines()[0] if text else type(e).__name__
 
 
+def _declared_longer(path: Path) -> bool:
+    """libsndfile reports a RIFF/WAV data chunk whose header claims more than the file has."""
+    try:
+        info = soundfile.info(str(path))
+    except (RuntimeError, soundfile.LibsndfileError, TypeError):
+        return False
+    return bool(re.search(r"^data\s*:\s*\d+\s*\(should be", info.extra_info, re.M))
+
+
 def probe_file(path: Path) -> FileInfo:
     """Validate that ``path`` holds decodable audio and describe it."""
     container = _open(path)
+    if _declared_longer(path):
+        container.close()
+        raise AudioDecodeError(f"{path}: the file is truncated (its header promises more audio)")
     try:
         stream = container.streams.audio[0]
         rate = int(stream.rate or 0)

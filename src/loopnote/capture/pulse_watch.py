@@ -206,8 +206,10 @@ class PulseInput:
             actual = source_of_pid(pulse, stream.pid)
             if actual == got.source_index:
                 stream.settled = True
-            elif actual is not None and actual != NO_INDEX and (
-                stream.settled or stream.age() > SETTLE_SECONDS
+            elif (
+                actual is not None
+                and actual != NO_INDEX
+                and (stream.settled or stream.age() > SETTLE_SECONDS)
             ):
                 # the server moved our recording elsewhere (e.g. to the microphone); a new
                 # stream is left alone until the server has linked it once (or a while passed)

@@ -10,7 +10,8 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -41,21 +42,37 @@ def run_meeting(args: argparse.Namespace, settings: Settings, inputs: Sequence[A
         from loopnote.cli.plain import PlainPrinter
         handler = PlainPrinter(sys.stdout).handle
     session = Session(inputs, options, handler, recorder_factory=recorder_factory)
-    previous = signal.getsignal(signal.SIGTERM)
+    interrupted = threading.Event()
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        session.stop()
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # end the meeting cleanly; a second Ctrl-C interrupts for real
+        if signum == signal.SIGINT:
+            interrupted.set()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        session.stop(interrupted=options.origin == "file")
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_term)
+    with _signals(on_signal):
+        try:
+            folder = session.run()
+        except KeyboardInterrupt:
+            return session.folder, True
+    return folder, interrupted.is_set()
+
+
+@contextmanager
+def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM end the meeting through ``handler`` while the block runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in previous:
+        signal.signal(s, handler)
     try:
-        folder = session.run()
-        return folder, False
-    except KeyboardInterrupt:
-        return session.folder, True
+        yield
     finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _run_with_live_view(inputs: Sequence[AudioInput], options: SessionOptions,

@@ -8,6 +8,7 @@
 ``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped)
 ``update(...)``, ``finish(...)``      rewrite ``meeting.json`` atomically
 ``new_meeting_id(wall)``              "2026-11-22-0105-ab12": sortable, readable
+``meeting_dirs(root)``                candidate meeting folders under a root, by name
 
 Layout::
 

@@ -47,7 +47,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2');
 """
 
-_CLOCK = re.compile(r"\b(\d{1,2}):([0-5]\d):([0-5]\d)\b")
+# a time written in the notes: "(0:02)", "[01:02:03]", "(12:34)"
+_CLOCK = re.compile(r"[\[(](?:(\d{1,2}):)?(\d{1,3}):([0-5]\d)[\])]")
 
 
 def default_index_path() -> Path:
@@ -107,7 +108,7 @@ def _note_rows(text: str) -> Iterator[tuple[str, float | None]]:
         if not p or p.startswith("# ") or p.startswith("> Recorded with loopnote"):
             continue
         m = _CLOCK.search(p)
-        t = None if m is None else int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3])
+        t = None if m is None else int(m[1] or 0) * 3600 + int(m[2]) * 60 + int(m[3])
         yield p, None if t is None else float(t)
 
 
@@ -309,11 +310,15 @@ class SearchIndex:
                 rows = self._db.execute(sql, params).fetchall()
             except sqlite3.Error as e:
                 raise StoreError(f"search failed: {e}") from None
-        return [
-            SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-            for r in rows
-            if Path(r[8]).is_dir()
-        ]
+        hits: list[SearchHit] = []
+        seen: set[tuple[str, str]] = set()
+        for r in rows:
+            if r[3] != "transcript" and (r[0], r[5]) in seen:
+                continue  # a summary level or a note repeating the same text adds nothing
+            seen.add((r[0], r[5]))
+            if Path(r[8]).is_dir():
+                hits.append(SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+        return hits
 
     def close(self) -> None:
         with self._lock:

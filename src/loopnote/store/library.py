@@ -138,16 +138,24 @@ class Library:
         raise MeetingNotFound(f"no meeting '{ref}'{hint}")
 
     def delete(self, ref: str) -> str:
-        """Remove a meeting completely; returns its id."""
-        folder = self.resolve(ref)
-        folder.close()
+        """Remove a meeting completely; returns its id. A folder too damaged to open can
+        still be deleted by its exact name."""
         try:
-            shutil.rmtree(folder.path)
+            folder = self.resolve(ref)
+            path, mid = folder.path, folder.id
+        except MeetingNotFound:
+            raise
+        except StoreError:
+            path, mid = self.root / ref, ref
+            if "/" in ref or ref.startswith(".") or not path.is_dir():
+                raise
+        try:
+            shutil.rmtree(path)
         except OSError as e:
-            raise StoreError(f"cannot delete {folder.path}: {e.strerror or e}") from None
+            raise StoreError(f"cannot delete {path}: {e.strerror or e}") from None
         if self.index is not None:
-            self.index.remove_meeting(folder.id)
-        return folder.id
+            self.index.remove_meeting(mid)
+        return mid
 
     def rename(self, ref: str, title: str) -> MeetingFolder:
         title = " ".join(title.split())

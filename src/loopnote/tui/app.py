@@ -338,6 +338,18 @@ class LiveView(App[int]):
 
         self.push_screen(ConfirmScreen("End the meeting? It will be saved."), answered)
 
+    def action_help_quit(self) -> None:
+        """Ctrl-C, pressed by reflex: ask whether to end the meeting, as ``q`` does."""
+        if not isinstance(self.screen, ModalScreen):
+            self.action_end()
+
+    async def action_quit(self) -> None:
+        """Ctrl-Q: end the meeting without asking (it is saved either way)."""
+        if self.ended:
+            self.exit(0)
+        else:
+            self.end_meeting()
+
     def end_meeting(self) -> None:
         """Ask the session to stop; the view closes when the session has ended."""
         if self.stop_requested:

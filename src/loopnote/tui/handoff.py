@@ -5,8 +5,8 @@
 ``coalesce``    a batch without the levels and partial texts a later event supersedes
 
 Policy when the screen falls behind: once ``limit`` events wait, superseded levels and partial
-texts are dropped from the queue. Utterances, summaries, alerts and everything else are never
-dropped, and order is kept.
+texts are dropped from the queue (again each time the queue doubles after that). Utterances,
+summaries, alerts and everything else are never dropped, and order is kept.
 """
 
 from __future__ import annotations

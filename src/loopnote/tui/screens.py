@@ -127,7 +127,8 @@ HELP = (
     ("a", "show the last catch-up card again"),
     ("end", "follow the newest line again"),
     ("↑ ↓ pgup pgdn", "scroll the transcript"),
-    ("q", "end the meeting (asks first)"),
+    ("q  ctrl+c", "end the meeting (asks first)"),
+    ("ctrl+q", "end the meeting now"),
     ("?", "this help"),
 )
 

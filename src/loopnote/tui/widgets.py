@@ -26,6 +26,7 @@ HEALTH_STYLES = {
     "reconnecting": "bold yellow",
     "lost-frames": "bold red",
 }
+HEALTH_LABELS = {"reconnecting": "reconnecting…", "lost-frames": "lost frames"}
 STATE_MARKS = {
     "starting": ("○ STARTING", "dim"),
     "recording": ("● REC", "bold red"),
@@ -115,7 +116,8 @@ class StatusHeader(Widget):
                 continue
             bar = "█" * lv.cells + "░" * (METER_WIDTH - lv.cells)
             line.append(bar, "green" if lv.health == "capturing" else "dim")
-            line.append(f" {lv.health}", HEALTH_STYLES.get(lv.health, ""))
+            label = HEALTH_LABELS.get(lv.health, lv.health)
+            line.append(f" {label}", HEALTH_STYLES.get(lv.health, ""))
         if self.model:
             line.append("  │  ", "dim")
             line.append(f"model {self.model}", "dim")

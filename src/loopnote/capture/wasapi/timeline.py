@@ -36,8 +36,8 @@ class TimelineOptions:
     tolerance_s: float = 0.04  # on a discontinuity, a packet this close to the clock is not
     #                            moved (QPC positions jitter by 20-30 ms on some stacks)
     idle_after_s: float = 0.1  # no packet for this long: fill from the clock
-    margin_s: float = 0.1  # an idle fill stays this far behind the clock (room for late
-    #                        packets; above tolerance_s, so a resumed packet lands on its QPC time)
+    margin_s: float = 0.25  # an idle fill stays this far behind the clock: more than the
+    #                         shared buffer (0.2 s), so a late packet never lands behind the fill
     min_fill_s: float = 0.01  # smaller idle fills wait for the next call
 
 

@@ -1,0 +1,7 @@
+"""``python -m loopnote``: the same as the ``loopnote`` command."""
+
+import sys
+
+from loopnote.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,129 @@
+"""The live view over the real pipeline: a recording replayed in real time through the session
+(shipped Whisper model, real summaries, name alerts and meeting folder), driven by the pilot.
+
+The user's configured name is a word the recording says ("participants"), so a name alert
+really fires from recognized speech.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loopnote.capture.file import FileInput
+from loopnote.config import Settings
+from loopnote.events import Event
+from loopnote.session import Session, SessionOptions
+from loopnote.store.journal import read_jsonl
+from loopnote.tui import LiveOptions, LiveView
+from loopnote.types import Utterance
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+CLIP = Path(__file__).parent / "fixtures" / "speech_confbridge_mute.flac"  # 11.1 s of speech
+
+
+def aio(fn: Callable[[Path], Coroutine[Any, Any, None]]) -> Callable[[Path], None]:
+    @functools.wraps(fn)
+    def run(tmp_path: Path) -> None:
+        asyncio.run(fn(tmp_path))
+
+    return run
+
+
+class LateControl:
+    """The view's handle on a session its worker thread creates (as the CLI does)."""
+
+    def __init__(self) -> None:
+        self.session: Session | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.session is not None and self.session.paused
+
+    def pause(self) -> None:
+        if self.session:
+            self.session.pause()
+
+    def resume(self) -> None:
+        if self.session:
+            self.session.resume()
+
+    def bookmark(self, note: str = "") -> None:
+        if self.session:
+            self.session.bookmark(note)
+
+    def stop(self) -> None:
+        if self.session:
+            self.session.stop()
+
+
+async def until(cond: Callable[[], bool], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the view")
+        await asyncio.sleep(0.05)
+
+
+@aio
+async def test_live_view_over_the_real_pipeline(tmp_path: Path) -> None:
+    settings = Settings(out=str(tmp_path), name="Participants", notify=False)
+    control = LateControl()
+
+    def session(post: Callable[[Event], None]) -> None:
+        s = Session(
+            [FileInput(CLIP, "system", realtime=True)],
+            SessionOptions(settings=settings, origin="file"),
+            post,
+        )
+        control.session = s
+        s.run()
+
+    app = LiveView(control, LiveOptions(), session=session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.header.state == "recording" and control.session is not None)
+        await pilot.press("m")
+        await until(lambda: any("★" in line for line in app.transcript.plain_lines()))
+
+        await until(lambda: app.card.shown)  # the name was heard: the card is in front
+        assert "participants" in str(app.card.query_one("#banner").render()).lower()
+        await pilot.press("c")
+        assert "participants" in app.clipboard.lower()
+        first = app.card.alert
+        await pilot.press("escape")
+        assert not app.card.shown or app.card.alert is not first  # closed, or a newer alert
+
+        await pilot.press("space")
+        await until(lambda: "Paused at" in str(app.status.render()))  # the session's own event
+        await pilot.press("space")
+        await until(lambda: "Resumed at" in str(app.status.render()))
+
+        await until(lambda: app.ended)
+        folder = control.session.folder if control.session else None
+        assert folder is not None
+
+        journal = [Utterance.from_dict(r) for r in read_jsonl(folder / "transcript.jsonl").records]
+        assert journal, "the recording produced no utterances"
+        assert app.utterance_ids == [u.id for u in journal]
+        shown = [line for line in app.transcript.plain_lines() if " Them " in line]
+        assert [line.split(" Them ", 1)[1].strip() for line in shown] == [
+            u.text.strip() for u in journal
+        ]
+
+        events = [
+            json.loads(line)
+            for line in (folder / "events.jsonl").read_text().splitlines()
+            if line.strip()
+        ]
+        kinds = [e.get("type") or e.get("kind") or e.get("event") for e in events]
+        assert "bookmark" in kinds and "paused" in kinds and "resumed" in kinds, kinds
+        await pilot.press("q")  # after the end, q closes at once
+    assert app.return_code == 0
