@@ -1,7 +1,7 @@
 """Name alert benchmark: recall, false alarms per hour, alert latency, time to a complete card.
 
-    python benchmarks/alerts.py                 # scenes in real time, long files as fast as possible
-    python benchmarks/alerts.py --fast          # everything as fast as possible (no latency figures)
+    python benchmarks/alerts.py           # scenes in real time, long files as fast as possible
+    python benchmarks/alerts.py --fast    # everything as fast as possible (no latency figures)
     python benchmarks/alerts.py --json out.json
 
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
@@ -45,8 +45,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 CHUNK = 0.1  # seconds of audio per feed, as a capture block would bring
 WINDOW = (-0.5, 4.0)  # detection window around a mention: start - 0.5 s .. name_end + 4 s
-TARGETS = {"recall": 0.95, "fa_per_hour": 0.5, "latency_p50": 1.0, "latency_p95": 1.5,
-           "card_max": 2.0}
+TARGETS = {
+    "recall": 0.95,
+    "fa_per_hour": 0.5,
+    "latency_p50": 1.0,
+    "latency_p95": 1.5,
+    "card_max": 2.0,
+}
 
 
 @dataclass
@@ -127,12 +132,23 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
     hits: list[dict[str, Any]] = []
     false_alarms: list[dict[str, Any]] = []
     for f in run.fired:
-        k = next((i for i, m in enumerate(mentions) if i not in used
-                  and m["start"] + WINDOW[0] <= f.fed <= m["name_end"] + WINDOW[1]), None)
-        row = {"heard": f.mention.heard, "t": round(f.mention.t, 2), "fed": round(f.fed, 2),
-               "score": round(f.mention.score, 3), "cue": f.mention.cue,
-               "from": "partial" if f.mention.utterance_id is None else "utterance",
-               "text": f.mention.text}
+        k = next(
+            (
+                i
+                for i, m in enumerate(mentions)
+                if i not in used and m["start"] + WINDOW[0] <= f.fed <= m["name_end"] + WINDOW[1]
+            ),
+            None,
+        )
+        row = {
+            "heard": f.mention.heard,
+            "t": round(f.mention.t, 2),
+            "fed": round(f.fed, 2),
+            "score": round(f.mention.score, 3),
+            "cue": f.mention.cue,
+            "from": "partial" if f.mention.utterance_id is None else "utterance",
+            "text": f.mention.text,
+        }
         if k is None:
             false_alarms.append(row)
             continue
@@ -143,9 +159,16 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
         row["said"] = m["said"]
         hits.append(row)
     missed = [m["text"] for i, m in enumerate(mentions) if i not in used]
-    return {"file": run.file, "person": run.person, "duration": round(run.duration, 1),
-            "rtf": round(run.compute / run.duration, 3), "mentions": len(mentions),
-            "hits": hits, "missed": missed, "false_alarms": false_alarms}
+    return {
+        "file": run.file,
+        "person": run.person,
+        "duration": round(run.duration, 1),
+        "rtf": round(run.compute / run.duration, 3),
+        "mentions": len(mentions),
+        "hits": hits,
+        "missed": missed,
+        "false_alarms": false_alarms,
+    }
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -164,12 +187,20 @@ def main(argv: list[str] | None = None) -> int:
     engine = load_engine("")
     results: list[dict[str, Any]] = []
     for scene in truth:
-        run = replay(engine, CORPUS / scene["file"], scene["person"], tuple(scene["aliases"]),
-                     paced=not args.fast)
+        run = replay(
+            engine,
+            CORPUS / scene["file"],
+            scene["person"],
+            tuple(scene["aliases"]),
+            paced=not args.fast,
+        )
         results.append(score(run, scene["mentions"]) | {"kind": "scene"})
         r = results[-1]
-        print(f"{r['file']}: {len(r['hits'])}/{r['mentions']} found, "
-              f"{len(r['false_alarms'])} false, rtf {r['rtf']}", file=sys.stderr)
+        print(
+            f"{r['file']}: {len(r['hits'])}/{r['mentions']} found, "
+            f"{len(r['false_alarms'])} false, rtf {r['rtf']}",
+            file=sys.stderr,
+        )
     if not args.no_long:
         people = {s["person"]: tuple(s["aliases"]) for s in truth}
         for path in sorted((CORPUS / "long").glob("*.flac")):
@@ -177,8 +208,10 @@ def main(argv: list[str] | None = None) -> int:
                 run = replay(engine, path, person, aliases, paced=False)
                 results.append(score(run, []) | {"kind": "long"})
                 r = results[-1]
-                print(f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
-                      file=sys.stderr)
+                print(
+                    f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
+                    file=sys.stderr,
+                )
     scenes = [r for r in results if r["kind"] == "scene"]
     longs = [r for r in results if r["kind"] == "long"]
     total = sum(r["mentions"] for r in scenes)

@@ -290,3 +290,22 @@ def test_a_confirmed_mention_is_known_by_its_exact_time() -> None:
     assert spotter.on_utterance(first) == []
     assert spotter.on_utterance(again) == []
     assert len(spotter.take_confirmations()) == 1
+
+
+def test_a_repeated_partial_does_not_place_the_name_before_the_last_utterance() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Jon"))
+    assert spotter.on_utterance(utt("Please try your call again later.", start=93.0)) == []
+    assert len(spotter.on_partial(PartialText("system", 97.3, "Can we hear from Jon on the"))) == 1
+    echo = "Can we hear from Jon on the lunch date? " * 4
+    # every copy of the name sits after the last utterance: one mention, no new alert
+    assert spotter.on_partial(PartialText("system", 98.3, echo)) == []
+
+
+def test_a_bare_name_without_confidence_is_not_taken() -> None:
+    invented = Utterance("s1", "system", 0.0, 0.6, "Alex", (Word("Alex", 0.0, 0.6, 0.0),))
+    spotter = NameSpotter(SpotterOptions(name="Alex Morgan"))
+    assert spotter.on_utterance(invented) == []
+    heard = Utterance("s2", "system", 20.0, 20.6, "Alex", (Word("Alex", 20.0, 20.6, 0.8),))
+    assert len(spotter.on_utterance(heard)) == 1
+    called = Utterance("s3", "system", 40.0, 40.6, "Alex?", (Word("Alex?", 40.0, 40.6, 0.0),))
+    assert len(spotter.on_utterance(called)) == 1

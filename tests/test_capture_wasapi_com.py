@@ -47,6 +47,12 @@ def test_failure_codes_become_one_line_errors(name: str, cls: type[Exception]) -
     assert "\n" not in str(err) and name in str(err) and "IAudioClient.Start" in str(err)
 
 
+def test_context_picks_the_advice() -> None:
+    code = HR["HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)"]
+    assert type(error_for(code, "process loopback activation for pid 7")) is UnsupportedPlatform
+    assert type(error_for(code, "IMMDeviceEnumerator.GetDevice")) is DeviceNotFound
+
+
 def test_success_codes_pass_and_unknown_codes_show_hex() -> None:
     assert check(HR["S_FALSE"], "x") == 1
     assert check(HR["AUDCLNT_S_BUFFER_EMPTY"], "x") == 0x08890001

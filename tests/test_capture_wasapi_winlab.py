@@ -132,6 +132,8 @@ def test_endpoint_loopback_records_what_linux_plays(winlab: dict[str, str], tmp_
     assert stats["dtype_ok"] and data.dtype == np.float32 and data.shape[1] == stats["channels"]
     assert stats["rates"] == [stats["rate"]]
     assert stats["mode"] == "event"  # the event-driven path, not the polling fallback
+    # no warning: the IMMNotificationClient registered, the device was never lost
+    assert not [e for e in stats["events"] if "warning" in e], stats["events"]
     assert stats["max_jump_s"] < 1e-6  # each chunk starts where the previous one ended
     assert abs(stats["end"] - stats["wall_s"]) < 1.0  # the timeline kept up with the clock
     mono = _to_rate(data.astype(np.float64).mean(axis=1), stats["rate"], 16000)
@@ -147,6 +149,16 @@ def test_process_loopback_on_an_old_build_says_what_to_do(winlab: dict[str, str]
     msg = [x for x in err.splitlines() if x.startswith("loopnote:")]
     assert proc.returncode == 1, (out, err)
     assert len(msg) == 1 and "build 20348" in msg[0] and "drop --app" in msg[0]
+
+
+def test_process_loopback_activation_completes_on_wine(winlab: dict[str, str]) -> None:
+    # Wine has ActivateAudioInterfaceAsync but no process loopback device: the agile completion
+    # handler is called and GetActivateResult's HRESULT becomes one line (not a timeout)
+    proc = _winpy(winlab, "activate")
+    out, err = proc.communicate(timeout=120)
+    msg = [x for x in err.splitlines() if x.startswith("loopnote:")]
+    assert proc.returncode == 1 and len(msg) == 1, (out, err)
+    assert "ERROR_FILE_NOT_FOUND" in msg[0] and "no process loopback" in msg[0]
 
 
 def test_session_enumeration_finds_this_process(winlab: dict[str, str]) -> None:

@@ -468,3 +468,15 @@ async def test_ctrl_c_asks_and_ctrl_q_ends_without_asking() -> None:
         await pilot.pause()
         assert control.calls == ["stop"]
     assert app.return_code == 0
+
+
+@aio
+async def test_the_consent_reminder_stays_on_screen_in_a_narrow_terminal() -> None:
+    app = LiveView(RecordingControl(), LiveOptions(model="a-very-long-model-name-indeed"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_event(SessionStarted("m1", W0, ("system", "mic"), consent="Everyone agreed."))
+        app.post_event(LevelChanged("system", 1.0, -6.0, "reconnecting", W0 + 1))
+        await pilot.pause()
+        first, second = (app.header.render_line(y).text for y in (0, 1))
+        assert "Them ███████░ reconnecting…" in first and first.rstrip().endswith("…")
+        assert second.strip() == "Consent: Everyone agreed."

@@ -24,8 +24,9 @@ from loopnote.alerts import (
 )
 from loopnote.capture.base import DeviceSwitch
 from loopnote.config import Settings
+from loopnote.errors import StoreError
 from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
-from loopnote.store import Consent, MeetingFolder, MeetingMeta, index_meeting_safely
+from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta, index_meeting_safely
 from loopnote.summarize import (
     Notes,
     RollingSummary,
@@ -137,7 +138,11 @@ class MeetingDownstream:
         self.folder.write_notes(render_notes_markdown(notes, title=False))
         self.folder.close()
         if (w := index_meeting_safely(self.folder.path, self.settings)) is not None:
-            out.append(self._warning(Warning("index-failed", w), wall))
+            out.append(WarningRaised(Warning("index-failed", w), wall))
+        try:
+            Library(self.settings.meetings_root()).apply_retention(self.settings.keep_audio, wall)
+        except StoreError as e:
+            out.append(WarningRaised(Warning("retention-failed", str(e)), wall))
         return out
 
     # -- helpers --------------------------------------------------------------------------

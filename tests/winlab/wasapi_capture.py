@@ -4,6 +4,8 @@ usage:
   winpy wasapi_capture.py capture --seconds S --out DIR   capture the default render endpoint
   winpy wasapi_capture.py sources                         print `list_sources()` as JSON lines
   winpy wasapi_capture.py open --app NAME                 open a request (error: one line, exit 1+)
+  winpy wasapi_capture.py activate                        process-loopback activation, build check
+                                                          skipped (Wine completes it with an error)
   winpy wasapi_capture.py own-session                     render silence, then list the sessions:
                                                           this process's own session must show
 
@@ -132,9 +134,23 @@ def own_session() -> int:
     return 0
 
 
+def activate() -> int:
+    """ActivateAudioInterfaceAsync on VAD\\Process_Loopback for this process, past the build
+    check: the completion handler must be called and the result translated."""
+    from loopnote.capture.wasapi import process_loopback
+    from loopnote.capture.wasapi.win32 import Win32
+
+    api = Win32()
+    api.co_initialize()
+    client = process_loopback.activate(api, os.getpid(), exclude=False)
+    print("ACTIVATED", flush=True)
+    client.release()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["capture", "sources", "open", "own-session"])
+    ap.add_argument("mode", choices=["capture", "sources", "open", "own-session", "activate"])
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--out", type=Path, default=Path("."))
     ap.add_argument("--app")
@@ -144,6 +160,8 @@ def main() -> int:
             return capture(a.seconds, a.out)
         if a.mode == "own-session":
             return own_session()
+        if a.mode == "activate":
+            return activate()
         backend = WasapiBackend()
         if a.mode == "sources":
             for s in backend.list_sources():

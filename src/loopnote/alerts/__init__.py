@@ -2,12 +2,12 @@
 
 ``SpotterOptions``, ``NameSpotter``, ``Mention``, ``name_warnings``   the pure name spotter
 ``to_alert``                      an ``Alert`` (with its card) from a mention
-``CardOptions``, ``build_card``, ``brief``   the pure catch-up card
+``CardOptions``, ``build_card``, ``brief``, ``card_text``   the pure catch-up card
 ``DesktopNotifier``, ``NotifyResult``, ``alert_message``, ``ring_bell``,
 ``session_bus_problem``           desktop notification and terminal bell (never raise)
 """
 
-from loopnote.alerts.card import CardOptions, brief, build_card
+from loopnote.alerts.card import CardOptions, brief, build_card, card_text
 from loopnote.alerts.notify import (
     DesktopNotifier,
     NotifyResult,
@@ -27,6 +27,7 @@ __all__ = [
     "alert_message",
     "brief",
     "build_card",
+    "card_text",
     "name_warnings",
     "ring_bell",
     "session_bus_problem",

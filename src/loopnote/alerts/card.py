@@ -4,6 +4,7 @@
 ``build_card``    a ``CatchUpCard`` from the recent utterances (both sources), the mention,
                   the partial text not yet committed, and summaries when they exist
 ``brief``         a short extractive pick of the most central sentences of some utterances
+``card_text``     the card as plain text for a terminal
 
 The card holds: the sentence that addressed the user (followed by the question put to them
 when the naming sentence is not a question itself), the last ~30 s verbatim with who spoke
@@ -174,3 +175,20 @@ def build_card(
         meeting_so_far=so_far,
         t=now,
     )
+
+
+def card_text(card: CatchUpCard) -> str:
+    """The card as plain text, one titled part after another (empty parts left out)."""
+    parts = [
+        ("Asked of you", card.addressed),
+        ("Last 30 s", card.last_verbatim),
+        ("Last minutes", card.recent_brief),
+        ("So far", card.meeting_so_far),
+    ]
+    out: list[str] = []
+    for title, text in parts:
+        if not text.strip():
+            continue
+        body = "\n".join("  " + line for line in text.strip().splitlines())
+        out.append(f"{title}:\n{body}")
+    return "\n".join(out) if out else "Nothing said yet."

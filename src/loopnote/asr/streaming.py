@@ -200,8 +200,13 @@ class StreamingPolicy:
         return out
 
     def _trim(self, tentative: Sequence[Word]) -> None:
-        """Cut the buffer after the last committed sentence end, or when it grows too long."""
-        idx = [i for i, w in enumerate(self._in_buffer) if ends_sentence(w)]
+        """Cut the buffer after the last committed sentence end, or when it grows too long.
+
+        A sentence end counts only when the pass heard words after it: Whisper closes
+        whatever audio it is given with a period, so a period at the very end is a guess.
+        """
+        following = len(self._in_buffer) + len(tentative)
+        idx = [i for i, w in enumerate(self._in_buffer) if ends_sentence(w) and i + 1 < following]
         if idx:
             i = idx[-1]
         elif self.buffered > self.options.max_buffer and self._in_buffer:

@@ -16,9 +16,9 @@ Three kinds of threads, one job each:
 
 Warning codes: ``device-switched`` (followed the default device), ``device-lost`` (what was
 recorded disappeared), ``server-lost`` / ``server-restarted``, ``app-stream-ended`` /
-``app-reattached`` (``--app``), ``frames-lost`` (a running stream stalled or data overlapped
-filled time), ``silent-while-playing`` (system source silent for 10 s while an app plays into
-it).
+``app-reattached`` (``--app``), ``capture-error`` (anything else; retried), ``frames-lost``
+(a running stream stalled or data overlapped filled time), ``silent-while-playing`` (system
+source silent for 10 s while an app plays into it).
 """
 
 from __future__ import annotations
@@ -157,22 +157,34 @@ class PulseInput:
                         "server-lost",
                         "the sound server went away; reconnecting (the gap is recorded as silence)",
                     )
+            except Exception as e:  # keep the meeting going: say so, retry after a while
+                if not self._stop.is_set():
+                    self._drop_stream()
+                    self._warn("capture-error", f"{self.source} capture failed ({e}); retrying")
+                    self._stop.wait(self.options.reconnect_max)
             finally:
                 self._pulse = None
                 pulse.close()
 
     def _watch_connected(self, pulse: pulsectl.Pulse) -> None:
+        pending = threading.Event()
+
         def on_event(ev: pulsectl.PulseEventInfo) -> None:
+            pending.set()
             raise pulsectl.PulseLoopStop
 
         pulse.event_mask_set(*EVENTS)
         pulse.event_callback_set(on_event)
         self._pulse = pulse
+        pending.set()
         while not self._stop.is_set():
-            self._wake.clear()
-            self._check(pulse)
-            if self._stop.is_set() or self._wake.is_set():
+            if pending.is_set() or self._wake.is_set():
+                pending.clear()
+                self._wake.clear()
+                self._check(pulse)
                 continue
+            # sleeps until the server sends an event; the timeout only re-reads local flags
+            # (a reader may have woken us just before the loop started listening)
             pulse.event_listen(timeout=1.0)
 
     def _drop_stream(self) -> None:

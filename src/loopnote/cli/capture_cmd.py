@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 break
         for w in writers.values():
             w.close()
-    for src, w in writers.items():
+    for src, w in sorted(writers.items(), key=lambda kv: kv[0] != "system"):
         sys.stdout.write(
             f"{w.path}: {src}, {w.duration:.2f} s, {w.rate} Hz, {w.channels} ch, "
             f"{gaps.get(src, 0) / w.rate:.2f} s filled\n"

@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "export_cmd",
     "consent_cmd",
     "notes_cmd",
+    "catchup_cmd",
 )
 
 

@@ -51,6 +51,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     }
     if getattr(args, "no_notify", False):
         overrides["notify"] = False
+    if getattr(args, "keep_audio", None):
+        overrides["keep_audio"] = args.keep_audio
     if getattr(args, "headphones", False):
         overrides["headphones"] = True
     return load_settings(overrides)

@@ -15,7 +15,7 @@ from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.output import JsonlPrinter
 from loopnote.cli.plain import PlainPrinter
 from loopnote.cli.run_meeting import run_meeting
-from loopnote.config import Settings, check_keep_audio, data_dir
+from loopnote.config import Settings, data_dir
 from loopnote.errors import MeetingNotFound
 from loopnote.recovery import find_interrupted, recover_meeting
 from loopnote.session import SessionOptions
@@ -68,9 +68,7 @@ def consent_reminder(settings: Settings, stream: Any = sys.stderr) -> str:
 
 def run_record(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    if args.keep_audio:
-        check_keep_audio(args.keep_audio)
-    keep = (args.keep_audio or settings.keep_audio) != "no"
+    keep = settings.keep_audio != "no"
     backend = get_backend()
     inputs = backend.open(CaptureRequest(app=args.app, system_source=args.system_source,
                                          mic=args.mic, no_mic=args.no_mic))

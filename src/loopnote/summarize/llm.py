@@ -183,7 +183,7 @@ class LLMSummarizer:
             return self._cached(chunks[0], level, budget_words)
         # map: each chunk to its own summary; reduce: summarize the summaries (recursively)
         partial = [self._cached(c, level, budget_words) for c in chunks]
-        if len(partial) >= len(texts):
+        if sum(map(len, partial)) >= sum(map(len, texts)):
             raise SummarizerError("the LLM answers do not shrink the input; context too small")
         return self.summarize(partial, level, budget_words)
 

@@ -154,7 +154,7 @@ class LiveView(App[int]):
         self.card = self.query_one(CardPanel)
         self.panes: dict[SummaryLevel, SummaryPane] = {p.level: p for p in self.query(SummaryPane)}
         self.transcript.focus()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(0.5, self._tick)  # the header redraws only when the second changes
         self.queue.open()
         self.on_events_pending()
         if self._session is not None:

@@ -46,7 +46,8 @@ class StatusHeader(Widget):
     """Two lines at the top of the screen; see the module docstring."""
 
     DEFAULT_CSS = """
-    StatusHeader { height: 2; background: $panel; padding: 0 1; }
+    StatusHeader { height: 2; background: $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, model: str = "", consent: str = "", *, id: str | None = None) -> None:
@@ -189,7 +190,8 @@ class SummaryPane(Widget):
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; color: $text-muted; }
+    StatusLine { height: 1; padding: 0 1; color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def say(self, text: str, style: str = "") -> None:

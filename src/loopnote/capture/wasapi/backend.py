@@ -11,13 +11,24 @@
                      ``!NAME`` / ``!PID``: everything except that process tree
   ``mic``            a capture endpoint ID; None follows the default communications device
 
-What is verified where: endpoint loopback of the default render endpoint (COM plumbing,
-mix format, event-driven capture loop, content) runs for real under Wine in the winlab test, as
-do endpoint listing and the "process loopback needs build 20348" message (Wine reports build
-19043). Process loopback activation, other processes' sessions, AUDCLNT_E_DEVICE_INVALIDATED
-recovery, the no-packets-during-silence timeline, default-device changes and access denied are
-not reproduced by Wine: they are verified only at the COM seam (``win32.WinApi``) against a
-contract fake with the documented vtables, HRESULTs and flags.
+What is verified where.
+  On the Wine stack, for real (tests/test_capture_wasapi_winlab.py: Windows CPython under Wine 10,
+  WASAPI on PulseAudio): COM start-up and ctypes vtable calls; endpoint enumeration, endpoint IDs
+  and friendly names, defaults; the engine mix format (WAVEFORMATEXTENSIBLE, 40 bytes);
+  Initialize(SHARED, LOOPBACK | EVENTCALLBACK) and the event-driven capture loop; GetBuffer /
+  ReleaseBuffer; decoding; chunk times from the sample clock and the gap fill before the first
+  packet; the captured content (speech played on Linux found by cross-correlation); session
+  enumeration (IAudioSessionManager2 -> IAudioSessionEnumerator -> IAudioSessionControl2: pid,
+  process name; Wine shows only the calling process's own session); the one-line "process
+  loopback needs build 20348" error (Wine reports build 19043).
+  Only at the COM seam (``win32.WinApi``), against a contract fake with the documented vtables,
+  HRESULTs and flags (tests/capture_wasapi_fake.py; Windows COM cannot exist on Linux and Wine
+  does not implement these): process loopback activation (ActivateAudioInterfaceAsync, agile
+  completion handler, INCLUDE / EXCLUDE process trees, choosing the format), other processes'
+  sessions and their states, AUDCLNT_E_DEVICE_INVALIDATED / RESOURCES_INVALIDATED recovery,
+  no packets during silence, DATA_DISCONTINUITY after an overrun, default-device changes per
+  role (Wine sends no IMMNotificationClient callbacks), device removal and return, the polling
+  fallback, access denied.
 """
 
 from __future__ import annotations

@@ -126,6 +126,11 @@ def error_for(hr: int, what: str) -> LoopnoteError:
         return SoundServerUnavailable(
             f"{where}: the Windows Audio service is not running; start it (services.msc) and retry"
         )
+    if name == "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)" and "process loopback" in what:
+        return UnsupportedPlatform(
+            f"{where}: this Windows offers no process loopback; drop --app to record all "
+            "system audio"
+        )
     if name in ("E_NOTFOUND", "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)"):
         return DeviceNotFound(f"{where}: no such audio device; run `loopnote sources` to list them")
     if name == "E_NOTIMPL":

@@ -46,6 +46,10 @@ FORMATS = (
     SampleFormat(44100, 2, "int", 16, 16),
 )
 ACTIVATION_TIMEOUT_S = 10.0
+# Completion handlers Windows may still hold (it releases them on its own schedule); each is
+# dropped once only our own reference is left.
+_HANDLERS: list[ComObject] = []
+_HANDLERS_LOCK = threading.Lock()
 _GET_ACTIVATE_RESULT = 3  # IActivateAudioInterfaceAsyncOperation
 
 
@@ -84,6 +88,9 @@ def activate(api: WinApi, pid: int, exclude: bool) -> AudioClient:
         [IID_IActivateAudioInterfaceCompletionHandler, IID_IAgileObject],
         [((ctypes.c_void_p,), completed)],
     )
+    with _HANDLERS_LOCK:
+        _HANDLERS[:] = [h for h in _HANDLERS if h.refs > 1]
+        _HANDLERS.append(handler)
     op = api.activate_audio_interface_async(
         VIRTUAL_AUDIO_DEVICE_PROCESS_LOOPBACK, IID_IAudioClient, pv, handler.ptr
     )

@@ -38,7 +38,7 @@ class TimelineOptions:
     idle_after_s: float = 0.1  # no packet for this long: fill from the clock
     margin_s: float = 0.25  # an idle fill stays this far behind the clock: more than the
     #                         shared buffer (0.2 s), so a late packet never lands behind the fill
-    min_fill_s: float = 0.01  # smaller idle fills wait for the next call
+    min_fill_s: float = 0.05  # smaller idle fills wait for the next call (fewer, larger chunks)
 
 
 class Timeline:
