@@ -310,6 +310,10 @@ def child(args: argparse.Namespace) -> None:
         time.sleep(1.0)
         result["load_events"] = n_load
         result["load_seconds"] = round(time.perf_counter() - t_load, 2)
+        idle0, idle_w0 = time.process_time(), time.perf_counter()
+        time.sleep(5.0)  # a meeting with nothing happening: the clock ticks, nothing else
+        idle = time.process_time() - idle0
+        result["cpu_idle_percent"] = round(100 * idle / (time.perf_counter() - idle_w0), 2)
         view.measure = True
         base = tail[0][0]
         cpu0, thr0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()

@@ -20,10 +20,13 @@ the capture loop) runs unchanged against it:
 from __future__ import annotations
 
 import ctypes
+import itertools
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from capture_wasapi_fake_com import (
     CO_E_NOTINITIALIZED,
@@ -38,6 +41,7 @@ from capture_wasapi_fake_com import (
     FakeSession,
     Renderer,
 )
+from loopnote.capture.base import AudioInput
 from loopnote.capture.wasapi.com import HR, PVOID_P, S_OK, ComObject, ComPtr
 from loopnote.capture.wasapi.structs import (
     AUDIOCLIENT_ACTIVATION_PARAMS,
@@ -55,6 +59,7 @@ from loopnote.capture.wasapi.structs import (
     SampleFormat,
 )
 from loopnote.capture.wasapi.win32 import ProcessEntry
+from loopnote.types import AudioChunk
 
 
 class FakeWindows:
@@ -363,3 +368,56 @@ class FakeWindows:
                 out.add(p)
                 todo.extend(kids.get(p, []))
         return out
+
+
+# --- helpers for tests that drive the fake -------------------------------------------------
+RATE = 48000
+SPK, SPK2, MIC = "{0.0.0.00000000}.{a1}", "{0.0.0.00000000}.{b2}", "{0.0.1.00000000}.{c3}"
+
+
+def tone(freq: float, *spans: tuple[float, float], amp: float = 0.5) -> Callable[..., Any]:
+    """A renderer playing a sine during ``spans`` (session seconds) and nothing otherwise."""
+
+    def render(t: float, n: int) -> np.ndarray[Any, Any] | None:
+        if not any(a <= t < b for a, b in spans):
+            return None
+        x = (amp * np.sin(2 * np.pi * freq * (t + np.arange(n) / RATE))).astype(np.float32)
+        return np.stack([x, x], axis=1)
+
+    return render
+
+
+def expected(freq: float, start: float, end: float, amp: float = 0.5) -> np.ndarray[Any, Any]:
+    t = start + np.arange(round((end - start) * RATE)) / RATE
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def run(fake: FakeWindows, inputs: list[AudioInput], until: float) -> dict[str, list[Any]]:
+    items: dict[str, list[Any]] = {i.source: [] for i in inputs}
+    fake.stop_clock_at(until)
+    fake.paused = True  # both sources start at the same moment, as a session starts them
+    for inp in inputs:
+        inp.start(items[inp.source].append)
+    fake.resume_when_waiting(len(inputs))
+    fake.wait_frozen()
+    for inp in inputs:
+        inp.stop()
+    return items
+
+
+def flatten(items: list[Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(mono samples, gap mask) of the chunks, checking the timeline invariants on the way."""
+    chunks = [c for c in items if isinstance(c, AudioChunk)]
+    assert chunks and chunks[0].start == 0.0
+    for a, b in itertools.pairwise(chunks):
+        assert abs(b.start - a.end) < 1e-9  # contiguous: nothing overlaps, nothing is skipped
+    for c in chunks:
+        assert c.samples.dtype == np.float32 and c.samples.ndim == 2 and c.sample_rate == RATE
+        assert not c.gap or not np.any(c.samples)
+    mono = np.concatenate([c.samples[:, 0] for c in chunks])
+    gap = np.concatenate([np.full(c.frames, c.gap) for c in chunks])
+    return mono, gap
+
+
+def at(x: np.ndarray[Any, Any], start: float, end: float) -> np.ndarray[Any, Any]:
+    return x[round(start * RATE) : round(end * RATE)]

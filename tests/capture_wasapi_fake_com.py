@@ -79,6 +79,7 @@ class FakeEndpoint:
     renderer: Renderer | None = None
     active: bool = True
     access_denied: bool = False
+    broken_hr: int = 0  # every capture client of this endpoint fails with it once started
 
 
 @dataclass
@@ -388,6 +389,8 @@ class FakeAudioClient(ComObject):
             if fmt.kind == "float"
             else (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
         )
+        if flags & AUDCLNT_BUFFERFLAGS_SILENT:  # "ignore the actual data values": leave noise
+            data = np.random.default_rng(n).integers(0, 255, len(data), np.uint8).tobytes()
         while self.packets and sum(p[0] for p in self.packets) + n > self.buffer_frames:
             self.packets.popleft()  # overrun: the oldest audio is lost
             self.overrun = True
@@ -443,6 +446,8 @@ class FakeCaptureClient(ComObject):
         def next_size(pn: int | None) -> int:
             if client.invalid_hr:
                 return client.invalid_hr
+            if client.endpoint is not None and client.endpoint.broken_hr:
+                return client.endpoint.broken_hr
             with client.fake.lock:
                 _put(pn, C.c_uint32, client.packets[0][0] if client.packets else 0)
             return S_OK

@@ -174,3 +174,23 @@ def test_bell_rings_only_on_a_terminal() -> None:
     closed = _Tty()
     closed.close()
     assert ring_bell(closed) is False
+
+
+def test_sends_from_several_threads_all_arrive(notification_server: Path) -> None:
+    import threading
+
+    notifier = DesktopNotifier(timeout=5.0)
+    results: list[NotifyResult] = []
+    threads = [
+        threading.Thread(target=lambda k=k: results.append(notifier.send(f"t{k}", f"b{k}")))
+        for k in range(4)
+    ]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=20)
+    finally:
+        notifier.close()
+    assert results == [NotifyResult(True)] * 4
+    assert sorted(g["summary"] for g in _received(notification_server)) == ["t0", "t1", "t2", "t3"]

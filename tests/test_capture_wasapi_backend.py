@@ -12,14 +12,26 @@ from typing import Any
 import numpy as np
 import pytest
 
-from capture_wasapi_fake import FakeEndpoint, FakeSession, FakeWindows
+from capture_wasapi_fake import (
+    MIC,
+    RATE,
+    SPK,
+    SPK2,
+    FakeEndpoint,
+    FakeSession,
+    FakeWindows,
+    at,
+    expected,
+    flatten,
+    run,
+    tone,
+)
 from loopnote.capture.base import CaptureRequest
 from loopnote.capture.wasapi.backend import WasapiBackend, WasapiOptions
 from loopnote.capture.wasapi.com import HR
 from loopnote.capture.wasapi.structs import SampleFormat
 from loopnote.capture.wasapi.win32 import ProcessEntry
 from loopnote.errors import DeviceNotFound, PermissionDenied, UnsupportedPlatform, UsageError
-from test_capture_wasapi_stream import MIC, RATE, SPK, SPK2, at, expected, flatten, run, tone
 
 TEAMS, TEAMS_AUDIO, CHROME = 100, 101, 200
 
@@ -146,3 +158,13 @@ def test_exclude_self_option_leaves_loopnotes_own_sounds_out(fake: FakeWindows) 
     both = expected(440, 0.6, 1.4) + expected(660, 0.6, 1.4)
     np.testing.assert_allclose(at(mono, 0.6, 1.4), both, atol=1e-5)
     assert RATE == 48000
+
+
+def test_the_platform_picker_gets_a_wasapi_backend_that_says_where_it_works() -> None:
+    from loopnote.capture import get_backend
+
+    backend = get_backend("wasapi")
+    assert isinstance(backend, WasapiBackend) and backend.name == "wasapi"
+    if not hasattr(__import__("ctypes"), "WinDLL"):  # off Windows: one line, no traceback
+        with pytest.raises(UnsupportedPlatform, match="needs Windows"):
+            backend.list_sources()

@@ -7,39 +7,30 @@ default-device changes, buffer overruns, loopback events that never fire, access
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
-from capture_wasapi_fake import FakeEndpoint, FakeWindows
-from loopnote.capture.base import AudioInput, CaptureRequest, DeviceSwitch
+from capture_wasapi_fake import (
+    MIC,
+    RATE,
+    SPK,
+    SPK2,
+    FakeEndpoint,
+    FakeWindows,
+    at,
+    expected,
+    flatten,
+    run,
+    tone,
+)
+from loopnote.capture.base import CaptureRequest, DeviceSwitch
 from loopnote.capture.wasapi.backend import WasapiBackend
 from loopnote.capture.wasapi.com import HR
 from loopnote.errors import PermissionDenied
 from loopnote.types import AudioChunk, Warning
-
-RATE = 48000
-SPK, SPK2, MIC = "{0.0.0.00000000}.{a1}", "{0.0.0.00000000}.{b2}", "{0.0.1.00000000}.{c3}"
-
-
-def tone(freq: float, *spans: tuple[float, float], amp: float = 0.5) -> Callable[..., Any]:
-    """A renderer playing a sine during ``spans`` (session seconds) and nothing otherwise."""
-
-    def render(t: float, n: int) -> np.ndarray[Any, Any] | None:
-        if not any(a <= t < b for a, b in spans):
-            return None
-        x = (amp * np.sin(2 * np.pi * freq * (t + np.arange(n) / RATE))).astype(np.float32)
-        return np.stack([x, x], axis=1)
-
-    return render
-
-
-def expected(freq: float, start: float, end: float, amp: float = 0.5) -> np.ndarray[Any, Any]:
-    t = start + np.arange(round((end - start) * RATE)) / RATE
-    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
 @pytest.fixture
@@ -55,37 +46,6 @@ def fake() -> Iterator[FakeWindows]:
     assert f.leaks() == []  # every interface released, task memory freed, handles closed
 
 
-def run(fake: FakeWindows, inputs: list[AudioInput], until: float) -> dict[str, list[Any]]:
-    items: dict[str, list[Any]] = {i.source: [] for i in inputs}
-    fake.stop_clock_at(until)
-    fake.paused = True  # both sources start at the same moment, as a session starts them
-    for inp in inputs:
-        inp.start(items[inp.source].append)
-    fake.resume_when_waiting(len(inputs))
-    fake.wait_frozen()
-    for inp in inputs:
-        inp.stop()
-    return items
-
-
-def flatten(items: list[Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(mono samples, gap mask) of the chunks, checking the timeline invariants on the way."""
-    chunks = [c for c in items if isinstance(c, AudioChunk)]
-    assert chunks and chunks[0].start == 0.0
-    for a, b in itertools.pairwise(chunks):
-        assert abs(b.start - a.end) < 1e-9  # contiguous: nothing overlaps, nothing is skipped
-    for c in chunks:
-        assert c.samples.dtype == np.float32 and c.samples.ndim == 2 and c.sample_rate == RATE
-        assert not c.gap or not np.any(c.samples)
-    mono = np.concatenate([c.samples[:, 0] for c in chunks])
-    gap = np.concatenate([np.full(c.frames, c.gap) for c in chunks])
-    return mono, gap
-
-
-def at(x: np.ndarray[Any, Any], start: float, end: float) -> np.ndarray[Any, Any]:
-    return x[round(start * RATE) : round(end * RATE)]
-
-
 def test_loopback_keeps_the_timeline_through_silence(fake: FakeWindows) -> None:
     inputs = WasapiBackend(api=fake).open(CaptureRequest(no_mic=True))
     items = run(fake, inputs, 2.5)
@@ -95,6 +55,15 @@ def test_loopback_keeps_the_timeline_through_silence(fake: FakeWindows) -> None:
     assert not at(gap, 0.5, 1.5).any()
     assert at(gap, 0.0, 0.4).all() and at(gap, 1.6, 2.4).all()
     assert abs(len(mono) / RATE - 2.5) < 0.05  # the end keeps up with the clock
+
+
+def test_silent_packets_are_silence_whatever_their_buffer_holds(fake: FakeWindows) -> None:
+    quiet = tone(440, (0.0, 1.0), amp=0.0)  # an app renders digital silence: SILENT packets
+    fake.endpoints[SPK].renderer = lambda t, n: quiet(t, n) if t < 1.0 else tone(440, (1, 2))(t, n)
+    items = run(fake, WasapiBackend(api=fake).open(CaptureRequest(no_mic=True)), 1.5)
+    mono, gap = flatten(items["system"])
+    assert not at(mono, 0.0, 1.0).any() and not at(gap, 0.0, 1.0).any()  # silence, not a gap
+    np.testing.assert_allclose(at(mono, 1.0, 1.5), expected(440, 1.0, 1.5), atol=1e-6)
 
 
 def test_system_and_mic_stay_aligned(fake: FakeWindows) -> None:
@@ -183,6 +152,17 @@ def test_endpoint_chosen_by_id_is_waited_for_when_unplugged(fake: FakeWindows) -
     assert at(gap, 0.6, 1.4).all()  # the time without the device is marked, not dropped
     np.testing.assert_allclose(at(mono, 2.3, 2.9), expected(440, 2.3, 2.9), atol=1e-6)
     assert stream.device.startswith("Speakers [")  # type: ignore[attr-defined]
+
+
+def test_a_stream_that_keeps_failing_is_retried_with_backoff(fake: FakeWindows) -> None:
+    fake.endpoints[SPK].broken_hr = HR["AUDCLNT_E_BUFFER_ERROR"]
+    inputs = WasapiBackend(api=fake).open(CaptureRequest(no_mic=True))
+    items = run(fake, inputs, 5.0)
+    errors = [w for w in items["system"] if isinstance(w, Warning)]
+    assert errors and all("AUDCLNT_E_BUFFER_ERROR" in w.message for w in errors)
+    assert 3 <= len(errors) <= 10  # backing off, not spinning
+    mono, gap = flatten(items["system"])
+    assert gap.all() and abs(len(mono) / RATE - 5.0) < 0.05  # the timeline kept moving
 
 
 @pytest.mark.parametrize("mode", ["events refused", "events never fire"])

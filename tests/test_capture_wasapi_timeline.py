@@ -92,3 +92,13 @@ def test_a_resumed_packet_without_position_goes_to_its_arrival_time() -> None:
         tl.idle(hns(i / 100))  # 1 s of nothing: filled up to 1 s minus the margin
     gap = tl.place(PKT, 0, 0, 0, hns(2.0))  # arrives at 2.0 s, no QPC position
     assert abs(tl.end - 2.0) < 1e-9 and gap > 0
+
+
+def test_a_delivery_hiccup_is_carried_by_the_device_position() -> None:
+    tl = Timeline(RATE, ORIGIN)
+    for i in range(100):
+        tl.place(PKT, i * PKT, hns(i * 0.01), 0, hns(i * 0.01 + 0.01))
+    assert sum(tl.idle(hns(1.0 + k / 100)) for k in range(1, 21)) == 0  # 0.2 s: nothing yet
+    # the starved stream catches up: 20 packets stamped when delivered, positions contiguous
+    gaps = [tl.place(PKT, (100 + k) * PKT, hns(1.2), 0, hns(1.2)) for k in range(20)]
+    assert gaps == [0] * 20 and tl.frames == 120 * PKT

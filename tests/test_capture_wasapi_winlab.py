@@ -63,8 +63,10 @@ def winlab() -> Iterator[dict[str, str]]:
 def _winpy(env: dict[str, str], *args: str, extra_path: str = "") -> subprocess.Popen[str]:
     paths = [str(ROOT / "src"), str(SCRIPT.parent), *([extra_path] if extra_path else [])]
     env = dict(env, WINLAB_PATH=":".join(paths))
+    # a raised priority keeps Wine's audio threads from starving on a busy machine (a starved
+    # stream stalls, and the timeline then realigns to QPC time as after a silence)
     return subprocess.Popen(
-        ["winpy", "-u", str(SCRIPT), *args],
+        ["nice", "-n", "-10", "winpy", "-u", str(SCRIPT), *args],
         env=env,
         cwd=str(SCRIPT.parent),
         stdout=subprocess.PIPE,
@@ -92,7 +94,13 @@ def _to_rate(x: np.ndarray, sr: int, to: int) -> np.ndarray:
     return np.interp(t, np.arange(len(x)) / sr, x)
 
 
-def test_endpoint_loopback_records_what_linux_plays(winlab: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["event", "polling"])
+def test_system_and_mic_record_what_linux_plays(
+    winlab: dict[str, str], tmp_path: Path, mode: str
+) -> None:
+    """Loopback of the default render endpoint ("system") and the default capture endpoint
+    ("mic": the lab's default source is the sink's monitor) both record the speech, at the same
+    place on the session clock."""
     if not CLIP.exists():
         pytest.skip(f"corpus clip {CLIP.name} is absent")
     ref, ref_sr = sf.read(CLIP, dtype="float64")
@@ -100,15 +108,9 @@ def test_endpoint_loopback_records_what_linux_plays(winlab: dict[str, str], tmp_
     wav = tmp_path / "speech.wav"
     sf.write(wav, ref, ref_sr, subtype="PCM_16")
     seconds = len(ref) / ref_sr + 5.0
-
+    args = ["capture", "--seconds", f"{seconds:.1f}", "--out", str(tmp_path)]
     proc = _winpy(
-        winlab,
-        "capture",
-        "--seconds",
-        f"{seconds:.1f}",
-        "--out",
-        str(tmp_path),
-        extra_path=str(tmp_path),
+        winlab, *args, *(["--poll"] if mode == "polling" else []), extra_path=str(tmp_path)
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or []], daemon=True).start()
@@ -128,19 +130,24 @@ def test_endpoint_loopback_records_what_linux_plays(winlab: dict[str, str], tmp_
     assert proc.returncode == 0, err
 
     stats = json.loads((tmp_path / "capture.json").read_text())
-    data = np.load(tmp_path / "capture.npy")
-    assert stats["dtype_ok"] and data.dtype == np.float32 and data.shape[1] == stats["channels"]
-    assert stats["rates"] == [stats["rate"]]
-    assert stats["mode"] == "event"  # the event-driven path, not the polling fallback
-    # no warning: the IMMNotificationClient registered, the device was never lost
+    # no warning: the IMMNotificationClient registered, no device was lost
     assert not [e for e in stats["events"] if "warning" in e], stats["events"]
-    assert stats["max_jump_s"] < 1e-6  # each chunk starts where the previous one ended
-    assert abs(stats["end"] - stats["wall_s"]) < 1.0  # the timeline kept up with the clock
-    mono = _to_rate(data.astype(np.float64).mean(axis=1), stats["rate"], 16000)
     ref16 = _to_rate(ref, ref_sr, 16000)
-    ncc, lag = _ncc_best(mono, ref16)
-    print(f"ncc {ncc:.3f} at {lag / 16000:.3f} s; stats {stats}")
-    assert ncc > 0.5
+    lags = {}
+    for source in ("system", "mic"):
+        st = stats[source]
+        data = np.load(tmp_path / f"capture_{source}.npy")
+        assert st["dtype_ok"] and data.dtype == np.float32 and data.shape[1] == st["channels"]
+        assert st["rates"] == [st["rate"]] and st["mode"] == mode
+        assert st["max_jump_s"] < 1e-6  # each chunk starts where the previous one ended
+        assert abs(st["end"] - stats["wall_s"]) < 1.0  # the timeline kept up with the clock
+        mono = _to_rate(data.astype(np.float64).mean(axis=1), st["rate"], 16000)
+        ncc, lag = _ncc_best(mono, ref16)
+        lags[source] = lag / 16000 + st["started_s"]  # on one clock: start() calls differ
+        print(f"{mode} {source}: ncc {ncc:.3f} at {lag / 16000:.3f} s; {st}")
+        assert ncc > 0.5, source
+    # both sources put the speech at the same time (Wine's own latencies differ a little)
+    assert abs(lags["system"] - lags["mic"]) < 0.1, lags
 
 
 def test_process_loopback_on_an_old_build_says_what_to_do(winlab: dict[str, str]) -> None:

@@ -338,7 +338,8 @@ async def test_summary_panes_show_the_newest_node_of_each_level() -> None:
 @aio
 async def test_levels_warnings_and_the_end_of_the_meeting() -> None:
     clock = ManualClock(W0)
-    app = LiveView(RecordingControl(), LiveOptions(), clock=clock)
+    control = RecordingControl()
+    app = LiveView(control, LiveOptions(), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
         app.post_event(SessionStarted("m1", W0, ("system", "mic"), "", "small.en", "Told all."))
         app.post_event(LevelChanged("system", 1.0, -6.0, "capturing", W0 + 1))
@@ -356,7 +357,11 @@ async def test_levels_warnings_and_the_end_of_the_meeting() -> None:
         assert "01:02:05" in str(app.header.render())
         app.post_event(SessionEnded(W0 + 4000, 4000.0, "/tmp/m1"))
         await pilot.pause()
-        assert app.ended and "ENDED" in str(app.header.render())
+        head = str(app.header.render())
+        assert app.ended and "ENDED" in head and "capturing" not in head
+        assert head.count("stopped") == 2
+        await pilot.press("space", "m")  # nothing left to pause or mark
+        assert control.calls == []
         assert "/tmp/m1" in str(app.status.render())
         await pilot.press("q")  # after the end, q closes without asking
     assert app.return_code == 0
@@ -480,3 +485,56 @@ async def test_the_consent_reminder_stays_on_screen_in_a_narrow_terminal() -> No
         first, second = (app.header.render_line(y).text for y in (0, 1))
         assert "Them ███████░ reconnecting…" in first and first.rstrip().endswith("…")
         assert second.strip() == "Consent: Everyone agreed."
+
+
+@aio
+async def test_the_header_shows_only_the_sources_of_the_meeting() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        assert "You" in str(app.header.render())  # both until the session says otherwise
+        app.post_event(SessionStarted("m1", W0, ("system",)))
+        await pilot.pause()
+        head = str(app.header.render())
+        assert "Them" in head and "You" not in head
+
+
+@aio
+async def test_a_failed_stop_is_reported_and_q_can_try_again() -> None:
+    class Stubborn(RecordingControl):
+        def stop(self) -> None:
+            super().stop()
+            if self.calls.count("stop") == 1:
+                raise CaptureError("the device did not let go")
+
+    control = Stubborn()
+    app = make_app(control)
+    async with app.run_test() as pilot:
+        await pilot.press("q", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "the device did not let go" in str(app.status.render())
+        assert app.is_running and not app.stop_requested
+        await pilot.press("q", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert control.calls == ["stop", "stop"]
+    assert app.return_code == 0
+
+
+@aio
+async def test_a_name_alert_closes_search_and_comes_to_the_front() -> None:
+    control = RecordingControl()
+    app = make_app(control)
+    alert = Alert("name", "Alex", "Alex", None, 5.0, 0.9, CatchUpCard("Alex?", "", "", ""))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", "x")
+        assert isinstance(app.screen, SearchScreen)
+        app.post_event(AlertRaised(alert, W0 + 5))
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen) and app.card.shown
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.post_event(AlertRaised(alert, W0 + 6))
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen) and app.card.shown
+        assert control.calls == []  # closing the question did not end the meeting

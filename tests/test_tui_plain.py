@@ -86,7 +86,7 @@ def test_start_state_bookmark_device_and_end_lines() -> None:
         "[00:00:21] bookmark",
         "[00:00:22] bookmark: decision",
         "[00:00:30] Them now from Headphones",
-        "Meeting ended after 00:01:30; saved in /m/m1.",
+        "Meeting ended after 00:01:30.",
     ]
 
 

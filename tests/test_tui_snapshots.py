@@ -20,6 +20,7 @@ from loopnote.events import (
     Event,
     LevelChanged,
     PartialUpdated,
+    SessionEnded,
     SessionStarted,
     SummaryUpdated,
     UtteranceCommitted,
@@ -192,3 +193,8 @@ def test_end_confirmation(snap_compare: Any) -> None:
 
 def test_help(snap_compare: Any) -> None:
     assert snap_compare(app(), terminal_size=SIZE, run_before=feed(keys=("question_mark",)))
+
+
+def test_meeting_ended(snap_compare: Any) -> None:
+    end = SessionEnded(W0 + 97, 97.0, "~/meetings/2026-11-22-0930")
+    assert snap_compare(app(), terminal_size=SIZE, run_before=feed(end))

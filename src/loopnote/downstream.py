@@ -22,10 +22,11 @@ from loopnote.alerts import (
     ring_bell,
     to_alert,
 )
+from loopnote.asr.dedup import CrossSourceDedup
 from loopnote.capture.base import DeviceSwitch
 from loopnote.config import Settings
 from loopnote.errors import StoreError
-from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
+from loopnote.events import AlertRaised, Event, SummaryUpdated, UtteranceCommitted, WarningRaised
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta, index_meeting_safely
 from loopnote.summarize import (
     Notes,
@@ -56,6 +57,9 @@ class MeetingDownstream:
         self.spotter = NameSpotter(self._spotter_options) if settings.name else None
         self.notifier = DesktopNotifier() if settings.name and settings.notify else None
         self._partial: dict[Source, str] = {}
+        # speaker bleed, second line of defence: mic lines that repeat the system source
+        self.dedup = (CrossSourceDedup() if {"mic", "system"} <= set(sources)
+                      and not settings.headphones else None)
         self._recent: list[Utterance] = []
         self._nodes: dict[str, SummaryNode] = {}
         self._resumed = folder is not None
@@ -93,11 +97,18 @@ class MeetingDownstream:
 
     # -- per item -------------------------------------------------------------------------
     def utterance(self, u: Utterance, wall: float) -> list[Event]:
-        self.folder.append_utterance(u)
+        """``UtteranceCommitted`` for each utterance released (mic ones may be held a few
+        seconds to compare them with the system source), then what follows from them."""
+        released = self.dedup.offer(u) if self.dedup is not None else [u]
+        return [ev for r in released for ev in self._commit(r, wall)]
+
+    def _commit(self, u: Utterance, wall: float) -> list[Event]:
+        self.folder.append_utterance(u)  # on disk before anyone is told
         self._recent.append(u)
         while self._recent and self._recent[0].end < u.end - RECENT_SECONDS:
             self._recent.pop(0)
-        out: list[Event] = [self._summary(n, wall) for n in self.summary.add(u)]
+        out: list[Event] = [UtteranceCommitted(u, wall)]
+        out += [self._summary(n, wall) for n in self.summary.add(u)]
         if self.spotter is not None:
             out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
         out += self._summary_warnings(wall)
@@ -110,7 +121,9 @@ class MeetingDownstream:
         return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
 
     def tick(self, t: float, wall: float) -> list[Event]:
-        out: list[Event] = [self._summary(n, wall) for n in self.summary.tick(t)]
+        held = self.dedup.advance(t) if self.dedup is not None else []
+        out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
+        out += [self._summary(n, wall) for n in self.summary.tick(t)]
         return out + self._summary_warnings(wall)
 
     def warning(self, w: Warning, wall: float) -> list[Event]:
@@ -127,7 +140,9 @@ class MeetingDownstream:
 
     # -- the end --------------------------------------------------------------------------
     def finish(self, end_t: float, wall: float, *, interrupted: bool = False) -> list[Event]:
-        out: list[Event] = [self._summary(n, wall) for n in self.summary.finish()]
+        held = self.dedup.flush() if self.dedup is not None else []
+        out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
+        out += [self._summary(n, wall) for n in self.summary.finish()]
         out += self._summary_warnings(wall)
         utterances = self.folder.load_utterances()
         notes: Notes = build_notes(utterances, list(self._nodes.values()),

@@ -18,7 +18,9 @@ from typing import Protocol
 import numpy as np
 
 from loopnote.asr import Engine, RecognizerOptions, StreamingRecognizer
+from loopnote.audio.echo import BleedCanceller
 from loopnote.audio.meter import dbfs
+from loopnote.audio.reference import ReferenceFeeder
 from loopnote.audio.resample import TARGET_RATE, ToMono16k
 from loopnote.capture.base import CaptureItem, DeviceSwitch, EndOfStream
 from loopnote.clock import Clock
@@ -56,6 +58,7 @@ class SourceWorker:
         clock: Clock,
         recorder: AudioWriter | None = None,
         live: bool = True,
+        bleed: BleedCanceller | None = None,
     ) -> None:
         self.source: Source = source
         self.live = live
@@ -64,6 +67,10 @@ class SourceWorker:
         self._is_paused = is_paused
         self._clock = clock
         self._recorder = recorder
+        # speaker bleed: the system side feeds the reference, the mic side is cleaned
+        self._bleed = bleed if source == "mic" else None
+        self._feeder = (ReferenceFeeder(bleed) if bleed is not None and source == "system"
+                        else None)
         self._convert = ToMono16k()
         self._queue: queue.Queue[CaptureItem | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"worker-{source}", daemon=True)
@@ -80,16 +87,22 @@ class SourceWorker:
         return self._thread.is_alive()
 
     def start(self) -> None:
+        if self._feeder is not None:
+            self._feeder.start()
         self._thread.start()
 
     def put(self, item: CaptureItem) -> None:
         """Called from the capture thread: enqueue only."""
         if isinstance(item, AudioChunk):
             self.captured_time = max(self.captured_time, item.end)
+            if self._feeder is not None:
+                self._feeder.put(item)
         self._queue.put(item)
 
     def request_finish(self) -> None:
         """Process what is queued, flush the recognizer, then end (``SourceEnded`` last)."""
+        if self._feeder is not None:
+            self._feeder.finish()
         self._queue.put(None)
 
     def backlog(self) -> float:
@@ -153,6 +166,9 @@ class SourceWorker:
                                chunk.start, gap=True)
         self._record(chunk)
         mono, start = self._convert.convert(chunk)
+        if self._bleed is not None:  # the recorder above keeps the raw mic audio
+            mono = self._bleed.process(mono, start)
+            start -= self._bleed.latency
         self._meter(mono, start)
         for out in self._recognizer.feed(mono, start):
             self._output(out)
@@ -160,6 +176,9 @@ class SourceWorker:
 
     def _flush(self) -> None:
         mono, start = self._convert.flush()
+        if self._bleed is not None:
+            mono = np.concatenate([self._bleed.process(mono, start), self._bleed.drain()])
+            start -= self._bleed.latency
         outputs = list(self._recognizer.feed(mono, start)) if mono.size else []
         outputs += self._recognizer.finish()
         for out in outputs:

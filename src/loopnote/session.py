@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from loopnote.asr import Engine, RecognizerOptions, load_engine
+from loopnote.audio.echo import BleedCanceller
 from loopnote.capture.base import AudioInput, DeviceSwitch
 from loopnote.clock import Clock, SystemClock
 from loopnote.config import Settings
@@ -37,7 +38,6 @@ from loopnote.events import (
     SessionStarted,
     SourceChanged,
     StateChanged,
-    UtteranceCommitted,
 )
 from loopnote.pipeline import AudioWriter, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
@@ -110,6 +110,11 @@ class Session:
         self._paused = threading.Event()
         live = options.origin == "live"
         rec_opts = recognizer_options(settings)
+        # no headphones: the mic hears the speakers; one canceller joins the two workers
+        both = {"mic", "system"} <= {i.source for i in self._inputs}
+        self._bleed = (BleedCanceller() if live and both and not settings.headphones
+                       else None)
+        self._bleed_warned = False
         self._workers: dict[Source, SourceWorker] = {}
         for inp in self._inputs:
             recorder = (recorder_factory(self._down.path, inp.source)
@@ -117,7 +122,7 @@ class Session:
             opts = replace(rec_opts, first_index=(first_index or {}).get(inp.source, 1))
             self._workers[inp.source] = SourceWorker(
                 inp.source, self._engine, opts, self._out.put, self._paused.is_set,
-                self._clock, recorder, live=live)
+                self._clock, recorder, live=live, bleed=self._bleed)
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -233,6 +238,15 @@ class Session:
         wall = self._clock.wall()
         for ev in self._down.tick(t, wall):
             self._emit(ev)
+        if self._bleed is not None and not self._bleed_warned:
+            status = self._bleed.status()
+            if status.detected:
+                self._bleed_warned = True
+                self._handle(Warning(
+                    "bleed-detected", f"the microphone hears the speakers "
+                    f"({status.delay_ms or 0:.0f} ms late): their voices are removed from "
+                    "your lines (headphones avoid this; --headphones turns it off)",
+                    "mic", t, extra={"bleed": status.to_dict()}))
         for source, worker in self._workers.items():
             if not worker.live:
                 continue
@@ -248,9 +262,8 @@ class Session:
     def _handle(self, item: WorkerOutput | Control) -> None:
         wall = self._clock.wall()
         if isinstance(item, Utterance):
-            derived = self._down.utterance(item, wall)  # on disk before anyone is told
-            self._emit(UtteranceCommitted(item, wall))
-            for ev in derived:
+            # UtteranceCommitted comes from downstream: stored first, bleed dropped there
+            for ev in self._down.utterance(item, wall):
                 self._emit(ev)
         elif isinstance(item, PartialText):
             self._emit(PartialUpdated(item, wall))

@@ -1,7 +1,9 @@
 """Runs under the Windows Python (winlab: Wine + WASAPI): drives loopnote's WASAPI backend.
 
 usage:
-  winpy wasapi_capture.py capture --seconds S --out DIR   capture the default render endpoint
+  winpy wasapi_capture.py capture --seconds S --out DIR [--poll]
+                                    capture the default render endpoint (loopback) and the
+                                    default capture endpoint (microphone) together
   winpy wasapi_capture.py sources                         print `list_sources()` as JSON lines
   winpy wasapi_capture.py open --app NAME                 open a request (error: one line, exit 1+)
   winpy wasapi_capture.py activate                        process-loopback activation, build check
@@ -9,9 +11,10 @@ usage:
   winpy wasapi_capture.py own-session                     render silence, then list the sessions:
                                                           this process's own session must show
 
-``capture`` prints READY after start() and FIRST_AUDIO when the first packet (not gap fill) is
-placed, then writes DIR/capture.npy (float32, frames x channels, gap fill included) and
-DIR/capture.json (rate, channels, chunk and gap counts, warnings, timeline continuity).
+``capture`` prints READY after start() and FIRST_AUDIO when the first system packet (not gap
+fill) is placed, then writes DIR/capture_system.npy and DIR/capture_mic.npy (float32, frames x
+channels, gap fill included) and DIR/capture.json (per source: rate, channels, gap stretches,
+timeline continuity, event or polling mode, device; warnings and device switches).
 Imports only numpy and loopnote's light modules.
 """
 
@@ -23,75 +26,88 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from loopnote.capture.base import CaptureRequest, DeviceSwitch
-from loopnote.capture.wasapi.backend import WasapiBackend
+from loopnote.capture.wasapi.backend import WasapiBackend, WasapiOptions
+from loopnote.capture.wasapi.stream import StreamOptions
 from loopnote.errors import LoopnoteError
 from loopnote.types import AudioChunk, Warning
 
 
-def capture(seconds: float, out: Path) -> int:
-    backend = WasapiBackend()
-    (system,) = backend.open(CaptureRequest(no_mic=True))
-    chunks: list[AudioChunk] = []
+def capture(seconds: float, out: Path, poll: bool) -> int:
+    """Capture the system audio (default render endpoint, loopback) and the microphone (default
+    capture endpoint) together; write DIR/capture_<source>.npy and DIR/capture.json."""
+    options = WasapiOptions(stream=StreamOptions(events=not poll))
+    inputs = WasapiBackend(options).open(CaptureRequest())
+    chunks: dict[str, list[AudioChunk]] = {i.source: [] for i in inputs}
     events: list[dict[str, object]] = []
     first = threading.Event()
 
-    def emit(item: object) -> None:
-        if isinstance(item, AudioChunk):
-            chunks.append(item)
-            if not item.gap and not first.is_set():
-                first.set()
-                print(f"FIRST_AUDIO {item.start:.3f}", flush=True)
-        elif isinstance(item, Warning):
-            events.append({"warning": item.code, "message": item.message})
-        elif isinstance(item, DeviceSwitch):
-            events.append({"switch": item.device, "t": item.t})
+    def emitter(source: str) -> Callable[[object], None]:
+        def emit(item: object) -> None:
+            if isinstance(item, AudioChunk):
+                chunks[source].append(item)
+                if source == "system" and not item.gap and not first.is_set():
+                    first.set()
+                    print(f"FIRST_AUDIO {item.start:.3f}", flush=True)
+            elif isinstance(item, Warning):
+                events.append({"source": source, "warning": item.code, "message": item.message})
+            elif isinstance(item, DeviceSwitch):
+                events.append({"source": source, "switch": item.device, "t": item.t})
+
+        return emit
 
     t0 = time.monotonic()
-    system.start(emit)
+    started: dict[str, float] = {}
+    for inp in inputs:
+        started[inp.source] = time.monotonic() - t0  # its session time 0
+        inp.start(emitter(inp.source))
     print("READY", flush=True)
     while time.monotonic() - t0 < seconds:
         time.sleep(0.05)
-    system.stop()
+    for inp in inputs:
+        inp.stop()
     wall = time.monotonic() - t0
-    if not chunks:
-        print("no audio chunks at all", file=sys.stderr)
-        return 1
-    rate, channels = chunks[0].sample_rate, chunks[0].channels
-    jumps = [abs(b.start - a.end) for a, b in itertools.pairwise(chunks)]
-    data = np.concatenate([c.samples for c in chunks]).astype(np.float32)
-    np.save(out / "capture.npy", data)
+    stats: dict[str, object] = {"wall_s": round(wall, 3), "events": events}
+    for inp in inputs:
+        got = chunks[inp.source]
+        if not got:
+            print(f"no {inp.source} audio chunks at all", file=sys.stderr)
+            return 1
+        data = np.concatenate([c.samples for c in got]).astype(np.float32)
+        np.save(out / f"capture_{inp.source}.npy", data)
+        stats[inp.source] = {**_stats(got, data, inp), "started_s": started[inp.source]}
+    (out / "capture.json").write_text(json.dumps(stats))
+    print("STATS " + json.dumps(stats), flush=True)
+    return 0
+
+
+def _stats(chunks: list[AudioChunk], data: np.ndarray, inp: object) -> dict[str, object]:
     spans: list[list[float]] = []  # merged gap stretches [start, end] in session seconds
     for c in chunks:
         if c.gap and spans and abs(spans[-1][1] - c.start) < 1e-6:
             spans[-1][1] = c.end
         elif c.gap:
             spans.append([c.start, c.end])
-    stats = {
-        "gap_spans": [[round(a, 3), round(b, 3)] for a, b in spans],
-        "rate": rate,
-        "channels": channels,
+    jumps = [abs(b.start - a.end) for a, b in itertools.pairwise(chunks)]
+    return {
+        "rate": chunks[0].sample_rate,
+        "channels": chunks[0].channels,
         "chunks": len(chunks),
-        "gap_chunks": sum(c.gap for c in chunks),
-        "gap_frames": int(sum(c.frames for c in chunks if c.gap)),
+        "gap_spans": [[round(a, 3), round(b, 3)] for a, b in spans],
         "frames": int(data.shape[0]),
         "end": chunks[-1].end,
-        "wall_s": round(wall, 3),
         "max_jump_s": max(jumps, default=0.0),
         "rates": sorted({c.sample_rate for c in chunks}),
-        "mode": getattr(system, "mode", ""),
-        "device": getattr(system, "device", ""),
+        "mode": getattr(inp, "mode", ""),
+        "device": getattr(inp, "device", ""),
         "dtype_ok": all(c.samples.dtype == np.float32 and c.samples.ndim == 2 for c in chunks),
         "peak": float(np.max(np.abs(data))) if data.size else 0.0,
-        "events": events,
     }
-    (out / "capture.json").write_text(json.dumps(stats))
-    print("STATS " + json.dumps(stats), flush=True)
-    return 0
 
 
 def own_session() -> int:
@@ -154,10 +170,11 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--out", type=Path, default=Path("."))
     ap.add_argument("--app")
+    ap.add_argument("--poll", action="store_true", help="poll instead of waiting on events")
     a = ap.parse_args()
     try:
         if a.mode == "capture":
-            return capture(a.seconds, a.out)
+            return capture(a.seconds, a.out, a.poll)
         if a.mode == "own-session":
             return own_session()
         if a.mode == "activate":

@@ -3,7 +3,8 @@
 ``NotifyResult``        whether a notification went out, and why not when it did not
 ``DesktopNotifier``     sends notifications through ``desktop-notifier`` (freedesktop
                         notifications over D-Bus on Linux, toasts on Windows, Notification
-                        Center on macOS); one instance per thread that sends
+                        Center on macOS); safe to call from several threads (sends
+                        are serialized on the instance's own event loop)
 ``session_bus_problem`` why no D-Bus session bus can be reached ("" when one may be)
 ``alert_message``       the title and body of the notification for an alert
 ``ring_bell``           write the terminal bell to a terminal (not to a pipe)
@@ -19,6 +20,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -76,10 +78,12 @@ class DesktopNotifier:
         self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._notifier: Any = None
+        self._lock = threading.Lock()
 
     def send(self, title: str, body: str) -> NotifyResult:
         try:
-            return self._send(title, body)
+            with self._lock:
+                return self._send(title, body)
         except Exception as e:  # never into the session: notifications are best effort
             return NotifyResult(False, f"notification failed: {type(e).__name__}: {e}")
 
@@ -119,9 +123,13 @@ class DesktopNotifier:
 
     def _reset(self) -> None:
         """Drop the connection so the next send starts afresh (the server may come back)."""
-        self.close()
+        self._drop()
 
     def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
         loop, notifier = self._loop, self._notifier
         self._loop, self._notifier = None, None
         bus = getattr(getattr(notifier, "_backend", None), "bus", None)

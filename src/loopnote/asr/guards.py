@@ -2,7 +2,8 @@
 
 ``normalize(text)``        lower case, punctuation stripped: the form words are compared in
 ``cut_repetitions(words)`` cut a word or word pair repeated more than ``max_repeats`` times
-                           in a row, or a longer phrase (3-4 words) said twice in a row
+                           in a row, or a longer phrase (3-12 words) said twice in a row
+``cut_squeezed_tail(...)`` drop the zero-length words a decoder piles up at the buffer end
 ``guard_segments(...)``    keep the words of the segments that pass the guards
 ``ends_sentence(word)``    True when a word closes a sentence (. ? !)
 """
@@ -35,10 +36,10 @@ def ends_sentence(word: Word) -> bool:
 
 
 def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
-    """Truncate at the first n-gram (n = 1..4) repeated more than ``max_repeats`` times."""
+    """Truncate at the first n-gram (n = 1..12) repeated more than allowed in a row."""
     keys = [normalize(w.text) for w in words]
     for i in range(len(keys)):
-        for n in range(1, 5):
+        for n in range(1, 13):
             gram = keys[i : i + n]
             if len(gram) < n:
                 break
@@ -49,6 +50,18 @@ def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
             if reps > allowed:
                 return list(words[: i + allowed * n])
     return list(words)
+
+
+def cut_squeezed_tail(words: Sequence[Word], duration: float) -> list[Word]:
+    """Drop trailing words crammed into the last instants of the buffer.
+
+    When a decoder runs past the audio it has (a loop, a guess at the next word), the
+    alignment squeezes those words into (nearly) zero time at the very end of the buffer.
+    """
+    out = list(words)
+    while out and out[-1].start >= duration - 0.12 and out[-1].end - out[-1].start < 0.04:
+        out.pop()
+    return out
 
 
 def guard_segments(

@@ -73,8 +73,10 @@ class RecognizerOptions:
     ``beam_size``      1 = greedy, fastest
     ``step``           seconds of new speech audio between two decoding passes
     ``first_step``     seconds of speech before the first pass (earliest partial text)
-    ``max_buffer``     seconds of audio a pass may see before the buffer is cut at the last
-                       committed word (it is cut at every committed sentence end anyway)
+    ``commit_after``   seconds of buffered audio before anything is committed mid-speech
+                       (words decoded from very short buffers are often wrong)
+    ``trim_after``     buffer length past which it is cut after the last committed sentence
+    ``max_buffer``     buffer length past which it is cut after the last committed word
     ``max_utterance``  seconds after which committed words are emitted even without a
                        sentence end
     ``context_chars``  committed text passed to the decoder as the prompt (continuity)
@@ -90,6 +92,8 @@ class RecognizerOptions:
     beam_size: int = 1
     step: float = 0.5
     first_step: float = 0.3
+    commit_after: float = 1.0
+    trim_after: float = 8.0
     max_buffer: float = 12.0
     max_utterance: float = 30.0
     context_chars: int = 200

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
-from loopnote.asr.guards import ends_sentence, guard_segments, normalize
+from loopnote.asr.guards import cut_squeezed_tail, ends_sentence, guard_segments, normalize
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.vad import FRAME
 from loopnote.types import FloatArray, Word
@@ -64,6 +64,7 @@ class StreamingPolicy:
         self._prev: list[Word] = []  # tentative words of the last pass
         self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
         self._last_end = 0.0  # end of the last committed word
+        self._recent: list[Word] = []  # the last few committed words, across cuts
         self._context = ""  # committed text cut out of the buffer
         self.active = False
 
@@ -137,9 +138,9 @@ class StreamingPolicy:
         return sum(window) / len(window) if mean else max(window)
 
     def _speech_seconds(self) -> float:
-        """Seconds of buffered frames the VAD calls speech."""
+        """Seconds of buffered frames after the last committed word that the VAD calls speech."""
         per = FRAME / SAMPLE_RATE
-        first = max(0, int(round((self._t - self._probs_t) / per)))
+        first = max(0, round((max(self._t, self._last_end) - self._probs_t) / per))
         threshold = self.options.vad.threshold
         return sum(1 for p in self._probs[first:] if p >= threshold) * per
 
@@ -161,12 +162,19 @@ class StreamingPolicy:
         heard = self._speech_seconds() >= self.options.guards.min_speech
         segments = self.engine.transcribe(audio, self._request()) if heard else []
         words = guard_segments(segments, self.options.guards, self._speech_prob)
+        if not final:
+            words = cut_squeezed_tail(words, duration)
         words = [
             replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
             for w in words
         ]
         words = self._drop_committed(words)
-        agreed = len(words) if final else agreed_prefix(self._prev, words)
+        if final:
+            agreed = len(words)
+        elif duration < self.options.commit_after:
+            agreed = 0  # too little audio for reliable words: show them, commit nothing yet
+        else:
+            agreed = agreed_prefix(self._prev, words)
         committed = self._commit(words[:agreed])
         tentative = words[agreed:]
         covered = self._t + duration
@@ -181,8 +189,8 @@ class StreamingPolicy:
         if m and agreed_prefix(self._in_buffer, words) == m:
             return words[m:]
         fresh = [w for w in words if (w.start + w.end) / 2 > self._last_end]
-        tail = [normalize(w.text) for w in self._in_buffer[-5:]]
-        for k in range(min(5, len(fresh), len(tail)), 0, -1):
+        tail = [normalize(w.text) for w in self._recent[-6:]]
+        for k in range(min(6, len(fresh), len(tail)), 0, -1):
             if [normalize(w.text) for w in fresh[:k]] == tail[-k:]:
                 return fresh[k:]
         return fresh
@@ -197,14 +205,18 @@ class StreamingPolicy:
             out.append(word)
             self._last_end = end
         self._in_buffer.extend(out)
+        self._recent = (self._recent + out)[-6:]
         return out
 
     def _trim(self, tentative: Sequence[Word]) -> None:
-        """Cut the buffer after the last committed sentence end, or when it grows too long.
+        """Past ``trim_after`` seconds, cut the buffer after the last committed sentence end;
+        past ``max_buffer``, after the last committed word.
 
         A sentence end counts only when the pass heard words after it: Whisper closes
         whatever audio it is given with a period, so a period at the very end is a guess.
         """
+        if self.buffered <= self.options.trim_after:
+            return
         following = len(self._in_buffer) + len(tentative)
         idx = [i for i, w in enumerate(self._in_buffer) if ends_sentence(w) and i + 1 < following]
         if idx:

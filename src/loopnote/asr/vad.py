@@ -44,7 +44,7 @@ class VadOptions:
     threshold: float = 0.5
     neg_threshold: float | None = None
     min_silence: float = 0.5
-    speech_pad: float = 0.2
+    speech_pad: float = 0.4
 
     @property
     def low(self) -> float:

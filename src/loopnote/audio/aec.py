@@ -57,26 +57,21 @@ class SubbandAec:
         self.regularize = 0.1
         self.slow = 0.9
         self.w: Spectrum = np.zeros((taps, bins), np.complex128)
-        self._sxx = np.zeros(bins)
         self._syy = np.zeros(bins)
         self._shh = np.zeros(bins)
-        self._sxy: Spectrum = np.zeros(bins, np.complex128)
         self._shy: Spectrum = np.zeros(bins, np.complex128)
-        self._slow_xx = np.zeros(bins)
+        # per tap: the reference at each lag, against the mic (fast) and the error (slow)
+        self._sxx = np.zeros((taps, bins))
+        self._sxy: Spectrum = np.zeros((taps, bins), np.complex128)
+        self._slow_xx = np.zeros((taps, bins))
         self._slow_ee = np.zeros(bins)
-        self._slow_xe: Spectrum = np.zeros(bins, np.complex128)
+        self._slow_xe: Spectrum = np.zeros((taps, bins), np.complex128)
         self._ref_level = 0.0  # running mean reference power per bin (for regularization)
 
     def reset(self) -> None:
-        self.w[:] = 0
-        self._sxx[:] = 0
-        self._syy[:] = 0
-        self._shh[:] = 0
-        self._sxy[:] = 0
-        self._shy[:] = 0
-        self._slow_xx[:] = 0
-        self._slow_ee[:] = 0
-        self._slow_xe[:] = 0
+        for a in (self.w, self._syy, self._shh, self._shy, self._sxx, self._sxy,
+                  self._slow_xx, self._slow_ee, self._slow_xe):
+            a[...] = 0
 
     def shift(self, hops: int) -> None:
         """The bulk delay grew by ``hops`` frames: keep each weight at its physical lag."""
@@ -92,49 +87,47 @@ class SubbandAec:
         self._sxy[:] = 0
         self._shy[:] = 0
 
-    def best_tap(self) -> int:
+    def _best_tap(self) -> int:
+        """The tap holding most of the filter (the echo's main lag), or the middle one."""
         energy = np.sum(np.abs(self.w) ** 2, axis=1)
         return int(np.argmax(energy)) if float(energy.max()) > 0 else self.taps // 2
 
     def frame(self, y: Spectrum, x: Spectrum, *, suppress: bool) -> tuple[Spectrum, FrameStats]:
         """``y``: mic spectrum (bins,); ``x``: reference spectra (taps, bins)."""
-        a = self.smooth
+        a, b = self.smooth, self.slow
         yhat = np.sum(self.w * x, axis=0)
         e = y - yhat
         py = np.abs(y) ** 2
         ph = np.abs(yhat) ** 2
-        xb = x[self.best_tap()]
-        px = np.abs(xb) ** 2
-        self._sxx = a * self._sxx + (1 - a) * px
-        self._syy = a * self._syy + (1 - a) * py
-        self._shh = a * self._shh + (1 - a) * ph
-        self._sxy = a * self._sxy + (1 - a) * xb * np.conj(y)
-        self._shy = a * self._shy + (1 - a) * yhat * np.conj(y)
+        pe = np.abs(e) ** 2
+        px = np.abs(x) ** 2
         level = float(px.mean())
         self._ref_level = 0.99 * self._ref_level + 0.01 * level
         eps = 1e-4 * max(self._ref_level, 1e-12) + 1e-14
-        coh_x = np.abs(self._sxy) ** 2 / (self._sxx * self._syy + eps * eps + 1e-30)
-        coh_h = np.abs(self._shy) ** 2 / (self._shh * self._syy + eps * eps + 1e-30)
-        coh_x[self._sxx < eps] = 0.0
-        coh_h[self._shh < eps] = 0.0
-        coh = np.clip(np.maximum(coh_x, coh_h), 0.0, 1.0)
+        self._syy = a * self._syy + (1 - a) * py
+        self._shh = a * self._shh + (1 - a) * ph
+        self._shy = a * self._shy + (1 - a) * yhat * np.conj(y)
+        self._sxx = a * self._sxx + (1 - a) * px
+        self._sxy = a * self._sxy + (1 - a) * x * np.conj(y)
+        self._slow_xx = b * self._slow_xx + (1 - b) * px
+        self._slow_ee = b * self._slow_ee + (1 - b) * pe
+        self._slow_xe = b * self._slow_xe + (1 - b) * x * np.conj(e)
+        # coherence of the mic with the reference at the echo's lag (or with the echo estimate)
+        k = self._best_tap()
+        coh_x = _coherence(self._sxy[k: k + 1], self._sxx[k: k + 1], self._syy, eps)
+        coh_h = _coherence(self._shy[None], self._shh[None], self._syy, eps)
+        coh = np.maximum(coh_x, coh_h)
         # step ~ residual echo / error (Valin 2007): the residual echo is the part of the
         # error the reference still explains, so the optimal step is their coherence; it
-        # falls where the user's voice dominates the error (double talk): the filter freezes
-        b = self.slow
-        self._slow_xx = b * self._slow_xx + (1 - b) * px
-        self._slow_ee = b * self._slow_ee + (1 - b) * np.abs(e) ** 2
-        self._slow_xe = b * self._slow_xe + (1 - b) * xb * np.conj(e)
-        coh_xe = np.abs(self._slow_xe) ** 2 / (self._slow_xx * self._slow_ee + eps * eps
-                                                + 1e-30)
-        coh_xe[self._slow_xx < eps] = 0.0
+        # falls where the user's voice dominates the error (double talk): the filter freezes.
+        # Taken at the best lag, so a jump of the echo path within the taps is re-learned.
+        coh_xe = _coherence(self._slow_xe, self._slow_xx, self._slow_ee, eps)
         # normalised by the reference power at the taps, regularised by the frame's mean
         # reference power so quiet bins (where a near-end voice easily dominates) move slowly
         # and by the error power, so a bin where the error dwarfs the reference (a near-end
         # voice there) cannot drag the weights far in one frame
-        norm = (np.sum(np.abs(x) ** 2, axis=0) + self.regularize * self.taps * level
-                + np.abs(e) ** 2 + eps)
-        mu = self.step * np.clip(coh_xe, 0.0, 1.0) ** 2
+        norm = np.sum(px, axis=0) + self.regularize * self.taps * level + pe + eps
+        mu = self.step * coh_xe
         self.w += (mu / norm) * np.conj(x) * e
         out = e
         if suppress:
@@ -143,3 +136,11 @@ class SubbandAec:
         stats = FrameStats(float(py.sum()), float(ph.sum()), float(np.sum(np.abs(out) ** 2)),
                            level > eps)
         return out, stats
+
+
+def _coherence(cross: Spectrum, pa: Real, pb: Real, eps: float) -> Real:
+    """Magnitude-squared coherence per bin, the largest over the first axis (taps)."""
+    c = np.abs(cross) ** 2 / (pa * pb[None] + eps * eps + 1e-30)
+    c[pa < eps] = 0.0
+    out: Real = np.clip(c.max(axis=0), 0.0, 1.0)
+    return out

@@ -33,9 +33,9 @@ class DelayOptions:
     """
 
     max_delay: float = 0.5
-    max_lead: float = 0.1
+    max_lead: float = 0.3
     band: tuple[float, float] = (150.0, 3800.0)
-    average: float = 0.6
+    average: float = 0.3
     confidence: float = 9.0
     min_level: float = 10 ** (-50 / 20)
 

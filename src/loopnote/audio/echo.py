@@ -61,8 +61,8 @@ class EchoOptions:
     smooth: float = 0.7
     floor_db: float = -35.0
     overdrive: float = 1.6
-    estimate_every: float = 0.5
-    estimate_window: float = 2.0
+    estimate_every: float = 0.25
+    estimate_window: float = 1.0
     confirm: int = 2
     max_wait: float = 0.1
     history: float = 30.0
@@ -279,8 +279,10 @@ class BleedCanceller:
         if self._since_estimate < o.estimate_every * RATE:
             return
         lead = int(o.delay.max_lead * RATE)
-        win = int(o.estimate_window * RATE)
-        if self._hist.shape[0] < win + lead or self._next is None:
+        step = int(o.estimate_every * RATE)
+        # the first estimates look at what there is (from one step), so a lock comes early
+        win = min(int(o.estimate_window * RATE), (self._hist.shape[0] - lead) // step * step)
+        if win < 2 * step or self._next is None:
             return
         self._since_estimate = 0
         end = self._next - lead                      # the reference has surely arrived here

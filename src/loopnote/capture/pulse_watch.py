@@ -93,9 +93,10 @@ class PulseInput:
             t.start()
 
     def stop(self) -> None:
+        """The source ends now: its timeline is filled up to this moment."""
+        self._q.put(("stop", self._clock.monotonic() - self._t0))
         self._stop.set()
         self._wake_watcher()
-        self._q.put(("stop",))
         for t in self._threads:
             t.join(timeout=5.0)
         with self._lock:
@@ -300,7 +301,7 @@ class PulseInput:
                     if rest[0] == "data" and rest[1] is self._stream:
                         for c in tl.data(rest[2], now, False):  # type: ignore[arg-type]
                             emit(c)
-                for c in tl.finish(now):
+                for c in tl.finish(item[1]):  # type: ignore[arg-type]
                     emit(c)
                 break
             if kind == "data":

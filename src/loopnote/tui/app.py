@@ -54,6 +54,8 @@ SessionFn = Callable[[Callable[[Event], None]], None]
 
 
 class SessionControl(Protocol):
+    """What the view asks of a running session (``loopnote.session.Session`` is one)."""
+
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     @property
@@ -82,7 +84,8 @@ class SessionDone(Message):
 MAX_PENDING = 5_000  # queued events before superseded levels and partials are dropped
 STOP_RETRY_SECONDS = 0.25  # ask a session that is still starting to stop again this often
 
-_MAIN_ACTIONS = {"toggle_pause", "bookmark", "search", "card", "follow", "end", "help"}
+_LIVE_ACTIONS = {"toggle_pause", "bookmark", "end"}  # replaced by "close" once it has ended
+_MAIN_ACTIONS = {"toggle_pause", "bookmark", "search", "card", "follow", "end", "close", "help"}
 
 
 class LiveView(App[int]):
@@ -105,6 +108,7 @@ class LiveView(App[int]):
         Binding("a", "card", "Card", show=False),
         Binding("end", "follow", "Follow", show=False),
         Binding("q", "end", "End meeting"),
+        Binding("q", "close", "Close"),  # once the meeting has ended
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -240,7 +244,7 @@ class LiveView(App[int]):
             self.status.say(f"{'Paused' if event.paused else 'Resumed'} at {hms(event.t)}")
         elif isinstance(event, SessionStarted):
             self._started_wall = event.wall
-            self.header.set_info(event.model, event.consent)
+            self.header.set_info(event.model, event.consent, event.sources)
             self.header.set_state("recording")
             self.header.set_elapsed(self.clock.wall() - event.wall)
             where = f" in {event.folder}" if event.folder else ""
@@ -261,6 +265,7 @@ class LiveView(App[int]):
     def _mark_ended(self, folder: str) -> None:
         self.ended = True
         self.header.set_state("ended")
+        self.refresh_bindings()
         where = f" Saved in {folder}." if folder else ""
         self.status.say(f"The meeting has ended.{where} Press q to close.", "bold")
 
@@ -273,12 +278,21 @@ class LiveView(App[int]):
             "bold red",
         )
         self.bell()
+        top = self.screen
+        if isinstance(top, ConfirmScreen):  # the card goes in front of everything
+            top.dismiss(False)
+        elif isinstance(top, SearchScreen | HelpScreen):
+            top.dismiss(None)
         self.card.show(alert)
 
     # -- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in _MAIN_ACTIONS and isinstance(self.screen, ModalScreen))
+        if action in _MAIN_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False
+        if action == "close":
+            return self.ended
+        return not (self.ended and action in _LIVE_ACTIONS)
 
     def _control(self, what: str, fn: Callable[[], None]) -> bool:
         try:
@@ -327,6 +341,9 @@ class LiveView(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_close(self) -> None:
+        self.exit(0)
+
     def action_end(self) -> None:
         if self.ended:
             self.exit(0)
@@ -359,13 +376,18 @@ class LiveView(App[int]):
         self.status.say("Ending the meeting and saving it…")
         self.run_worker(self._stop_then_close, thread=True, exit_on_error=False)
 
+    def _stop_failed(self, why: str) -> None:
+        self.stop_requested = False
+        self.header.set_state("paused" if self.control.paused else "recording")
+        self.status.say(f"Could not end the meeting: {why} (q tries again)", "red")
+
     def _stop_then_close(self) -> None:
         # A session still starting up (loading its model) may not hear the first stop.
         while True:
             try:
                 self.control.stop()
             except LoopnoteError as e:
-                self.call_from_thread(self.status.say, f"Could not stop cleanly: {e}", "red")
+                self.call_from_thread(self._stop_failed, str(e))
                 return
             thread = self.session_thread
             if thread is None or not thread.is_alive():

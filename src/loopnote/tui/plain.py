@@ -70,6 +70,5 @@ class PlainPrinter:
         if isinstance(event, SourceChanged):
             return f"[{hms(event.t)}] {SOURCE_LABELS[event.source]} now from {event.device}"
         if isinstance(event, SessionEnded):
-            where = f"; saved in {event.folder}" if event.folder else ""
-            return f"Meeting ended after {hms(event.duration)}{where}."
+            return f"Meeting ended after {hms(event.duration)}."  # the CLI names the folder
         return None

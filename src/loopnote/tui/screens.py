@@ -1,4 +1,5 @@
-"""Screens shown in front of the live view.
+"""Screens shown in front of the live view (opaque: the meeting behind them is not redrawn
+while they are open, which keeps the view cheap; a name alert closes them).
 
 ``SearchScreen``   type to search the transcript so far; ``enter`` on a hit jumps to it
 ``ConfirmScreen``  a yes/no question (ending the meeting)
@@ -24,7 +25,7 @@ from loopnote.tui.format import find
 MAX_HITS = 500
 
 _MODAL_CSS = """
-{name} {{ align: center middle; background: $background 60%; }}
+{name} {{ align: center middle; background: $background; }}
 {name} > Vertical {{ width: 80%; max-width: 110; height: auto; max-height: 90%;
     border: thick $accent; background: $surface; padding: 0 1; }}
 {name} .hint {{ color: $text-muted; height: 1; margin-top: 1; }}

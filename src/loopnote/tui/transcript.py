@@ -98,6 +98,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._width = 0
         self._follow = True
         self._highlight: int | None = None  # sequence number shown highlighted
+        self._style: Style | None = None  # the widget's own style, computed once per change
 
     # -- public API -------------------------------------------------------------------------
 
@@ -250,6 +251,16 @@ class TranscriptView(ScrollView, can_focus=True):
                     strip = p.strips[row]
                     break
                 row -= len(p.strips)
+        style = self._base_style()
         if strip is None:
-            return Strip.blank(width, self.rich_style)
-        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        return strip.crop_extend(0, width, style).apply_style(style)
+
+    def _base_style(self) -> Style:
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None

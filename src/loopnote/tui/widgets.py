@@ -57,6 +57,7 @@ class StatusHeader(Widget):
         self.state = "starting"
         self.elapsed = 0
         self.levels: dict[Source, _Level] = {}
+        self.sources: tuple[Source, ...] = SOURCES
         self._last_meter = 0.0
         self._meter_timer_set = False
 
@@ -98,22 +99,28 @@ class StatusHeader(Widget):
 
         self.set_timer(wait, later)
 
-    def set_info(self, model: str | None = None, consent: str | None = None) -> None:
+    def set_info(
+        self, model: str | None = None, consent: str | None = None, sources: tuple[Source, ...] = ()
+    ) -> None:
+        """What the session reports; empty values keep what is shown."""
         if model:
             self.model = model
         if consent:
             self.consent = consent
+        if sources:
+            self.sources = tuple(s for s in SOURCES if s in sources)
         self.refresh()
 
     def render(self) -> Text:
         mark, style = STATE_MARKS.get(self.state, (self.state, ""))
         line = Text.assemble((mark, style), "  ", (hms(self.elapsed), "bold"))
-        for source in SOURCES:
+        for source in self.sources:
             lv = self.levels.get(source)
             line.append("  │  ", "dim")
             line.append(f"{SOURCE_LABELS[source]} ", "bold")
-            if lv is None:
-                line.append(meter(float("nan"), METER_WIDTH) + " waiting", "dim")
+            if lv is None or self.state == "ended":
+                idle = "stopped" if self.state == "ended" else "waiting"
+                line.append(meter(float("nan"), METER_WIDTH) + f" {idle}", "dim")
                 continue
             bar = "█" * lv.cells + "░" * (METER_WIDTH - lv.cells)
             line.append(bar, "green" if lv.health == "capturing" else "dim")

@@ -46,6 +46,8 @@ class EndpointOpener:
                 dev = enum.default_device(self.flow, self.role)
             with dev:
                 eid, name = dev.id(), dev.name()
+                if not self.options.events:
+                    return self._open_polling(dev, eid, name)
                 try:
                     return self._open_event(dev, eid, name)
                 except (DeviceInvalidated, PermissionDenied):

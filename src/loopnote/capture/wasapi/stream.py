@@ -18,6 +18,7 @@ and re-open it with backoff; the time in between becomes ``gap`` silence, a ``Wa
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -39,6 +40,7 @@ from loopnote.types import AudioChunk, Source, Warning
 @dataclass(frozen=True)
 class StreamOptions:
     buffer_s: float = 0.2  # shared-mode buffer asked of the engine
+    events: bool = True  # event-driven endpoint streams (False: always poll every wait_ms)
     wait_ms: int = 20  # event wait timeout, and the polling period without events
     max_chunk_s: float = 1.0  # gap silence is emitted in pieces no longer than this
     backoff_s: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)  # re-open delays (last repeats)
@@ -151,19 +153,28 @@ class CaptureStream:
             )
         except LoopnoteError as e:
             self._warn("no-device-events", f"device changes will be noticed late: {e}")
+        failures = 0  # consecutive streams that failed soon after opening
         try:
             while True:
                 assert opened is not None
+                began = self._api.qpc()
                 try:
                     self._pump(opened)
                 except DeviceInvalidated as e:
                     self._warn("device-lost", f"{opened.device_name}: {e}")
+                    failures += 1
                 except CaptureError as e:
                     self._warn("capture-error", str(e))
+                    failures += 1
                 opened.close()
                 opened = None
                 if self._stop.is_set():
                     break
+                if self._api.qpc() - began > 20_000_000:  # it ran for a while: a fresh failure
+                    failures = min(failures, 1)
+                if failures > 1:  # failing again right after re-opening: back off first
+                    delays = self.options.backoff_s
+                    self._wait(delays[min(failures - 2, len(delays) - 1)])
                 opened = self._recover()
                 if opened is None:
                     break
@@ -172,7 +183,8 @@ class CaptureStream:
                 opened.close()
             self._fill(final=True)
             if watcher is not None:
-                watcher.close()
+                with contextlib.suppress(LoopnoteError):  # it goes away with the thread anyway
+                    watcher.close()
             if owns_com:
                 self._api.co_uninitialize()
 

@@ -35,7 +35,10 @@ from loopnote.capture.wasapi.structs import (
 class TimelineOptions:
     tolerance_s: float = 0.04  # on a discontinuity, a packet this close to the clock is not
     #                            moved (QPC positions jitter by 20-30 ms on some stacks)
-    idle_after_s: float = 0.1  # no packet for this long: fill from the clock
+    idle_after_s: float = 0.3  # no packet for this long means nothing renders: fill from the
+    #                            clock. Shorter pauses are delivery hiccups (a starved stream
+    #                            delivers late, positions contiguous): the device position
+    #                            carries the timeline through them, so audio is never moved
     margin_s: float = 0.25  # an idle fill stays this far behind the clock: more than the
     #                         shared buffer (0.2 s), so a late packet never lands behind the fill
     min_fill_s: float = 0.05  # smaller idle fills wait for the next call (fewer, larger chunks)

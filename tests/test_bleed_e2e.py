@@ -1,0 +1,140 @@
+"""Speaker bleed end to end: `loopnote record` on a real sound server with the real model.
+
+The remote voice plays into the meeting sink while the virtual microphone hears the same audio
+90 ms later, 3 dB quieter, with noise (the speakers leaking into the mic), and, in the second
+half, a different voice (the user) talking over it. The remote lines must not come back as
+"you", the user's lines must be kept, and the bleed is reported. With ``--headphones`` the
+handling is off, and the same feed does come back as "you" (the lab really leaks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from soundserver import SoundServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REMOTE = [FIXTURES / "speech_confbridge_mute.flac",
+          FIXTURES / "audio" / "asterisk__confbridge-lock-no-join.flac",
+          FIXTURES / "audio" / "asterisk__feature-not-avail-line.flac",
+          FIXTURES / "audio" / "asterisk__pls-hold-while-try.flac"]
+NEAR = FIXTURES / "audio" / "moonshine__two_cities_10s.flac"
+RATE = 16_000
+# words only the remote side says (the user's text shares none of them)
+REMOTE_WORDS = {"mute", "unmute", "muted", "participants", "conference", "locked", "joined",
+                "feature", "available", "hold", "connect", "audio", "unmuted"}
+
+pytestmark = [pytest.mark.soundlab, pytest.mark.model, pytest.mark.slow]
+
+
+def _norm(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
+
+
+def _read(path: Path) -> np.ndarray:
+    x, rate = sf.read(str(path), dtype="float32")
+    assert rate == RATE
+    return x
+
+
+def _feeds(folder: Path, delay: float, near: bool) -> tuple[Path, Path]:
+    """The meeting's audio, and what the mic hears: bleed (+ the user from the middle on)."""
+    pause = np.zeros(RATE // 2, np.float32)
+    remote = np.concatenate([np.concatenate([_read(p), pause]) for p in REMOTE])
+    d = round(delay * RATE)
+    mic = np.zeros(remote.size + d, np.float32)
+    mic[d:] = remote * 10 ** (-3 / 20)
+    rng = np.random.default_rng(1)
+    mic += rng.standard_normal(mic.size).astype(np.float32) * 10 ** (-55 / 20)
+    if near:
+        voice = _read(NEAR)
+        voice = voice / np.sqrt(np.mean(voice**2)) * 0.05
+        at = remote.size - voice.size - RATE
+        mic[at: at + voice.size] += voice
+    sf.write(folder / "meeting.wav", remote, RATE, subtype="FLOAT")
+    sf.write(folder / "mic.wav", np.clip(mic, -1, 1), RATE, subtype="FLOAT")
+    return folder / "meeting.wav", folder / "mic.wav"
+
+
+class Recording:
+    def __init__(self, data: Path, *args: str) -> None:
+        env = {**os.environ, "LOOPNOTE_DATA_DIR": str(data),
+               "LOOPNOTE_CONFIG": str(data / "none.toml")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "loopnote", "record", "--format", "jsonl", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.events: list[dict[str, Any]] = []
+
+    def wait_for(self, kind: str, timeout: float = 90.0) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.events.append(json.loads(line))
+            if self.events[-1]["type"] == kind:
+                return self.events[-1]
+        raise AssertionError(f"no {kind!r} event")
+
+    def end(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        out, err = self.proc.communicate(timeout=180)
+        self.events += [json.loads(x) for x in out.splitlines() if x.strip()]
+        return self.proc.returncode, err
+
+    def words(self, source: str) -> list[str]:
+        return [w for e in self.events if e["type"] == "utterance" and e["source"] == source
+                for w in _norm(e["text"])]
+
+
+def _record(lab: SoundServer, data: Path, feeds: tuple[Path, Path], *args: str) -> Recording:
+    rec = Recording(data, *args)
+    start = rec.wait_for("session")
+    assert start["sources"] == ["system", "mic"]
+    meeting, mic = feeds
+    players = [lab.play(meeting, device="meeting"), lab.play(mic, device="mic_feed")]
+    for p in players:
+        p.wait(timeout=sf.info(str(mic)).duration + 30)
+    time.sleep(5.0)  # let the last words settle
+    code, err = rec.end()
+    assert code == 0, err
+    assert "Traceback" not in err
+    return rec
+
+
+def test_remote_voice_is_not_transcribed_again_as_you(lab: SoundServer, tmp_path: Path
+                                                      ) -> None:
+    feeds = _feeds(tmp_path, 0.090, near=True)
+    rec = _record(lab, tmp_path / "data", feeds)
+    system, mic = rec.words("system"), rec.words("mic")
+    assert len(REMOTE_WORDS & set(system)) >= 6, system       # the meeting was heard
+    assert not REMOTE_WORDS & set(mic), mic                   # ... and not again as "you"
+    assert "times" in mic and ({"best", "worst", "wisdom", "age"} & set(mic)), mic
+    warnings = [e for e in rec.events if e["type"] == "warning"
+                and e["code"] == "bleed-detected"]
+    assert len(warnings) == 1, [e for e in rec.events if e["type"] == "warning"]
+    delay = warnings[0]["bleed"]["delay_ms"]
+    print("bleed", warnings[0], "mic", " ".join(mic))
+    assert 20.0 <= delay <= 400.0, warnings[0]
+
+
+def test_with_headphones_the_same_feed_comes_back_as_you(lab: SoundServer, tmp_path: Path
+                                                         ) -> None:
+    feeds = _feeds(tmp_path, 0.090, near=False)
+    rec = _record(lab, tmp_path / "data", feeds, "--headphones")
+    assert len(REMOTE_WORDS & set(rec.words("mic"))) >= 4, rec.words("mic")
+    assert not [e for e in rec.events if e["type"] == "warning"
+                and e["code"] == "bleed-detected"]
