@@ -49,7 +49,28 @@ CHUNK = 1600  # 100 ms
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 # -- text normalization (both sides) ---------------------------------------------------------
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
@@ -235,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--hour", action="store_true", help="add the one-hour memory replay")
     ap.add_argument("--hour-seconds", type=float, default=3600.0)
+    ap.add_argument("--hour-only", action="store_true", help="only the long memory replay")
     ap.add_argument("--step", type=float, default=None)
     ap.add_argument("--no-offline", action="store_true")
     args = ap.parse_args(argv)
@@ -255,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     groups = {"clips": load_clips(args.clips), "long": load_long()}
+    if args.hour_only:
+        hour_replay(engine, groups["long"], options, args.hour_seconds)
+        print(f"peak RSS {peak_mb():.0f} MB")
+        return 0
     for group, items in groups.items():
         refs, hyps, offs = [], [], []
         dur = wall = cpu = off_wall = 0.0

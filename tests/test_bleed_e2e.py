@@ -1,10 +1,12 @@
-"""Speaker bleed end to end: `loopnote record` on a real sound server with the real model.
+"""Speaker bleed end to end with the real model: `loopnote record` on a real sound server,
+and the real ``Session`` over two live-paced file inputs (no sound server needed).
 
 The remote voice plays into the meeting sink while the virtual microphone hears the same audio
 90 ms later, 3 dB quieter, with noise (the speakers leaking into the mic), and, in the second
 half, a different voice (the user) talking over it. The remote lines must not come back as
 "you", the user's lines must be kept, and the bleed is reported. With ``--headphones`` the
 handling is off, and the same feed does come back as "you" (the lab really leaks).
+The session test feeds the same two signals (150 ms late this time) as paced live inputs.
 """
 
 from __future__ import annotations
@@ -23,20 +25,39 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from loopnote.capture.file import FileInput
+from loopnote.config import Settings
+from loopnote.events import Event, UtteranceCommitted, WarningRaised
+from loopnote.session import Session, SessionOptions
 from soundserver import SoundServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REMOTE = [FIXTURES / "speech_confbridge_mute.flac",
-          FIXTURES / "audio" / "asterisk__confbridge-lock-no-join.flac",
-          FIXTURES / "audio" / "asterisk__feature-not-avail-line.flac",
-          FIXTURES / "audio" / "asterisk__pls-hold-while-try.flac"]
+REMOTE = [
+    FIXTURES / "speech_confbridge_mute.flac",
+    FIXTURES / "audio" / "asterisk__confbridge-lock-no-join.flac",
+    FIXTURES / "audio" / "asterisk__feature-not-avail-line.flac",
+    FIXTURES / "audio" / "asterisk__pls-hold-while-try.flac",
+]
 NEAR = FIXTURES / "audio" / "moonshine__two_cities_10s.flac"
 RATE = 16_000
 # words only the remote side says (the user's text shares none of them)
-REMOTE_WORDS = {"mute", "unmute", "muted", "participants", "conference", "locked", "joined",
-                "feature", "available", "hold", "connect", "audio", "unmuted"}
+REMOTE_WORDS = {
+    "mute",
+    "unmute",
+    "muted",
+    "participants",
+    "conference",
+    "locked",
+    "joined",
+    "feature",
+    "available",
+    "hold",
+    "connect",
+    "audio",
+    "unmuted",
+}
 
-pytestmark = [pytest.mark.soundlab, pytest.mark.model, pytest.mark.slow]
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 def _norm(text: str) -> list[str]:
@@ -62,7 +83,7 @@ def _feeds(folder: Path, delay: float, near: bool) -> tuple[Path, Path]:
         voice = _read(NEAR)
         voice = voice / np.sqrt(np.mean(voice**2)) * 0.05
         at = remote.size - voice.size - RATE
-        mic[at: at + voice.size] += voice
+        mic[at : at + voice.size] += voice
     sf.write(folder / "meeting.wav", remote, RATE, subtype="FLOAT")
     sf.write(folder / "mic.wav", np.clip(mic, -1, 1), RATE, subtype="FLOAT")
     return folder / "meeting.wav", folder / "mic.wav"
@@ -70,11 +91,18 @@ def _feeds(folder: Path, delay: float, near: bool) -> tuple[Path, Path]:
 
 class Recording:
     def __init__(self, data: Path, *args: str) -> None:
-        env = {**os.environ, "LOOPNOTE_DATA_DIR": str(data),
-               "LOOPNOTE_CONFIG": str(data / "none.toml")}
+        env = {
+            **os.environ,
+            "LOOPNOTE_DATA_DIR": str(data),
+            "LOOPNOTE_CONFIG": str(data / "none.toml"),
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "loopnote", "record", "--format", "jsonl", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.events: list[dict[str, Any]] = []
 
     def wait_for(self, kind: str, timeout: float = 90.0) -> dict[str, Any]:
@@ -96,8 +124,12 @@ class Recording:
         return self.proc.returncode, err
 
     def words(self, source: str) -> list[str]:
-        return [w for e in self.events if e["type"] == "utterance" and e["source"] == source
-                for w in _norm(e["text"])]
+        return [
+            w
+            for e in self.events
+            if e["type"] == "utterance" and e["source"] == source
+            for w in _norm(e["text"])
+        ]
 
 
 def _record(lab: SoundServer, data: Path, feeds: tuple[Path, Path], *args: str) -> Recording:
@@ -115,26 +147,57 @@ def _record(lab: SoundServer, data: Path, feeds: tuple[Path, Path], *args: str) 
     return rec
 
 
-def test_remote_voice_is_not_transcribed_again_as_you(lab: SoundServer, tmp_path: Path
-                                                      ) -> None:
+@pytest.mark.soundlab
+def test_remote_voice_is_not_transcribed_again_as_you(lab: SoundServer, tmp_path: Path) -> None:
     feeds = _feeds(tmp_path, 0.090, near=True)
     rec = _record(lab, tmp_path / "data", feeds)
     system, mic = rec.words("system"), rec.words("mic")
-    assert len(REMOTE_WORDS & set(system)) >= 6, system       # the meeting was heard
-    assert not REMOTE_WORDS & set(mic), mic                   # ... and not again as "you"
+    assert len(REMOTE_WORDS & set(system)) >= 6, system  # the meeting was heard
+    assert not REMOTE_WORDS & set(mic), mic  # ... and not again as "you"
     assert "times" in mic and ({"best", "worst", "wisdom", "age"} & set(mic)), mic
-    warnings = [e for e in rec.events if e["type"] == "warning"
-                and e["code"] == "bleed-detected"]
+    warnings = [e for e in rec.events if e["type"] == "warning" and e["code"] == "bleed-detected"]
     assert len(warnings) == 1, [e for e in rec.events if e["type"] == "warning"]
+    # the estimate is the played 90 ms plus the difference between the two captures' own
+    # latencies (on PipeWire the microphone comes out earlier than the monitor): any value
+    # inside the searched range, but one was found
     delay = warnings[0]["bleed"]["delay_ms"]
-    print("bleed", warnings[0], "mic", " ".join(mic))
-    assert 20.0 <= delay <= 400.0, warnings[0]
+    assert -300.0 <= delay <= 500.0, warnings[0]
 
 
-def test_with_headphones_the_same_feed_comes_back_as_you(lab: SoundServer, tmp_path: Path
-                                                         ) -> None:
+@pytest.mark.soundlab
+def test_with_headphones_the_same_feed_comes_back_as_you(lab: SoundServer, tmp_path: Path) -> None:
     feeds = _feeds(tmp_path, 0.090, near=False)
     rec = _record(lab, tmp_path / "data", feeds, "--headphones")
     assert len(REMOTE_WORDS & set(rec.words("mic"))) >= 4, rec.words("mic")
-    assert not [e for e in rec.events if e["type"] == "warning"
-                and e["code"] == "bleed-detected"]
+    assert not [e for e in rec.events if e["type"] == "warning" and e["code"] == "bleed-detected"]
+
+
+def test_session_keeps_the_users_lines_and_drops_the_bleed(tmp_path: Path) -> None:
+    meeting, mic = _feeds(tmp_path, 0.150, near=True)
+    events: list[Event] = []
+    inputs = [FileInput(meeting, "system"), FileInput(mic, "mic")]  # paced like live capture
+    session = Session(
+        inputs, SessionOptions(settings=Settings(out=str(tmp_path / "m"))), events.append
+    )
+    session.run()
+    said = {
+        src: [
+            w
+            for e in events
+            if isinstance(e, UtteranceCommitted) and e.utterance.source == src
+            for w in _norm(e.utterance.text)
+        ]
+        for src in ("system", "mic")
+    }
+    assert len(REMOTE_WORDS & set(said["system"])) >= 6, said["system"]
+    assert not REMOTE_WORDS & set(said["mic"]), said["mic"]
+    assert "times" in said["mic"] and ({"best", "worst", "wisdom", "age"} & set(said["mic"]))
+    codes = [e.warning.code for e in events if isinstance(e, WarningRaised)]
+    assert codes.count("bleed-detected") == 1, codes
+    stored = (session.folder / "transcript.jsonl").read_text()
+    assert not REMOTE_WORDS & {
+        w
+        for line in stored.splitlines()
+        if json.loads(line)["source"] == "mic"
+        for w in _norm(json.loads(line)["text"])
+    }

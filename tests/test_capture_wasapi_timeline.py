@@ -102,3 +102,13 @@ def test_a_delivery_hiccup_is_carried_by_the_device_position() -> None:
     # the starved stream catches up: 20 packets stamped when delivered, positions contiguous
     gaps = [tl.place(PKT, (100 + k) * PKT, hns(1.2), 0, hns(1.2)) for k in range(20)]
     assert gaps == [0] * 20 and tl.frames == 120 * PKT
+
+
+def test_lost_data_is_measured_by_the_larger_of_position_and_clock() -> None:
+    tl = Timeline(RATE, ORIGIN)
+    for i in range(50):
+        tl.place(PKT, i * PKT, hns(i * 0.01), 0, hns(i * 0.01 + 0.01))
+    # 90 ms were lost in an overrun, but the position only skipped one packet
+    lost = AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY
+    gap = tl.place(PKT, 51 * PKT, hns(0.59), lost, hns(0.6))
+    assert gap == round(0.09 * RATE) and abs(tl.end - 0.6) < 1e-9

@@ -1,15 +1,18 @@
 """The WASAPI backend for real: Windows CPython under Wine (../shared/winlab), whose WASAPI talks
 to a headless PulseAudio. Linux plays a corpus speech clip into the lab's sink (the default
 render endpoint); loopnote's backend, running under the Windows Python
-(tests/winlab/wasapi_capture.py), records it by endpoint loopback; the test finds the clip in
-the capture by normalized cross-correlation.
+(tests/winlab/wasapi_capture.py), records it by endpoint loopback ("system") and through the
+default capture endpoint ("mic": the lab's default source is the sink's monitor); the test
+finds the clip in both by normalized cross-correlation, at the same session time.
 
 Verified here on the Wine stack: COM plumbing (ctypes vtable calls, IMMDeviceEnumerator,
 endpoint IDs and names), the mix format, Initialize(LOOPBACK | EVENTCALLBACK), the event-driven
-capture loop, decoding, the timeline (chunk times from the sample clock, contiguous), content;
-the "process loopback needs build 20348" message (Wine reports build 19043).
+and the polling capture loops, decoding, the timeline (chunk times from the sample clock,
+contiguous), content and alignment; session enumeration (this process's own session: Wine shows
+no other); ActivateAudioInterfaceAsync with the agile completion handler; the "process loopback
+needs build 20348" message (Wine reports build 19043).
 
-The lab needs root for its first setup (2-3 min, debootstrap); WINLAB_DIR picks the lab
+The lab needs root (its first setup takes 2-4 min: debootstrap); WINLAB_DIR picks the lab
 directory (default /tmp/loopnote-winlab). Skipped when ../shared/winlab is absent.
 """
 
@@ -123,7 +126,11 @@ def test_system_and_mic_record_what_linux_plays(
         with contextlib.suppress(queue.Empty):
             seen.append(lines.get(timeout=0.5))
     played = subprocess.run(
-        ["winlab-play", str(wav)], env=winlab, capture_output=True, text=True, timeout=60
+        ["nice", "-n", "-10", "winlab-play", str(wav)],
+        env=winlab,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert played.returncode == 0, played.stderr
     _, err = proc.communicate(timeout=60)

@@ -120,8 +120,10 @@ class MeetingDownstream:
             return []
         return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
 
-    def tick(self, t: float, wall: float) -> list[Event]:
-        held = self.dedup.advance(t) if self.dedup is not None else []
+    def tick(self, t: float, wall: float, *, system_settled: float | None = None
+             ) -> list[Event]:
+        """``system_settled``: the system source will commit nothing ending before it."""
+        held = self.dedup.advance(t, system_settled) if self.dedup is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         out += [self._summary(n, wall) for n in self.summary.tick(t)]
         return out + self._summary_warnings(wall)

@@ -2,9 +2,11 @@
 
 ``SourceWorker``  takes ``CaptureItem``s from a capture thread (``put`` only enqueues), and
                   in its thread: records the audio, converts it to 16 kHz mono, meters it,
-                  and feeds the streaming recognizer. Everything it produces (partials,
-                  utterances, levels, warnings, device switches, and ``SourceEnded`` last)
-                  goes to the session's output queue in order.
+                  and feeds the streaming recognizer. Given a ``BleedCanceller``, the system
+                  worker feeds it the reference (from a ``ReferenceFeeder`` thread) and the
+                  mic worker removes the speakers' sound before recognition. Everything it
+                  produces (partials, utterances, levels, warnings, device switches, and
+                  ``SourceEnded`` last) goes to the session's output queue in order.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class SourceWorker:
         self._warned_backlog = False
         self.session_time = 0.0     # session time of the audio processed so far
         self.captured_time = 0.0    # session time of the audio received so far
+        self.settled_time = 0.0     # the recognizer will commit nothing ending before this
 
     @property
     def alive(self) -> bool:
@@ -167,18 +170,32 @@ class SourceWorker:
         self._record(chunk)
         mono, start = self._convert.convert(chunk)
         if self._bleed is not None:  # the recorder above keeps the raw mic audio
-            mono = self._bleed.process(mono, start)
-            start -= self._bleed.latency
+            mono, start = self._unbleed(mono, start)
         self._meter(mono, start)
         for out in self._recognizer.feed(mono, start):
             self._output(out)
         self.session_time = max(self.session_time, chunk.end)
+        pending = self._recognizer.settled
+        open_from = self.session_time - self._recognizer.buffered
+        self.settled_time = min(open_from, pending[0].start) if pending else open_from
+
+    def _unbleed(self, mono: FloatArray, start: float) -> tuple[FloatArray, float]:
+        """Speaker bleed removed; the output lags by the canceller's latency."""
+        assert self._bleed is not None
+        try:
+            return self._bleed.process(mono, start), start - self._bleed.latency
+        except Exception as e:  # bleed removal failing must not stop the transcript
+            self._output(Warning("bleed-failed", f"speaker-bleed removal stopped: {e}",
+                                 self.source, start))
+            self._bleed = None
+            return mono, start
 
     def _flush(self) -> None:
         mono, start = self._convert.flush()
         if self._bleed is not None:
-            mono = np.concatenate([self._bleed.process(mono, start), self._bleed.drain()])
-            start -= self._bleed.latency
+            mono, start = self._unbleed(mono, start)
+            if self._bleed is not None:
+                mono = np.concatenate([mono, self._bleed.drain()])
         outputs = list(self._recognizer.feed(mono, start)) if mono.size else []
         outputs += self._recognizer.finish()
         for out in outputs:

@@ -236,17 +236,18 @@ class Session:
     def _tick(self) -> None:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
-        for ev in self._down.tick(t, wall):
+        system = self._workers.get("system")
+        settled = system.settled_time if system is not None else None
+        for ev in self._down.tick(t, wall, system_settled=settled):
             self._emit(ev)
         if self._bleed is not None and not self._bleed_warned:
             status = self._bleed.status()
             if status.detected:
                 self._bleed_warned = True
                 self._handle(Warning(
-                    "bleed-detected", f"the microphone hears the speakers "
-                    f"({status.delay_ms or 0:.0f} ms late): their voices are removed from "
-                    "your lines (headphones avoid this; --headphones turns it off)",
-                    "mic", t, extra={"bleed": status.to_dict()}))
+                    "bleed-detected", "the microphone hears the speakers: their voices are "
+                    "removed from your lines (headphones avoid this; --headphones turns it "
+                    "off)", "mic", t, extra={"bleed": status.to_dict()}))
         for source, worker in self._workers.items():
             if not worker.live:
                 continue

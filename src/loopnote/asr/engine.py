@@ -29,6 +29,8 @@ class EngineRequest:
     ``beam_size`` 1 is greedy decoding (fastest); larger is slower and slightly better
     ``prompt``    text the decoder sees as preceding context (biases spelling and vocabulary)
     ``hotwords``  words to favour, for engines that support them (``None`` = none)
+    ``prefix``    text the buffer is known to begin with (already committed): decoding
+                  continues after it, and only the words after it are returned
     ``long_form`` decode a whole recording (timestamped windows, each conditioned on the text
                   before it) instead of one short streaming buffer
     """
@@ -38,6 +40,7 @@ class EngineRequest:
     prompt: str | None = None
     hotwords: str | None = None
     long_form: bool = False
+    prefix: str | None = None
 
 
 @dataclass(frozen=True)

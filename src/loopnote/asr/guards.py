@@ -4,7 +4,8 @@
 ``cut_repetitions(words)`` cut a word or word pair repeated more than ``max_repeats`` times
                            in a row, or a longer phrase (3-12 words) said twice in a row
 ``cut_squeezed_tail(...)`` drop the zero-length words a decoder piles up at the buffer end
-``guard_segments(...)``    keep the words of the segments that pass the guards
+``guard_segments(...)``    keep the words of the segments that pass the guards (repetitions
+                           are cut by the caller, which knows the words committed before)
 ``ends_sentence(word)``    True when a word closes a sentence (. ? !)
 """
 
@@ -91,7 +92,7 @@ def guard_segments(
             continue
         spoken = [w for w in seg.words if normalize(w.text)]  # no bare punctuation
         words.extend(_strip_silence_tail(spoken, phrases, options, speech_prob))
-    return cut_repetitions(words, options.max_repeats)
+    return words
 
 
 def _strip_silence_tail(

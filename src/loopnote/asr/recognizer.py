@@ -60,8 +60,12 @@ class StreamingRecognizer:
 
     @property
     def buffered(self) -> float:
-        """Seconds of audio the recognizer holds for decoding (0 outside speech)."""
-        return self._policy.buffered if self._policy.active else 0.0
+        """Seconds of audio held back, at the end of what was fed: words may still be
+        committed from it (outside speech only the short pre-roll kept before an onset)."""
+        held = self._rest.size / SAMPLE_RATE
+        if self._policy.active:
+            return held + self._policy.buffered
+        return held + len(self._preroll) * FRAME / SAMPLE_RATE
 
     @property
     def next_index(self) -> int:
@@ -127,6 +131,8 @@ class StreamingRecognizer:
                 out.extend(self._emit(result) if result else [])
             out.extend(self._emit(self._policy.end(self._policy.end_time)))
         out.extend(self._flush())
+        self._preroll.clear()
+        self._rest = np.zeros(0, dtype=np.float32)
         return out
 
     # -- output ---------------------------------------------------------------------------

@@ -9,10 +9,13 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
 
 Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
-and on every word before it. Committed words never change. The audio buffer is cut at each
-committed sentence end (or at the last committed word once it exceeds ``max_buffer``), so a
-pass never sees more than ``max_buffer`` seconds and cost stays flat however long the meeting.
-Text cut out of the buffer becomes the decoder's prompt, for continuity.
+and on every word before it (and the buffer holds at least ``commit_after`` seconds).
+Committed words never change: the buffer's committed words are given to the decoder as a
+prefix, so each pass only decodes what follows them. Past ``trim_after`` seconds the buffer is
+cut at the last committed sentence end, past ``max_buffer`` at the last committed word, so a
+pass never sees much more than ``max_buffer`` seconds and cost stays flat however long the
+meeting. Text cut out of the buffer becomes the decoder's prompt, for continuity. Each
+stretch of speech ends (VAD) with a final pass that commits everything.
 """
 
 from __future__ import annotations
@@ -24,11 +27,18 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
-from loopnote.asr.guards import cut_squeezed_tail, ends_sentence, guard_segments, normalize
+from loopnote.asr.guards import (
+    cut_repetitions,
+    cut_squeezed_tail,
+    ends_sentence,
+    guard_segments,
+    normalize,
+)
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.vad import FRAME
 from loopnote.types import FloatArray, Word
 
+_RECENT = 40  # committed words remembered to catch a hypothesis that says them again
 _HARD_LIMIT = 28.0  # seconds; Whisper sees at most 30 s at once
 
 
@@ -151,6 +161,7 @@ class StreamingPolicy:
             beam_size=o.beam_size,
             prompt=self._context or None,
             hotwords=o.hotwords(),
+            prefix=" ".join(w.text for w in self._in_buffer) or None,
         )
 
     def _run(self, final: bool) -> Pass:
@@ -158,12 +169,15 @@ class StreamingPolicy:
         self._passes += 1
         audio = self._audio[: self._n].copy()
         duration = self.buffered
-        # a buffer with (almost) no speech left in it, e.g. the tail after a cut, is not decoded
-        heard = self._speech_seconds() >= self.options.guards.min_speech
+        # a buffer with (almost) no speech after its committed words is not decoded, unless the
+        # last pass left words pending
+        heard = bool(self._prev) or self._speech_seconds() >= self.options.guards.min_speech
         segments = self.engine.transcribe(audio, self._request()) if heard else []
         words = guard_segments(segments, self.options.guards, self._speech_prob)
-        if not final:
-            words = cut_squeezed_tail(words, duration)
+        # a loop often restarts the sentence the prefix began: cut repeats across both
+        head = len(self._in_buffer)
+        words = cut_repetitions([*self._in_buffer, *words], self.options.guards.max_repeats)
+        words = cut_squeezed_tail(words[head:], self._t + duration)
         words = [
             replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
             for w in words
@@ -184,16 +198,16 @@ class StreamingPolicy:
         return Pass(tuple(committed), tuple(tentative), covered, final)
 
     def _drop_committed(self, words: list[Word]) -> list[Word]:
-        """Remove the words this buffer's committed words already account for."""
-        m = len(self._in_buffer)
-        if m and agreed_prefix(self._in_buffer, words) == m:
-            return words[m:]
-        fresh = [w for w in words if (w.start + w.end) / 2 > self._last_end]
-        tail = [normalize(w.text) for w in self._recent[-6:]]
-        for k in range(min(6, len(fresh), len(tail)), 0, -1):
-            if [normalize(w.text) for w in fresh[:k]] == tail[-k:]:
-                return fresh[k:]
-        return fresh
+        """Drop a repeat of the last committed words at the head of a hypothesis.
+
+        The buffer's committed words are the decoder's prefix, so a hypothesis continues
+        after them; one that starts by saying them again is looping on its own context.
+        """
+        tail = [normalize(w.text) for w in self._recent]
+        for k in range(min(len(words), len(tail)), 1, -1):
+            if [normalize(w.text) for w in words[:k]] == tail[-k:]:
+                return words[k:]
+        return words
 
     def _commit(self, words: Sequence[Word]) -> list[Word]:
         out: list[Word] = []
@@ -205,30 +219,33 @@ class StreamingPolicy:
             out.append(word)
             self._last_end = end
         self._in_buffer.extend(out)
-        self._recent = (self._recent + out)[-6:]
+        self._recent = (self._recent + out)[-_RECENT:]
         return out
 
     def _trim(self, tentative: Sequence[Word]) -> None:
-        """Past ``trim_after`` seconds, cut the buffer after the last committed sentence end;
-        past ``max_buffer``, after the last committed word.
+        """Past ``trim_after`` seconds, cut the buffer at the last committed sentence end;
+        past ``max_buffer``, at the last committed word.
 
         A sentence end counts only when the pass heard words after it: Whisper closes
         whatever audio it is given with a period, so a period at the very end is a guess.
         """
-        if self.buffered <= self.options.trim_after:
+        if self.buffered <= min(self.options.trim_after, self.options.max_buffer):
             return
         following = len(self._in_buffer) + len(tentative)
-        idx = [i for i, w in enumerate(self._in_buffer) if ends_sentence(w) and i + 1 < following]
-        if idx:
-            i = idx[-1]
-        elif self.buffered > self.options.max_buffer and self._in_buffer:
+        ends = [
+            i
+            for i, w in enumerate(self._in_buffer)
+            if i > 0 and ends_sentence(w) and i + 1 < following
+        ]
+        if ends:
+            i = ends[-1]
+        elif self.buffered > self.options.max_buffer and len(self._in_buffer) > 1:
             i = len(self._in_buffer) - 1
         else:
             return
-        later = self._in_buffer[i + 1 :] or list(tentative)
-        end = self._in_buffer[i].end
-        cut = (end + later[0].start) / 2 if later and later[0].start > end else end
-        self._cut(cut)
+        # The cut keeps the audio of word ``i`` itself, which stays the decoder's prefix: if its
+        # aligned start is a little late, the prefix still accounts for what leaks in before.
+        self._cut(self._in_buffer[i].start)
 
     def _cut(self, t: float) -> None:
         """Forget buffered audio before session time ``t``; its committed text turns prompt."""

@@ -5,10 +5,16 @@
 ``default_cpu_threads``  the thread count used when none is given
 
 One model serves every source: calls are serialized by a lock, so the system and mic
-recognizers may share an engine from two threads. Streaming buffers are decoded without
-timestamp tokens, without faster-whisper's own VAD (the caller gates with Silero VAD) and
-without conditioning on earlier windows; the caller passes context as the prompt instead.
-Segments come back raw (no skipping on no-speech), so the streaming guards decide.
+recognizers may share an engine from two threads.
+
+A streaming buffer (at most 30 s) is decoded in one pass straight on the CTranslate2 model,
+with faster-whisper's feature extractor and tokenizer: the encoder window is sized to the
+buffer (whole seconds, at least ``min_window``) instead of Whisper's fixed 30 s, which makes
+a pass on a few seconds of audio several times cheaper; greedy or beam decoding without
+timestamp tokens, the caller's prompt, hotwords and prefix; word times from the
+cross-attention alignment. Segments come back raw (nothing skipped on no-speech): the
+streaming guards decide. A whole recording (``long_form``) goes through faster-whisper's own
+``transcribe`` (30 s windows, timestamps, temperature fallback), as an offline reference.
 """
 
 from __future__ import annotations
@@ -108,6 +114,8 @@ class WhisperEngine:
                 prompt.extend(tok.encode(" " + request.prompt.strip())[-(223 - len(prompt)) :])
         prompt.extend(tok.sot_sequence)
         prompt.append(tok.no_timestamps)
+        fixed = tok.encode(" " + request.prefix.strip())[-150:] if request.prefix else []
+        prompt.extend(fixed)
         max_new = min(MAX_TOKENS - len(prompt), int(10 * duration) + 16)
         result = ct2.generate(
             encoded,
@@ -120,12 +128,15 @@ class WhisperEngine:
             suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
+        if tokens[: len(fixed)] == fixed:  # the output repeats the prefix it was given
+            tokens = tokens[len(fixed) :]
         if not tokens:
             return []
         avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
         text = tok.decode(tokens)
-        aligned = ct2.align(encoded, tok.sot_sequence, [tokens], window * 50)[0]
-        words = _words(tok, tokens, aligned, duration)
+        frames = min(window * 100, math.ceil(duration * 100))  # mel frames holding the audio
+        aligned = ct2.align(encoded, tok.sot_sequence, [fixed + tokens], frames)[0]
+        words = _words(tok, fixed + tokens, aligned, duration, skip=len(fixed))
         return [
             EngineSegment(
                 words=tuple(words),
@@ -178,8 +189,9 @@ def _compression_ratio(text: str) -> float:
     return len(raw) / max(1, len(zlib.compress(raw)))
 
 
-def _words(tok: Any, tokens: list[int], aligned: Any, duration: float) -> list[Word]:
-    """Word times from the cross-attention alignment (as Whisper's word timestamps do)."""
+def _words(tok: Any, tokens: list[int], aligned: Any, duration: float, skip: int = 0) -> list[Word]:
+    """Word times from the cross-attention alignment (as Whisper's word timestamps do);
+    words starting within the first ``skip`` tokens (a given prefix) are left out."""
     words, word_tokens = tok.split_to_word_tokens([*tokens, tok.eot])
     if len(word_tokens) <= 1:
         return []
@@ -194,7 +206,7 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float) -> list[W
         start = float(jump_times[i]) if i < len(jump_times) else duration
         end = float(jump_times[j]) if j < len(jump_times) else duration
         p = float(np.mean(probs[i:j])) if j > i and j <= len(probs) else 0.0
-        raw.append([text, start, end, p])
+        raw.append([text, start, end, p, i])
     merged: list[list[Any]] = []
     for item in raw:  # punctuation joins the word before it (opening marks the word after)
         bare = item[0].strip()
@@ -203,14 +215,16 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float) -> list[W
         elif merged and merged[-1][0].strip() in _PREPEND and merged[-1][0].strip():
             item[0] = merged[-1][0] + item[0].lstrip()
             item[1] = merged[-1][1]
+            item[4] = merged[-1][4]
             merged[-1] = item
         else:
             merged.append(item)
     out: list[Word] = []
     last = 0.0
-    for text, start, end, p in merged:
+    for text, start, end, p, first in merged:
         clean = str(text).strip()
-        if not clean:
+        if not clean or first < skip:
+            last = max(last, end)
             continue
         s = min(max(start, last), duration)
         e = min(max(end, s), duration)

@@ -32,7 +32,7 @@ Real = npt.NDArray[np.float64]
 @dataclass(frozen=True)
 class FrameStats:
     mic_power: float
-    echo_power: float   # power of the linear echo estimate
+    echo_power: float  # power of the linear echo estimate
     out_power: float
     ref_active: bool
 
@@ -46,8 +46,9 @@ class SubbandAec:
     ``overdrive`` how hard the suppressor acts on the coherence
     """
 
-    def __init__(self, bins: int, taps: int, *, step: float, smooth: float, floor: float,
-                 overdrive: float) -> None:
+    def __init__(
+        self, bins: int, taps: int, *, step: float, smooth: float, floor: float, overdrive: float
+    ) -> None:
         self.bins = bins
         self.taps = taps
         self.step = step
@@ -69,8 +70,17 @@ class SubbandAec:
         self._ref_level = 0.0  # running mean reference power per bin (for regularization)
 
     def reset(self) -> None:
-        for a in (self.w, self._syy, self._shh, self._shy, self._sxx, self._sxy,
-                  self._slow_xx, self._slow_ee, self._slow_xe):
+        for a in (
+            self.w,
+            self._syy,
+            self._shh,
+            self._shy,
+            self._sxx,
+            self._sxy,
+            self._slow_xx,
+            self._slow_ee,
+            self._slow_xe,
+        ):
             a[...] = 0
 
     def shift(self, hops: int) -> None:
@@ -114,7 +124,7 @@ class SubbandAec:
         self._slow_xe = b * self._slow_xe + (1 - b) * x * np.conj(e)
         # coherence of the mic with the reference at the echo's lag (or with the echo estimate)
         k = self._best_tap()
-        coh_x = _coherence(self._sxy[k: k + 1], self._sxx[k: k + 1], self._syy, eps)
+        coh_x = _coherence(self._sxy[k : k + 1], self._sxx[k : k + 1], self._syy, eps)
         coh_h = _coherence(self._shy[None], self._shh[None], self._syy, eps)
         coh = np.maximum(coh_x, coh_h)
         # step ~ residual echo / error (Valin 2007): the residual echo is the part of the
@@ -133,8 +143,9 @@ class SubbandAec:
         if suppress:
             gain = np.clip(1.0 - self.overdrive * coh, self.floor, 1.0)
             out = e * gain
-        stats = FrameStats(float(py.sum()), float(ph.sum()), float(np.sum(np.abs(out) ** 2)),
-                           level > eps)
+        stats = FrameStats(
+            float(py.sum()), float(ph.sum()), float(np.sum(np.abs(out) ** 2)), level > eps
+        )
         return out, stats
 
 

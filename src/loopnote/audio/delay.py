@@ -42,10 +42,10 @@ class DelayOptions:
 
 @dataclass(frozen=True)
 class DelayEstimate:
-    delay: float          # seconds the microphone hears the reference late (negative: early)
-    peak: float           # height of the normalised correlation peak
-    confidence: float     # peak over the RMS of the correlation in the searched range
-    found: bool           # confidence reached DelayOptions.confidence
+    delay: float  # seconds the microphone hears the reference late (negative: early)
+    peak: float  # height of the normalised correlation peak
+    confidence: float  # peak over the RMS of the correlation in the searched range
+    found: bool  # confidence reached DelayOptions.confidence
 
 
 class DelayTracker:
@@ -99,4 +99,3 @@ class DelayTracker:
         conf = peak / rms
         delay = (self.delay_samples - k) / self.rate
         return DelayEstimate(delay, peak, conf, conf >= self.options.confidence)
-

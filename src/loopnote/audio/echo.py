@@ -62,7 +62,7 @@ class EchoOptions:
     floor_db: float = -35.0
     overdrive: float = 1.6
     estimate_every: float = 0.25
-    estimate_window: float = 1.0
+    estimate_window: float = 0.75
     confirm: int = 2
     max_wait: float = 0.1
     history: float = 30.0
@@ -71,16 +71,18 @@ class EchoOptions:
 
 @dataclass(frozen=True)
 class BleedStatus:
-    detected: bool          # the mic hears the speakers (a delay was found and locked)
+    detected: bool  # the mic hears the speakers (a delay was found and locked)
     delay_ms: float | None  # current delay estimate (mic behind the loopback stream)
-    suppression_db: float   # how much quieter the mic is after cancellation, while remote talks
+    suppression_db: float  # how much quieter the mic is after cancellation, while remote talks
     late_reference: int = 0  # hops processed before their reference audio had arrived
 
     def to_dict(self) -> dict[str, object]:
-        return {"detected": self.detected,
-                "delay_ms": None if self.delay_ms is None else round(self.delay_ms, 1),
-                "suppression_db": round(self.suppression_db, 1),
-                "late_reference": self.late_reference}
+        return {
+            "detected": self.detected,
+            "delay_ms": None if self.delay_ms is None else round(self.delay_ms, 1),
+            "suppression_db": round(self.suppression_db, 1),
+            "late_reference": self.late_reference,
+        }
 
 
 class _Ring:
@@ -89,8 +91,8 @@ class _Ring:
     def __init__(self, capacity: int) -> None:
         self.buf = np.zeros(capacity, np.float32)
         self.cap = capacity
-        self.begin: int | None = None   # first index ever written
-        self.end = 0                    # one past the last index written
+        self.begin: int | None = None  # first index ever written
+        self.end = 0  # one past the last index written
 
     def write(self, i0: int, x: FloatArray) -> None:
         if self.begin is None:
@@ -102,10 +104,10 @@ class _Ring:
 
     def _put(self, i0: int, x: FloatArray) -> None:
         if x.shape[0] > self.cap:
-            i0, x = i0 + x.shape[0] - self.cap, x[-self.cap:]
+            i0, x = i0 + x.shape[0] - self.cap, x[-self.cap :]
         p = i0 % self.cap
         n = min(x.shape[0], self.cap - p)
-        self.buf[p: p + n] = x[:n]
+        self.buf[p : p + n] = x[:n]
         self.buf[: x.shape[0] - n] = x[n:]
 
     def read(self, a: int, b: int) -> FloatArray:
@@ -119,11 +121,11 @@ class _Ring:
             j = min(hi, i + self.cap)
             p, q = i % self.cap, (j - 1) % self.cap + 1
             if p < q:
-                out[i - a: j - a] = self.buf[p:q]
+                out[i - a : j - a] = self.buf[p:q]
             else:
                 k = self.cap - p
-                out[i - a: i - a + k] = self.buf[p:]
-                out[i - a + k: j - a] = self.buf[:q]
+                out[i - a : i - a + k] = self.buf[p:]
+                out[i - a + k : j - a] = self.buf[:q]
         return out
 
 
@@ -136,21 +138,26 @@ class BleedCanceller:
         self._ring = _Ring(int(o.history * RATE))
         self._ref_ended = False
         self._window = np.sqrt(np.hanning(o.frame + 1)[:-1]).astype(np.float64)
-        self._core = SubbandAec(o.frame // 2 + 1, o.taps_before + 1 + o.taps_after,
-                                step=o.step, smooth=o.smooth, floor=10 ** (o.floor_db / 20),
-                                overdrive=o.overdrive)
+        self._core = SubbandAec(
+            o.frame // 2 + 1,
+            o.taps_before + 1 + o.taps_after,
+            step=o.step,
+            smooth=o.smooth,
+            floor=10 ** (o.floor_db / 20),
+            overdrive=o.overdrive,
+        )
         self._tracker = DelayTracker(o.delay, RATE // 2)
         # mic side (only the mic thread touches these)
-        self._next: int | None = None                      # index of the next mic sample
+        self._next: int | None = None  # index of the next mic sample
         self._frame_in = np.zeros(o.frame - o.hop, np.float64)  # last frame - hop samples
-        self._pending = np.zeros(0, np.float64)            # mic samples short of a hop
+        self._pending = np.zeros(0, np.float64)  # mic samples short of a hop
         self._ola = np.zeros(o.frame, np.float64)
-        self._out = np.zeros(o.hop, np.float32)             # output not yet returned
-        self._hist = np.zeros(0, np.float32)                # recent mic audio (delay search)
+        self._out = np.zeros(o.hop, np.float32)  # output not yet returned
+        self._hist = np.zeros(0, np.float32)  # recent mic audio (delay search)
         self._since_estimate = 0
         self._ref_frames: dict[int, Spectrum] = {}
-        self._hops: int | None = None                      # bulk delay in hops (locked)
-        self._candidate: tuple[int, int] | None = None     # (hops, agreeing estimates)
+        self._hops: int | None = None  # bulk delay in hops (locked)
+        self._candidate: tuple[int, int] | None = None  # (hops, agreeing estimates)
         self._delay_s: float | None = None
         self._mic_pow = 0.0
         self._out_pow = 0.0
@@ -187,14 +194,14 @@ class BleedCanceller:
             self._next = i0  # (re)anchor the grid on this chunk
         hop = self.options.hop
         pend = np.concatenate([self._pending, x.astype(np.float64)])
-        first = self._next - self._pending.shape[0]    # index of pend[0]
+        first = self._next - self._pending.shape[0]  # index of pend[0]
         hops = pend.shape[0] // hop
         self._wait_for_reference(first + hops * hop)
         outs = [self._out]
         for h in range(hops):
-            block = pend[h * hop: (h + 1) * hop]
+            block = pend[h * hop : (h + 1) * hop]
             outs.append(self._hop(block, first + h * hop))
-        self._pending = pend[hops * hop:]
+        self._pending = pend[hops * hop :]
         self._next = i0 + n
         self._remember(x)
         allout = np.concatenate(outs)
@@ -224,8 +231,9 @@ class BleedCanceller:
             return  # nothing locked yet: the mic passes through, no reference needed
         need = self._needed_end(mic_end)
         with self._cond:
-            self._cond.wait_for(lambda: self._ring.end >= need or self._ref_ended,
-                                timeout=self.options.max_wait)
+            self._cond.wait_for(
+                lambda: self._ring.end >= need or self._ref_ended, timeout=self.options.max_wait
+            )
 
     def _ref_spectrum(self, s: int) -> Spectrum:
         """Spectrum of the reference frame starting at index ``s`` (cached once complete)."""
@@ -248,14 +256,16 @@ class BleedCanceller:
         """One hop of mic audio: frame = previous (frame - hop) samples + this block."""
         o = self.options
         frame = np.concatenate([self._frame_in, block])
-        self._frame_in = frame[o.hop:]
-        s = block_start + o.hop - o.frame               # index of the frame's first sample
+        self._frame_in = frame[o.hop :]
+        s = block_start + o.hop - o.frame  # index of the frame's first sample
         y: Spectrum = np.fft.rfft(frame * self._window)
         if self._hops is None:
             out_spec = y
         else:
-            taps = [self._ref_spectrum(s - (self._hops + j - o.taps_before) * o.hop)
-                    for j in range(self._core.taps)]
+            taps = [
+                self._ref_spectrum(s - (self._hops + j - o.taps_before) * o.hop)
+                for j in range(self._core.taps)
+            ]
             with self._cond:
                 if self._ring.end < self._needed_end(block_start + o.hop):
                     self._late += 1
@@ -267,13 +277,14 @@ class BleedCanceller:
                     self._out_pow = 0.98 * self._out_pow + 0.02 * stats.out_power
         self._ola += np.fft.irfft(out_spec, o.frame) * self._window
         out = self._ola[: o.hop].astype(np.float32)
-        self._ola = np.concatenate([self._ola[o.hop:], np.zeros(o.hop)])
+        self._ola = np.concatenate([self._ola[o.hop :], np.zeros(o.hop)])
         return out
 
     def _remember(self, x: FloatArray) -> None:
-        """Keep recent mic audio at 8 kHz and run the delay search when it is due."""
+        """Keep recent mic audio and run the delay search (at 8 kHz) when it is due."""
         o = self.options
-        keep = int((o.estimate_window + o.delay.max_lead + o.estimate_every) * RATE)
+        # enough to look back while the reference lags the mic by up to a few seconds
+        keep = int((o.estimate_window + o.delay.max_lead + o.estimate_every + 3.0) * RATE)
         self._hist = np.concatenate([self._hist, x])[-keep:]
         self._since_estimate += x.shape[0]
         if self._since_estimate < o.estimate_every * RATE:
@@ -284,9 +295,15 @@ class BleedCanceller:
         win = min(int(o.estimate_window * RATE), (self._hist.shape[0] - lead) // step * step)
         if win < 2 * step or self._next is None:
             return
+        with self._cond:
+            ref_end = self._ring.end
+        # the newest mic audio whose reference (up to max_lead later) has arrived
+        end = min(self._next, ref_end - lead)
+        if end - win < self._next - self._hist.shape[0]:
+            return
         self._since_estimate = 0
-        end = self._next - lead                      # the reference has surely arrived here
-        mic = self._hist[-(win + lead):][:win]
+        back = self._next - end
+        mic = self._hist[self._hist.shape[0] - back - win : self._hist.shape[0] - back]
         with self._cond:
             ref = self._ring.read(end - win - int(o.delay.max_delay * RATE), end + lead)
         est = self._tracker.update(_half(mic), _half(ref))
@@ -314,9 +331,12 @@ class BleedCanceller:
         sup = 0.0
         if self._out_pow > 0 and self._mic_pow > 0:
             sup = max(0.0, 10 * math.log10(self._mic_pow / self._out_pow))
-        status = BleedStatus(self._hops is not None,
-                             None if self._delay_s is None else self._delay_s * 1000.0,
-                             sup, self._late)
+        status = BleedStatus(
+            self._hops is not None,
+            None if self._delay_s is None else self._delay_s * 1000.0,
+            sup,
+            self._late,
+        )
         with self._lock_status:
             self._status = status
 

@@ -15,20 +15,23 @@ What is verified where.
   On the Wine stack, for real (tests/test_capture_wasapi_winlab.py: Windows CPython under Wine 10,
   WASAPI on PulseAudio): COM start-up and ctypes vtable calls; endpoint enumeration, endpoint IDs
   and friendly names, defaults; the engine mix format (WAVEFORMATEXTENSIBLE, 40 bytes);
-  Initialize(SHARED, LOOPBACK | EVENTCALLBACK) and the event-driven capture loop; GetBuffer /
-  ReleaseBuffer; decoding; chunk times from the sample clock and the gap fill before the first
-  packet; the captured content (speech played on Linux found by cross-correlation); session
+  Initialize(SHARED, LOOPBACK | EVENTCALLBACK) and the event-driven capture loop, and the
+  polling loop; the microphone path (a capture endpoint); GetBuffer / ReleaseBuffer; decoding;
+  chunk times from the sample clock and the gap fill before the first packet; the captured
+  content of both sources (speech played on Linux found by cross-correlation) and their
+  alignment on the session clock; MMCSS; IMMNotificationClient registration; session
   enumeration (IAudioSessionManager2 -> IAudioSessionEnumerator -> IAudioSessionControl2: pid,
   process name; Wine shows only the calling process's own session); the one-line "process
-  loopback needs build 20348" error (Wine reports build 19043).
+  loopback needs build 20348" error (Wine reports build 19043); ActivateAudioInterfaceAsync with
+  the agile completion handler (Wine completes it with ERROR_FILE_NOT_FOUND, translated).
   Only at the COM seam (``win32.WinApi``), against a contract fake with the documented vtables,
   HRESULTs and flags (tests/capture_wasapi_fake.py; Windows COM cannot exist on Linux and Wine
-  does not implement these): process loopback activation (ActivateAudioInterfaceAsync, agile
-  completion handler, INCLUDE / EXCLUDE process trees, choosing the format), other processes'
-  sessions and their states, AUDCLNT_E_DEVICE_INVALIDATED / RESOURCES_INVALIDATED recovery,
-  no packets during silence, DATA_DISCONTINUITY after an overrun, default-device changes per
-  role (Wine sends no IMMNotificationClient callbacks), device removal and return, the polling
-  fallback, access denied.
+  does not implement these): successful process loopback (INCLUDE / EXCLUDE process trees,
+  choosing the format without GetMixFormat), other processes' sessions and their states,
+  AUDCLNT_E_DEVICE_INVALIDATED / RESOURCES_INVALIDATED recovery, no packets during silence,
+  SILENT packets, DATA_DISCONTINUITY after an overrun, default-device changes per role (Wine
+  sends no IMMNotificationClient callbacks), device removal and return, falling back to polling
+  when events are refused or never fire, access denied.
 """
 
 from __future__ import annotations

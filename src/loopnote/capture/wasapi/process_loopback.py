@@ -7,7 +7,8 @@
     AUDIOCLIENT_ACTIVATION_TYPE_PROCESS_LOOPBACK and INCLUDE_TARGET_PROCESS_TREE (``exclude``
     False) or EXCLUDE_TARGET_PROCESS_TREE, waits for the completion handler (an agile COM object
     implemented here), then initializes with a format of its own choosing: these clients have
-    no GetMixFormat. ``FORMATS`` are tried in order until one is accepted.
+    no GetMixFormat. ``ATTEMPTS`` (format, with or without AUTOCONVERTPCM) are tried in order
+    until one is accepted.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import ctypes
 import threading
 
 from loopnote.capture.wasapi.audioclient import AudioClient
-from loopnote.capture.wasapi.com import PVOID_P, S_OK, ComObject, ComPtr, FormatUnsupported, check
+from loopnote.capture.wasapi.com import PVOID_P, S_OK, ComObject, ComPtr, DeviceInvalidated, check
 from loopnote.capture.wasapi.mmdevice import Flow
 from loopnote.capture.wasapi.stream import Opened, StreamOptions
 from loopnote.capture.wasapi.structs import (
@@ -38,12 +39,14 @@ from loopnote.capture.wasapi.structs import (
     SampleFormat,
 )
 from loopnote.capture.wasapi.win32 import WinApi
-from loopnote.errors import CaptureError, UnsupportedPlatform
+from loopnote.errors import CaptureError, PermissionDenied, UnsupportedPlatform
 
-FORMATS = (
-    SampleFormat(48000, 2, "float", 32, 32),
-    SampleFormat(48000, 2, "int", 16, 16),
-    SampleFormat(44100, 2, "int", 16, 16),
+# (format, AUTOCONVERTPCM) in the order tried: float first, as the engine mixes in float
+ATTEMPTS = (
+    (SampleFormat(48000, 2, "float", 32, 32), False),
+    (SampleFormat(48000, 2, "float", 32, 32), True),
+    (SampleFormat(48000, 2, "int", 16, 16), True),
+    (SampleFormat(44100, 2, "int", 16, 16), False),
 )
 ACTIVATION_TIMEOUT_S = 10.0
 # Completion handlers Windows may still hold (it releases them on its own schedule); each is
@@ -130,14 +133,13 @@ class ProcessLoopbackOpener:
         self.device_id: str | None = None
 
     def open(self) -> Opened:
-        flags = (
-            AUDCLNT_STREAMFLAGS_LOOPBACK
-            | AUDCLNT_STREAMFLAGS_EVENTCALLBACK
-            | AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM
-            | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY
-        )
         refused: list[str] = []
-        for fmt in FORMATS:
+        for fmt, convert in ATTEMPTS:
+            flags = AUDCLNT_STREAMFLAGS_LOOPBACK | AUDCLNT_STREAMFLAGS_EVENTCALLBACK
+            if convert:
+                flags |= (
+                    AUDCLNT_STREAMFLAGS_AUTOCONVERTPCM | AUDCLNT_STREAMFLAGS_SRC_DEFAULT_QUALITY
+                )
             client = activate(self._api, self.pid, self.exclude)
             event: int | None = None
             try:
@@ -145,17 +147,16 @@ class ProcessLoopbackOpener:
                 event = self._api.create_event()
                 client.set_event(event)
                 capture = client.capture_client()
-            except FormatUnsupported:
+            except BaseException as e:
                 client.release()
                 if event is not None:
                     self._api.close_handle(event)
-                refused.append(fmt.describe())
+                if isinstance(e, DeviceInvalidated | PermissionDenied) or not isinstance(
+                    e, CaptureError
+                ):
+                    raise
+                refused.append(f"{fmt.describe()}{' converted' if convert else ''}: {e}")
                 continue
-            except BaseException:
-                client.release()
-                if event is not None:
-                    self._api.close_handle(event)
-                raise
             kind = "all but" if self.exclude else "app"
             return Opened(
                 self._api,
@@ -166,4 +167,4 @@ class ProcessLoopbackOpener:
                 f"{kind} {self.label}",
                 event,
             )
-        raise CaptureError(f"process loopback refused every format ({', '.join(refused)})")
+        raise CaptureError(f"process loopback refused every format ({'; '.join(refused)})")

@@ -39,7 +39,7 @@ from loopnote.types import AudioChunk, Source, Warning
 
 @dataclass(frozen=True)
 class StreamOptions:
-    buffer_s: float = 0.2  # shared-mode buffer asked of the engine
+    buffer_s: float = 1.0  # shared-mode buffer asked of the engine: room for a starved reader
     events: bool = True  # event-driven endpoint streams (False: always poll every wait_ms)
     wait_ms: int = 20  # event wait timeout, and the polling period without events
     max_chunk_s: float = 1.0  # gap silence is emitted in pieces no longer than this
@@ -134,6 +134,7 @@ class CaptureStream:
         owns_com = False
         watcher: DeviceWatcher | None = None
         opened: Opened | None = None
+        boost = self._api.boost_thread()
         try:
             owns_com = self._api.co_initialize()
             opened = self._opener.open()
@@ -145,6 +146,8 @@ class CaptureStream:
             self._ready.set()
             if owns_com:
                 self._api.co_uninitialize()
+            if boost is not None:
+                self._api.unboost_thread(boost)
             return
         self._ready.set()
         try:
@@ -187,6 +190,8 @@ class CaptureStream:
                     watcher.close()
             if owns_com:
                 self._api.co_uninitialize()
+            if boost is not None:
+                self._api.unboost_thread(boost)
 
     def _opened(self, opened: Opened, origin: int) -> None:
         tl = self.timeline

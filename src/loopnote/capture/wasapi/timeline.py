@@ -4,10 +4,12 @@ Windows delivers no loopback packets while nothing renders, and nothing at all w
 is being re-opened, yet the session needs both sources on one timeline. ``Timeline`` counts
 the frames already emitted and decides how much ``gap`` silence to insert:
 
-``place(frames, devpos, qpc, flags, now)``  a packet arrived: gap frames to insert before it
-                                            (device position jumped, or after an idle spell /
-                                            re-open / DATA_DISCONTINUITY the packet's QPC time
-                                            is ahead of the timeline)
+``place(frames, devpos, qpc, flags, now)``  a packet arrived: gap frames to insert before it:
+                                            what the device position skipped or, after an idle
+                                            spell / re-open / DATA_DISCONTINUITY, how far the
+                                            packet's QPC time is ahead of the timeline (the
+                                            larger). Without such a flag or spell, contiguous
+                                            positions are trusted: late delivery moves nothing
 ``idle(now, final=False)``                  nothing arrived lately: gap frames that bring the
                                             timeline up to the QPC clock (minus a margin that
                                             leaves room for late packets)
@@ -33,14 +35,14 @@ from loopnote.capture.wasapi.structs import (
 
 @dataclass(frozen=True)
 class TimelineOptions:
-    tolerance_s: float = 0.04  # on a discontinuity, a packet this close to the clock is not
-    #                            moved (QPC positions jitter by 20-30 ms on some stacks)
+    tolerance_s: float = 0.04  # a packet without a usable QPC position, placed by its arrival
+    #                            time, is not moved unless it is this far ahead
     idle_after_s: float = 0.3  # no packet for this long means nothing renders: fill from the
     #                            clock. Shorter pauses are delivery hiccups (a starved stream
     #                            delivers late, positions contiguous): the device position
     #                            carries the timeline through them, so audio is never moved
-    margin_s: float = 0.25  # an idle fill stays this far behind the clock: more than the
-    #                         shared buffer (0.2 s), so a late packet never lands behind the fill
+    margin_s: float = 0.25  # an idle fill stays this far behind the clock: room for packets
+    #                         delivered late, which then land on their own time, not behind
     min_fill_s: float = 0.05  # smaller idle fills wait for the next call (fewer, larger chunks)
 
 
@@ -71,22 +73,18 @@ class Timeline:
     def place(self, frames: int, devpos: int, qpc: int, flags: int, now: int) -> int:
         gap_dev = 0
         if self._dev_end is not None and devpos > self._dev_end:
+            # frames the device position skipped (minus what was filled while waiting)
             gap_dev = max(0, devpos - self._dev_end - self._filled)
-        gap_qpc = 0
+        gap_clock = 0
         timed = qpc > 0 and not flags & AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR
-        when: int | None = None
         if timed and (self._idle or flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY):
-            when = qpc
+            # after an idle spell, a re-open or lost data the packet goes to its QPC time
+            gap_clock = max(0, self._clock_frames(qpc) - self.frames)
         elif self._idle:  # no usable position: it was captured at the latest a packet ago
-            when = now - frames * HNS_PER_SEC // self.rate
-        if when is not None:
-            lead = self._clock_frames(when) - self.frames
-            # after an idle spell (or a re-open) a packet goes to its QPC time; a mere
-            # discontinuity or an estimated time only moves it beyond the jitter tolerance
-            exact = timed and self._idle
-            if lead > (0 if exact else self._s(self.options.tolerance_s)):
-                gap_qpc = lead
-        gap = max(gap_dev, gap_qpc)
+            lead = self._clock_frames(now - frames * HNS_PER_SEC // self.rate) - self.frames
+            if lead > self._s(self.options.tolerance_s):
+                gap_clock = lead
+        gap = max(gap_dev, gap_clock)
         self.frames += gap + frames
         self._dev_end = devpos + frames
         self._last_rx = now

@@ -1,7 +1,7 @@
 """The flat Win32 entry points the WASAPI backend needs, behind one seam.
 
 ``WinApi``          protocol: COM start-up, object creation, process-loopback activation, task
-                    memory, event handles, QPC, the Windows build, the process table
+                    memory, event handles, QPC, MMCSS, the Windows build, the process table
 ``Win32``           the real implementation (ole32, kernel32, ntdll, mmdevapi), loaded when built
 ``ProcessEntry``    pid, parent pid and executable name of a running process
 
@@ -56,6 +56,13 @@ class WinApi(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+    def boost_thread(self) -> int | None:
+        """Register this thread with MMCSS ("Audio" task) so packet deadlines survive CPU load;
+        a handle for ``unboost_thread``, or None if that was refused."""
+        ...
+
+    def unboost_thread(self, handle: int) -> None: ...
+
     def qpc(self) -> int:
         """QueryPerformanceCounter in 100 ns units (the clock of GetBuffer's QPC positions)."""
         ...
@@ -108,6 +115,7 @@ class Win32:
         self._kernel32 = loader("kernel32", use_last_error=True)
         self._ntdll = loader("ntdll")
         self._mmdevapi: Any = None
+        self._avrt: Any = None
         for fn, res, args in (
             (self._ole32.CoInitializeEx, ctypes.c_int32, [ctypes.c_void_p, ctypes.c_uint32]),
             (self._ole32.CoUninitialize, None, []),
@@ -224,6 +232,28 @@ class Win32:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+    def boost_thread(self) -> int | None:
+        try:
+            if self._avrt is None:
+                dll: Any = getattr(ctypes, "WinDLL")("avrt")  # noqa: B009
+                dll.AvSetMmThreadCharacteristicsW.restype = ctypes.c_void_p
+                dll.AvSetMmThreadCharacteristicsW.argtypes = [
+                    ctypes.c_wchar_p,
+                    ctypes.POINTER(ctypes.c_uint32),
+                ]
+                dll.AvRevertMmThreadCharacteristics.restype = ctypes.c_int32
+                dll.AvRevertMmThreadCharacteristics.argtypes = [ctypes.c_void_p]
+                self._avrt = dll
+            task = ctypes.c_uint32()
+            h = self._avrt.AvSetMmThreadCharacteristicsW("Audio", ctypes.byref(task))
+            return int(h) if h else None
+        except OSError:
+            return None
+
+    def unboost_thread(self, handle: int) -> None:
+        if self._avrt is not None:
+            self._avrt.AvRevertMmThreadCharacteristics(handle)
 
     def qpc(self) -> int:
         c = ctypes.c_int64()
