@@ -22,7 +22,8 @@ catch-up card built at each alert and rebuilt when the utterance holding the nam
   until the card is built from the committed utterance (``card_committed``).
 
 Targets: recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 1.0 s, p95 <= 1.5 s;
-card <= 2 s after the alert.
+card <= 2 s after the alert (checked on both readings of "complete": whole sentence in the
+partial text, and built from the committed utterance, the stricter one).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ TARGETS = {
     "latency_p50": 1.0,
     "latency_p95": 1.5,
     "card_max": 2.0,
+    "card_committed_max": 2.0,
 }
 
 

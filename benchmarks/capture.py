@@ -215,6 +215,12 @@ def lost_frames_and_cpu(lab: Lab, minutes: float, tmp: Path) -> dict[str, object
         entry = out[inp.source]
         assert isinstance(entry, dict)
         entry["timeline_vs_elapsed_percent"] = round(100 * count.end[inp.source] / elapsed, 3)
+        stats = inp.timeline.stats  # type: ignore[attr-defined]
+        entry["timeline"] = {
+            "filled_s": round(stats.filled / RATE, 3),
+            "stalled_s": round(stats.live_filled / RATE, 3),
+            "trimmed_s": round(stats.trimmed / RATE, 3),
+        }
         entry["frames_lost_warnings"] = sum(
             1 for w in count.warnings if w.code == "frames-lost" and w.source == inp.source
         )

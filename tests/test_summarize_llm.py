@@ -173,7 +173,7 @@ def test_check_endpoint_on_a_real_server(server: str) -> None:
 def test_real_server_summarizes(server: str, stream: bool) -> None:
     llm = LLMSummarizer(
         LLMOptions(
-            base_url=server, model=MODEL_ALIAS, context_tokens=N_CTX, stream=stream, timeout=120
+            base_url=server, model=MODEL_ALIAS, context_tokens=N_CTX, stream=stream, timeout=600
         )
     )
     out = llm.summarize(TALK, "moment", 25)
@@ -190,7 +190,9 @@ def test_real_server_summarizes(server: str, stream: bool) -> None:
 @pytest.mark.slow
 def test_recovery_is_reported(server: str) -> None:
     clock = ManualClock()
-    llm = LLMSummarizer(LLMOptions(base_url=server, model=MODEL_ALIAS, context_tokens=N_CTX))
+    llm = LLMSummarizer(
+        LLMOptions(base_url=server, model=MODEL_ALIAS, context_tokens=N_CTX, timeout=600)
+    )
     fb = FallbackSummarizer(llm, ExtractiveSummarizer(), clock=clock, cooldown=30)
     fb.rest("the endpoint was down at start")
     fb.summarize(TALK, "moment", 20)
@@ -213,7 +215,7 @@ def test_long_input_is_map_reduced_within_the_context(server: str) -> None:
             context_tokens=window,
             max_output_tokens=150,
             stream=False,
-            timeout=180,
+            timeout=600,
         )
     )
     out = llm.summarize(texts, "meeting", 30)

@@ -134,3 +134,17 @@ def test_format_time() -> None:
     assert format_time(0) == "0:00"
     assert format_time(75.9) == "1:15"
     assert format_time(3725) == "1:02:05"
+
+
+def test_talk_about_talking_is_not_an_action_item() -> None:
+    talk = [
+        "Let me think about it for a second.",
+        "I will be honest with you here.",
+        "I'll share my screen now.",
+    ]
+    notes = build_notes([u(i, i * 5.0, t) for i, t in enumerate(talk)], [])
+    assert notes.actions == ()
+    work = build_notes([u(0, 0, "Let me check with legal about the contract.")], [])
+    assert [(a.owner, a.what) for a in work.actions] == [
+        ("Them", "Check with legal about the contract")
+    ]

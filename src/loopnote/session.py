@@ -237,7 +237,8 @@ class Session:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
         system = self._workers.get("system")
-        settled = system.settled_time if system is not None else None
+        settled = None if system is None else (
+            system.settled_time if system.alive else float("inf"))  # ended: nothing more
         for ev in self._down.tick(t, wall, system_settled=settled):
             self._emit(ev)
         if self._bleed is not None and not self._bleed_warned:

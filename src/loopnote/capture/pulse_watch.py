@@ -40,6 +40,7 @@ from loopnote.errors import SoundServerUnavailable
 from loopnote.types import FloatArray, Warning
 
 NO_INDEX = 0xFFFFFFFF
+DRAIN_SECONDS = 2.0  # the longest a replaced recording keeps feeding the timeline
 SETTLE_SECONDS = 1.0
 EVENTS = ("server", "sink", "source", "sink_input", "source_output")
 
@@ -72,6 +73,8 @@ class PulseInput:
         self._lock = threading.Lock()
         self._stream: ParecStream | None = None  # the current recording
         self._target: ParecTarget | None = None
+        self._draining: ParecStream | None = None  # the previous recording, until the new one
+        self._drain_until = 0.0  # delivers (or this monotonic time passes)
         self._wake = threading.Event()
         self._pulse: pulsectl.Pulse | None = None
         self._playing = False
@@ -101,8 +104,10 @@ class PulseInput:
             t.join(timeout=5.0)
         with self._lock:
             stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.close()
+            draining, self._draining = self._draining, None
+        for s in (stream, draining):
+            if s is not None:
+                s.close()
 
     @property
     def device(self) -> str | None:
@@ -191,8 +196,10 @@ class PulseInput:
     def _drop_stream(self) -> None:
         with self._lock:
             old, self._stream, self._target = self._stream, None, None
-        if old is not None:
-            old.close()
+            draining, self._draining = self._draining, None
+        for s in (old, draining):
+            if s is not None:
+                s.close()
 
     def _check(self, pulse: pulsectl.Pulse) -> None:
         """Make sure the right thing is being recorded."""
@@ -240,13 +247,27 @@ class PulseInput:
             self._warn("device-lost", f"{target.describe()} disappeared", device=target.describe())
 
     def _open(self, got: Resolved, old: ParecTarget | None, old_gone: bool = False) -> None:
-        """Open a recording of ``got`` first, then close the previous one."""
+        """Open a recording of ``got`` first, then close the previous one. When the previous
+        one still records what it did (the default device changed), its blocks keep the
+        timeline going until the new recording delivers; when it was moved elsewhere or its
+        device is gone, its blocks stop counting at once."""
         first = not self._opened_once
+        keep_old = old is not None and not old_gone and old != got.target
         new = ParecStream(got.target, f"loopnote {self.source}", self._on_block, self._on_end)
+        closing: list[ParecStream] = []
         with self._lock:
             previous, self._stream, self._target = self._stream, new, got.target
-        if previous is not None:
-            previous.close()
+            if self._draining is not None:
+                closing.append(self._draining)
+                self._draining = None
+            if previous is not None:
+                if keep_old and previous.alive() and previous.delivered:
+                    self._draining = previous
+                    self._drain_until = self._clock.monotonic() + DRAIN_SECONDS
+                else:
+                    closing.append(previous)
+        for s in closing:
+            s.close()
         self._opened_once = True
         name = got.target.describe()
         src = self.source
@@ -274,11 +295,18 @@ class PulseInput:
                 why += f" instead of {old.describe()}"
             self._warn("device-switched", why, device=name)
 
+    def _end_drain(self) -> None:
+        """The new recording took over: close the previous one (off the pump thread)."""
+        with self._lock:
+            old, self._draining = self._draining, None
+        if old is not None:
+            threading.Thread(target=old.close, name="parec-close", daemon=True).start()
+
     # -------------------------------------------------------------------- pump ---
     def _pump(self, emit: Emit) -> None:
         o = self.options
         tl = self.timeline
-        first_seen: set[int] = set()
+        on_timeline: set[ParecStream] = set()
         last_loud = 0.0
         silent_warned = False
         last_loss_warn = -o.warn_every
@@ -306,11 +334,15 @@ class PulseInput:
                 break
             if kind == "data":
                 stream, samples = item[1], item[2]
-                if stream is not self._stream:
-                    continue  # a replaced recording: its blocks no longer count
                 assert isinstance(stream, ParecStream)
-                first = id(stream) not in first_seen
-                first_seen.add(id(stream))
+                first = False
+                if stream is self._stream:
+                    first = stream not in on_timeline
+                    on_timeline.add(stream)
+                    if first:
+                        self._end_drain()
+                elif stream is not self._draining:
+                    continue  # a replaced recording: its blocks no longer count
                 for c in tl.data(samples, now, first):  # type: ignore[arg-type]
                     emit(c)
                     if float(abs(c.samples).max(initial=0.0)) >= o.silent_level:
@@ -318,6 +350,8 @@ class PulseInput:
             elif kind == "note":
                 make = item[1]
                 emit(make(tl.t))  # type: ignore[operator]
+            if self._draining is not None and self._clock.monotonic() > self._drain_until:
+                self._end_drain()
             stream = self._stream
             live = stream is not None and stream.alive()
             for c in tl.tick(now, live, live and stream is not None and stream.delivered):

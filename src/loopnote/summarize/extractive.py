@@ -90,6 +90,22 @@ def _shorten(sentence: str, max_words: int) -> str:
     return head.rstrip(" ,;-") + "…"
 
 
+def _spread(n: int) -> list[int]:
+    """0..n-1 in an order that spreads over the range (ends first, then midpoints), so that
+    when the budget runs out the inputs that made it in still span the whole meeting."""
+    if n <= 2:
+        return list(range(n))
+    out, queue = [0, n - 1], [(0, n - 1)]
+    while queue:
+        lo, hi = queue.pop(0)
+        if hi - lo < 2:
+            continue
+        mid = (lo + hi) // 2
+        out.append(mid)
+        queue += [(lo, mid), (mid, hi)]
+    return out
+
+
 class ExtractiveSummarizer:
     def __init__(self, options: ExtractiveOptions | None = None, model: Any = None) -> None:
         self.options = options or ExtractiveOptions()
@@ -185,7 +201,7 @@ class ExtractiveSummarizer:
 
         groups = np.asarray(group)
         if level != "moment" and groups.max() > 0:
-            for g in np.unique(groups):
+            for g in _spread(int(groups.max()) + 1):
                 rows = np.flatnonzero(groups == g)
                 ok = [
                     r

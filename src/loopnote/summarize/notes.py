@@ -87,6 +87,10 @@ _NOT_NAMES = {
     "here",
     "one",
 }
+_NOT_TASKS = re.compile(  # "I'll be honest", "let me think": talk, not work to do
+    r"(?i)^(?:just )?(?:be\b|say\b|think\b|see\b|admit\b|tell you\b|mention\b|"
+    r"try to explain\b|explain\b|share my screen\b|repeat\b|stop sharing\b|know\b)"
+)
 _QUESTION_START = re.compile(
     r"(?i)^(?:what|why|how|when|where|who|which|should we|shall we|do we|did we|can we|"
     r"could we|are we|is there|is it|are there|does anyone|has anyone)\b"
@@ -202,7 +206,7 @@ def _action(s: _Sentence, user_names: Iterable[str]) -> ActionItem | None:
         owner, what = m.group("name"), m.group("what")
     elif (m := _ACTION_ITEM.search(text)) and len(m.group("what").split()) >= 3:
         owner, what = "Unassigned", m.group("what")
-    if owner is None or len(what.split()) < 2:
+    if owner is None or len(what.split()) < 2 or _NOT_TASKS.match(what):
         return None
     if s.u.source != "mic" and owner.lower() in {n.lower() for n in user_names}:
         owner = "You"
