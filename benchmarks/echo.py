@@ -22,7 +22,9 @@ order (by end time).
   the near-end voice said there excepted.
 - near-end kept: the near-end track alone (same noise, no echo) is recognized the same way;
   each of its utterances of two words or more counts as kept when at least 60 % of its words
-  come back in the kept mic utterances overlapping it (+-3 s).
+  come back in the kept mic utterances overlapping it (+-3 s). This also counts what the
+  recognizer garbles in double talk; the user's lines the de-duplication dropped as bleed are
+  counted apart (``near_dropped_by_dedup``).
 - CPU: process time of ``push_reference`` + ``process`` per second of audio (% of one core).
 """
 
@@ -148,15 +150,18 @@ def cancel(far: FloatArray, mic: FloatArray) -> tuple[FloatArray, float, dict[st
     return y, cpu / (mic.shape[0] / RATE), bleed.status().to_dict()
 
 
-def dedup(system: list[Utterance], mic: list[Utterance], on: bool) -> list[Utterance]:
+def dedup(
+    system: list[Utterance], mic: list[Utterance], on: bool
+) -> tuple[list[Utterance], list[Utterance]]:
+    """The mic utterances kept, and those dropped as bleed."""
     if not on:
-        return mic
+        return mic, []
     d = CrossSourceDedup()
     kept: list[Utterance] = []
     for u in sorted(system + mic, key=lambda u: u.end):
         kept += d.offer(u)
     kept += d.flush()
-    return [u for u in kept if u.source == "mic"]
+    return [u for u in kept if u.source == "mic"], d.dropped
 
 
 def _words_around(us: list[Utterance], lo: float, hi: float) -> list[str]:
@@ -170,7 +175,11 @@ def _similar(a: str, b: str) -> bool:
 
 
 def score(
-    s: Scenario, segs: list[dict[str, Any]], kept: list[Utterance], near_utts: list[Utterance]
+    s: Scenario,
+    segs: list[dict[str, Any]],
+    kept: list[Utterance],
+    near_utts: list[Utterance],
+    dropped: list[Utterance] | None = None,
 ) -> dict[str, Any]:
     duplicated = []
     for g in segs:
@@ -181,7 +190,7 @@ def score(
         hit = {r for r in ref if any(_similar(r, h) for h in heard)}
         if len(ref) and len(hit) >= max(2, 0.5 * len(ref)):
             duplicated.append(g["text"])
-    kept_near, total_near, lost = 0, 0, []
+    kept_near, total_near, lost, by_dedup = 0, 0, [], []
     for u in near_utts:
         ws = normalize(u.text)
         if len(ws) < 2:
@@ -193,6 +202,9 @@ def score(
             kept_near += 1
         else:
             lost.append(u.text)
+        gone = set(_words_around(dropped or [], u.start - SLACK, u.end + SLACK))
+        if sum(1 for t in ws if any(_similar(t, m) for m in gone)) >= 0.6 * len(ws):
+            by_dedup.append(u.text)
     return {
         "remote": len(segs),
         "duplicated": len(duplicated),
@@ -200,6 +212,8 @@ def score(
         "near": total_near,
         "near_kept": kept_near,
         "near_lost_texts": lost,
+        "near_dropped_by_dedup": len(by_dedup),
+        "near_dropped_texts": by_dedup,
     }
 
 
@@ -225,10 +239,19 @@ def run(scenarios: tuple[Scenario, ...], variants: list[tuple[str, bool, bool]])
             "status": status,
         }
         for name, use_canceller, use_dedup in variants:
-            kept = dedup(system, mic_clean if use_canceller else mic_raw, use_dedup)
-            r = score(s, data["segs"], kept, near_utts)
+            kept, dropped = dedup(system, mic_clean if use_canceller else mic_raw, use_dedup)
+            r = score(s, data["segs"], kept, near_utts, dropped)
             row[name] = r
-            tot = totals.setdefault(name, {"remote": 0, "duplicated": 0, "near": 0, "near_kept": 0})
+            tot = totals.setdefault(
+                name,
+                {
+                    "remote": 0,
+                    "duplicated": 0,
+                    "near": 0,
+                    "near_kept": 0,
+                    "near_dropped_by_dedup": 0,
+                },
+            )
             for key in tot:
                 tot[key] += r[key]
         row["seconds"] = round(time.monotonic() - t0, 1)
@@ -271,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name}: duplicated remote {tot['duplicated_percent']} % "
             f"({tot['duplicated']}/{tot['remote']}), near-end kept "
-            f"{tot['near_kept_percent']} % ({tot['near_kept']}/{tot['near']})",
+            f"{tot['near_kept_percent']} % ({tot['near_kept']}/{tot['near']}), near-end "
+            f"lines dropped as bleed {tot['near_dropped_by_dedup']}",
             file=sys.stderr,
         )
     print(

@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hour-seconds", type=float, default=3600.0)
     ap.add_argument("--hour-only", action="store_true", help="only the long memory replay")
     ap.add_argument("--step", type=float, default=None)
+    ap.add_argument("--commit-after", type=float, default=None)
     ap.add_argument("--no-offline", action="store_true")
     args = ap.parse_args(argv)
     if not CORPUS.is_dir():
@@ -266,10 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     options = RecognizerOptions(model=args.model)
     if args.step:
         options = replace(options, step=args.step)
+    if args.commit_after is not None:
+        options = replace(options, commit_after=args.commit_after)
     engine = load_engine(args.model)
     print(
         f"model {engine.name}  cpu cores {os.cpu_count()}  load average "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}  step {options.step} s"
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}  step {options.step} s  "
+        f"commit after {options.commit_after} s"
     )
     print(
         "(the machine is shared: wall-clock figures include other users' load; CPU-RTF "

@@ -172,7 +172,10 @@ def test_with_headphones_the_same_feed_comes_back_as_you(lab: SoundServer, tmp_p
     assert not [e for e in rec.events if e["type"] == "warning" and e["code"] == "bleed-detected"]
 
 
-def test_session_keeps_the_users_lines_and_drops_the_bleed(tmp_path: Path) -> None:
+def test_session_keeps_the_users_lines_and_drops_the_bleed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOPNOTE_DATA_DIR", str(tmp_path / "data"))  # the search index too
     meeting, mic = _feeds(tmp_path, 0.150, near=True)
     events: list[Event] = []
     inputs = [FileInput(meeting, "system"), FileInput(mic, "mic")]  # paced like live capture

@@ -44,7 +44,13 @@ class Take:
     warnings: list[Warning] = field(default_factory=list)
     switches: list[DeviceSwitch] = field(default_factory=list)
     elapsed: float = 0.0
+    started: dict[str, float] = field(default_factory=dict)  # source -> when start() was called
+    stopped: dict[str, float] = field(default_factory=dict)  # source -> when stop() was called
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, inp: AudioInput) -> None:
+        self.started[inp.source] = self.now()  # the input's session time 0
+        inp.start(self.emit)
 
     def emit(self, item: CaptureItem) -> None:
         with self.lock:
@@ -73,19 +79,24 @@ def capture(
     take = Take()
     take.t0 = time.monotonic()
     for inp in inputs:
-        inp.start(take.emit)
+        take.start(inp)
     for at, action in sorted(script, key=lambda s: s[0]):
         time.sleep(max(0.0, at - take.now()))
         action()
     time.sleep(max(0.0, seconds - take.now()))
-    take.elapsed = take.now()  # the timeline ends where stop() is called
-    stop_all(inputs)
+    take.elapsed = take.now()
+    stop_all(inputs, take)
     return take
 
 
-def stop_all(inputs: list[AudioInput]) -> None:
-    """Stop every input at the same moment (each stop() fills its timeline up to its call)."""
-    threads = [threading.Thread(target=inp.stop) for inp in inputs]
+def stop_all(inputs: list[AudioInput], take: Take) -> None:
+    """Stop every input at once; each one's timeline ends where its stop() is called."""
+
+    def stop(inp: AudioInput) -> None:
+        take.stopped[inp.source] = take.now()
+        inp.stop()
+
+    threads = [threading.Thread(target=stop, args=(inp,)) for inp in inputs]
     for t in threads:
         t.start()
     for t in threads:
@@ -99,8 +110,9 @@ def assert_timeline(take: Take, source: str) -> None:
     for a, b in itertools.pairwise(chunks):
         assert abs(a.end - b.start) < 1e-6, (a.end, b.start)
         assert b.samples.dtype == np.float32 and b.samples.shape[1] == 2
-    total = chunks[-1].end
-    assert abs(total - take.elapsed) < 0.1, (total, take.elapsed)
+    total, end = chunks[-1].end, take.stopped[source] - take.started[source]
+    tail = [(round(c.start, 3), round(c.duration, 3), c.gap) for c in chunks[-8:]]
+    assert abs(total - end) < 0.1, (total, end, tail, take.codes())
 
 
 def tone_db(x: np.ndarray, freq: float) -> float:
@@ -122,30 +134,35 @@ def speech_48k(path: Path) -> np.ndarray:
 
 
 def matches_played(
-    captured: np.ndarray, played: np.ndarray, slack_ms: int = 100
+    captured: np.ndarray, played: np.ndarray, slack_ms: int = 300
 ) -> tuple[float, float]:
     """Find ``played`` inside ``captured``; return (offset seconds, share of voiced 100 ms
-    blocks that match, correlation >= 0.9). Each block may sit up to ``slack_ms`` off the
-    global offset: players underrun on a loaded machine, which shifts what follows."""
-    n = len(captured) + len(played)
+    blocks that match, correlation >= 0.9). A player that underruns on a loaded machine
+    inserts silence, which shifts everything after it: each block is looked for from where
+    the previous one matched up to ``slack_ms`` later (and 5 ms earlier)."""
+    head = played[: round(1.5 * RATE)]
+    n = len(captured) + len(head)
     size = 1 << (n - 1).bit_length()
-    xc = np.fft.irfft(np.fft.rfft(captured, size) * np.conj(np.fft.rfft(played, size)), size)
-    lag = int(np.argmax(xc[: len(captured)]))
-    block, slack = RATE // 10, RATE * slack_ms // 1000
+    xc = np.fft.irfft(np.fft.rfft(captured, size) * np.conj(np.fft.rfft(head, size)), size)
+    lag = shift = int(np.argmax(xc[: len(captured)]))
+    block, back, ahead = RATE // 10, RATE * 5 // 1000, RATE * slack_ms // 1000
     good = total = 0
     for i in range(0, len(played) - block, block):
         ref = played[i : i + block]
         if np.sqrt(np.mean(ref**2)) < 0.02:
             continue  # a pause: nothing to compare
         total += 1
-        lo = max(0, lag + i - slack)
-        win = captured[lo : lag + i + block + slack]
+        lo = max(0, shift + i - back)
+        win = captured[lo : shift + i + block + ahead]
         if len(win) < block:
             continue
         c = np.correlate(win, ref, "valid")
         energy = np.convolve(win**2, np.ones(block), "valid")
-        best = float(np.max(c / (np.sqrt(energy) * np.linalg.norm(ref) + 1e-12)))
-        good += best >= 0.9
+        score = c / (np.sqrt(energy) * np.linalg.norm(ref) + 1e-12)
+        k = int(np.argmax(score))
+        if score[k] >= 0.9:
+            good += 1
+            shift = lo + k - i
     return lag / RATE, good / max(total, 1)
 
 
@@ -187,7 +204,7 @@ def assert_same_as_server(take_audio: np.ndarray, raw: np.ndarray, played_s: flo
     """loopnote's capture holds what the server delivered to a plain parec, block for block
     (player underruns are in both, so this part of the check is strict)."""
     segment = raw[RATE // 2 : RATE // 2 + round((played_s + 1.0) * RATE)]
-    _, share = matches_played(take_audio, segment, slack_ms=5)
+    _, share = matches_played(take_audio, segment, slack_ms=5)  # no drift allowed
     assert share >= 0.95, share
 
 
@@ -221,10 +238,10 @@ def test_system_capture_is_what_was_played(lab: SoundServer) -> None:
     raw = RawRecording("meeting.monitor")
     take = capture(inputs, len(played) / RATE + 2.5, [(1.0, lambda: lab.play(SPEECH))])
     assert_timeline(take, "system")
+    assert_same_as_server(take.audio(), raw.stop(), len(played) / RATE)
     offset, share = matches_played(take.audio(), played)
     assert 0.9 < offset < 2.5
-    assert share >= 0.6, share  # tolerant: the player may underrun on a loaded machine
-    assert_same_as_server(take.audio(), raw.stop(), len(played) / RATE)
+    assert share >= 0.6, share  # blocks hit by a player underrun may not match
     assert [s.device for s in take.switches] == ["meeting.monitor"]
 
 
@@ -237,9 +254,9 @@ def test_mic_capture_is_what_the_virtual_mic_heard(lab: SoundServer) -> None:
     )
     assert set(take.chunks) == {"mic"}
     assert_timeline(take, "mic")
+    assert_same_as_server(take.audio("mic"), raw.stop(), len(played) / RATE)
     _, share = matches_played(take.audio("mic"), played)
     assert share >= 0.6, share
-    assert_same_as_server(take.audio("mic"), raw.stop(), len(played) / RATE)
 
 
 def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path) -> None:
@@ -257,11 +274,11 @@ def test_app_capture_takes_only_the_chosen_app(lab: SoundServer, tmp_path: Path)
     takes = [Take() for _ in inputs]
     for inp, take in zip(inputs, takes, strict=True):
         take.t0 = time.monotonic()
-        inp.start(take.emit)
+        take.start(inp)
     time.sleep(5.0)
     for inp, take in zip(inputs, takes, strict=True):
+        stop_all([inp], take)
         take.elapsed = take.now()
-        inp.stop()
         assert_timeline(take, "system")
     s, t, mix = (take.audio(start=2.0, end=4.5) for take in takes)
 
@@ -288,7 +305,7 @@ def test_app_stream_ends_and_a_new_one_is_reattached(lab: SoundServer, tmp_path:
     assert codes.index("app-stream-ended") < codes.index("app-reattached")
     assert tone_db(take.audio(start=1.0, end=2.7), 440) > -20
     assert tone_db(take.audio(start=6.0, end=7.5), 660) > -20
-    assert tone_db(take.audio(start=6.0, end=7.5), 440) < -60
+    assert tone_db(take.audio(start=6.0, end=7.5), 440) < -50
     assert len(take.switches) == 2
 
 
@@ -304,17 +321,18 @@ def test_follows_the_default_sink_within_half_a_second(lab: SoundServer, tmp_pat
     def switch() -> None:
         switched.append(take.now())
         lab.set_default_sink("headset")
+        switched.append(take.now())  # the server has switched (pactl says so)
 
     take.t0 = time.monotonic()
-    inputs[0].start(take.emit)
+    take.start(inputs[0])
     time.sleep(2.5)
     switch()
     time.sleep(2.5)
     take.elapsed = take.now()
-    inputs[0].stop()
+    stop_all(inputs, take)
     assert_timeline(take, "system")
-    t_switch = switched[0]
-    before = take.audio(start=1.0, end=t_switch)
+    asked, t_switch = switched
+    before = take.audio(start=1.0, end=asked)
     assert tone_db(before, 440) > -20 and tone_db(before, 660) < -60
     # (PulseAudio moves playing streams to the new default too, so 440 Hz may follow)
     after = take.audio(start=t_switch + 0.5, end=take.elapsed - 0.2)
@@ -361,12 +379,12 @@ def test_server_killed_and_restarted(lab: SoundServer, tmp_path: Path) -> None:
 
     take.t0 = time.monotonic()
     for inp in inputs:
-        inp.start(take.emit)
+        take.start(inp)
     time.sleep(2.0)
     crash()
     time.sleep(4.0)
     take.elapsed = take.now()
-    stop_all(inputs)
+    stop_all(inputs, take)
     for source in ("system", "mic"):
         assert_timeline(take, source)
         gaps = [c for c in take.chunks[source] if c.gap and c.end > 2.0 and c.start < restarted[0]]

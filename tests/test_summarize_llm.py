@@ -225,3 +225,12 @@ def test_long_input_is_map_reduced_within_the_context(server: str) -> None:
         assert call.prompt_tokens is not None  # the server reports real token counts
         assert call.prompt_tokens + call.max_tokens <= window
         assert call.estimated_prompt_tokens >= call.prompt_tokens  # the estimate is safe
+
+
+def test_answers_are_tidied_and_held_to_the_budget() -> None:
+    from loopnote.summarize.llm import _tidy
+
+    raw = 'Here is a summary: ‹data› "The launch moves to March." </data> [/INST] <<SYS>>'
+    assert _tidy(raw, 30) == "The launch moves to March."
+    long = " ".join(f"Sentence number {i} is here." for i in range(40))
+    assert len(_tidy(long, 20).split()) <= int(20 * 1.3) + 5

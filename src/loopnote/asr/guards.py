@@ -2,7 +2,7 @@
 
 ``normalize(text)``        lower case, punctuation stripped: the form words are compared in
 ``cut_repetitions(words)`` cut a word or word pair repeated more than ``max_repeats`` times
-                           in a row, or a longer phrase (3-12 words) said twice in a row
+                           in a row, or a longer phrase (3-24 words) said twice in a row
 ``cut_squeezed_tail(...)`` drop the zero-length words a decoder piles up at the buffer end
 ``guard_segments(...)``    keep the words of the segments that pass the guards (repetitions
                            are cut by the caller, which knows the words committed before)
@@ -37,10 +37,10 @@ def ends_sentence(word: Word) -> bool:
 
 
 def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
-    """Truncate at the first n-gram (n = 1..12) repeated more than allowed in a row."""
+    """Truncate at the first n-gram (n = 1..24) repeated more than allowed in a row."""
     keys = [normalize(w.text) for w in words]
     for i in range(len(keys)):
-        for n in range(1, 13):
+        for n in range(1, 25):
             gram = keys[i : i + n]
             if len(gram) < n:
                 break

@@ -92,7 +92,7 @@ class RecognizerOptions:
     beam_size: int = 1
     step: float = 0.5
     first_step: float = 0.3
-    commit_after: float = 1.0
+    commit_after: float = 2.0
     trim_after: float = 8.0
     max_buffer: float = 12.0
     max_utterance: float = 30.0

@@ -75,6 +75,7 @@ class StreamingPolicy:
         self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
         self._last_end = 0.0  # end of the last committed word
         self._recent: list[Word] = []  # the last few committed words, across cuts
+        self._stretch: list[Word] = []  # the last committed words of this stretch of speech
         self._context = ""  # committed text cut out of the buffer
         self.active = False
 
@@ -98,6 +99,7 @@ class StreamingPolicy:
         self._passes = 0
         self._prev = []
         self._in_buffer = []
+        self._stretch = []
         self.active = True
         self._put(samples, probs)
         self._since_pass = 0  # the schedule counts speech from the onset, not the pre-roll
@@ -174,9 +176,9 @@ class StreamingPolicy:
         heard = bool(self._prev) or self._speech_seconds() >= self.options.guards.min_speech
         segments = self.engine.transcribe(audio, self._request()) if heard else []
         words = guard_segments(segments, self.options.guards, self._speech_prob)
-        # a loop often restarts the sentence the prefix began: cut repeats across both
-        head = len(self._in_buffer)
-        words = cut_repetitions([*self._in_buffer, *words], self.options.guards.max_repeats)
+        # a loop often restarts a sentence already committed: cut repeats across both
+        head = len(self._stretch)
+        words = cut_repetitions([*self._stretch, *words], self.options.guards.max_repeats)
         words = cut_squeezed_tail(words[head:], self._t + duration)
         words = [
             replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
@@ -220,6 +222,7 @@ class StreamingPolicy:
             self._last_end = end
         self._in_buffer.extend(out)
         self._recent = (self._recent + out)[-_RECENT:]
+        self._stretch = (self._stretch + out)[-_RECENT:]
         return out
 
     def _trim(self, tentative: Sequence[Word]) -> None:

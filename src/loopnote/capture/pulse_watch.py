@@ -327,7 +327,8 @@ class PulseInput:
                     except queue.Empty:
                         break
                     if rest[0] == "data" and rest[1] is self._stream:
-                        for c in tl.data(rest[2], now, False):  # type: ignore[arg-type]
+                        # it arrived before the stop: it belongs before the stop time
+                        for c in tl.data(rest[2], item[1], False):  # type: ignore[arg-type]
                             emit(c)
                 for c in tl.finish(item[1]):  # type: ignore[arg-type]
                     emit(c)

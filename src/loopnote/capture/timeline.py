@@ -13,7 +13,9 @@ reference the count is held to:
 
 * when no data has arrived for a while (``fill_live`` seconds on a running stream,
   ``fill_idle`` while there is no stream: switching devices, server down) the missing time is
-  filled with ``gap=True`` silence;
+  filled with ``gap=True`` silence. A running stream that stalls is usually only late (its
+  data waits in the pipe and the server's buffer, and arrives in a burst), so it gets a long
+  grace before its time is given up as silence;
 * the first block of a new stream ends "now", so the time between the last emitted frame and
   the block's start is filled as a gap (this is the gap of a device switch);
 * a block that would put the timeline more than ``max_ahead`` seconds ahead of elapsed time
@@ -33,9 +35,9 @@ from loopnote.types import AudioChunk, FloatArray, Source
 class TimelineOptions:
     rate: int = 48000  # frames per second of every chunk
     channels: int = 2  # channels of every chunk (gap silence uses the same shape)
-    fill_live: float = 1.0  # a running stream silent this long: fill the missing time
+    fill_live: float = 3.0  # a running stream silent this long: fill the missing time
     fill_idle: float = 0.1  # no stream at all (switch, server down): fill this often
-    max_ahead: float = 0.2  # trim a block that would run this far ahead of elapsed time
+    max_ahead: float = 0.05  # trim a block that would run this far ahead of elapsed time
 
 
 @dataclass

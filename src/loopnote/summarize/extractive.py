@@ -8,8 +8,9 @@
 
 The summary of a window is a set of its own sentences, trimmed, in spoken order: the set that
 best *covers* the window (greedy facility location on sentence embeddings, under the word
-budget). Above the moment level every input (a moment or section summary) first gets its most
-representative sentence when the budget allows, so no stretch of the meeting goes missing.
+budget). Above the moment level the inputs (moment or section summaries) take turns: each
+round adds the sentence that best covers the rest of each input, inputs spread over the
+meeting first, while the budget lasts, so no stretch of the meeting goes missing.
 Sentence embeddings are the mean of ``wordllama``'s static token embeddings (16 MB, loaded
 from the package itself with downloads disabled).
 """
@@ -200,7 +201,9 @@ class ExtractiveSummarizer:
             left -= float(cost[i])
 
         groups = np.asarray(group)
-        if level != "moment" and groups.max() > 0:
+        picked = True
+        while level != "moment" and groups.max() > 0 and picked and left > 0:
+            picked = False  # one more sentence from every input per round, while they fit
             for g in _spread(int(groups.max()) + 1):
                 rows = np.flatnonzero(groups == g)
                 ok = [
@@ -210,7 +213,11 @@ class ExtractiveSummarizer:
                 ]
                 cands = np.asarray(ok, dtype=np.int64)
                 if cands.size:
-                    take(int(cands[int(np.argmax(gain(cands, rows)))]))
+                    scores = gain(cands, rows)
+                    best = int(np.argmax(scores))
+                    if scores[best] > 1e-6:
+                        take(int(cands[best]))
+                        picked = True
         everyone = np.arange(len(sents))
         while left > 0:
             free = np.array(

@@ -111,8 +111,12 @@ def build_messages(
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+_MARKUP = re.compile(r"(?i)</?data>|‹/?data›|\[/?INST\]|<</?SYS>>|<\|[a-z_]+\|>|</?s>")
+
+
 def _tidy(text: str, budget_words: int) -> str:
-    t = _PREAMBLE.sub("", text.strip()).strip().strip('"').strip()
+    t = _MARKUP.sub(" ", text)
+    t = _PREAMBLE.sub("", t.strip()).strip().strip('"').strip()
     t = re.sub(r"(?m)^\s*(?:[-*•]|\d+[.)])\s+", "", t)
     t = re.sub(r"\s+", " ", t).strip()
     limit = int(budget_words * 1.3) + 5
