@@ -56,6 +56,9 @@ REMOTE_WORDS = {
     "audio",
     "unmuted",
 }
+# words only the user says ("It was the best of times, it was the worst of times, it was the
+# age of wisdom, it was the age of foolishness")
+NEAR_WORDS = {"best", "worst", "times", "time", "age", "wisdom", "foolishness"}
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -154,7 +157,7 @@ def test_remote_voice_is_not_transcribed_again_as_you(lab: SoundServer, tmp_path
     system, mic = rec.words("system"), rec.words("mic")
     assert len(REMOTE_WORDS & set(system)) >= 6, system  # the meeting was heard
     assert not REMOTE_WORDS & set(mic), mic  # ... and not again as "you"
-    assert "times" in mic and ({"best", "worst", "wisdom", "age"} & set(mic)), mic
+    assert len(NEAR_WORDS & set(mic)) >= 3, mic  # the user's own lines are kept
     warnings = [e for e in rec.events if e["type"] == "warning" and e["code"] == "bleed-detected"]
     assert len(warnings) == 1, [e for e in rec.events if e["type"] == "warning"]
     # the estimate is the played 90 ms plus the difference between the two captures' own
@@ -194,7 +197,7 @@ def test_session_keeps_the_users_lines_and_drops_the_bleed(
     }
     assert len(REMOTE_WORDS & set(said["system"])) >= 6, said["system"]
     assert not REMOTE_WORDS & set(said["mic"]), said["mic"]
-    assert "times" in said["mic"] and ({"best", "worst", "wisdom", "age"} & set(said["mic"]))
+    assert len(NEAR_WORDS & set(said["mic"])) >= 3, said["mic"]
     codes = [e.warning.code for e in events if isinstance(e, WarningRaised)]
     assert codes.count("bleed-detected") == 1, codes
     stored = (session.folder / "transcript.jsonl").read_text()

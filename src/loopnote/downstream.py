@@ -29,6 +29,7 @@ from loopnote.errors import StoreError
 from loopnote.events import AlertRaised, Event, SummaryUpdated, UtteranceCommitted, WarningRaised
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta, index_meeting_safely
 from loopnote.summarize import (
+    ExtractiveSummarizer,
     Notes,
     RollingSummary,
     SummaryOptions,
@@ -52,7 +53,9 @@ class MeetingDownstream:
         self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
         summarizer, warnings = make_summarizer(settings)
         self._startup_warnings = warnings
-        self.summary = RollingSummary(SummaryOptions(), summarizer)
+        # with an LLM, open nodes are drafted extractively; the LLM writes closed ones
+        draft = ExtractiveSummarizer() if settings.llm else None
+        self.summary = RollingSummary(SummaryOptions(), summarizer, draft=draft)
         self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
         self.spotter = NameSpotter(self._spotter_options) if settings.name else None
         self.notifier = DesktopNotifier() if settings.name and settings.notify else None
