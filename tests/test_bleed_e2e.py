@@ -12,14 +12,8 @@ The session test feeds the same two signals (150 ms late this time) as paced liv
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -29,6 +23,7 @@ from loopnote.capture.file import FileInput
 from loopnote.config import Settings
 from loopnote.events import Event, UtteranceCommitted, WarningRaised
 from loopnote.session import Session, SessionOptions
+from recording import Recording, norm_words
 from soundserver import SoundServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,10 +58,6 @@ NEAR_WORDS = {"best", "worst", "times", "time", "age", "wisdom", "foolishness"}
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
-def _norm(text: str) -> list[str]:
-    return re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
-
-
 def _read(path: Path) -> np.ndarray:
     x, rate = sf.read(str(path), dtype="float32")
     assert rate == RATE
@@ -90,49 +81,6 @@ def _feeds(folder: Path, delay: float, near: bool) -> tuple[Path, Path]:
     sf.write(folder / "meeting.wav", remote, RATE, subtype="FLOAT")
     sf.write(folder / "mic.wav", np.clip(mic, -1, 1), RATE, subtype="FLOAT")
     return folder / "meeting.wav", folder / "mic.wav"
-
-
-class Recording:
-    def __init__(self, data: Path, *args: str) -> None:
-        env = {
-            **os.environ,
-            "LOOPNOTE_DATA_DIR": str(data),
-            "LOOPNOTE_CONFIG": str(data / "none.toml"),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "loopnote", "record", "--format", "jsonl", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.events: list[dict[str, Any]] = []
-
-    def wait_for(self, kind: str, timeout: float = 90.0) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.events.append(json.loads(line))
-            if self.events[-1]["type"] == kind:
-                return self.events[-1]
-        raise AssertionError(f"no {kind!r} event")
-
-    def end(self) -> tuple[int, str]:
-        self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=180)
-        self.events += [json.loads(x) for x in out.splitlines() if x.strip()]
-        return self.proc.returncode, err
-
-    def words(self, source: str) -> list[str]:
-        return [
-            w
-            for e in self.events
-            if e["type"] == "utterance" and e["source"] == source
-            for w in _norm(e["text"])
-        ]
 
 
 def _record(lab: SoundServer, data: Path, feeds: tuple[Path, Path], *args: str) -> Recording:
@@ -191,7 +139,7 @@ def test_session_keeps_the_users_lines_and_drops_the_bleed(
             w
             for e in events
             if isinstance(e, UtteranceCommitted) and e.utterance.source == src
-            for w in _norm(e.utterance.text)
+            for w in norm_words(e.utterance.text)
         ]
         for src in ("system", "mic")
     }
@@ -205,5 +153,5 @@ def test_session_keeps_the_users_lines_and_drops_the_bleed(
         w
         for line in stored.splitlines()
         if json.loads(line)["source"] == "mic"
-        for w in _norm(json.loads(line)["text"])
+        for w in norm_words(json.loads(line)["text"])
     }

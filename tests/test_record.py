@@ -8,19 +8,16 @@ transcript of the same file replayed; speech fed into the virtual microphone com
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import jiwer
 import pytest
 import soundfile as sf
 
+from recording import Recording, cli_env, norm_words
 from soundserver import SoundServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,56 +27,13 @@ YOU = FIXTURES / "audio" / "asterisk__pls-hold-while-try.flac"
 pytestmark = [pytest.mark.soundlab, pytest.mark.model, pytest.mark.slow]
 
 
-def _env(data: Path) -> dict[str, str]:
-    return {**os.environ, "LOOPNOTE_DATA_DIR": str(data),
-            "LOOPNOTE_CONFIG": str(data / "none.toml")}
-
-
 def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
-
-
-class Recording:
-    """A `loopnote record --format jsonl` process and the events it printed."""
-
-    def __init__(self, data: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "loopnote", "record", "--format", "jsonl", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(data))
-        self.events: list[dict[str, Any]] = []
-
-    def wait_for(self, kind: str, timeout: float = 60.0) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.events.append(json.loads(line))
-            if self.events[-1]["type"] == kind:
-                return self.events[-1]
-        raise AssertionError(f"no {kind!r} event; stderr: {self._stderr()}")
-
-    def _stderr(self) -> str:
-        if self.proc.poll() is None:
-            return "(still running)"
-        assert self.proc.stderr is not None
-        return self.proc.stderr.read()
-
-    def end(self) -> tuple[int, str]:
-        self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=180)
-        self.events += [json.loads(x) for x in out.splitlines() if x.strip()]
-        return self.proc.returncode, err
-
-    def text(self, source: str) -> str:
-        return _norm(" ".join(e["text"] for e in self.events
-                              if e["type"] == "utterance" and e["source"] == source))
+    return " ".join(norm_words(text))
 
 
 def _replay_text(path: Path, data: Path) -> str:
     r = subprocess.run([sys.executable, "-m", "loopnote", "transcribe", str(path), "--fast",
-                        "--format", "jsonl"], capture_output=True, text=True, env=_env(data),
+                        "--format", "jsonl"], capture_output=True, text=True, env=cli_env(data),
                        timeout=300)
     assert r.returncode == 0, r.stderr
     return _norm(" ".join(json.loads(x)["text"] for x in r.stdout.splitlines()
@@ -144,7 +98,7 @@ def test_kill_9_loses_at_most_2_s_and_recover_finishes_the_meeting(
     assert [u["text"] for u in before][: len(committed)] == [u["text"] for u in committed]
 
     r = subprocess.run([sys.executable, "-m", "loopnote", "recover", "--format", "jsonl"],
-                       capture_output=True, text=True, env=_env(tmp_path), timeout=300)
+                       capture_output=True, text=True, env=cli_env(tmp_path), timeout=300)
     assert r.returncode == 0, r.stderr
     meta = json.loads((folder / "meeting.json").read_text())
     assert meta["status"] == "complete"

@@ -4,12 +4,14 @@ Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
 last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``warning``, ``level``,
 ``source``, ``bookmark``, ``state`` between.
+
+``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from loopnote.types import Alert, PartialText, Source, SummaryNode, Utterance, Warning
 
@@ -142,3 +144,18 @@ class SessionEnded:
 Event = (SessionStarted | PartialUpdated | UtteranceCommitted | SummaryUpdated | AlertRaised
          | WarningRaised | LevelChanged | SourceChanged | BookmarkAdded | StateChanged
          | SessionEnded)
+
+
+class SessionControl(Protocol):
+    """What a front end asks of a running session (``loopnote.session.Session`` is one)."""
+
+    @property
+    def paused(self) -> bool: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def bookmark(self, note: str = "") -> None: ...
+
+    def stop(self) -> None: ...

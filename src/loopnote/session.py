@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from loopnote.asr import Engine, RecognizerOptions, load_engine
 from loopnote.audio.echo import BleedCanceller
@@ -34,6 +33,7 @@ from loopnote.events import (
     Event,
     LevelChanged,
     PartialUpdated,
+    SessionControl,
     SessionEnded,
     SessionStarted,
     SourceChanged,
@@ -44,19 +44,6 @@ from loopnote.store import MeetingFolder
 from loopnote.types import PartialText, Source, Utterance, Warning
 
 BACKLOG_WARN_SECONDS = 10.0  # recognition this far behind live audio is worth a warning
-
-
-class SessionControl(Protocol):
-    @property
-    def paused(self) -> bool: ...
-
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def bookmark(self, note: str = "") -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -288,3 +275,6 @@ class Session:
 
     def _emit(self, event: Event) -> None:
         self._publish(event)
+
+
+__all__ = ["Session", "SessionControl", "SessionOptions", "recognizer_options"]

@@ -7,7 +7,8 @@
 ``PlainPrinter``    one line per utterance / alert / warning, for pipes and ``--plain``
 """
 
-from loopnote.tui.app import LiveOptions, LiveView, SessionControl, run_live
+from loopnote.events import SessionControl
+from loopnote.tui.app import LiveOptions, LiveView, run_live
 from loopnote.tui.plain import PlainPrinter
 
 __all__ = ["LiveOptions", "LiveView", "PlainPrinter", "SessionControl", "run_live"]

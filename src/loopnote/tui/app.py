@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,6 +33,7 @@ from loopnote.events import (
     Event,
     LevelChanged,
     PartialUpdated,
+    SessionControl,
     SessionEnded,
     SessionStarted,
     SourceChanged,
@@ -51,17 +52,6 @@ from loopnote.types import Alert, SummaryLevel
 
 SessionFn = Callable[[Callable[[Event], None]], None]
 """Runs a whole session, calling the given function with each event; returns when it ends."""
-
-
-class SessionControl(Protocol):
-    """What the view asks of a running session (``loopnote.session.Session`` is one)."""
-
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    @property
-    def paused(self) -> bool: ...
-    def bookmark(self, note: str = "") -> None: ...
-    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
