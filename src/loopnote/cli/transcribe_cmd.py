@@ -55,8 +55,18 @@ def _transcribe(args: argparse.Namespace, path: Path, realtime: bool) -> int:
         sys.stderr.write(f"loopnote: {inp.error} (transcript so far kept in {folder})\n")
         return 1
     if args.format != "jsonl":
+        if not sys.stdout.isatty() or args.plain:
+            _print_notes(folder)
         sys.stderr.write(f"meeting saved in {folder}\n")
     return 130 if interrupted else 0
+
+
+def _print_notes(folder: Path) -> None:
+    """After plain output, the notes above the transcript: what a reader wants first."""
+    notes = folder / "notes.md"
+    if notes.exists():
+        head = notes.read_text(encoding="utf-8").split("\n## Transcript", 1)[0].rstrip()
+        sys.stdout.write(f"\n{head}\n")
 
 
 def run_transcribe(args: argparse.Namespace) -> int:
