@@ -12,11 +12,9 @@ from typing import Protocol
 class Clock(Protocol):
     def wall(self) -> float:
         """Unix time in seconds."""
-        ...
 
     def monotonic(self) -> float:
         """Seconds from an arbitrary origin, never going back."""
-        ...
 
 
 class SystemClock:

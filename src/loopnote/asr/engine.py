@@ -83,13 +83,10 @@ class Engine(Protocol):
     @property
     def name(self) -> str:
         """The model's name as the user knows it (``tiny.en``, ``base``, a folder)."""
-        ...
 
     @property
     def multilingual(self) -> bool:
         """False for English-only models (they ignore ``EngineRequest.language``)."""
-        ...
 
     def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         """Decode ``samples`` (float32, 16 kHz, mono, 1-D) into segments with word times."""
-        ...

@@ -70,11 +70,9 @@ class AudioInput(Protocol):
 
     def start(self, emit: Emit) -> None:
         """Begin capturing; session time 0 is now."""
-        ...
 
     def stop(self) -> None:
         """Stop and release the device; flushes what was captured."""
-        ...
 
 
 class Backend(Protocol):
@@ -83,9 +81,8 @@ class Backend(Protocol):
     name: str
 
     def list_sources(self) -> list[SourceInfo]:
-        ...
+        """Outputs, their monitors, inputs, and the applications playing audio now."""
 
     def open(self, request: CaptureRequest) -> list[AudioInput]:
         """The inputs for the request (system and/or mic), validated (unknown names raise
         ``DeviceNotFound`` listing what exists)."""
-        ...

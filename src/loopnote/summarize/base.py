@@ -25,21 +25,18 @@ class Summarizer(Protocol):
         ``texts`` are utterances for a moment, moment summaries for a section and section
         summaries for the meeting. Returns "" only when ``texts`` hold no words.
         """
-        ...
 
 
 @runtime_checkable
 class TopicModel(Protocol):
     def similarity(self, a: list[str], b: list[str]) -> float:
         """How close the topics of two stretches of text are, about 0 (unrelated) to 1."""
-        ...
 
 
 @runtime_checkable
 class WarningSource(Protocol):
     def drain_warnings(self) -> list[Warning]:
         """Warnings gathered since the last call (each returned once)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -184,15 +184,12 @@ class CoreAudioApi(Protocol):
 
     def get_channels(self, device: int, scope: int) -> int:
         """Channels of the device's streams in ``scope`` ('slay', StreamConfiguration)."""
-        ...
 
     def translate_pid(self, pid: int) -> int:
         """The process object of ``pid``, or ``UNKNOWN_OBJECT`` when it has none."""
-        ...
 
     def process_name(self, pid: int) -> str:
         """The executable name of ``pid`` ("" when unknown)."""
-        ...
 
     def create_process_tap(self, description: TapDescription) -> int: ...
 
@@ -204,7 +201,6 @@ class CoreAudioApi(Protocol):
 
     def create_io_proc(self, device: int, proc: IOProc) -> int:
         """Register ``proc`` for the device's input; returns the IO proc id."""
-        ...
 
     def destroy_io_proc(self, device: int, proc_id: int) -> None: ...
 

@@ -32,7 +32,6 @@ class ProcessEntry:
 class WinApi(Protocol):
     def co_initialize(self) -> bool:
         """Join the multithreaded apartment; True if ``co_uninitialize`` must follow."""
-        ...
 
     def co_uninitialize(self) -> None: ...
 
@@ -42,7 +41,6 @@ class WinApi(Protocol):
         self, path: str, iid: GUID, params: PROPVARIANT, handler: int
     ) -> ComPtr:
         """ActivateAudioInterfaceAsync; ``handler``: IActivateAudioInterfaceCompletionHandler*."""
-        ...
 
     def co_task_mem_free(self, address: int | None) -> None: ...
 
@@ -50,7 +48,6 @@ class WinApi(Protocol):
 
     def wait_event(self, handle: int, timeout_ms: int) -> bool:
         """True if the event was signalled within ``timeout_ms``."""
-        ...
 
     def close_handle(self, handle: int) -> None: ...
 
@@ -59,13 +56,11 @@ class WinApi(Protocol):
     def boost_thread(self) -> int | None:
         """Register this thread with MMCSS ("Audio" task) so packet deadlines survive CPU load;
         a handle for ``unboost_thread``, or None if that was refused."""
-        ...
 
     def unboost_thread(self, handle: int) -> None: ...
 
     def qpc(self) -> int:
         """QueryPerformanceCounter in 100 ns units (the clock of GetBuffer's QPC positions)."""
-        ...
 
     def windows_build(self) -> int: ...
 
