@@ -347,3 +347,19 @@ def test_a_long_break_starts_a_new_section() -> None:
     assert [n.level for n in out if n.closed] == ["section"]
     new = [n for n in out if n.level == "section" and not n.closed]
     assert new and new[0].start >= 200.0
+
+
+def test_latest_text_picks_the_newest_non_empty_node_of_a_level() -> None:
+    from loopnote.summarize import latest_text
+    from loopnote.types import SummaryNode
+
+    nodes = [
+        SummaryNode("s1", "section", 0, 300, "first section", ("m1",), revision=3),
+        SummaryNode("s2", "section", 300, 400, "second, draft", ("m2",), revision=0),
+        SummaryNode("s2", "section", 300, 420, "second, revised", ("m2",), revision=1),
+        SummaryNode("s3", "section", 420, 430, "   ", ("m3",), revision=0),
+        SummaryNode("m", "meeting", 0, 430, "the meeting", ("s1",), revision=5),
+    ]
+    assert latest_text(nodes, "section") == "second, revised"
+    assert latest_text(nodes, "meeting") == "the meeting"
+    assert latest_text(nodes, "moment") == ""

@@ -34,6 +34,7 @@ from loopnote.summarize import (
     RollingSummary,
     SummaryOptions,
     build_notes,
+    latest_text,
     make_summarizer,
     render_notes_markdown,
 )
@@ -193,8 +194,7 @@ class MeetingDownstream:
         return AlertRaised(alert, wall)
 
     def _latest(self, level: str) -> str:
-        nodes = [n for n in self._nodes.values() if n.level == level]
-        return max(nodes, key=lambda n: (n.end, n.revision)).text if nodes else ""
+        return latest_text(self._nodes.values(), level)
 
 
 def _notify_in_background(notifier: DesktopNotifier, alert: Alert) -> None:

@@ -78,8 +78,6 @@ class SourceWorker:
         self._thread = threading.Thread(target=self._run, name=f"worker-{source}", daemon=True)
         self._level_buf: list[FloatArray] = []
         self._level_frames = 0
-        self._silent = False
-        self._ended = False
         self._warned_backlog = False
         self.session_time = 0.0     # session time of the audio processed so far
         self.captured_time = 0.0    # session time of the audio received so far

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,29 +146,45 @@ def read_audio(path: Path) -> tuple[FloatArray, int]:
     return data, info.sample_rate
 
 
-class FileInput:
-    """An ``AudioInput`` that replays ``path`` as source ``source``."""
+class _Replay(ABC):
+    """Thread plumbing the replay inputs share: ``start`` runs ``_run`` on its own thread,
+    ``stop`` ends it, and ``EndOfStream`` is always the last item emitted."""
 
-    def __init__(self, path: Path, source: Source = "system", realtime: bool = True) -> None:
-        self.path = path
+    def __init__(self, source: Source) -> None:
         self.source: Source = source
-        self.realtime = realtime
-        self.info = probe_file(path)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.error: AudioDecodeError | None = None
-        self.done = threading.Event()
 
     def start(self, emit: Emit) -> None:
-        self._thread = threading.Thread(
-            target=self._run, args=(emit,), name=f"file-{self.source}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run_to_end, args=(emit,),
+                                        name=f"replay-{self.source}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+
+    def _run_to_end(self, emit: Emit) -> None:
+        try:
+            self._run(emit)
+        finally:
+            emit(EndOfStream(self.source))
+
+    @abstractmethod
+    def _run(self, emit: Emit) -> None:
+        """Emit the chunks until done or ``self._stop`` is set."""
+
+
+class FileInput(_Replay):
+    """An ``AudioInput`` that replays ``path`` as source ``source``."""
+
+    def __init__(self, path: Path, source: Source = "system", realtime: bool = True) -> None:
+        super().__init__(source)
+        self.path = path
+        self.realtime = realtime
+        self.info = probe_file(path)
+        self.error: AudioDecodeError | None = None
 
     def _run(self, emit: Emit) -> None:
         rate = self.info.sample_rate
@@ -188,41 +205,23 @@ class FileInput:
         except AudioDecodeError as e:
             self.error = e
             emit(Warning("decode-error", str(e), self.source, frames / rate))
-        finally:
-            self.done.set()
-            emit(EndOfStream(self.source))
 
 
-class ArrayInput:
+class ArrayInput(_Replay):
     """Replay ``samples`` (float32 (frames, channels)) as ``source`` from session time
     ``start``, as fast as the consumer takes them."""
 
     def __init__(self, samples: FloatArray, sample_rate: int, source: Source,
                  start: float = 0.0) -> None:
-        self.source: Source = source
+        super().__init__(source)
         self._samples = samples if samples.ndim == 2 else samples.reshape(-1, 1)
         self._rate = sample_rate
         self._start = start
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-
-    def start(self, emit: Emit) -> None:
-        self._thread = threading.Thread(target=self._run, args=(emit,),
-                                        name=f"array-{self.source}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
 
     def _run(self, emit: Emit) -> None:
         block = max(1, int(CHUNK_SECONDS * self._rate))
-        try:
-            for i in range(0, self._samples.shape[0], block):
-                if self._stop.is_set():
-                    break
-                emit(AudioChunk(self.source, self._samples[i:i + block], self._rate,
-                                self._start + i / self._rate))
-        finally:
-            emit(EndOfStream(self.source))
+        for i in range(0, self._samples.shape[0], block):
+            if self._stop.is_set():
+                break
+            emit(AudioChunk(self.source, self._samples[i:i + block], self._rate,
+                            self._start + i / self._rate))

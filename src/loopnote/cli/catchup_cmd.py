@@ -18,7 +18,8 @@ from typing import Any
 from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card, card_text
 from loopnote.cli.library_cmd import add_out_option, open_library
 from loopnote.config import load_settings
-from loopnote.types import Alert, SummaryNode, Utterance
+from loopnote.summarize import latest_text
+from loopnote.types import Alert, Utterance
 
 
 def register(sub: Any) -> None:
@@ -43,11 +44,6 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the card as one JSON object")
     add_out_option(p)
     p.set_defaults(func=run)
-
-
-def _latest(nodes: list[SummaryNode], level: str) -> str:
-    found = [n for n in nodes if n.level == level and n.text.strip()]
-    return max(found, key=lambda n: (n.end, n.revision)).text if found else ""
 
 
 def _mention(
@@ -95,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     card = build_card(
         mention,
         utterances,
-        section_summary=_latest(nodes, "section"),
-        meeting_summary=_latest(nodes, "meeting"),
+        section_summary=latest_text(nodes, "section"),
+        meeting_summary=latest_text(nodes, "meeting"),
     )
     if args.json:
         out = {"meeting_id": folder.id, "addressed_you": addressed, **card.to_dict()}

@@ -32,7 +32,7 @@ from loopnote.summarize.notes import (
     build_notes,
     render_notes_markdown,
 )
-from loopnote.summarize.tree import RollingSummary, summarize_meeting
+from loopnote.summarize.tree import RollingSummary, latest_text, summarize_meeting
 
 __all__ = [
     "ActionItem",
@@ -53,6 +53,7 @@ __all__ = [
     "build_notes",
     "build_summarizer",
     "check_endpoint",
+    "latest_text",
     "make_summarizer",
     "render_notes_markdown",
     "summarize_meeting",

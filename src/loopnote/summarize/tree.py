@@ -333,3 +333,9 @@ def summarize_meeting(
     order = {"moment": 0, "section": 1, "meeting": 2}
     nodes = sorted(latest.values(), key=lambda n: (order[n.level], n.start))
     return nodes, rs.drain_warnings()
+
+
+def latest_text(nodes: Iterable[SummaryNode], level: str) -> str:
+    """The text of the newest non-empty node of ``level`` (latest end, then revision)."""
+    found = [n for n in nodes if n.level == level and n.text.strip()]
+    return max(found, key=lambda n: (n.end, n.revision)).text if found else ""
