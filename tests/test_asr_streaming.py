@@ -201,3 +201,31 @@ def test_trailing_silence_phrase_is_stripped_over_silence() -> None:
     )
     out = guard_segments([seg], GuardOptions(), lambda a, b, mean=False: 0.9 if a < 0.7 else 0.1)
     assert [x.text for x in out] == ["Call", "me."]
+
+
+class TailGuessEngine(ScriptEngine):
+    """Also "hears" a word crammed into the last instant of every buffer, as a decoder
+    running past its audio does."""
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        segs = super().transcribe(samples, request)
+        end = samples.size / SAMPLE_RATE
+        words = [*(segs[0].words if segs else ()), Word("Bye.", end - 0.01, end)]
+        return [EngineSegment(tuple(words), self.no_speech, -0.2)]
+
+
+@pytest.mark.parametrize("t0", [0.0, 3600.0])
+def test_words_squeezed_into_the_buffer_end_are_dropped_late_in_a_meeting_too(t0: float) -> None:
+    script = [(text, start + t0, end + t0) for text, start, end in SCRIPT]
+    policy = StreamingPolicy(TailGuessEngine(script), RecognizerOptions())
+    audio = timeline(6.0, t0)
+    one = np.ones(1, dtype=np.float32)
+    policy.begin(t0, audio[:FRAME], one)
+    committed: list[Word] = []
+    for i in range(FRAME, audio.size, FRAME):
+        result = policy.append(audio[i : i + FRAME], one)
+        if result:
+            committed.extend(result.committed)
+            assert all(w.text != "Bye." for w in result.tentative)
+    committed.extend(policy.end(t0 + 6.0).committed)
+    assert [w.text for w in committed] == [s[0] for s in SCRIPT]

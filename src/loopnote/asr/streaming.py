@@ -179,7 +179,7 @@ class StreamingPolicy:
         # a loop often restarts a sentence already committed: cut repeats across both
         head = len(self._stretch)
         words = cut_repetitions([*self._stretch, *words], self.options.guards.max_repeats)
-        words = cut_squeezed_tail(words[head:], self._t + duration)
+        words = cut_squeezed_tail(words[head:], duration)
         words = [
             replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
             for w in words
