@@ -26,6 +26,9 @@ order (by end time).
   recognizer garbles in double talk; the user's lines the de-duplication dropped as bleed are
   counted apart (``near_dropped_by_dedup``).
 - CPU: process time of ``push_reference`` + ``process`` per second of audio (% of one core).
+- signal (diagnostic, not scored): the near-end's segmental SNR in double talk against the
+  oracle (the near-end voice and noise alone), and the echo reduction where the remote side
+  talks alone; they show whether a lost line was lost in the canceller or in recognition.
 """
 
 from __future__ import annotations
@@ -116,7 +119,14 @@ def build(s: Scenario, seed: int) -> dict[str, Any]:
         b = round(s.near_at * RATE)
         m = min(v.shape[0], n - b)
         near[b : b + m] = v[:m]
-    return {"far": far, "mic": echo + noise + near, "near_only": near + noise, "segs": segs}
+    return {
+        "far": far,
+        "mic": echo + noise + near,
+        "near_only": near + noise,
+        "echo": echo,
+        "has_near": s.near is not None,
+        "segs": segs,
+    }
 
 
 def recognize(engine: Any, x: FloatArray, source: Source) -> list[Utterance]:
@@ -148,6 +158,33 @@ def cancel(far: FloatArray, mic: FloatArray) -> tuple[FloatArray, float, dict[st
     lat = round(bleed.latency * RATE)
     y = np.concatenate([*out, bleed.drain()])[lat : lat + mic.shape[0]]
     return y, cpu / (mic.shape[0] / RATE), bleed.status().to_dict()
+
+
+def signal_metrics(data: dict[str, Any], cleaned: FloatArray) -> dict[str, float | None]:
+    """What the canceller did to the signal, against the oracle (the near-end voice and the
+    noise alone), over 20 ms frames: the near-end's segmental SNR where both sides talk (the
+    user's voice against the distortion and residual echo, clipped to -10..35 dB), and where
+    only the remote side talks (after the first 5 s) how far the echo went down."""
+    oracle, echo = data["near_only"], data["echo"]
+    n = oracle.shape[0] // 320 * 320
+
+    def power(x: FloatArray) -> FloatArray:
+        p: FloatArray = np.mean(np.square(x[:n], dtype=np.float64).reshape(-1, 320), axis=1)
+        return p
+
+    pn, pe, pd = power(oracle), power(echo), power(cleaned[:n] - oracle[:n])
+    echo_on = pe > 0.01 * pe.max()
+    out: dict[str, float | None] = {"near_segsnr_db": None, "echo_reduction_db": None}
+    if data["has_near"]:
+        talk = pn > 0.01 * pn.max()
+        both = talk & echo_on
+        snr = 10 * np.log10((pn[both] + 1e-12) / (pd[both] + 1e-12))
+        out["near_segsnr_db"] = round(float(np.mean(np.clip(snr, -10, 35))), 1)
+    else:
+        late = echo_on & (np.arange(pe.shape[0]) >= 250)  # after 5 s
+        po = power(cleaned)
+        out["echo_reduction_db"] = round(float(10 * np.log10(pe[late].sum() / po[late].sum())), 1)
+    return out
 
 
 def dedup(
@@ -237,6 +274,7 @@ def run(scenarios: tuple[Scenario, ...], variants: list[tuple[str, bool, bool]])
             "scenario": s.name,
             "cpu_percent": round(100 * cpu, 2),
             "status": status,
+            **signal_metrics(data, cleaned),
         }
         for name, use_canceller, use_dedup in variants:
             kept, dropped = dedup(system, mic_clean if use_canceller else mic_raw, use_dedup)
@@ -263,6 +301,9 @@ def run(scenarios: tuple[Scenario, ...], variants: list[tuple[str, bool, bool]])
             "duplicated_percent": round(100 * tot["duplicated"] / max(1, tot["remote"]), 2),
             "near_kept_percent": round(100 * tot["near_kept"] / max(1, tot["near"]), 1),
         }
+    for key in ("near_segsnr_db", "echo_reduction_db"):
+        vals = [r[key] for r in results["scenarios"] if r[key] is not None]
+        results[f"mean_{key}"] = round(float(np.mean(vals)), 1) if vals else None
     results["cpu_percent_of_one_core"] = round(100 * float(np.mean(cpus)), 2)
     results["cpu_percent_max"] = round(100 * float(np.max(cpus)), 2)
     return results
@@ -298,6 +339,11 @@ def main(argv: list[str] | None = None) -> int:
             f"lines dropped as bleed {tot['near_dropped_by_dedup']}",
             file=sys.stderr,
         )
+    print(
+        f"signal: near-end segmental SNR in double talk {results['mean_near_segsnr_db']} dB, "
+        f"echo reduction (remote alone) {results['mean_echo_reduction_db']} dB",
+        file=sys.stderr,
+    )
     print(
         f"CPU: {results['cpu_percent_of_one_core']} % of one core (max "
         f"{results['cpu_percent_max']} %)",

@@ -1,21 +1,29 @@
-"""The echo canceller's signal core, one STFT frame at a time (pure: no threads, no clocks).
+"""The echo canceller's linear stage, one hop at a time (pure: no threads, no clocks).
 
-``SubbandAec``   ``frame(Y, X) -> (out, stats)``: ``Y`` is one microphone frame's spectrum,
-                 ``X`` the reference spectra at the filter's taps (bulk delay already
-                 applied by the caller). A multi-tap adaptive filter per frequency bin
-                 (NLMS, a subband form of the partitioned-block frequency-domain filter)
-                 removes the linear echo; a residual echo suppressor then attenuates the
-                 bins the reference still explains.
-``FrameStats``   what one frame did: microphone, echo estimate and output power
+``PartitionedFilter``  ``block(d, X) -> Block``: ``d`` is one hop of microphone samples,
+                       ``X`` the spectra of the reference frames at the filter's partitions
+                       (bulk delay already applied by the caller). A partitioned-block
+                       frequency-domain adaptive filter (overlap-save, gradient constrained:
+                       an exact linear convolution, not a per-bin approximation) predicts the
+                       echo and subtracts it.
+``Block``              what one hop gave: the error (echo removed) and the echo estimate in
+                       the time domain, their windowed spectra over the last two hops (what
+                       the residual suppressor works on), and the current leakage estimate
 
-Double talk: the filter adapts in proportion to the magnitude-squared coherence between
-the reference and the microphone in each bin. Where the user's own voice dominates a bin,
-the coherence falls and the filter freezes there, so near-end speech neither disturbs the
-filter nor gets learned away. The suppressor uses the same coherence (and the coherence
-with the echo estimate, which is finely aligned once the filter has converged): bins that
-the remote voice explains are pulled down to a floor, bins of near-end speech pass.
-Speech is sparse in time and frequency, which is why the user's voice survives when both
-talk at once.
+Step size (Valin, "On adjusting the learning rate in frequency domain echo cancellation with
+double-talk", IEEE TASLP 2007). The best step in each bin is the ratio of the residual echo
+(the echo the filter misses) to the error. The residual is not observable, but it is about
+proportional to the echo estimate: ``residual = leak * |echo estimate|^2``, where ``leak`` is
+the regression of the error's power on the echo estimate's power over time (what part of
+each rise of the echo estimate comes back in the error). While only the remote side talks the
+error is all residual: the filter learns fast. When the user talks too, the error grows with
+their voice and the step shrinks at once, in the bins their voice fills; the filter neither
+diverges nor learns the user's voice away.
+
+Double talk, second guard: a copy of the filter (the foreground) makes the output, and the
+adapting filter (the background) replaces it only when its error has been smaller for a
+while; when the background's error is clearly larger (it was pulled away by the user's voice
+anyway), it goes back to the foreground.
 """
 
 from __future__ import annotations
@@ -30,128 +38,174 @@ Real = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class FrameStats:
-    mic_power: float
-    echo_power: float  # power of the linear echo estimate
-    out_power: float
-    ref_active: bool
+class Block:
+    error: Real  # one hop, the echo removed (time domain)
+    echo: Real  # one hop of the echo estimate (time domain)
+    error_spectrum: Spectrum  # windowed spectrum of the error over the last two hops
+    echo_spectrum: Spectrum  # the same for the echo estimate
+    leak: float  # residual echo power over echo estimate power (see the module docstring)
 
 
-class SubbandAec:
-    """Adaptive filter plus residual suppressor over ``bins`` frequency bins, ``taps`` frames.
+class PartitionedFilter:
+    """``hop`` samples a block, ``taps`` partitions of ``hop`` samples each.
 
-    ``step``      NLMS step size for echo-only bins (0 < step <= 1)
-    ``smooth``    forgetting factor of the spectra behind the coherence estimates
-    ``floor``     lowest suppressor gain (linear amplitude)
-    ``overdrive`` how hard the suppressor acts on the coherence
+    ``step``      the largest step (share of the residual-to-error ratio used)
+    ``min_leak``  the smallest residual the leakage estimate assumes (the cancellation the
+                  filter cannot beat: noise, nonlinearity)
     """
 
-    def __init__(
-        self, bins: int, taps: int, *, step: float, smooth: float, floor: float, overdrive: float
-    ) -> None:
-        self.bins = bins
+    def __init__(self, hop: int, taps: int, *, step: float = 1.0, min_leak: float = 1e-3) -> None:
+        self.hop = hop
         self.taps = taps
+        self.bins = hop + 1
         self.step = step
-        self.smooth = smooth
-        self.floor = floor
-        self.overdrive = overdrive
-        self.regularize = 0.1
-        self.slow = 0.9
-        self.w: Spectrum = np.zeros((taps, bins), np.complex128)
-        self._syy = np.zeros(bins)
-        self._shh = np.zeros(bins)
-        self._shy: Spectrum = np.zeros(bins, np.complex128)
-        # per tap: the reference at each lag, against the mic (fast) and the error (slow)
-        self._sxx = np.zeros((taps, bins))
-        self._sxy: Spectrum = np.zeros((taps, bins), np.complex128)
-        self._slow_xx = np.zeros((taps, bins))
-        self._slow_ee = np.zeros(bins)
-        self._slow_xe: Spectrum = np.zeros((taps, bins), np.complex128)
-        self._ref_level = 0.0  # running mean reference power per bin (for regularization)
+        self.min_leak = min_leak
+        self.window: Real = np.sqrt(np.hanning(2 * hop + 1)[:-1])
+        self.reset()
 
     def reset(self) -> None:
-        for a in (
-            self.w,
-            self._syy,
-            self._shh,
-            self._shy,
-            self._sxx,
-            self._sxy,
-            self._slow_xx,
-            self._slow_ee,
-            self._slow_xe,
-        ):
-            a[...] = 0
+        hop, taps = self.hop, self.taps
+        self.w: Spectrum = np.zeros((taps, self.bins), np.complex128)  # background
+        self.fg: Spectrum = np.zeros((taps, self.bins), np.complex128)  # foreground
+        self._e_prev = np.zeros(hop)
+        self._y_prev = np.zeros(hop)
+        self._px = np.zeros(self.bins)  # reference power per bin (smoothed)
+        self._eh = np.zeros(self.bins)  # smoothed error and echo-estimate power spectra
+        self._yh = np.zeros(self.bins)
+        self._pey = 0.0  # leakage regression, running
+        self._pyy = 1e-12
+        self.leak = 1.0
+        self._learned = 0.0  # sum of the initial steps
+        self.adapted = False
+        self._davg1 = self._davg2 = self._dvar1 = self._dvar2 = 0.0
 
     def shift(self, hops: int) -> None:
-        """The bulk delay grew by ``hops`` frames: keep each weight at its physical lag."""
+        """The bulk delay grew by ``hops`` partitions: keep each weight at its physical lag.
+        A move beyond the filter's span is a new echo path: learn it from scratch."""
         if hops == 0:
             return
-        w = np.zeros_like(self.w)
-        if abs(hops) < self.taps:
-            if hops > 0:
-                w[: self.taps - hops] = self.w[hops:]
-            else:
-                w[-hops:] = self.w[: self.taps + hops]
-        self.w = w
-        self._sxy[:] = 0
-        self._shy[:] = 0
+        if abs(hops) >= self.taps:
+            self.reset()
+            return
+        self.w = _shifted(self.w, hops)
+        self.fg = _shifted(self.fg, hops)
 
-    def _best_tap(self) -> int:
-        """The tap holding most of the filter (the echo's main lag), or the middle one."""
-        energy = np.sum(np.abs(self.w) ** 2, axis=1)
-        return int(np.argmax(energy)) if float(energy.max()) > 0 else self.taps // 2
+    def block(self, d: Real, x: Spectrum) -> Block:
+        """``d``: one hop of mic samples; ``x``: spectra (taps, hop + 1) of the reference over
+        two hops (the partition's block and the one before it), unwindowed."""
+        n = self.hop
+        yb = np.fft.irfft(np.sum(self.w * x, axis=0), 2 * n)[n:]
+        eb = d - yb
+        yf = np.fft.irfft(np.sum(self.fg * x, axis=0), 2 * n)[n:]
+        ef = d - yf
+        sff, see = float(ef @ ef), float(eb @ eb)
+        dbf = float((eb - ef) @ (eb - ef))
+        if self._foreground_should_follow(sff, see, dbf):
+            self.fg[...] = self.w
+            yf, ef = yb, eb
+        elif self._background_went_astray(sff, see, dbf):
+            self.w[...] = self.fg
+            yb, eb, see = yf, ef, sff
+        # the output (foreground) and its analysis spectra
+        e_spec: Spectrum = np.fft.rfft(self.window * np.concatenate([self._e_prev, ef]))
+        y_spec: Spectrum = np.fft.rfft(self.window * np.concatenate([self._y_prev, yf]))
+        self._e_prev, self._y_prev = ef, yf
+        self._adapt(x, d, eb, yb)
+        return Block(ef, yf, e_spec, y_spec, self.leak)
 
-    def frame(self, y: Spectrum, x: Spectrum, *, suppress: bool) -> tuple[Spectrum, FrameStats]:
-        """``y``: mic spectrum (bins,); ``x``: reference spectra (taps, bins)."""
-        a, b = self.smooth, self.slow
-        yhat = np.sum(self.w * x, axis=0)
-        e = y - yhat
-        py = np.abs(y) ** 2
-        ph = np.abs(yhat) ** 2
-        pe = np.abs(e) ** 2
-        px = np.abs(x) ** 2
-        level = float(px.mean())
-        self._ref_level = 0.99 * self._ref_level + 0.01 * level
-        eps = 1e-4 * max(self._ref_level, 1e-12) + 1e-14
-        self._syy = a * self._syy + (1 - a) * py
-        self._shh = a * self._shh + (1 - a) * ph
-        self._shy = a * self._shy + (1 - a) * yhat * np.conj(y)
-        self._sxx = a * self._sxx + (1 - a) * px
-        self._sxy = a * self._sxy + (1 - a) * x * np.conj(y)
-        self._slow_xx = b * self._slow_xx + (1 - b) * px
-        self._slow_ee = b * self._slow_ee + (1 - b) * pe
-        self._slow_xe = b * self._slow_xe + (1 - b) * x * np.conj(e)
-        # coherence of the mic with the reference at the echo's lag (or with the echo estimate)
-        k = self._best_tap()
-        coh_x = _coherence(self._sxy[k : k + 1], self._sxx[k : k + 1], self._syy, eps)
-        coh_h = _coherence(self._shy[None], self._shh[None], self._syy, eps)
-        coh = np.maximum(coh_x, coh_h)
-        # step ~ residual echo / error (Valin 2007): the residual echo is the part of the
-        # error the reference still explains, so the optimal step is their coherence; it
-        # falls where the user's voice dominates the error (double talk): the filter freezes.
-        # Taken at the best lag, so a jump of the echo path within the taps is re-learned.
-        coh_xe = _coherence(self._slow_xe, self._slow_xx, self._slow_ee, eps)
-        # normalised by the reference power at the taps, regularised by the frame's mean
-        # reference power so quiet bins (where a near-end voice easily dominates) move slowly
-        # and by the error power, so a bin where the error dwarfs the reference (a near-end
-        # voice there) cannot drag the weights far in one frame
-        norm = np.sum(px, axis=0) + self.regularize * self.taps * level + pe + eps
-        mu = self.step * coh_xe
-        self.w += (mu / norm) * np.conj(x) * e
-        out = e
-        if suppress:
-            gain = np.clip(1.0 - self.overdrive * coh, self.floor, 1.0)
-            out = e * gain
-        stats = FrameStats(
-            float(py.sum()), float(ph.sum()), float(np.sum(np.abs(out) ** 2)), level > eps
+    @property
+    def working(self) -> bool:
+        """The filter has learned the echo path (its residual is 10 dB under its estimate)."""
+        return self.adapted and self.leak < 0.1
+
+    # -- internals --------------------------------------------------------------------------
+    def _adapt(self, x: Spectrum, d: Real, e: Real, y: Real) -> None:
+        n, z = self.hop, np.zeros(self.hop)
+        # the power spectra the step control compares: error and echo estimate (background)
+        big_e: Spectrum = np.fft.rfft(np.concatenate([z, e]))
+        ef = np.abs(big_e) ** 2
+        yf = np.abs(np.fft.rfft(np.concatenate([z, y]))) ** 2
+        pxs = np.abs(x) ** 2
+        self._px = 0.9 * self._px + 0.1 * np.mean(pxs, axis=0)
+        sxx = float(np.sum(pxs[0]))
+        see = float(e @ e) + 1e-12
+        syy = float(y @ y)
+        sey = float(e @ y)
+        self._update_leak(ef, yf, syy, see)
+        if self.adapted:
+            # residual-to-error ratio, overall and per bin
+            rer = (1e-4 * sxx / n + 3.0 * self.leak * syy) / see
+            rer = min(max(rer, sey * sey / (1.0 + see * syy)), 0.5)
+            r = np.minimum(self.leak * yf, 0.5 * ef)
+            r = 0.7 * r + 0.3 * rer * ef
+            rate = r / (ef + 1e-12)
+        else:
+            # until the filter has learned something, a fixed share of the error
+            rate_all = min(0.5 * float(d @ d) / see, 0.5) if sxx > 1e-6 else 0.0
+            rate = np.full(self.bins, rate_all)
+            self._learned += rate_all
+            if self._learned > self.taps and self.leak < 0.5 and syy > 0.3 * float(d @ d):
+                self.adapted = True
+        # normalised by the reference power in the bin (a hundredth of the mean power over
+        # the bins added: a band the reference leaves empty learns nothing from noise)
+        mu = self.step * rate / (4.0 * (self._px + 0.01 * float(self._px.mean())) + 1e-10)
+        grad = np.fft.irfft(np.conj(x) * (mu * big_e)[None], 2 * n, axis=1)
+        grad[:, n:] = 0.0  # the gradient constraint: a linear, not circular, convolution
+        self.w += np.fft.rfft(grad, axis=1)
+
+    def _update_leak(self, ef: Real, yf: Real, syy: float, see: float) -> None:
+        """Regress the error's power changes on the echo estimate's (per bin, summed)."""
+        de, dy = ef - self._eh, yf - self._yh
+        self._eh = 0.65 * self._eh + 0.35 * ef
+        self._yh = 0.65 * self._yh + 0.35 * yf
+        pyy = float(np.sqrt(dy @ dy))
+        if pyy <= 0.0:
+            return
+        pey = float(de @ dy) / pyy
+        # faster while the echo estimate dominates the error (remote talking alone)
+        alpha = min(0.03 * syy / see, 0.008)
+        self._pey = (1 - alpha) * self._pey + alpha * pey
+        self._pyy = max((1 - alpha) * self._pyy + alpha * pyy, 1e-12)
+        self._pey = min(max(self._pey, self.min_leak * self._pyy), self._pyy)
+        self.leak = self._pey / self._pyy
+
+    def _foreground_should_follow(self, sff: float, see: float, dbf: float) -> bool:
+        """``sff``/``see``: this hop's foreground/background error energy; ``dbf``: the
+        energy of the difference of their outputs. The error difference, averaged over a
+        short and a longer time, is compared with how much it could vary by chance."""
+        diff = sff - see
+        self._davg1 = 0.6 * self._davg1 + 0.4 * diff
+        self._davg2 = 0.85 * self._davg2 + 0.15 * diff
+        self._dvar1 = 0.36 * self._dvar1 + 0.16 * sff * dbf
+        self._dvar2 = 0.7225 * self._dvar2 + 0.0225 * sff * dbf
+        follow = (
+            diff * abs(diff) > sff * dbf
+            or self._davg1 * abs(self._davg1) > 0.5 * self._dvar1
+            or self._davg2 * abs(self._davg2) > 0.25 * self._dvar2
         )
-        return out, stats
+        if follow:
+            self._davg1 = self._davg2 = self._dvar1 = self._dvar2 = 0.0
+        return follow
+
+    def _background_went_astray(self, sff: float, see: float, dbf: float) -> bool:
+        """The background's error is larger than the foreground's, beyond chance."""
+        diff = sff - see
+        astray = (
+            -diff * abs(diff) > 4.0 * sff * dbf
+            or -self._davg1 > np.sqrt(self._dvar1 / 4.0)
+            or -self._davg2 > np.sqrt(self._dvar2 / 4.0)
+        )
+        if astray:
+            self._davg1 = self._davg2 = self._dvar1 = self._dvar2 = 0.0
+        return bool(astray)
 
 
-def _coherence(cross: Spectrum, pa: Real, pb: Real, eps: float) -> Real:
-    """Magnitude-squared coherence per bin, the largest over the first axis (taps)."""
-    c = np.abs(cross) ** 2 / (pa * pb[None] + eps * eps + 1e-30)
-    c[pa < eps] = 0.0
-    out: Real = np.clip(c.max(axis=0), 0.0, 1.0)
+def _shifted(w: Spectrum, hops: int) -> Spectrum:
+    out = np.zeros_like(w)
+    taps = w.shape[0]
+    if abs(hops) < taps:
+        if hops > 0:
+            out[: taps - hops] = w[hops:]
+        else:
+            out[-hops:] = w[: taps + hops]
     return out

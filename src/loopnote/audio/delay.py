@@ -97,5 +97,10 @@ class DelayTracker:
         peak = float(lags[k])
         rms = float(np.sqrt(np.mean(np.square(lags)))) or 1e-12
         conf = peak / rms
-        delay = (self.delay_samples - k) / self.rate
+        frac = 0.0  # the peak between samples: the vertex of the parabola through three
+        if 0 < k < lags.shape[0] - 1:
+            a, b, c = float(lags[k - 1]), peak, float(lags[k + 1])
+            if a - 2 * b + c < 0:
+                frac = min(max(0.5 * (a - c) / (a - 2 * b + c), -0.5), 0.5)
+        delay = (self.delay_samples - k - frac) / self.rate
         return DelayEstimate(delay, peak, conf, conf >= self.options.confidence)

@@ -13,11 +13,18 @@ when the user has no headphones on.
     ``drain() -> out``                  the last ``latency`` seconds at the end of the stream
     ``status() -> BleedStatus``
 
-How: the delay between the streams is estimated by GCC-PHAT (audio/delay.py) every
-``estimate_every`` seconds and tracked (clocks drift); the reference is aligned to the mic in
-whole STFT hops and a per-bin multi-tap adaptive filter with a coherence-driven suppressor
-(audio/aec.py) does the rest. The mic path never waits more than ``max_wait`` seconds for
-reference audio that has not arrived: after that it uses what it has (missing = silence).
+How (three stages, each its own pure core):
+1. Delay. GCC-PHAT (audio/delay.py) every ``estimate_every`` seconds; the bulk delay is
+   locked in whole hops once ``confirm`` estimates agree. The clocks' drift is the slope of
+   the estimates over time (audio/drift.py): the reference is read at that drifting delay
+   (windowed-sinc resampling), so the echo path the filter sees stays put.
+2. Linear echo removal (audio/aec.py): a partitioned-block frequency-domain adaptive filter
+   with the learning rate of Valin (2007), which shrinks in each bin where the user's voice
+   fills the error (double talk), and a foreground/background pair against divergence.
+3. Residual echo suppression (audio/suppress.py): a Wiener gain per bin from the residual
+   echo the filter's leakage estimate predicts; bins the user's voice dominates pass.
+The mic path never waits more than ``max_wait`` seconds for reference audio that has not
+arrived: after that it uses what it has (missing = silence).
 """
 
 from __future__ import annotations
@@ -29,8 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from loopnote.audio.aec import Spectrum, SubbandAec
+from loopnote.audio.aec import PartitionedFilter, Spectrum
 from loopnote.audio.delay import DelayOptions, DelayTracker
+from loopnote.audio.drift import HALF, DriftEstimator, fractional
+from loopnote.audio.ring import Ring
+from loopnote.audio.suppress import ResidualSuppressor
 from loopnote.types import FloatArray
 
 RATE = 16_000
@@ -41,10 +51,10 @@ class EchoOptions:
     """``frame``/``hop``     STFT frame and hop in samples at 16 kHz (latency = 2 hops)
     ``taps_before``         filter taps (hops) before the estimated delay (drift, rounding)
     ``taps_after``          filter taps (hops) after it (the room's reverberation)
-    ``step``                adaptive filter step size in echo-only bins
-    ``smooth``              forgetting factor of the coherence spectra, per hop
-    ``floor_db``            strongest suppression of a bin the reference explains
-    ``overdrive``           suppressor strength on the coherence
+    ``step``                adaptive filter step: share of the residual-to-error ratio used
+    ``smooth``              suppressor: weight of the previous frame in the speech estimate
+    ``floor_db``            strongest suppression of a bin (residual echo alone)
+    ``overdrive``           suppressor: safety factor on the residual echo estimate
     ``estimate_every``      seconds of mic audio between two delay estimates
     ``estimate_window``     seconds of mic audio each estimate looks at
     ``confirm``             agreeing estimates needed to lock or move the delay
@@ -57,10 +67,10 @@ class EchoOptions:
     hop: int = 256
     taps_before: int = 2
     taps_after: int = 5
-    step: float = 0.5
-    smooth: float = 0.7
+    step: float = 1.0
+    smooth: float = 0.9
     floor_db: float = -35.0
-    overdrive: float = 1.6
+    overdrive: float = 2.0
     estimate_every: float = 0.25
     estimate_window: float = 0.75
     confirm: int = 2
@@ -85,68 +95,26 @@ class BleedStatus:
         }
 
 
-class _Ring:
-    """Reference samples by absolute sample index (the session timeline at 16 kHz)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.buf = np.zeros(capacity, np.float32)
-        self.cap = capacity
-        self.begin: int | None = None  # first index ever written
-        self.end = 0  # one past the last index written
-
-    def write(self, i0: int, x: FloatArray) -> None:
-        if self.begin is None:
-            self.begin = self.end = i0
-        if i0 > self.end:  # a hole in the reference: it was silent
-            self._put(self.end, np.zeros(min(i0 - self.end, self.cap), np.float32))
-        self._put(i0, x)
-        self.end = max(self.end, i0 + x.shape[0])
-
-    def _put(self, i0: int, x: FloatArray) -> None:
-        if x.shape[0] > self.cap:
-            i0, x = i0 + x.shape[0] - self.cap, x[-self.cap :]
-        p = i0 % self.cap
-        n = min(x.shape[0], self.cap - p)
-        self.buf[p : p + n] = x[:n]
-        self.buf[: x.shape[0] - n] = x[n:]
-
-    def read(self, a: int, b: int) -> FloatArray:
-        """Samples [a, b); zeros where nothing is known (before, after, or overwritten)."""
-        out = np.zeros(b - a, np.float32)
-        if self.begin is None:
-            return out
-        lo = max(a, self.begin, self.end - self.cap)
-        hi = min(b, self.end)
-        for i in range(lo, hi, self.cap):  # at most two pieces
-            j = min(hi, i + self.cap)
-            p, q = i % self.cap, (j - 1) % self.cap + 1
-            if p < q:
-                out[i - a : j - a] = self.buf[p:q]
-            else:
-                k = self.cap - p
-                out[i - a : i - a + k] = self.buf[p:]
-                out[i - a + k : j - a] = self.buf[:q]
-        return out
-
-
 class BleedCanceller:
     def __init__(self, options: EchoOptions | None = None) -> None:
         o = self.options = options or EchoOptions()
         if o.frame != 2 * o.hop:
             raise ValueError("EchoOptions.frame must be twice the hop")
         self._cond = threading.Condition()
-        self._ring = _Ring(int(o.history * RATE))
+        self._ring = Ring(int(o.history * RATE))
         self._ref_ended = False
         self._window = np.sqrt(np.hanning(o.frame + 1)[:-1]).astype(np.float64)
-        self._core = SubbandAec(
-            o.frame // 2 + 1,
-            o.taps_before + 1 + o.taps_after,
-            step=o.step,
-            smooth=o.smooth,
-            floor=10 ** (o.floor_db / 20),
-            overdrive=o.overdrive,
+        self._core = PartitionedFilter(o.hop, o.taps_before + 1 + o.taps_after, step=o.step)
+        self._suppressor = ResidualSuppressor(
+            o.hop + 1, floor=10 ** (o.floor_db / 20), overdrive=o.overdrive, smooth=o.smooth
         )
         self._tracker = DelayTracker(o.delay, RATE // 2)
+        self._drift = DriftEstimator()
+        # drift compensation: the reference frame keyed q is read c(q) samples earlier,
+        # c(q) = base + rate * (q - q0)
+        self._rate = 0.0
+        self._base = 0.0
+        self._q0 = 0
         # mic side (only the mic thread touches these)
         self._next: int | None = None  # index of the next mic sample
         self._frame_in = np.zeros(o.frame - o.hop, np.float64)  # last frame - hop samples
@@ -241,10 +209,20 @@ class BleedCanceller:
         if cached is not None:
             return cached
         o = self.options
-        with self._cond:
-            frame = self._ring.read(s, s + o.frame)
-            complete = self._ring.end >= s + o.frame
-        spec: Spectrum = np.fft.rfft(frame * self._window)
+        c = self._shift_at(s)
+        frame: npt.NDArray[np.float64]
+        if c == 0.0:
+            with self._cond:
+                frame = self._ring.read(s, s + o.frame).astype(np.float64)
+                complete = self._ring.end >= s + o.frame
+        else:
+            p = s - c
+            a = math.floor(p)
+            with self._cond:
+                seg = self._ring.read(a - HALF, a + o.frame + HALF)
+                complete = self._ring.end >= a + o.frame + HALF
+            frame = fractional(seg.astype(np.float64), p - a, o.frame)
+        spec: Spectrum = np.fft.rfft(frame)
         if complete:
             self._ref_frames[s] = spec
             if len(self._ref_frames) > 4 * self._core.taps + 16:
@@ -269,12 +247,13 @@ class BleedCanceller:
             with self._cond:
                 if self._ring.end < self._needed_end(block_start + o.hop):
                     self._late += 1
-            out_spec, stats = self._core.frame(y, np.stack(taps), suppress=True)
-            if stats.echo_power > 0 or stats.mic_power > 0:
-                ref_on = float(np.abs(taps[o.taps_before]).mean()) > 1e-4
-                if ref_on:
-                    self._mic_pow = 0.98 * self._mic_pow + 0.02 * stats.mic_power
-                    self._out_pow = 0.98 * self._out_pow + 0.02 * stats.out_power
+            res = self._core.block(block, np.stack(taps))
+            gain = self._suppressor.gain(res.error_spectrum, res.echo_spectrum, res.leak)
+            out_spec = res.error_spectrum * gain
+            ref_on = float(np.abs(taps[o.taps_before]).mean()) > 1e-4
+            if ref_on:
+                self._mic_pow = 0.98 * self._mic_pow + 0.02 * float(np.sum(np.abs(y) ** 2))
+                self._out_pow = 0.98 * self._out_pow + 0.02 * float(np.sum(np.abs(out_spec) ** 2))
         self._ola += np.fft.irfft(out_spec, o.frame) * self._window
         out = self._ola[: o.hop].astype(np.float32)
         self._ola = np.concatenate([self._ola[o.hop :], np.zeros(o.hop)])
@@ -308,20 +287,51 @@ class BleedCanceller:
             ref = self._ring.read(end - win - int(o.delay.max_delay * RATE), end + lead)
         est = self._tracker.update(_half(mic), _half(ref))
         if est is not None and est.found:
-            self._follow(est.delay)
+            self._follow(est.delay, end)
         self._publish()
 
-    def _follow(self, delay: float) -> None:
+    def _shift_at(self, q: int) -> float:
+        """Samples the reference frame keyed ``q`` is read earlier (drift compensation)."""
+        if self._rate == 0.0 and self._base == 0.0:
+            return 0.0
+        return self._base + self._rate * (q - self._q0)
+
+    def _compensate(self, rate: float, q: int) -> None:
+        """Read the reference with a new drift slope from frame key ``q`` on (continuously)."""
+        if rate == self._rate:
+            return
+        self._base = self._shift_at(q)
+        self._q0 = q
+        self._rate = rate
+        self._ref_frames.clear()
+
+    def _follow(self, delay: float, mic_at: int) -> None:
+        """A delay estimate found for the mic audio ending at index ``mic_at``."""
         o = self.options
-        hops = round(delay * RATE / o.hop)
+        q = mic_at - round(delay * RATE)  # the reference heard there
+        shift = self._shift_at(q)  # of the delay, what drift compensation covers
+        hops = round((delay * RATE - shift) / o.hop)
         self._delay_s = delay
+        if self._hops is not None and abs(hops - self._hops) <= 1:
+            # the same echo path: the estimates trace the clocks' drift
+            now = (self._next or mic_at) - self._hops * o.hop
+            self._compensate(self._drift.add(mic_at / RATE, delay), now)
         if self._hops is not None and hops == self._hops:
             self._candidate = None
             return
         count = self._candidate[1] + 1 if self._candidate and self._candidate[0] == hops else 1
         self._candidate = (hops, count)
-        if count < o.confirm:
+        # a filter that cancels well is evidence for the current delay: a jump beyond its
+        # span (not a drift of a hop) must then be confirmed for longer
+        far = self._hops is not None and abs(hops - self._hops) > 1 and self._core.working
+        if count < (4 * o.confirm if far else o.confirm):
             return
+        if self._hops is not None and abs(hops - self._hops) >= self._core.taps:
+            # a new echo path: start over, drift compensation too
+            self._drift.reset()
+            self._rate = self._base = 0.0
+            self._ref_frames.clear()
+            hops = round(delay * RATE / o.hop)
         if self._hops is not None:
             self._core.shift(hops - self._hops)
         self._hops = hops
