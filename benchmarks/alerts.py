@@ -83,7 +83,7 @@ def replay(engine: Any, path: Path, person: str, aliases: tuple[str, ...], paced
     if rate != 16_000 or np.ndim(x) != 1:
         raise SystemExit(f"{path}: expected 16 kHz mono")
     terms = (person, *aliases)
-    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=terms))
+    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=terms, names=terms))
     spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
     run = Run(path.name, person, len(x) / rate)
     utts: list[Utterance] = []

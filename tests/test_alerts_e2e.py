@@ -60,7 +60,10 @@ def replay(
     assert rate == 16_000 and np.ndim(x) == 1
     if seconds is not None:
         x = x[: int(seconds * rate)]
-    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=(person, *aliases)))
+    names = (person, *aliases)  # as the session sets them for the system source
+    rec = StreamingRecognizer(
+        engine, "system", RecognizerOptions(prompt_terms=names, names=names)
+    )
     spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
     fired: list[tuple[float, Mention]] = []
     utts: list[Utterance] = []

@@ -55,11 +55,13 @@ class SessionOptions:
     origin: str = "live"           # "live" | "file" (what the meeting was made from)
 
 
-def recognizer_options(settings: Settings) -> RecognizerOptions:
-    """Recognition biased toward the user's names and the meeting's vocabulary."""
-    terms = tuple(t for t in (settings.name, *settings.aliases, *settings.vocab) if t)
+def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
+    """Recognition biased toward the user's names and the meeting's vocabulary; the other
+    side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
+    names = tuple(t for t in (settings.name, *settings.aliases) if t.strip())
+    terms = tuple(t for t in (*names, *settings.vocab) if t)
     return RecognizerOptions(model=settings.model, language=settings.language,
-                             prompt_terms=terms)
+                             prompt_terms=terms, names=names if source == "system" else ())
 
 
 Control = BookmarkAdded | StateChanged
@@ -96,7 +98,6 @@ class Session:
         self._stop = threading.Event()
         self._paused = threading.Event()
         live = options.origin == "live"
-        rec_opts = recognizer_options(settings)
         # no headphones: the mic hears the speakers; one canceller joins the two workers
         both = {"mic", "system"} <= {i.source for i in self._inputs}
         self._bleed = (BleedCanceller() if live and both and not settings.headphones
@@ -106,7 +107,8 @@ class Session:
         for inp in self._inputs:
             recorder = (recorder_factory(self._down.path, inp.source)
                         if recorder_factory is not None and options.keep_audio else None)
-            opts = replace(rec_opts, first_index=(first_index or {}).get(inp.source, 1))
+            opts = replace(recognizer_options(settings, inp.source),
+                           first_index=(first_index or {}).get(inp.source, 1))
             self._workers[inp.source] = SourceWorker(
                 inp.source, self._engine, opts, self._out.put, self._paused.is_set,
                 self._clock, recorder, live=live, bleed=self._bleed)

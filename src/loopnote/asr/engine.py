@@ -33,6 +33,8 @@ class EngineRequest:
                   continues after it, and only the words after it are returned
     ``long_form`` decode a whole recording (timestamped windows, each conditioned on the text
                   before it) instead of one short streaming buffer
+    ``names``     the user's names: where the decoder nearly wrote one, the reading with it
+                  is preferred when it explains the audio about as well (see ``asr.names``)
     """
 
     language: str | None = "en"
@@ -41,6 +43,7 @@ class EngineRequest:
     hotwords: str | None = None
     long_form: bool = False
     prefix: str | None = None
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@ class RecognizerOptions:
     ``context_chars``  committed text passed to the decoder as the prompt (continuity)
     ``prompt_terms``   the user's name, aliases and meeting vocabulary: passed as hotwords
                        on every pass, to bias recognition toward their spelling
+    ``names``          the user's name and aliases: where the decoder nearly heard one, the
+                       reading with it is preferred when it explains the audio as well
+                       (``asr.names``); only worth it on the source that can say them
     ``first_index``    number of the first utterance id (``recover`` continues numbering)
     ``vad``            voice activity detection (``VadOptions``)
     ``guards``         hallucination guards (``GuardOptions``)
@@ -98,6 +101,7 @@ class RecognizerOptions:
     max_utterance: float = 30.0
     context_chars: int = 200
     prompt_terms: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
     first_index: int = 1
     vad: VadOptions = field(default_factory=VadOptions)
     guards: GuardOptions = field(default_factory=GuardOptions)

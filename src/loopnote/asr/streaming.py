@@ -164,6 +164,7 @@ class StreamingPolicy:
             prompt=self._context or None,
             hotwords=o.hotwords(),
             prefix=" ".join(w.text for w in self._in_buffer) or None,
+            names=o.names,
         )
 
     def _run(self, final: bool) -> Pass:

@@ -29,6 +29,12 @@ import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.models import resolve_model
+from loopnote.asr.names import (
+    NAME_MARGIN,
+    log_softmax,
+    name_candidates,
+    text_logprob,
+)
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
 
@@ -124,18 +130,27 @@ class WhisperEngine:
             max_length=len(prompt) + max_new,
             return_scores=True,
             return_no_speech_prob=True,
+            return_logits_vocab=bool(request.names),
             suppress_blank=True,
             suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
-        if tokens[: len(fixed)] == fixed:  # the output repeats the prefix it was given
+        repeated = bool(fixed) and tokens[: len(fixed)] == fixed
+        if repeated:  # the output repeats the prefix it was given
             tokens = tokens[len(fixed) :]
         if not tokens:
             return []
         avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
-        text = tok.decode(tokens)
         frames = min(window * 100, math.ceil(duration * 100))  # mel frames holding the audio
         aligned = ct2.align(encoded, tok.sot_sequence, [fixed + tokens], frames)[0]
+        if request.names:
+            steps = log_softmax(result.logits[0])[len(fixed) if repeated else 0 :]
+            named = self._with_name(
+                tok, encoded, prompt, fixed, tokens, aligned, steps, request.names, frames, max_new
+            )
+            if named is not None:
+                tokens, aligned = named
+        text = tok.decode(tokens)
         words = _words(tok, fixed + tokens, aligned, duration, skip=len(fixed))
         return [
             EngineSegment(
@@ -145,6 +160,51 @@ class WhisperEngine:
                 compression_ratio=_compression_ratio(text),
             )
         ]
+
+    def _with_name(
+        self,
+        tok: Any,
+        encoded: Any,
+        prompt: list[int],
+        fixed: list[int],
+        tokens: list[int],
+        aligned: Any,
+        steps: Any,
+        names: tuple[str, ...],
+        frames: int,
+        max_new: int,
+    ) -> tuple[list[int], Any] | None:
+        """The reading with one of ``names`` where the decoder nearly wrote it, if it explains
+        the audio within ``NAME_MARGIN`` of the free reading (``asr.names``)."""
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        ct2 = self._model.model
+        spelled = sorted({tuple(tok.encode(" " + n.strip())) for n in names if n.strip()}, key=len)
+        starts = [tok.decode([t]).startswith(" ") for t in tokens]
+        base = text_logprob(aligned.text_token_probs, len(fixed), len(fixed) + len(tokens))
+        for cand in name_candidates(steps, tokens, spelled, starts):
+            forced = [*prompt, *tokens[: cand.index], *cand.name]
+            room = max_new - cand.index - len(cand.name)
+            if room <= 0:
+                continue
+            rest = ct2.generate(
+                encoded,
+                [forced],
+                beam_size=1,
+                max_length=len(forced) + room,
+                suppress_blank=False,
+                suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
+            )[0]
+            head = [*tokens[: cand.index], *cand.name]
+            ids = [t for t in rest.sequences_ids[0] if t < tok.eot]
+            if ids[: len(fixed) + len(head)] != fixed + head:  # the output starts with its prefix
+                continue
+            reading = ids[len(fixed) :]
+            again = ct2.align(encoded, tok.sot_sequence, [fixed + reading], frames)[0]
+            score = text_logprob(again.text_token_probs, len(fixed), len(fixed) + len(reading))
+            if score >= base - NAME_MARGIN:
+                return reading, again
+        return None
 
     def _long_form(self, audio: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         """A whole recording: faster-whisper's own windowing, timestamps and fallbacks."""

@@ -1,0 +1,86 @@
+"""Listening for the user's names in a decoded buffer: the reading with a name, when the model
+nearly heard one.
+
+``NameCandidate``     where a name could stand in a hypothesis: the token index, the name's
+                      tokens, and the log-probability the decoder gave its first token there
+``name_candidates``   pure: the positions where a name's first token came close (``gate``)
+``log_softmax``       per-step log-probabilities from raw decoder logits
+``text_logprob``      the summed log-probability of a token run (teacher-forced)
+
+Recognizers mangle names into ordinary words ("Alex owns" heard as "I like songs"): the
+greedy decoder took another word, but the name was among its close choices at that step.
+The engine then decodes again with the name forced at that step, lets the decoder continue
+freely, and scores both readings of the same audio by teacher forcing. When the reading with
+the name explains the audio almost as well (within ``margin`` nats over the whole buffer),
+it is the reading kept: the user told us the name matters, and a decoder that put the name
+there and then continued with an equally likely sentence most probably heard it. A name the
+decoder did not consider (``gate``), or one that makes the rest of the sentence improbable,
+is never forced in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Logprobs = npt.NDArray[np.float64]
+
+NAME_GATE = -4.0  # log-probability the name's first token needs at a step to be tried there
+NAME_MARGIN = 4.0  # nats the reading with the name may lose against the free reading
+MAX_TRIES = 2  # candidates tried per buffer (the closest first)
+
+
+@dataclass(frozen=True)
+class NameCandidate:
+    index: int  # token index in the hypothesis where the name would start
+    name: tuple[int, ...]  # the name's tokens
+    logprob: float  # the decoder's log-probability of the name's first token there
+
+
+def log_softmax(logits: npt.ArrayLike) -> Logprobs:
+    x = np.asarray(logits, dtype=np.float64)
+    top = x.max(axis=-1, keepdims=True)
+    out: Logprobs = x - (top + np.log(np.exp(x - top).sum(axis=-1, keepdims=True)))
+    return out
+
+
+def name_candidates(
+    logprobs: Logprobs,
+    tokens: Sequence[int],
+    names: Sequence[Sequence[int]],
+    word_starts: Sequence[bool],
+    *,
+    gate: float = NAME_GATE,
+    limit: int = MAX_TRIES,
+) -> list[NameCandidate]:
+    """Steps where a name's first token scored at least ``gate`` although the decoder wrote
+    something else there, closest first, at most ``limit``.
+
+    ``logprobs[i]`` is the distribution the decoder chose ``tokens[i]`` from; a name may only
+    start where a word starts (``word_starts[i]``), and not where it is already written.
+    """
+    found: dict[int, NameCandidate] = {}
+    steps = min(len(tokens), logprobs.shape[0])
+    firsts = {name[0] for name in names if name}
+    for name in names:
+        if not name:
+            continue
+        first = name[0]
+        for i in range(steps):
+            if not word_starts[i] or tokens[i] in firsts:  # a name (or its start) is there
+                continue
+            lp = float(logprobs[i, first])
+            if lp < gate:
+                continue
+            if i not in found or lp > found[i].logprob:
+                found[i] = NameCandidate(i, tuple(name), lp)
+    return sorted(found.values(), key=lambda c: -c.logprob)[:limit]
+
+
+def text_logprob(token_probs: Sequence[float], start: int, stop: int) -> float:
+    """Sum of the log-probabilities of tokens ``start:stop`` (probabilities from alignment)."""
+    p = np.asarray(token_probs, dtype=np.float64)[start:stop]
+    return float(np.sum(np.log(np.maximum(p, 1e-12))))
