@@ -7,7 +7,8 @@
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
 (../shared/corpus/long) go through the real pipeline of the ``system`` source: the streaming
 recognizer with the bundled model (biased toward the person's names through
-``RecognizerOptions.prompt_terms``), the name spotter on every partial and utterance, and the
+``RecognizerOptions.prompt_terms`` and listening for them through ``names``, as the session
+sets them for that source), the name spotter on every partial and utterance, and the
 catch-up card built at each alert and rebuilt when the utterance holding the name commits.
 
 - recall: truth mentions with an alert whose detection (audio fed so far) lies between the
