@@ -214,3 +214,15 @@ def test_unknown_model_and_bad_option_are_one_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = run_cli("transcribe", data_dir=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.model
+def test_plain_output_ends_with_the_notes_above_the_transcript(tmp_path: Path) -> None:
+    r = run_cli("transcribe", str(CLIP), "--fast", data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    folder = next((tmp_path / "meetings").iterdir())
+    notes = (folder / "notes.md").read_text()
+    head = notes.split("\n## Transcript\n", 1)[0].rstrip()
+    assert head and head.startswith("# ")
+    assert r.stdout.rstrip().endswith(head)  # the notes come last, the transcript not again
+    assert "## Transcript" not in r.stdout

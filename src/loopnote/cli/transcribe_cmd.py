@@ -12,6 +12,7 @@ from loopnote.capture.file import FileInput
 from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.run_meeting import run_meeting
 from loopnote.session import SessionOptions
+from loopnote.store import notes_header
 from loopnote.types import Source
 
 DEMO_FILE = "demo.flac"
@@ -65,7 +66,7 @@ def _print_notes(folder: Path) -> None:
     """After plain output, the notes above the transcript: what a reader wants first."""
     notes = folder / "notes.md"
     if notes.exists():
-        head = notes.read_text(encoding="utf-8").split("\n## Transcript", 1)[0].rstrip()
+        head = notes_header(notes.read_text(encoding="utf-8")).rstrip()
         sys.stdout.write(f"\n{head}\n")
 
 

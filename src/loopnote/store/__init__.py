@@ -3,7 +3,8 @@
 ``MeetingFolder``, ``MeetingMeta``, ``Consent``   one crash-safe folder per meeting (folder.py)
 ``new_meeting_id``, ``meeting_dirs``              ids like "2026-11-22-0105-ab12"; listing
 ``SCHEMA_VERSION``, ``MIGRATIONS``, ``migrate``   the stored format and its migrations
-``render_notes``, ``transcript_lines``, ``consent_line``, ``title_from_text``  notes.md
+``render_notes``, ``notes_header``, ``transcript_lines``, ``consent_line``,
+``title_from_text``                                notes.md
 ``SearchIndex``, ``SearchHit``, ``default_index_path``  the SQLite FTS5 index (index.py)
 ``export_text``, ``export_json``, ``export_schema``, ``write_export``, ``FORMATS``  exports
 ``make_cues``, ``to_srt``, ``to_vtt``, ``SubtitleOptions``  subtitles
@@ -31,6 +32,7 @@ from loopnote.store.library import Library, Listing, MeetingInfo, format_size
 from loopnote.store.notes import (
     clock_time,
     consent_line,
+    notes_header,
     render_notes,
     title_from_text,
     transcript_lines,
@@ -70,6 +72,7 @@ __all__ = [
     "meeting_dirs",
     "migrate",
     "new_meeting_id",
+    "notes_header",
     "reminder_text",
     "render_notes",
     "title_from_text",
