@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from loopnote.asr import EngineRequest, load_engine
-from loopnote.asr.names import log_softmax, name_candidates, text_logprob
+from loopnote.asr.names import log_softmax, name_candidates, read_with_name, text_logprob
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
 from loopnote.types import FloatArray
@@ -58,6 +58,42 @@ def test_no_candidate_inside_a_word_or_where_a_name_is_written() -> None:
     # step 0 holds the name already; step 1 continues a word; step 2 may start a name
     found = name_candidates(lp, tokens, [(ALEX,)], [True, False, True], gate=-4.0)
     assert [c.index for c in found] == [2]
+
+
+def test_the_first_reading_with_a_name_within_the_margin_is_kept() -> None:
+    tokens = [EYE, LIKE, THE]
+    lp = steps({EYE: -0.2, ALEX: -1.0}, {LIKE: -0.1}, {THE: -0.1, ALEX: -2.0})
+    tried: list[list[int]] = []
+    readings = {  # what the decoder goes on with after each forced head, and its score
+        (ALEX,): ([ALEX, MOR], -20.0),  # the rest of the sentence became improbable
+        (EYE, LIKE, ALEX): ([EYE, LIKE, ALEX], -13.5),
+    }
+
+    def continue_after(head: list[int]) -> list[int] | None:
+        tried.append(head)
+        return readings[tuple(head)][0]
+
+    def score(reading: list[int]) -> float:
+        return next(s for r, s in readings.values() if r == reading)
+
+    kw = {"continue_after": continue_after, "score": score, "margin": 4.0}
+    got = read_with_name(tokens, lp, [(ALEX,)], [True] * 3, free_score=-10.0, **kw)
+    assert got == [EYE, LIKE, ALEX] and tried == [[ALEX], [EYE, LIKE, ALEX]]
+    assert read_with_name(tokens, lp, [(ALEX,)], [True] * 3, free_score=-9.0, **kw) is None
+
+
+def test_no_decode_without_a_candidate_and_none_when_the_decoder_strays() -> None:
+    tokens = [EYE, LIKE]
+    far = steps({EYE: -0.1, ALEX: -9.0}, {LIKE: -0.1, ALEX: -9.0})
+
+    def never(head: list[int]) -> list[int] | None:
+        raise AssertionError("decoded again without a candidate")
+
+    assert read_with_name(tokens, far, [(ALEX,)], [True, True], free_score=-1.0,
+                          continue_after=never, score=lambda r: 0.0) is None
+    close = steps({EYE: -0.1, ALEX: -1.0}, {LIKE: -0.1})
+    assert read_with_name(tokens, close, [(ALEX,)], [True, True], free_score=-1.0,
+                          continue_after=lambda head: None, score=lambda r: 0.0) is None
 
 
 def test_only_the_other_side_is_listened_to_for_names() -> None:

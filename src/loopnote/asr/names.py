@@ -6,6 +6,9 @@ nearly heard one.
 ``name_candidates``   pure: the positions where a name's first token came close (``gate``)
 ``log_softmax``       per-step log-probabilities from raw decoder logits
 ``text_logprob``      the summed log-probability of a token run (teacher-forced)
+``read_with_name``    the choice: try the candidates, keep the first reading with a name that
+                      scores within ``margin`` of the free reading (the decoding and the
+                      scoring are the engine's, passed in)
 
 Recognizers mangle names into ordinary words ("Alex owns" heard as "I like songs"): the
 greedy decoder took another word, but the name was among its close choices at that step.
@@ -20,7 +23,7 @@ is never forced in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,3 +87,27 @@ def text_logprob(token_probs: Sequence[float], start: int, stop: int) -> float:
     """Sum of the log-probabilities of tokens ``start:stop`` (probabilities from alignment)."""
     p = np.asarray(token_probs, dtype=np.float64)[start:stop]
     return float(np.sum(np.log(np.maximum(p, 1e-12))))
+
+
+def read_with_name(
+    tokens: Sequence[int],
+    logprobs: Logprobs,
+    names: Sequence[Sequence[int]],
+    word_starts: Sequence[bool],
+    *,
+    free_score: float,
+    continue_after: Callable[[list[int]], list[int] | None],
+    score: Callable[[list[int]], float],
+    margin: float = NAME_MARGIN,
+) -> list[int] | None:
+    """The reading to keep instead of ``tokens`` (scored ``free_score``), or None.
+
+    ``continue_after(head)`` decodes the buffer again after the forced tokens ``head`` and
+    returns the whole reading (``head`` first), or None; ``score(reading)`` is its
+    teacher-forced log-probability on the same audio.
+    """
+    for cand in name_candidates(logprobs, tokens, names, word_starts):
+        reading = continue_after([*tokens[: cand.index], *cand.name])
+        if reading is not None and score(reading) >= free_score - margin:
+            return reading
+    return None

@@ -23,18 +23,14 @@ import math
 import os
 import threading
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.models import resolve_model
-from loopnote.asr.names import (
-    NAME_MARGIN,
-    log_softmax,
-    name_candidates,
-    text_logprob,
-)
+from loopnote.asr.names import log_softmax, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
 
@@ -123,6 +119,7 @@ class WhisperEngine:
         fixed = tok.encode(" " + request.prefix.strip())[-150:] if request.prefix else []
         prompt.extend(fixed)
         max_new = min(MAX_TOKENS - len(prompt), int(10 * duration) + 16)
+        suppress = list(get_suppressed_tokens(tok, [-1]))
         result = ct2.generate(
             encoded,
             [prompt],
@@ -132,7 +129,7 @@ class WhisperEngine:
             return_no_speech_prob=True,
             return_logits_vocab=bool(request.names),
             suppress_blank=True,
-            suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
+            suppress_tokens=suppress,
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
         repeated = bool(fixed) and tokens[: len(fixed)] == fixed
@@ -144,12 +141,21 @@ class WhisperEngine:
         frames = min(window * 100, math.ceil(duration * 100))  # mel frames holding the audio
         aligned = ct2.align(encoded, tok.sot_sequence, [fixed + tokens], frames)[0]
         if request.names:
-            steps = log_softmax(result.logits[0])[len(fixed) if repeated else 0 :]
-            named = self._with_name(
-                tok, encoded, prompt, fixed, tokens, aligned, steps, request.names, frames, max_new
+            again = _Decoding(ct2, tok, encoded, prompt, fixed, frames, max_new, suppress)
+            named = read_with_name(
+                tokens,
+                log_softmax(result.logits[0])[len(fixed) if repeated else 0 :],
+                sorted(
+                    {tuple(tok.encode(" " + n.strip())) for n in request.names if n.strip()},
+                    key=len,
+                ),
+                [tok.decode([t]).startswith(" ") for t in tokens],
+                free_score=again.score(aligned, len(tokens)),
+                continue_after=again.continue_after,
+                score=lambda reading: again.score(again.align(reading), len(reading)),
             )
             if named is not None:
-                tokens, aligned = named
+                tokens, aligned = named, again.align(named)
         text = tok.decode(tokens)
         words = _words(tok, fixed + tokens, aligned, duration, skip=len(fixed))
         return [
@@ -160,51 +166,6 @@ class WhisperEngine:
                 compression_ratio=_compression_ratio(text),
             )
         ]
-
-    def _with_name(
-        self,
-        tok: Any,
-        encoded: Any,
-        prompt: list[int],
-        fixed: list[int],
-        tokens: list[int],
-        aligned: Any,
-        steps: Any,
-        names: tuple[str, ...],
-        frames: int,
-        max_new: int,
-    ) -> tuple[list[int], Any] | None:
-        """The reading with one of ``names`` where the decoder nearly wrote it, if it explains
-        the audio within ``NAME_MARGIN`` of the free reading (``asr.names``)."""
-        from faster_whisper.transcribe import get_suppressed_tokens
-
-        ct2 = self._model.model
-        spelled = sorted({tuple(tok.encode(" " + n.strip())) for n in names if n.strip()}, key=len)
-        starts = [tok.decode([t]).startswith(" ") for t in tokens]
-        base = text_logprob(aligned.text_token_probs, len(fixed), len(fixed) + len(tokens))
-        for cand in name_candidates(steps, tokens, spelled, starts):
-            forced = [*prompt, *tokens[: cand.index], *cand.name]
-            room = max_new - cand.index - len(cand.name)
-            if room <= 0:
-                continue
-            rest = ct2.generate(
-                encoded,
-                [forced],
-                beam_size=1,
-                max_length=len(forced) + room,
-                suppress_blank=False,
-                suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
-            )[0]
-            head = [*tokens[: cand.index], *cand.name]
-            ids = [t for t in rest.sequences_ids[0] if t < tok.eot]
-            if ids[: len(fixed) + len(head)] != fixed + head:  # the output starts with its prefix
-                continue
-            reading = ids[len(fixed) :]
-            again = ct2.align(encoded, tok.sot_sequence, [fixed + reading], frames)[0]
-            score = text_logprob(again.text_token_probs, len(fixed), len(fixed) + len(reading))
-            if score >= base - NAME_MARGIN:
-                return reading, again
-        return None
 
     def _long_form(self, audio: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         """A whole recording: faster-whisper's own windowing, timestamps and fallbacks."""
@@ -223,6 +184,50 @@ class WhisperEngine:
         duration = audio.size / SAMPLE_RATE
         out = [_segment(s, duration) for s in segments]
         return [s for s in out if s.words]
+
+
+@dataclass(frozen=True)
+class _Decoding:
+    """One buffer's encoder output and decoding setup, to decode and score it again."""
+
+    model: Any  # ctranslate2.models.Whisper
+    tok: Any  # faster_whisper Tokenizer
+    encoded: Any  # the encoder's output
+    prompt: list[int]  # ends with the text prefix ``fixed``
+    fixed: list[int]
+    frames: int  # mel frames holding the audio
+    max_new: int  # tokens a reading may add after ``fixed``
+    suppress: list[int]
+
+    def continue_after(self, head: list[int]) -> list[int] | None:
+        """The reading that starts with ``head`` and goes on as the decoder likes."""
+        if len(head) >= self.max_new:
+            return None
+        out = self.model.generate(
+            self.encoded,
+            [self.prompt + head],
+            beam_size=1,
+            max_length=len(self.prompt) + self.max_new,
+            suppress_blank=False,
+            suppress_tokens=self.suppress,
+        )[0]
+        ids = [t for t in out.sequences_ids[0] if t < self.tok.eot]
+        # the output starts with the text prefix it was given
+        return (
+            ids[len(self.fixed) :]
+            if ids[: len(self.fixed) + len(head)] == self.fixed + head
+            else None
+        )
+
+    def align(self, reading: list[int]) -> Any:
+        return self.model.align(
+            self.encoded, self.tok.sot_sequence, [self.fixed + reading], self.frames
+        )[0]
+
+    def score(self, aligned: Any, n: int) -> float:
+        """Teacher-forced log-probability of the ``n`` tokens after the prefix."""
+        start = len(self.fixed)
+        return text_logprob(aligned.text_token_probs, start, start + n)
 
 
 def _segment(seg: Any, duration: float) -> EngineSegment:
