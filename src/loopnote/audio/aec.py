@@ -6,9 +6,9 @@
                        frequency-domain adaptive filter (overlap-save, gradient constrained:
                        an exact linear convolution, not a per-bin approximation) predicts the
                        echo and subtracts it.
-``Block``              what one hop gave: the error (echo removed) and the echo estimate in
-                       the time domain, their windowed spectra over the last two hops (what
-                       the residual suppressor works on), and the current leakage estimate
+``Block``              what one hop gave: the error (echo removed) in the time domain, the
+                       windowed spectra of the error and the echo estimate over the last two
+                       hops (what the residual suppressor works on), and the leakage estimate
 
 Step size (Valin, "On adjusting the learning rate in frequency domain echo cancellation with
 double-talk", IEEE TASLP 2007). The best step in each bin is the ratio of the residual echo
@@ -24,7 +24,32 @@ Double talk, second guard: a copy of the filter (the foreground) makes the outpu
 adapting filter (the background) replaces it only when its error has been smaller for a
 while; when the background's error is clearly larger (it was pulled away by the user's voice
 anyway), it goes back to the foreground.
+
+The step control, the leakage estimate and the foreground/background test, with their
+smoothing constants, follow speexdsp's MDF echo canceller (``mdf.c``), re-expressed in numpy;
+its licence notice is below.
 """
+
+# Derived from speexdsp's mdf.c. Copyright (C) 2003-2008 Jean-Marc Valin.
+#
+# Redistribution and use in source and binary forms, with or without modification, are
+# permitted provided that the following conditions are met:
+# 1. Redistributions of source code must retain the above copyright notice, this list of
+#    conditions and the following disclaimer.
+# 2. Redistributions in binary form must reproduce the above copyright notice, this list of
+#    conditions and the following disclaimer in the documentation and/or other materials
+#    provided with the distribution.
+# 3. The name of the author may not be used to endorse or promote products derived from this
+#    software without specific prior written permission.
+#
+# THIS SOFTWARE IS PROVIDED BY THE AUTHOR ``AS IS'' AND ANY EXPRESS OR IMPLIED WARRANTIES,
+# INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A
+# PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY DIRECT,
+# INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT
+# LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR
+# BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT,
+# STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE
+# USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 
 from __future__ import annotations
 
@@ -40,7 +65,6 @@ Real = npt.NDArray[np.float64]
 @dataclass(frozen=True)
 class Block:
     error: Real  # one hop, the echo removed (time domain)
-    echo: Real  # one hop of the echo estimate (time domain)
     error_spectrum: Spectrum  # windowed spectrum of the error over the last two hops
     echo_spectrum: Spectrum  # the same for the echo estimate
     leak: float  # residual echo power over echo estimate power (see the module docstring)
@@ -111,7 +135,7 @@ class PartitionedFilter:
         y_spec: Spectrum = np.fft.rfft(self.window * np.concatenate([self._y_prev, yf]))
         self._e_prev, self._y_prev = ef, yf
         self._adapt(x, d, eb, yb)
-        return Block(ef, yf, e_spec, y_spec, self.leak)
+        return Block(ef, e_spec, y_spec, self.leak)
 
     @property
     def working(self) -> bool:

@@ -103,8 +103,9 @@ class BleedCanceller:
         self._cond = threading.Condition()
         self._ring = Ring(int(o.history * RATE))
         self._ref_ended = False
-        self._window = np.sqrt(np.hanning(o.frame + 1)[:-1]).astype(np.float64)
         self._core = PartitionedFilter(o.hop, o.taps_before + 1 + o.taps_after, step=o.step)
+        # analysis and synthesis use the core's window, so its spectra add back up exactly
+        self._window = self._core.window
         self._suppressor = ResidualSuppressor(
             o.hop + 1, floor=10 ** (o.floor_db / 20), overdrive=o.overdrive, smooth=o.smooth
         )
