@@ -75,7 +75,7 @@ class StreamingPolicy:
         self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
         self._last_end = 0.0  # end of the last committed word
         self._recent: list[Word] = []  # the last few committed words, across cuts
-        self._stretch: list[Word] = []  # the last committed words of this stretch of speech
+        self._onset = 0.0  # session time this stretch of speech began
         self._context = ""  # committed text cut out of the buffer
         self.active = False
 
@@ -99,7 +99,7 @@ class StreamingPolicy:
         self._passes = 0
         self._prev = []
         self._in_buffer = []
-        self._stretch = []
+        self._onset = t
         self.active = True
         self._put(samples, probs)
         self._since_pass = 0  # the schedule counts speech from the onset, not the pre-roll
@@ -178,8 +178,9 @@ class StreamingPolicy:
         segments = self.engine.transcribe(audio, self._request()) if heard else []
         words = guard_segments(segments, self.options.guards, self._speech_prob)
         # a loop often restarts a sentence already committed: cut repeats across both
-        head = len(self._stretch)
-        words = cut_repetitions([*self._stretch, *words], self.options.guards.max_repeats)
+        stretch = [w for w in self._recent if w.start >= self._onset]
+        head = len(stretch)
+        words = cut_repetitions([*stretch, *words], self.options.guards.max_repeats)
         words = cut_squeezed_tail(words[head:], duration)
         words = [
             replace(w, start=self._t + min(w.start, duration), end=self._t + min(w.end, duration))
@@ -223,7 +224,6 @@ class StreamingPolicy:
             self._last_end = end
         self._in_buffer.extend(out)
         self._recent = (self._recent + out)[-_RECENT:]
-        self._stretch = (self._stretch + out)[-_RECENT:]
         return out
 
     def _trim(self, tentative: Sequence[Word]) -> None:
