@@ -7,7 +7,6 @@ replay, Ctrl-C, and bad input (one line on stderr, non-zero exit, no traceback).
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -22,6 +21,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from recording import cli_env
+
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIP = FIXTURES / "audio" / "asterisk__confbridge-lock-no-join.flac"
 LONG_CLIP = FIXTURES / "speech_confbridge_mute.flac"
@@ -29,8 +30,7 @@ LONG_CLIP = FIXTURES / "speech_confbridge_mute.flac"
 
 def run_cli(*args: str, data_dir: Path, timeout: float = 300,
             extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LOOPNOTE_DATA_DIR": str(data_dir),
-           "LOOPNOTE_CONFIG": str(data_dir / "none.toml"), **(extra_env or {})}
+    env = {**cli_env(data_dir), **(extra_env or {})}
     return subprocess.run([sys.executable, "-m", "loopnote", *args], capture_output=True,
                           text=True, timeout=timeout, env=env)
 
@@ -148,8 +148,7 @@ def test_any_common_format_rate_and_channel_count(tmp_path: Path, suffix: str, c
 @pytest.mark.model
 @pytest.mark.slow
 def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> None:
-    env = {**os.environ, "LOOPNOTE_DATA_DIR": str(tmp_path),
-           "LOOPNOTE_CONFIG": str(tmp_path / "none.toml")}
+    env = cli_env(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP),
                              "--format", "jsonl"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
