@@ -59,7 +59,7 @@ def recognizer_options(settings: Settings, source: Source = "system") -> Recogni
     """Recognition biased toward the user's names and the meeting's vocabulary; the other
     side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
     names = tuple(t for t in (settings.name, *settings.aliases) if t.strip())
-    terms = tuple(t for t in (*names, *settings.vocab) if t)
+    terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
     return RecognizerOptions(model=settings.model, language=settings.language,
                              prompt_terms=terms, names=names if source == "system" else ())
 
