@@ -97,7 +97,7 @@ def test_no_decode_without_a_candidate_and_none_when_the_decoder_strays() -> Non
 
 
 def test_only_the_other_side_is_listened_to_for_names() -> None:
-    s = Settings(name="Alex Morgan", aliases=("Al",), vocab=("Kubernetes",))
+    s = Settings(name="Alex Morgan", aliases=("Al", " "), vocab=("Kubernetes", ""))
     system, mic = recognizer_options(s, "system"), recognizer_options(s, "mic")
     assert system.names == ("Alex Morgan", "Al") and mic.names == ()
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
