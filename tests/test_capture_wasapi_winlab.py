@@ -52,6 +52,10 @@ def winlab() -> Iterator[dict[str, str]]:
         pytest.skip("setting up winlab needs root (debootstrap, mount, chroot)")
     env = dict(os.environ, WINLAB_DIR=lab)
     t0 = time.monotonic()
+    # A lab kept from an earlier run may still hold binds of a checkout that has since been
+    # deleted and cloned again at the same path; binding the new one over them fails (ENOENT).
+    # Tearing down first releases them (setup brings the lab back in seconds).
+    _teardown(env)
     res = subprocess.run(
         [str(WINLAB / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
     )
@@ -60,7 +64,18 @@ def winlab() -> Iterator[dict[str, str]]:
         name, _, value = line.removeprefix("export ").partition("=")
         env[name] = shlex.split(value.replace('"$PATH"', os.environ.get("PATH", "")))[0]
     print(f"winlab ready in {time.monotonic() - t0:.1f} s")
-    yield env
+    try:
+        yield env
+    finally:
+        _teardown(env)
+
+
+def _teardown(env: dict[str, str]) -> None:
+    """Stop the lab's servers and unmount its binds (its files stay for the next setup)."""
+    res = subprocess.run(
+        [str(WINLAB / "teardown.sh")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, f"winlab teardown failed:\n{res.stdout[-2000:]}{res.stderr[-2000:]}"
 
 
 def _winpy(env: dict[str, str], *args: str, extra_path: str = "") -> subprocess.Popen[str]:
