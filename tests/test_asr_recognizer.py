@@ -206,3 +206,22 @@ def test_offline_transcription_of_a_whole_file(engine: WhisperEngine) -> None:
     ref = REFS["asterisk__confbridge-lock-no-join.flac"]
     assert jiwer.wer(norm(ref), norm(" ".join(w.text for w in words))) <= 0.2
     assert all(0 <= w.start <= w.end <= audio.size / SR for w in words)
+
+
+def test_a_final_pass_decodes_in_the_full_window(engine: WhisperEngine) -> None:
+    """A short buffer gets a short encoder window on streaming passes, but the pass that ends
+    a stretch of speech gets Whisper's full 30 s window: exactly what an engine whose shortest
+    window is 30 s decodes."""
+    audio = load("asterisk__pls-hold-while-try.flac")
+    full = load_engine("", min_window=30)
+    final = engine.transcribe(audio, EngineRequest(final=True))
+    step = engine.transcribe(audio, EngineRequest())
+    reference = full.transcribe(audio, EngineRequest())
+    assert final and step and reference
+    assert final[0].text == reference[0].text
+    assert final[0].avg_logprob == pytest.approx(reference[0].avg_logprob, abs=1e-6)
+    assert [(w.start, w.end) for w in final[0].words] == [
+        (w.start, w.end) for w in reference[0].words
+    ]
+    # the streaming pass really used another window (the decoder's confidence differs)
+    assert step[0].avg_logprob != pytest.approx(reference[0].avg_logprob, abs=1e-6)

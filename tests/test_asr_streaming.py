@@ -156,6 +156,13 @@ def test_max_buffer_bounds_every_pass_without_punctuation() -> None:
     assert [w.text for w in committed] == [w[0] for w in words]
 
 
+def test_only_the_pass_that_ends_a_stretch_is_final() -> None:
+    engine = ScriptEngine(SCRIPT)
+    run(StreamingPolicy(engine, RecognizerOptions(step=0.5)), 6.0, FRAME)
+    flags = [c[2].final for c in engine.calls]
+    assert len(flags) > 3 and flags[-1] and not any(flags[:-1])
+
+
 def test_hotwords_come_from_prompt_terms() -> None:
     engine = ScriptEngine(SCRIPT)
     run(

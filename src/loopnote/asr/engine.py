@@ -35,6 +35,8 @@ class EngineRequest:
                   before it) instead of one short streaming buffer
     ``names``     the user's names: where the decoder nearly wrote one, the reading with it
                   is preferred when it explains the audio about as well (see ``asr.names``)
+    ``final``     the last pass over this audio (its stretch of speech ended): worth more
+                  work for accuracy, as it comes once per stretch, not every step
     """
 
     language: str | None = "en"
@@ -44,6 +46,7 @@ class EngineRequest:
     long_form: bool = False
     prefix: str | None = None
     names: tuple[str, ...] = ()
+    final: bool = False
 
 
 @dataclass(frozen=True)

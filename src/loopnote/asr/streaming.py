@@ -156,7 +156,7 @@ class StreamingPolicy:
         threshold = self.options.vad.threshold
         return sum(1 for p in self._probs[first:] if p >= threshold) * per
 
-    def _request(self) -> EngineRequest:
+    def _request(self, final: bool) -> EngineRequest:
         o = self.options
         return EngineRequest(
             language=o.language,
@@ -165,6 +165,7 @@ class StreamingPolicy:
             hotwords=o.hotwords(),
             prefix=" ".join(w.text for w in self._in_buffer) or None,
             names=o.names,
+            final=final,
         )
 
     def _run(self, final: bool) -> Pass:
@@ -175,7 +176,7 @@ class StreamingPolicy:
         # a buffer with (almost) no speech after its committed words is not decoded, unless the
         # last pass left words pending
         heard = bool(self._prev) or self._speech_seconds() >= self.options.guards.min_speech
-        segments = self.engine.transcribe(audio, self._request()) if heard else []
+        segments = self.engine.transcribe(audio, self._request(final)) if heard else []
         words = guard_segments(segments, self.options.guards, self._speech_prob)
         # a loop often restarts a sentence already committed: cut repeats across both
         stretch = [w for w in self._recent if w.start >= self._onset]

@@ -94,7 +94,10 @@ class WhisperEngine:
         duration = audio.size / SAMPLE_RATE
         # The encoder's cost grows with its window: a short buffer gets a short window
         # (whole seconds, with at least 1 s of trailing silence, at least ``min_window``).
-        window = min(WINDOW_FULL, max(self._min_window, math.ceil(duration + 1.0)))
+        # A final pass gets Whisper's full training window: it comes once per stretch of
+        # speech, and the words it commits are fewer errors than a short window gives.
+        shortest = WINDOW_FULL if request.final else self._min_window
+        window = min(WINDOW_FULL, max(shortest, math.ceil(duration + 1.0)))
         padded = np.zeros(window * SAMPLE_RATE, dtype=np.float32)
         padded[: audio.size] = audio
         features = self._model.feature_extractor(padded, padding=0)[:, : window * 100]
