@@ -71,11 +71,15 @@ def winlab() -> Iterator[dict[str, str]]:
 
 
 def _teardown(env: dict[str, str]) -> None:
-    """Stop the lab's servers and unmount its binds (its files stay for the next setup)."""
+    """Stop the lab's servers and unmount its binds (its files stay for the next setup).
+
+    Best effort: a bind left busy is reported, and a setup that cannot work fails on its own.
+    """
     res = subprocess.run(
         [str(WINLAB / "teardown.sh")], env=env, capture_output=True, text=True, timeout=120
     )
-    assert res.returncode == 0, f"winlab teardown failed:\n{res.stdout[-2000:]}{res.stderr[-2000:]}"
+    if res.returncode != 0:
+        print(f"winlab teardown: {res.stdout[-2000:]}{res.stderr[-2000:]}")
 
 
 def _winpy(env: dict[str, str], *args: str, extra_path: str = "") -> subprocess.Popen[str]:

@@ -51,17 +51,25 @@ def _norm(text: str) -> str:
 def stretches_represented(
     meeting: str, utterances: list[Utterance], window: float = 300.0
 ) -> dict[int, bool]:
-    """For each ``window``-second stretch that holds speech: does a sentence of the meeting
-    summary come from it (the same words, allowing the trimming the summarizer does)?"""
+    """The meeting cut into equal stretches of about ``window`` seconds (a 613 s meeting is two
+    of 306 s, not two and a 13 s remnant): does a sentence of the meeting summary come from
+    each one that holds speech (the same words, allowing the trimming the summarizer does)?"""
+    first = min(u.start for u in utterances)
+    span = max(u.end for u in utterances) - first
+    parts = max(1, round(span / window))
+
+    def part(t: float) -> int:
+        return min(parts - 1, int((t - first) / (span / parts)))
+
     spoken = [(u.start, _norm(s)) for u in utterances for s in split_sentences(u.text)]
-    out = {int(u.start // window): False for u in utterances}
+    out = {part(u.start): False for u in utterances}
     for sentence in split_sentences(meeting):
         s = _norm(sentence)
         if len(s.split()) < 2:
             continue
         for start, said in spoken:
             if s in said or SequenceMatcher(None, s, said).ratio() >= 0.85:
-                out[int(start // window)] = True
+                out[part(start)] = True
     return out
 
 
@@ -102,9 +110,10 @@ def test_reference_meeting_is_covered_and_fresh() -> None:
     assert meeting.closed and meeting.text
     represented = stretches_represented(meeting.text, utterances)
     assert len(represented) >= 2 and all(represented.values()), represented
-    # the check itself can fail: the first section alone does not stand for the last stretch
-    first = next(n for _, n in emitted if n.level == "section" and n.closed)
-    assert not all(stretches_represented(first.text, utterances).values())
+    # the check itself can fail: all that was said in the first minutes, as a summary, does
+    # not stand for the later stretch
+    early = " ".join(u.text for u in utterances if u.end < 150.0)
+    assert stretches_represented(early, utterances) == {0: True, 1: False}
     cover = first_cover(emitted)
     for level, limit in (("moment", 5.0), ("section", 30.0), ("meeting", 60.0)):
         worst = max(cover[level][uid] - t for uid, t in committed.items())
