@@ -104,13 +104,8 @@ class PartitionedFilter:
         self._davg1 = self._davg2 = self._dvar1 = self._dvar2 = 0.0
 
     def shift(self, hops: int) -> None:
-        """The bulk delay grew by ``hops`` partitions: keep each weight at its physical lag.
-        A move beyond the filter's span is a new echo path: learn it from scratch."""
-        if hops == 0:
-            return
-        if abs(hops) >= self.taps:
-            self.reset()
-            return
+        """The bulk delay grew by ``hops`` partitions (fewer than ``taps``): keep each weight
+        at its physical lag. A move beyond the filter's span is a new echo path: ``reset``."""
         self.w = _shifted(self.w, hops)
         self.fg = _shifted(self.fg, hops)
 
@@ -225,11 +220,11 @@ class PartitionedFilter:
 
 
 def _shifted(w: Spectrum, hops: int) -> Spectrum:
+    """``w`` with partition ``k`` moved to ``k - hops``; partitions moved in are zero."""
     out = np.zeros_like(w)
     taps = w.shape[0]
-    if abs(hops) < taps:
-        if hops > 0:
-            out[: taps - hops] = w[hops:]
-        else:
-            out[-hops:] = w[: taps + hops]
+    if hops >= 0:
+        out[: taps - hops] = w[hops:]
+    else:
+        out[-hops:] = w[: taps + hops]
     return out

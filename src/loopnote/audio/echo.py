@@ -292,9 +292,8 @@ class BleedCanceller:
         self._publish()
 
     def _shift_at(self, q: int) -> float:
-        """Samples the reference frame keyed ``q`` is read earlier (drift compensation)."""
-        if self._rate == 0.0 and self._base == 0.0:
-            return 0.0
+        """Samples the reference frame keyed ``q`` is read earlier (drift compensation);
+        exactly 0.0 until a drift is known."""
         return self._base + self._rate * (q - self._q0)
 
     def _compensate(self, rate: float, q: int) -> None:
@@ -328,12 +327,13 @@ class BleedCanceller:
         if count < (4 * o.confirm if far else o.confirm):
             return
         if self._hops is not None and abs(hops - self._hops) >= self._core.taps:
-            # a new echo path: start over, drift compensation too
+            # a new echo path: start over, the filter and drift compensation alike
+            self._core.reset()
             self._drift.reset()
             self._rate = self._base = 0.0
             self._ref_frames.clear()
             hops = round(delay * RATE / o.hop)
-        if self._hops is not None:
+        elif self._hops is not None:
             self._core.shift(hops - self._hops)
         self._hops = hops
         self._candidate = None
