@@ -6,9 +6,9 @@
 
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
 (../shared/corpus/long) go through the real pipeline of the ``system`` source: the streaming
-recognizer with the bundled model (biased toward the person's names through
-``RecognizerOptions.prompt_terms`` and listening for them through ``names``, as the session
-sets them for that source), the name spotter on every partial and utterance, and the
+recognizer with the bundled model, with the options the session gives that source
+(``session.recognizer_options``: biased toward the person's names, and listening for them),
+the name spotter on every partial and utterance, and the
 catch-up card built at each alert and rebuilt when the utterance holding the name commits.
 
 - recall: truth mentions with an alert whose detection (audio fed so far) lies between the
@@ -42,7 +42,9 @@ import numpy as np
 import soundfile as sf
 
 from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card
-from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
+from loopnote.asr import StreamingRecognizer, load_engine
+from loopnote.config import Settings
+from loopnote.session import recognizer_options
 from loopnote.types import PartialText, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,8 +85,8 @@ def replay(engine: Any, path: Path, person: str, aliases: tuple[str, ...], paced
     x, rate = sf.read(path, dtype="float32", always_2d=False)
     if rate != 16_000 or np.ndim(x) != 1:
         raise SystemExit(f"{path}: expected 16 kHz mono")
-    terms = (person, *aliases)
-    rec = StreamingRecognizer(engine, "system", RecognizerOptions(prompt_terms=terms, names=terms))
+    options = recognizer_options(Settings(name=person, aliases=aliases), "system")
+    rec = StreamingRecognizer(engine, "system", options)
     spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
     run = Run(path.name, person, len(x) / rate)
     utts: list[Utterance] = []

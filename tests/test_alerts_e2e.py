@@ -54,16 +54,16 @@ def _truth() -> list[dict[str, Any]]:
 def replay(
     engine: Any, path: Path, person: str, aliases: tuple[str, ...], seconds: float | None = None
 ) -> tuple[list[tuple[float, Mention]], list[Utterance]]:
-    from loopnote.asr import RecognizerOptions, StreamingRecognizer
+    from loopnote.asr import StreamingRecognizer
+    from loopnote.config import Settings
+    from loopnote.session import recognizer_options
 
     x, rate = sf.read(path, dtype="float32")
     assert rate == 16_000 and np.ndim(x) == 1
     if seconds is not None:
         x = x[: int(seconds * rate)]
-    names = (person, *aliases)  # as the session sets them for the system source
-    rec = StreamingRecognizer(
-        engine, "system", RecognizerOptions(prompt_terms=names, names=names)
-    )
+    options = recognizer_options(Settings(name=person, aliases=aliases), "system")
+    rec = StreamingRecognizer(engine, "system", options)
     spotter = NameSpotter(SpotterOptions(name=person, aliases=aliases))
     fired: list[tuple[float, Mention]] = []
     utts: list[Utterance] = []
