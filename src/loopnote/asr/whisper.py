@@ -95,7 +95,7 @@ class WhisperEngine:
         # The encoder's cost grows with its window: a short buffer gets a short window
         # (whole seconds, with at least 1 s of trailing silence, at least ``min_window``).
         # A final pass gets Whisper's full training window: it comes once per stretch of
-        # speech, and the words it commits are fewer errors than a short window gives.
+        # speech, and it commits fewer wrong words than a short window does.
         shortest = WINDOW_FULL if request.final else self._min_window
         window = min(WINDOW_FULL, max(shortest, math.ceil(duration + 1.0)))
         padded = np.zeros(window * SAMPLE_RATE, dtype=np.float32)
