@@ -42,7 +42,7 @@ import psutil
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureItem, CaptureRequest
 from loopnote.capture.pulse_watch import PulseInput
-from loopnote.types import AudioChunk, Warning
+from loopnote.types import AudioChunk, SessionWarning
 
 LAB = Path(__file__).resolve().parents[1] / "tests" / "lab"
 RATE = 48000
@@ -114,13 +114,13 @@ class Counter:
         self.real: dict[str, int] = {}
         self.gap: dict[str, int] = {}
         self.end: dict[str, float] = {}
-        self.warnings: list[Warning] = []
+        self.warnings: list[SessionWarning] = []
         self.click_at: float | None = None
         self.watch_click = False
         self.gaps: list[tuple[float, float]] = []  # (start, end) of gap chunks, system
 
     def emit(self, item: CaptureItem) -> None:
-        if isinstance(item, Warning):
+        if isinstance(item, SessionWarning):
             self.warnings.append(item)
             return
         if not isinstance(item, AudioChunk):

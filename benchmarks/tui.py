@@ -49,7 +49,15 @@ from loopnote.events import (
     WarningRaised,
 )
 from loopnote.tui import LiveOptions, LiveView, run_live
-from loopnote.types import Alert, CatchUpCard, PartialText, Source, SummaryNode, Utterance, Warning
+from loopnote.types import (
+    Alert,
+    CatchUpCard,
+    PartialText,
+    SessionWarning,
+    Source,
+    SummaryNode,
+    Utterance,
+)
 
 WALL0 = 1_763_800_000.0
 _VOCABULARY = (
@@ -175,7 +183,7 @@ def synthetic_events(duration: float, seed: int = 7) -> Iterator[tuple[float, Ev
                 (
                     end + 0.5,
                     WarningRaised(
-                        Warning(
+                        SessionWarning(
                             "lost-frames",
                             "The output device dropped 120 ms of audio.",
                             "system",

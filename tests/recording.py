@@ -15,8 +15,11 @@ from typing import Any
 
 def cli_env(data: Path) -> dict[str, str]:
     """The environment of a loopnote run whose meetings and config live in ``data``."""
-    return {**os.environ, "LOOPNOTE_DATA_DIR": str(data),
-            "LOOPNOTE_CONFIG": str(data / "none.toml")}
+    return {
+        **os.environ,
+        "LOOPNOTE_DATA_DIR": str(data),
+        "LOOPNOTE_CONFIG": str(data / "none.toml"),
+    }
 
 
 def norm_words(text: str) -> list[str]:
@@ -27,7 +30,11 @@ class Recording:
     def __init__(self, data: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "loopnote", "record", "--format", "jsonl", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(data))
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(data),
+        )
         self.events: list[dict[str, Any]] = []
 
     def wait_for(self, kind: str, timeout: float = 90.0) -> dict[str, Any]:
@@ -54,8 +61,12 @@ class Recording:
         return self.proc.returncode, err
 
     def words(self, source: str) -> list[str]:
-        return [w for e in self.events if e["type"] == "utterance" and e["source"] == source
-                for w in norm_words(e["text"])]
+        return [
+            w
+            for e in self.events
+            if e["type"] == "utterance" and e["source"] == source
+            for w in norm_words(e["text"])
+        ]
 
     def text(self, source: str) -> str:
         return " ".join(self.words(source))

@@ -89,11 +89,31 @@ def test_no_decode_without_a_candidate_and_none_when_the_decoder_strays() -> Non
     def never(head: list[int]) -> list[int] | None:
         raise AssertionError("decoded again without a candidate")
 
-    assert read_with_name(tokens, far, [(ALEX,)], [True, True], free_score=-1.0,
-                          continue_after=never, score=lambda r: 0.0) is None
+    assert (
+        read_with_name(
+            tokens,
+            far,
+            [(ALEX,)],
+            [True, True],
+            free_score=-1.0,
+            continue_after=never,
+            score=lambda r: 0.0,
+        )
+        is None
+    )
     close = steps({EYE: -0.1, ALEX: -1.0}, {LIKE: -0.1})
-    assert read_with_name(tokens, close, [(ALEX,)], [True, True], free_score=-1.0,
-                          continue_after=lambda head: None, score=lambda r: 0.0) is None
+    assert (
+        read_with_name(
+            tokens,
+            close,
+            [(ALEX,)],
+            [True, True],
+            free_score=-1.0,
+            continue_after=lambda head: None,
+            score=lambda r: 0.0,
+        )
+        is None
+    )
 
 
 def test_only_the_other_side_is_listened_to_for_names() -> None:

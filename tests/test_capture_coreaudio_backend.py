@@ -20,7 +20,7 @@ from loopnote.capture.coreaudio.stream import CoreAudioInput
 from loopnote.capture.coreaudio.timing import CoreAudioOptions
 from loopnote.clock import ManualClock
 from loopnote.errors import DeviceNotFound, UnsupportedPlatform
-from loopnote.types import AudioChunk, Warning
+from loopnote.types import AudioChunk, SessionWarning
 
 SYSTEM_ONLY = CaptureRequest(no_mic=True)
 # The fake HAL delivers faster than real time; a deep queue keeps busy hosts from dropping.
@@ -164,8 +164,8 @@ def test_a_failed_rebuild_warns_and_the_next_change_recovers() -> None:
     play(hal, clock, 0.2)
     hal.fail("create_aggregate_device")
     hal.set_default_output(ids["headset"])
-    wait_for(lambda: any(isinstance(i, Warning) for i in items))
-    warning = next(i for i in items if isinstance(i, Warning))
+    wait_for(lambda: any(isinstance(i, SessionWarning) for i in items))
+    warning = next(i for i in items if isinstance(i, SessionWarning))
     assert warning.code == "device-lost" and warning.source == "system"
     live = hal.live()  # the failed attempt left nothing behind either
     assert not live["taps"] and not live["aggregates"] and not live["io_procs"]
@@ -188,7 +188,7 @@ def test_a_denied_permission_zero_stream_tells_where_to_allow_it() -> None:
     inp.start(items.append)
     play(hal, clock, 2.5 * DEEP.zero_alarm)  # Zoom is playing, the tap delivers only zeros
     inp.stop()
-    warnings = [i for i in items if isinstance(i, Warning)]
+    warnings = [i for i in items if isinstance(i, SessionWarning)]
     assert [w.code for w in warnings] == ["permission-denied"]  # once, not every period
     message = warnings[0].message
     assert "System Settings → Privacy & Security → Screen & System Audio Recording" in message
@@ -207,7 +207,7 @@ def test_silence_while_nothing_plays_is_not_a_permission_problem() -> None:
     inp.start(items.append)
     play(hal, clock, 2.5 * DEEP.zero_alarm, value=0.0)
     inp.stop()
-    assert not any(isinstance(i, Warning) for i in items)
+    assert not any(isinstance(i, SessionWarning) for i in items)
 
 
 def test_an_idle_call_after_sound_is_not_a_permission_problem() -> None:
@@ -219,7 +219,7 @@ def test_an_idle_call_after_sound_is_not_a_permission_problem() -> None:
     t = play(hal, clock, 1.0)  # someone spoke: the permission is evidently granted
     play(hal, clock, 2.5 * DEEP.zero_alarm, start_sample=t, value=0.0)  # then digital silence
     inp.stop()
-    assert not any(isinstance(i, Warning) for i in items)
+    assert not any(isinstance(i, SessionWarning) for i in items)
 
 
 def test_granted_permission_with_sound_gives_no_warning() -> None:
@@ -230,7 +230,7 @@ def test_granted_permission_with_sound_gives_no_warning() -> None:
     inp.start(items.append)
     play(hal, clock, 2.5 * DEEP.zero_alarm)
     inp.stop()
-    assert not any(isinstance(i, Warning) for i in items)
+    assert not any(isinstance(i, SessionWarning) for i in items)
 
 
 def test_the_global_tap_excludes_loopnotes_own_process() -> None:
@@ -368,7 +368,7 @@ def test_buffers_dropped_while_the_consumer_is_slow_become_a_gap_and_a_warning()
     play(hal, clock, 0.01, start_sample=t)
     inp.stop()
     got = chunks(items)
-    assert any(isinstance(i, Warning) and i.code == "capture-overflow" for i in items)
+    assert any(isinstance(i, SessionWarning) and i.code == "capture-overflow" for i in items)
     assert any(c.gap for c in got)
     assert abs(got[-1].end - 0.21) < 1e-9  # nothing shifted
     assert all(abs(b.start - a.end) < 1e-9 for a, b in itertools.pairwise(got))

@@ -25,7 +25,7 @@ from loopnote.capture.base import AudioInput, CaptureItem, CaptureRequest, Devic
 from loopnote.capture.pulse import PulseBackend
 from loopnote.capture.pulse_watch import PulseInputOptions
 from loopnote.errors import DeviceNotFound, SoundServerUnavailable, UsageError
-from loopnote.types import AudioChunk, Warning
+from loopnote.types import AudioChunk, SessionWarning
 from soundserver import SoundServer, write_tone
 
 pytestmark = pytest.mark.soundlab
@@ -41,7 +41,7 @@ class Take:
 
     t0: float = 0.0
     chunks: dict[str, list[AudioChunk]] = field(default_factory=dict)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[SessionWarning] = field(default_factory=list)
     switches: list[DeviceSwitch] = field(default_factory=list)
     elapsed: float = 0.0
     started: dict[str, float] = field(default_factory=dict)  # source -> when start() was called
@@ -56,7 +56,7 @@ class Take:
         with self.lock:
             if isinstance(item, AudioChunk):
                 self.chunks.setdefault(item.source, []).append(item)
-            elif isinstance(item, Warning):
+            elif isinstance(item, SessionWarning):
                 self.warnings.append(item)
             elif isinstance(item, DeviceSwitch):
                 self.switches.append(item)

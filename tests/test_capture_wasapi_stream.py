@@ -30,7 +30,7 @@ from loopnote.capture.base import CaptureRequest, DeviceSwitch
 from loopnote.capture.wasapi.backend import WasapiBackend
 from loopnote.capture.wasapi.com import HR
 from loopnote.errors import PermissionDenied
-from loopnote.types import AudioChunk, Warning
+from loopnote.types import AudioChunk, SessionWarning
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_invalidated_stream_is_reopened_and_nothing_shifts(fake: FakeWindows, hr
     fake.endpoints[SPK].renderer = tone(440, (0.0, 99.0))
     fake.at(1.0, lambda: fake.invalidate(SPK, HR[hr]))
     items = run(fake, WasapiBackend(api=fake).open(CaptureRequest(no_mic=True)), 2.0)
-    warnings = [w for w in items["system"] if isinstance(w, Warning)]
+    warnings = [w for w in items["system"] if isinstance(w, SessionWarning)]
     switches = [s for s in items["system"] if isinstance(s, DeviceSwitch)]
     assert [w.code for w in warnings] == ["device-lost"] and hr in warnings[0].message
     assert len(switches) == 1 and SPK in switches[0].device and 0.95 <= switches[0].t < 1.2
@@ -111,7 +111,7 @@ def test_unplugged_default_moves_to_the_new_default(fake: FakeWindows) -> None:
 def test_default_device_change_is_followed(fake: FakeWindows) -> None:
     fake.at(1.0, lambda: fake.set_default("render", SPK2))
     items = run(fake, WasapiBackend(api=fake).open(CaptureRequest(no_mic=True)), 2.0)
-    assert not [w for w in items["system"] if isinstance(w, Warning)]
+    assert not [w for w in items["system"] if isinstance(w, SessionWarning)]
     switches = [s for s in items["system"] if isinstance(s, DeviceSwitch)]
     assert len(switches) == 1 and SPK2 in switches[0].device
     mono, _ = flatten(items["system"])
@@ -148,7 +148,7 @@ def test_endpoint_chosen_by_id_is_waited_for_when_unplugged(fake: FakeWindows) -
     inputs = WasapiBackend(api=fake).open(CaptureRequest(system_source=SPK, no_mic=True))
     (stream,) = inputs
     items = run(fake, inputs, 3.0)
-    warnings = [w.code for w in items["system"] if isinstance(w, Warning)]
+    warnings = [w.code for w in items["system"] if isinstance(w, SessionWarning)]
     switches = [s for s in items["system"] if isinstance(s, DeviceSwitch)]
     assert warnings[0] in ("device-lost", "device-retry") and "device-retry" in warnings
     assert len(switches) == 1 and SPK in switches[0].device and 1.5 <= switches[0].t < 2.2
@@ -162,7 +162,7 @@ def test_a_stream_that_keeps_failing_is_retried_with_backoff(fake: FakeWindows) 
     fake.endpoints[SPK].broken_hr = HR["AUDCLNT_E_BUFFER_ERROR"]
     inputs = WasapiBackend(api=fake).open(CaptureRequest(no_mic=True))
     items = run(fake, inputs, 5.0)
-    errors = [w for w in items["system"] if isinstance(w, Warning)]
+    errors = [w for w in items["system"] if isinstance(w, SessionWarning)]
     assert errors and all("AUDCLNT_E_BUFFER_ERROR" in w.message for w in errors)
     assert 3 <= len(errors) <= 10  # backing off, not spinning
     mono, gap = flatten(items["system"])

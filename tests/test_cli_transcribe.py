@@ -28,11 +28,17 @@ CLIP = FIXTURES / "audio" / "asterisk__confbridge-lock-no-join.flac"
 LONG_CLIP = FIXTURES / "speech_confbridge_mute.flac"
 
 
-def run_cli(*args: str, data_dir: Path, timeout: float = 300,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, data_dir: Path, timeout: float = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**cli_env(data_dir), **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "loopnote", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "loopnote", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def events(stdout: str) -> list[dict[str, Any]]:
@@ -40,8 +46,12 @@ def events(stdout: str) -> list[dict[str, Any]]:
 
 
 def words_of(evs: list[dict[str, Any]]) -> list[str]:
-    return [re.sub(r"[^a-z0-9']", "", w["text"].lower())
-            for e in evs if e["type"] == "utterance" for w in e["words"]]
+    return [
+        re.sub(r"[^a-z0-9']", "", w["text"].lower())
+        for e in evs
+        if e["type"] == "utterance"
+        for w in e["words"]
+    ]
 
 
 def text_of(evs: list[dict[str, Any]]) -> str:
@@ -50,8 +60,7 @@ def text_of(evs: list[dict[str, Any]]) -> str:
 
 @pytest.mark.model
 def test_jsonl_contract_and_meeting_folder(tmp_path: Path) -> None:
-    r = run_cli("transcribe", str(LONG_CLIP), "--fast", "--format", "jsonl",
-                data_dir=tmp_path)
+    r = run_cli("transcribe", str(LONG_CLIP), "--fast", "--format", "jsonl", data_dir=tmp_path)
     assert r.returncode == 0, r.stderr
     evs = events(r.stdout)
     assert evs[0]["type"] == "session" and evs[-1]["type"] == "end"
@@ -88,17 +97,16 @@ def test_jsonl_contract_and_meeting_folder(tmp_path: Path) -> None:
 @pytest.mark.model
 @pytest.mark.slow
 def test_realtime_replay_gives_the_same_transcript_as_fast(tmp_path: Path) -> None:
-    fast = run_cli("transcribe", str(CLIP), "--fast", "--format", "jsonl",
-                   data_dir=tmp_path / "a")
+    fast = run_cli("transcribe", str(CLIP), "--fast", "--format", "jsonl", data_dir=tmp_path / "a")
     t0 = time.monotonic()
     paced = run_cli("transcribe", str(CLIP), "--format", "jsonl", data_dir=tmp_path / "b")
     elapsed = time.monotonic() - t0
     assert fast.returncode == 0 and paced.returncode == 0, (fast.stderr, paced.stderr)
     assert elapsed >= sf.info(str(CLIP)).duration * 0.95, "real-time replay was not paced"
-    a = [(e["text"], e["start"], e["end"]) for e in events(fast.stdout)
-         if e["type"] == "utterance"]
-    b = [(e["text"], e["start"], e["end"]) for e in events(paced.stdout)
-         if e["type"] == "utterance"]
+    a = [(e["text"], e["start"], e["end"]) for e in events(fast.stdout) if e["type"] == "utterance"]
+    b = [
+        (e["text"], e["start"], e["end"]) for e in events(paced.stdout) if e["type"] == "utterance"
+    ]
     assert a and a == b
 
 
@@ -116,8 +124,7 @@ def _encode(src: Path, dst: Path, codec: str, rate: int, layout: str) -> None:
             payload = (np.clip(frames, -1, 1) * 32767).astype(np.int16).T.reshape(1, -1)
         else:
             payload = frames
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(payload), format=fmt,
-                                           layout=layout)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(payload), format=fmt, layout=layout)
         frame.sample_rate = rate
         frame.time_base = Fraction(1, rate)
         frame.pts = 0
@@ -129,14 +136,18 @@ def _encode(src: Path, dst: Path, codec: str, rate: int, layout: str) -> None:
 
 @pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.parametrize(("suffix", "codec", "rate", "layout"), [
-    ("wav", "pcm_s16le", 44100, "stereo"),
-    ("ogg", "libopus", 48000, "stereo"),
-    ("mp3", "libmp3lame", 22050, "mono"),
-    ("m4a", "aac", 48000, "stereo"),
-])
-def test_any_common_format_rate_and_channel_count(tmp_path: Path, suffix: str, codec: str,
-                                                  rate: int, layout: str) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "codec", "rate", "layout"),
+    [
+        ("wav", "pcm_s16le", 44100, "stereo"),
+        ("ogg", "libopus", 48000, "stereo"),
+        ("mp3", "libmp3lame", 22050, "mono"),
+        ("m4a", "aac", 48000, "stereo"),
+    ],
+)
+def test_any_common_format_rate_and_channel_count(
+    tmp_path: Path, suffix: str, codec: str, rate: int, layout: str
+) -> None:
     path = tmp_path / f"meeting.{suffix}"
     _encode(CLIP, path, codec, rate, layout)
     r = run_cli("transcribe", str(path), "--fast", "--format", "jsonl", data_dir=tmp_path)
@@ -149,9 +160,13 @@ def test_any_common_format_rate_and_channel_count(tmp_path: Path, suffix: str, c
 @pytest.mark.slow
 def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP),
-                             "--format", "jsonl"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP), "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + 120
@@ -167,8 +182,9 @@ def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> Non
     assert seen[-1]["type"] == "end"
     folder = Path(seen[0]["folder"])
     committed = [e["text"] for e in seen if e["type"] == "utterance"]
-    journal = [json.loads(x)["text"]
-               for x in (folder / "transcript.jsonl").read_text().splitlines()]
+    journal = [
+        json.loads(x)["text"] for x in (folder / "transcript.jsonl").read_text().splitlines()
+    ]
     assert committed and journal == committed
     assert json.loads((folder / "meeting.json").read_text())["status"] == "interrupted"
     assert (folder / "notes.md").exists()
@@ -189,12 +205,15 @@ def _truncated_wav(path: Path) -> None:
     path.write_bytes(raw[: len(raw) // 3])  # header still claims the whole length
 
 
-@pytest.mark.parametrize(("make", "expect"), [
-    (lambda p: None, "no such file"),
-    (lambda p: p.write_bytes(b""), "empty"),
-    (lambda p: p.write_text("these are meeting notes, not audio\n" * 50), "not an audio file"),
-    (_truncated_wav, "truncated"),
-])
+@pytest.mark.parametrize(
+    ("make", "expect"),
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_text("these are meeting notes, not audio\n" * 50), "not an audio file"),
+        (_truncated_wav, "truncated"),
+    ],
+)
 def test_bad_input_is_one_clear_line(tmp_path: Path, make: Any, expect: str) -> None:
     path = tmp_path / "input.wav"
     make(path)

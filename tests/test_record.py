@@ -32,12 +32,21 @@ def _norm(text: str) -> str:
 
 
 def _replay_text(path: Path, data: Path) -> str:
-    r = subprocess.run([sys.executable, "-m", "loopnote", "transcribe", str(path), "--fast",
-                        "--format", "jsonl"], capture_output=True, text=True, env=cli_env(data),
-                       timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "loopnote", "transcribe", str(path), "--fast", "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        env=cli_env(data),
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
-    return _norm(" ".join(json.loads(x)["text"] for x in r.stdout.splitlines()
-                          if json.loads(x)["type"] == "utterance"))
+    return _norm(
+        " ".join(
+            json.loads(x)["text"]
+            for x in r.stdout.splitlines()
+            if json.loads(x)["type"] == "utterance"
+        )
+    )
 
 
 def _play_and_wait(lab: SoundServer, path: Path, device: str) -> None:
@@ -45,8 +54,7 @@ def _play_and_wait(lab: SoundServer, path: Path, device: str) -> None:
     player.wait(timeout=sf.info(str(path)).duration + 30)
 
 
-def test_record_transcribes_system_and_mic_like_a_replay(lab: SoundServer,
-                                                        tmp_path: Path) -> None:
+def test_record_transcribes_system_and_mic_like_a_replay(lab: SoundServer, tmp_path: Path) -> None:
     rec = Recording(tmp_path, "--title", "lab meeting")
     start = rec.wait_for("session")
     assert start["sources"] == ["system", "mic"]
@@ -58,9 +66,15 @@ def test_record_transcribes_system_and_mic_like_a_replay(lab: SoundServer,
     assert "Traceback" not in err
     assert rec.events[-1]["type"] == "end"
 
-    reference = _norm(" ".join(s for s in [
-        "to mute, or unmute yourself. When you are muted you can not send audio to other "
-        "participants. However you will still hear audio from other unmuted participants."]))
+    reference = _norm(
+        " ".join(
+            s
+            for s in [
+                "to mute, or unmute yourself. When you are muted you can not send audio to other "
+                "participants. However you will still hear audio from other unmuted participants."
+            ]
+        )
+    )
     replay = _replay_text(THEM, tmp_path / "replay")
     live = rec.text("system")
     wer_live = jiwer.wer(reference, live)
@@ -74,11 +88,14 @@ def test_record_transcribes_system_and_mic_like_a_replay(lab: SoundServer,
     meta = json.loads((folder / "meeting.json").read_text())
     assert meta["status"] == "complete" and meta["consent"]["shown"]
     assert sorted(p.name.split("-")[0] for p in (folder / "audio").glob("*.wav")) >= [
-        "mic", "system"]
+        "mic",
+        "system",
+    ]
 
 
 def test_kill_9_loses_at_most_2_s_and_recover_finishes_the_meeting(
-        lab: SoundServer, tmp_path: Path) -> None:
+    lab: SoundServer, tmp_path: Path
+) -> None:
     rec = Recording(tmp_path, "--no-mic")
     start = rec.wait_for("session")
     folder = Path(start["folder"])
@@ -97,8 +114,13 @@ def test_kill_9_loses_at_most_2_s_and_recover_finishes_the_meeting(
     committed = [e for e in rec.events if e["type"] == "utterance"]
     assert [u["text"] for u in before][: len(committed)] == [u["text"] for u in committed]
 
-    r = subprocess.run([sys.executable, "-m", "loopnote", "recover", "--format", "jsonl"],
-                       capture_output=True, text=True, env=cli_env(tmp_path), timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "loopnote", "recover", "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        env=cli_env(tmp_path),
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     meta = json.loads((folder / "meeting.json").read_text())
     assert meta["status"] == "complete"

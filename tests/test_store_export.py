@@ -23,7 +23,7 @@ from loopnote.store import (
     export_text,
     write_export,
 )
-from loopnote.types import Alert, CatchUpCard, SummaryNode, Utterance, Warning, Word
+from loopnote.types import Alert, CatchUpCard, SessionWarning, SummaryNode, Utterance, Word
 
 
 def make(tmp_path: Path) -> MeetingFolder:
@@ -72,7 +72,7 @@ def make(tmp_path: Path) -> MeetingFolder:
         )
     )
     f.append_alert(Alert("name", "Sam", "Sam", None, 80.0, 0.7))
-    f.append_warning(Warning("device-lost", "speakers removed", "system", 65.0))
+    f.append_warning(SessionWarning("device-lost", "speakers removed", "system", 65.0))
     f.finish(1.8e9 + 90, 90.0)
     f.write_notes("## Summary\n\nLaunch moves to Friday.")
     return f

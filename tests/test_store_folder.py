@@ -14,7 +14,7 @@ import pytest
 
 from loopnote.errors import StoreError
 from loopnote.store import Consent, MeetingFolder, MeetingMeta, new_meeting_id
-from loopnote.types import Alert, CatchUpCard, SummaryNode, Utterance, Warning, Word
+from loopnote.types import Alert, CatchUpCard, SessionWarning, SummaryNode, Utterance, Word
 
 WALL = 1_795_076_800.0  # 2026-11-19 08:26:40 UTC
 
@@ -95,7 +95,7 @@ def test_roundtrip_utterances_summaries_alerts_events(tmp_path: Path) -> None:
     f.append_summary(SummaryNode("s0", "section", 0, 300, "second", ("m0", "m1"), revision=1))
     card = CatchUpCard("Alex, what do you think?", "verbatim", "brief", "so far", 12.0)
     f.append_alert(Alert("name", "Alex", "Alex", "u2", 12.0, 0.95, card))
-    f.append_warning(Warning("device-lost", "output removed", "system", 4.0))
+    f.append_warning(SessionWarning("device-lost", "output removed", "system", 4.0))
     f.append_source_change("system", "sink2.monitor", 5.0)
     f.close()
     g = MeetingFolder.open(f.path)

@@ -10,7 +10,7 @@ import pytest
 
 from loopnote.summarize.base import SummaryOptions
 from loopnote.summarize.tree import RollingSummary
-from loopnote.types import SummaryLevel, SummaryNode, Utterance, Warning
+from loopnote.types import SessionWarning, SummaryLevel, SummaryNode, Utterance
 
 
 class JoinSummarizer:
@@ -166,8 +166,8 @@ def test_empty_meeting_emits_nothing() -> None:
 
 def test_summarizer_warnings_are_stamped_with_node_and_time() -> None:
     class Warns(JoinSummarizer):
-        def drain_warnings(self) -> list[Warning]:
-            return [Warning("llm-fallback", "used the extractive summary")]
+        def drain_warnings(self) -> list[SessionWarning]:
+            return [SessionWarning("llm-fallback", "used the extractive summary")]
 
     rs = RollingSummary(SummaryOptions(), Warns())
     rs.add(utt(0, 0.0, 2.0))

@@ -33,7 +33,7 @@ from loopnote.tui import LiveOptions, LiveView, run_live
 from loopnote.tui.app import EventsPending
 from loopnote.tui.format import card_text
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
-from loopnote.types import Alert, CatchUpCard, PartialText, SummaryNode, Utterance, Warning
+from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
 
 W0 = 1_700_000_000.0
 
@@ -345,7 +345,9 @@ async def test_levels_warnings_and_the_end_of_the_meeting() -> None:
         app.post_event(LevelChanged("system", 1.0, -6.0, "capturing", W0 + 1))
         app.post_event(LevelChanged("mic", 1.0, -80.0, "silent", W0 + 1))
         app.post_event(
-            WarningRaised(Warning("lost-frames", "Lost 80 ms of audio.", "system", 2.0), W0 + 2)
+            WarningRaised(
+                SessionWarning("lost-frames", "Lost 80 ms of audio.", "system", 2.0), W0 + 2
+            )
         )
         await pilot.pause()
         head = str(app.header.render())

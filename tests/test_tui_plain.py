@@ -21,7 +21,7 @@ from loopnote.events import (
     UtteranceCommitted,
     WarningRaised,
 )
-from loopnote.types import Alert, CatchUpCard, PartialText, SummaryNode, Utterance, Warning
+from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
 
 W0 = 1_700_000_000.0
 
@@ -57,8 +57,8 @@ def test_alerts_and_warnings_get_their_own_lines() -> None:
     lines = lines_for(
         AlertRaised(Alert("name", "Alex", "Alex", "u9", 95.0, 0.9, card), W0),
         AlertRaised(Alert("name", "Alex", "Alec", None, 99.0, 0.7), W0),
-        WarningRaised(Warning("lost-frames", "Lost 80 ms of audio.", "system", 100.0), W0),
-        WarningRaised(Warning("llm-fallback", "The summary server did not answer."), W0),
+        WarningRaised(SessionWarning("lost-frames", "Lost 80 ms of audio.", "system", 100.0), W0),
+        WarningRaised(SessionWarning("llm-fallback", "The summary server did not answer."), W0),
     )
     assert lines == [
         "[00:01:35] !! Alex was mentioned: “Alex”. They asked: Alex, what do you think?",

@@ -31,10 +31,10 @@ from loopnote.types import (
     Alert,
     CatchUpCard,
     PartialText,
+    SessionWarning,
     Source,
     SummaryNode,
     Utterance,
-    Warning,
 )
 
 W0 = 1_763_800_000.0
@@ -84,7 +84,9 @@ def meeting() -> list[Event]:
     ev += [
         BookmarkAdded(31.0, "", W0 + 31),
         WarningRaised(
-            Warning("lost-frames", "The output device dropped 120 ms of audio.", "system", 40.0),
+            SessionWarning(
+                "lost-frames", "The output device dropped 120 ms of audio.", "system", 40.0
+            ),
             W0 + 40,
         ),
         SummaryUpdated(

@@ -30,24 +30,24 @@ DEFAULT_DISCLOSURE = (
 @dataclass(frozen=True)
 class Settings:
     # recognition
-    model: str = ""                  # faster-whisper name or CTranslate2 folder; "" = bundled
+    model: str = ""  # faster-whisper name or CTranslate2 folder; "" = bundled
     language: str = "en"
-    vocab: tuple[str, ...] = ()       # meeting terms that bias recognition
+    vocab: tuple[str, ...] = ()  # meeting terms that bias recognition
     # who the user is (name alerts)
     name: str = ""
     aliases: tuple[str, ...] = ()
     # summaries
-    llm: str = ""                     # OpenAI-compatible base URL; "" = extractive only
+    llm: str = ""  # OpenAI-compatible base URL; "" = extractive only
     llm_model: str = ""
     llm_api_key: str = ""
     # capture
-    headphones: bool = False          # True: no speaker-bleed handling
+    headphones: bool = False  # True: no speaker-bleed handling
     # storage
-    out: str = ""                     # meetings root; "" = platform data dir
-    keep_audio: str = "forever"       # "forever" | "no" | "days:N"
+    out: str = ""  # meetings root; "" = platform data dir
+    keep_audio: str = "forever"  # "forever" | "no" | "days:N"
     # consent
     disclosure: str = DEFAULT_DISCLOSURE
-    notify: bool = True               # desktop notifications for alerts
+    notify: bool = True  # desktop notifications for alerts
     extra: dict[str, Any] = field(default_factory=dict)
 
     def meetings_root(self) -> Path:
@@ -82,8 +82,16 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     if key in _BOOLS:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false",
-                                                        "no", "off"}:
+        if isinstance(value, str) and value.lower() in {
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        }:
             return value.lower() in {"1", "true", "yes", "on"}
         raise UsageError(f"{where}: '{key}' must be true or false")
     if not isinstance(value, str):
@@ -125,8 +133,12 @@ def read_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     return out
 
 
-def load_settings(overrides: dict[str, Any] | None = None, *, path: Path | None = None,
-                  env: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    *,
+    path: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Settings:
     """Config file < environment < ``overrides`` (flags; ``None`` values are ignored)."""
     merged: dict[str, Any] = {}
     merged.update(read_config_file(path or config_path()))

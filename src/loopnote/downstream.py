@@ -38,19 +38,34 @@ from loopnote.summarize import (
     make_summarizer,
     render_notes_markdown,
 )
-from loopnote.types import Alert, PartialText, Source, SummaryNode, Utterance, Warning
+from loopnote.types import Alert, PartialText, SessionWarning, Source, SummaryNode, Utterance
 
 RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
 
 
 class MeetingDownstream:
-    def __init__(self, settings: Settings, sources: tuple[Source, ...], *, title: str,
-                 model: str, consent_text: str, origin: str, wall: float,
-                 folder: MeetingFolder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sources: tuple[Source, ...],
+        *,
+        title: str,
+        model: str,
+        consent_text: str,
+        origin: str,
+        wall: float,
+        folder: MeetingFolder | None = None,
+    ) -> None:
         self.settings = settings
-        meta = MeetingMeta(id="", started_wall=wall, sources=sources, title=title, model=model,
-                           consent=Consent(bool(consent_text), consent_text),
-                           extra={"origin": origin})
+        meta = MeetingMeta(
+            id="",
+            started_wall=wall,
+            sources=sources,
+            title=title,
+            model=model,
+            consent=Consent(bool(consent_text), consent_text),
+            extra={"origin": origin},
+        )
         self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
         summarizer, warnings = make_summarizer(settings)
         self._startup_warnings = warnings
@@ -62,8 +77,11 @@ class MeetingDownstream:
         self.notifier = DesktopNotifier() if settings.name and settings.notify else None
         self._partial: dict[Source, str] = {}
         # speaker bleed, second line of defence: mic lines that repeat the system source
-        self.dedup = (CrossSourceDedup() if {"mic", "system"} <= set(sources)
-                      and not settings.headphones else None)
+        self.dedup = (
+            CrossSourceDedup()
+            if {"mic", "system"} <= set(sources) and not settings.headphones
+            else None
+        )
         self._recent: list[Utterance] = []
         self._nodes: dict[str, SummaryNode] = {}
         self._resumed = folder is not None
@@ -94,7 +112,7 @@ class MeetingDownstream:
         out: list[Event] = []
         if self.spotter is not None:
             for line in name_warnings(self._spotter_options):
-                out.append(self._warning(Warning("name-warning", line), wall))
+                out.append(self._warning(SessionWarning("name-warning", line), wall))
         for w in self._startup_warnings:
             out.append(self._warning(w, wall))
         return out
@@ -124,15 +142,14 @@ class MeetingDownstream:
             return []
         return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
 
-    def tick(self, t: float, wall: float, *, system_settled: float | None = None
-             ) -> list[Event]:
+    def tick(self, t: float, wall: float, *, system_settled: float | None = None) -> list[Event]:
         """``system_settled``: the system source will commit nothing ending before it."""
         held = self.dedup.advance(t, system_settled) if self.dedup is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         out += [self._summary(n, wall) for n in self.summary.tick(t)]
         return out + self._summary_warnings(wall)
 
-    def warning(self, w: Warning, wall: float) -> list[Event]:
+    def warning(self, w: SessionWarning, wall: float) -> list[Event]:
         return [self._warning(w, wall)]
 
     def device_switch(self, d: DeviceSwitch) -> None:
@@ -151,19 +168,23 @@ class MeetingDownstream:
         out += [self._summary(n, wall) for n in self.summary.finish()]
         out += self._summary_warnings(wall)
         utterances = self.folder.load_utterances()
-        notes: Notes = build_notes(utterances, list(self._nodes.values()),
-                                   user_names=self._user_names(), title=self.folder.meta.title)
+        notes: Notes = build_notes(
+            utterances,
+            list(self._nodes.values()),
+            user_names=self._user_names(),
+            title=self.folder.meta.title,
+        )
         if not self.folder.meta.title and notes.title:
             self.folder.set_title(notes.title)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         self.folder.write_notes(render_notes_markdown(notes, title=False))
         self.folder.close()
         if (w := index_meeting_safely(self.folder.path, self.settings)) is not None:
-            out.append(WarningRaised(Warning("index-failed", w), wall))
+            out.append(WarningRaised(SessionWarning("index-failed", w), wall))
         try:
             Library(self.settings.meetings_root()).apply_retention(self.settings.keep_audio, wall)
         except StoreError as e:
-            out.append(WarningRaised(Warning("retention-failed", str(e)), wall))
+            out.append(WarningRaised(SessionWarning("retention-failed", str(e)), wall))
         return out
 
     # -- helpers --------------------------------------------------------------------------
@@ -178,14 +199,18 @@ class MeetingDownstream:
     def _summary_warnings(self, wall: float) -> list[Event]:
         return [self._warning(w, wall) for w in self.summary.drain_warnings()]
 
-    def _warning(self, w: Warning, wall: float) -> WarningRaised:
+    def _warning(self, w: SessionWarning, wall: float) -> WarningRaised:
         self.folder.append_warning(w)
         return WarningRaised(w, wall)
 
     def _alert(self, mention: Mention, wall: float) -> AlertRaised:
-        card = build_card(mention, self._recent, partial=self._partial.get("system", ""),
-                          section_summary=self._latest("section"),
-                          meeting_summary=self._latest("meeting"))
+        card = build_card(
+            mention,
+            self._recent,
+            partial=self._partial.get("system", ""),
+            section_summary=self._latest("section"),
+            meeting_summary=self._latest("meeting"),
+        )
         alert = to_alert(mention, card)
         self.folder.append_alert(alert)
         ring_bell()
@@ -200,5 +225,4 @@ class MeetingDownstream:
 def _notify_in_background(notifier: DesktopNotifier, alert: Alert) -> None:
     """A notification can take a moment over D-Bus: never hold the meeting for it."""
     title, body = alert_message(alert)
-    threading.Thread(target=notifier.send, args=(title, body), name="notify",
-                     daemon=True).start()
+    threading.Thread(target=notifier.send, args=(title, body), name="notify", daemon=True).start()

@@ -1,6 +1,6 @@
 """One error tree. The CLI prints ``str(error)`` as one line and exits non-zero.
 
-Recoverable glitches are not errors: they travel as ``types.Warning`` events.
+Recoverable glitches are not errors: they travel as ``types.SessionWarning`` events.
 """
 
 

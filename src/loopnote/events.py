@@ -13,21 +13,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from loopnote.types import Alert, PartialText, Source, SummaryNode, Utterance, Warning
+from loopnote.types import Alert, PartialText, SessionWarning, Source, SummaryNode, Utterance
 
 
 @dataclass(frozen=True)
 class SessionStarted:
     meeting_id: str
-    wall: float                    # unix time of session time 0
+    wall: float  # unix time of session time 0
     sources: tuple[Source, ...]
     folder: str = ""
     model: str = ""
-    consent: str = ""              # the reminder shown before capture
+    consent: str = ""  # the reminder shown before capture
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "session", "meeting_id": self.meeting_id, "wall": round(self.wall, 3),
-                "sources": list(self.sources), "folder": self.folder, "model": self.model}
+        return {
+            "type": "session",
+            "meeting_id": self.meeting_id,
+            "wall": round(self.wall, 3),
+            "sources": list(self.sources),
+            "folder": self.folder,
+            "model": self.model,
+        }
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,13 @@ class PartialUpdated:
 
     def to_json(self) -> dict[str, Any]:
         p = self.partial
-        return {"type": "partial", "source": p.source, "t": round(p.t, 3), "text": p.text,
-                "wall": round(self.wall, 3)}
+        return {
+            "type": "partial",
+            "source": p.source,
+            "t": round(p.t, 3),
+            "text": p.text,
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class AlertRaised:
 
 @dataclass(frozen=True)
 class WarningRaised:
-    warning: Warning
+    warning: SessionWarning
     wall: float
 
     def to_json(self) -> dict[str, Any]:
@@ -84,12 +95,18 @@ class LevelChanged:
     source: Source
     t: float
     dbfs: float
-    health: str                    # "capturing" | "silent" | "reconnecting" | "lost-frames"
+    health: str  # "capturing" | "silent" | "reconnecting" | "lost-frames"
     wall: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "level", "source": self.source, "t": round(self.t, 3),
-                "dbfs": round(self.dbfs, 1), "health": self.health, "wall": round(self.wall, 3)}
+        return {
+            "type": "level",
+            "source": self.source,
+            "t": round(self.t, 3),
+            "dbfs": round(self.dbfs, 1),
+            "health": self.health,
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -102,8 +119,13 @@ class SourceChanged:
     wall: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "source", "source": self.source, "device": self.device,
-                "t": round(self.t, 3), "wall": round(self.wall, 3)}
+        return {
+            "type": "source",
+            "source": self.source,
+            "device": self.device,
+            "t": round(self.t, 3),
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -113,8 +135,12 @@ class BookmarkAdded:
     wall: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "bookmark", "t": round(self.t, 3), "note": self.note,
-                "wall": round(self.wall, 3)}
+        return {
+            "type": "bookmark",
+            "t": round(self.t, 3),
+            "note": self.note,
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -126,8 +152,12 @@ class StateChanged:
     wall: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "state", "paused": self.paused, "t": round(self.t, 3),
-                "wall": round(self.wall, 3)}
+        return {
+            "type": "state",
+            "paused": self.paused,
+            "t": round(self.t, 3),
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -137,13 +167,27 @@ class SessionEnded:
     folder: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "end", "wall": round(self.wall, 3), "duration": round(self.duration, 3),
-                "folder": self.folder}
+        return {
+            "type": "end",
+            "wall": round(self.wall, 3),
+            "duration": round(self.duration, 3),
+            "folder": self.folder,
+        }
 
 
-Event = (SessionStarted | PartialUpdated | UtteranceCommitted | SummaryUpdated | AlertRaised
-         | WarningRaised | LevelChanged | SourceChanged | BookmarkAdded | StateChanged
-         | SessionEnded)
+Event = (
+    SessionStarted
+    | PartialUpdated
+    | UtteranceCommitted
+    | SummaryUpdated
+    | AlertRaised
+    | WarningRaised
+    | LevelChanged
+    | SourceChanged
+    | BookmarkAdded
+    | StateChanged
+    | SessionEnded
+)
 
 
 class SessionControl(Protocol):

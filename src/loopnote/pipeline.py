@@ -27,9 +27,9 @@ from loopnote.audio.resample import TARGET_RATE, ToMono16k
 from loopnote.capture.base import CaptureItem, DeviceSwitch, EndOfStream
 from loopnote.clock import Clock
 from loopnote.events import LevelChanged
-from loopnote.types import AudioChunk, FloatArray, PartialText, Source, Utterance, Warning
+from loopnote.types import AudioChunk, FloatArray, PartialText, SessionWarning, Source, Utterance
 
-LEVEL_EVERY = 0.25         # seconds of audio between level events
+LEVEL_EVERY = 0.25  # seconds of audio between level events
 SILENT_DBFS = -70.0
 
 
@@ -38,15 +38,15 @@ class SourceEnded:
     source: Source
 
 
-WorkerOutput = PartialText | Utterance | Warning | DeviceSwitch | LevelChanged | SourceEnded
+WorkerOutput = PartialText | Utterance | SessionWarning | DeviceSwitch | LevelChanged | SourceEnded
 
 
 class AudioWriter(Protocol):
     """What the worker needs of a recorder (audio/recorder.py provides it)."""
 
-    def write(self, chunk: AudioChunk) -> Warning | None: ...
+    def write(self, chunk: AudioChunk) -> SessionWarning | None: ...
 
-    def close(self) -> Warning | None: ...
+    def close(self) -> SessionWarning | None: ...
 
 
 class SourceWorker:
@@ -71,17 +71,16 @@ class SourceWorker:
         self._recorder = recorder
         # speaker bleed: the system side feeds the reference, the mic side is cleaned
         self._bleed = bleed if source == "mic" else None
-        self._feeder = (ReferenceFeeder(bleed) if bleed is not None and source == "system"
-                        else None)
+        self._feeder = ReferenceFeeder(bleed) if bleed is not None and source == "system" else None
         self._convert = ToMono16k()
         self._queue: queue.Queue[CaptureItem | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"worker-{source}", daemon=True)
         self._level_buf: list[FloatArray] = []
         self._level_frames = 0
         self._warned_backlog = False
-        self.session_time = 0.0     # session time of the audio processed so far
-        self.captured_time = 0.0    # session time of the audio received so far
-        self.settled_time = 0.0     # the recognizer will commit nothing ending before this
+        self.session_time = 0.0  # session time of the audio processed so far
+        self.captured_time = 0.0  # session time of the audio received so far
+        self.settled_time = 0.0  # the recognizer will commit nothing ending before this
 
     @property
     def alive(self) -> bool:
@@ -131,8 +130,14 @@ class SourceWorker:
                     self._output(item)
             self._flush()
         except Exception as e:  # keep the meeting: report and end this source cleanly
-            self._output(Warning("source-failed", f"{self.source} processing failed: {e}",
-                                 self.source, self.session_time))
+            self._output(
+                SessionWarning(
+                    "source-failed",
+                    f"{self.source} processing failed: {e}",
+                    self.source,
+                    self.session_time,
+                )
+            )
         finally:
             self._close_recorder()
             self._output(SourceEnded(self.source))
@@ -143,8 +148,12 @@ class SourceWorker:
         try:
             warning = self._recorder.write(chunk)
         except Exception as e:  # audio storage failing must not stop the transcript
-            warning = Warning("audio-failed", f"{self.source} audio is no longer saved: {e}",
-                              self.source, chunk.start)
+            warning = SessionWarning(
+                "audio-failed",
+                f"{self.source} audio is no longer saved: {e}",
+                self.source,
+                chunk.start,
+            )
             self._recorder = None
         if warning is not None:
             self._output(warning)
@@ -155,16 +164,21 @@ class SourceWorker:
         try:
             warning = self._recorder.close()
         except Exception as e:
-            warning = Warning("audio-failed", f"{self.source} audio could not be closed: {e}",
-                              self.source, self.session_time)
+            warning = SessionWarning(
+                "audio-failed",
+                f"{self.source} audio could not be closed: {e}",
+                self.source,
+                self.session_time,
+            )
         self._recorder = None
         if warning is not None:
             self._output(warning)
 
     def _audio(self, chunk: AudioChunk) -> None:
         if self._is_paused():
-            chunk = AudioChunk(chunk.source, np.zeros_like(chunk.samples), chunk.sample_rate,
-                               chunk.start, gap=True)
+            chunk = AudioChunk(
+                chunk.source, np.zeros_like(chunk.samples), chunk.sample_rate, chunk.start, gap=True
+            )
         self._record(chunk)
         mono, start = self._convert.convert(chunk)
         if self._bleed is not None:  # the recorder above keeps the raw mic audio
@@ -183,8 +197,11 @@ class SourceWorker:
         try:
             return self._bleed.process(mono, start), start - self._bleed.latency
         except Exception as e:  # bleed removal failing must not stop the transcript
-            self._output(Warning("bleed-failed", f"speaker-bleed removal stopped: {e}",
-                                 self.source, start))
+            self._output(
+                SessionWarning(
+                    "bleed-failed", f"speaker-bleed removal stopped: {e}", self.source, start
+                )
+            )
             self._bleed = None
             return mono, start
 
@@ -207,7 +224,8 @@ class SourceWorker:
         block = np.concatenate(self._level_buf)
         self._level_buf, self._level_frames = [], 0
         level = dbfs(block)
-        health = "paused" if self._is_paused() else (
-            "silent" if level < SILENT_DBFS else "capturing")
+        health = (
+            "paused" if self._is_paused() else ("silent" if level < SILENT_DBFS else "capturing")
+        )
         t = start + mono.shape[0] / TARGET_RATE
         self._output(LevelChanged(self.source, t, level, health, self._clock.wall()))

@@ -35,8 +35,7 @@ def find_interrupted(root: Path) -> list[Path]:
     return out
 
 
-def recover_meeting(path: Path, options: SessionOptions,
-                    on_event: Callable[[Event], None]) -> Path:
+def recover_meeting(path: Path, options: SessionOptions, on_event: Callable[[Event], None]) -> Path:
     """Bring an interrupted meeting to a normal end; returns its folder."""
     folder = MeetingFolder.open(path)
     repair(path)

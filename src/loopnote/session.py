@@ -41,7 +41,7 @@ from loopnote.events import (
 )
 from loopnote.pipeline import AudioWriter, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
-from loopnote.types import PartialText, Source, Utterance, Warning
+from loopnote.types import PartialText, SessionWarning, Source, Utterance
 
 BACKLOG_WARN_SECONDS = 10.0  # recognition this far behind live audio is worth a warning
 
@@ -50,9 +50,9 @@ BACKLOG_WARN_SECONDS = 10.0  # recognition this far behind live audio is worth a
 class SessionOptions:
     settings: Settings = field(default_factory=Settings)
     title: str = ""
-    keep_audio: bool = True        # write each source's audio into the meeting folder
-    consent_text: str = ""         # the reminder that was shown before capture started
-    origin: str = "live"           # "live" | "file" (what the meeting was made from)
+    keep_audio: bool = True  # write each source's audio into the meeting folder
+    consent_text: str = ""  # the reminder that was shown before capture started
+    origin: str = "live"  # "live" | "file" (what the meeting was made from)
 
 
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
@@ -60,8 +60,12 @@ def recognizer_options(settings: Settings, source: Source = "system") -> Recogni
     side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
     names = tuple(t for t in (settings.name, *settings.aliases) if t.strip())
     terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
-    return RecognizerOptions(model=settings.model, language=settings.language,
-                             prompt_terms=terms, names=names if source == "system" else ())
+    return RecognizerOptions(
+        model=settings.model,
+        language=settings.language,
+        prompt_terms=terms,
+        names=names if source == "system" else (),
+    )
 
 
 Control = BookmarkAdded | StateChanged
@@ -91,27 +95,45 @@ class Session:
         settings = options.settings
         self._engine = engine or load_engine(settings.model)
         self._down = MeetingDownstream(
-            settings, tuple(i.source for i in self._inputs), title=options.title,
-            model=self._engine.name, consent_text=options.consent_text,
-            origin=options.origin, wall=self._clock.wall(), folder=folder)
+            settings,
+            tuple(i.source for i in self._inputs),
+            title=options.title,
+            model=self._engine.name,
+            consent_text=options.consent_text,
+            origin=options.origin,
+            wall=self._clock.wall(),
+            folder=folder,
+        )
         self._out: queue.Queue[WorkerOutput | Control] = queue.Queue()
         self._stop = threading.Event()
         self._paused = threading.Event()
         live = options.origin == "live"
         # no headphones: the mic hears the speakers; one canceller joins the two workers
         both = {"mic", "system"} <= {i.source for i in self._inputs}
-        self._bleed = (BleedCanceller() if live and both and not settings.headphones
-                       else None)
+        self._bleed = BleedCanceller() if live and both and not settings.headphones else None
         self._bleed_warned = False
         self._workers: dict[Source, SourceWorker] = {}
         for inp in self._inputs:
-            recorder = (recorder_factory(self._down.path, inp.source)
-                        if recorder_factory is not None and options.keep_audio else None)
-            opts = replace(recognizer_options(settings, inp.source),
-                           first_index=(first_index or {}).get(inp.source, 1))
+            recorder = (
+                recorder_factory(self._down.path, inp.source)
+                if recorder_factory is not None and options.keep_audio
+                else None
+            )
+            opts = replace(
+                recognizer_options(settings, inp.source),
+                first_index=(first_index or {}).get(inp.source, 1),
+            )
             self._workers[inp.source] = SourceWorker(
-                inp.source, self._engine, opts, self._out.put, self._paused.is_set,
-                self._clock, recorder, live=live, bleed=self._bleed)
+                inp.source,
+                self._engine,
+                opts,
+                self._out.put,
+                self._paused.is_set,
+                self._clock,
+                recorder,
+                live=live,
+                bleed=self._bleed,
+            )
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -160,9 +182,16 @@ class Session:
             worker.start()
         wall0 = self._clock.wall()
         self._mono0 = self._clock.monotonic()
-        self._emit(SessionStarted(self.meeting_id, wall0, tuple(self._workers),
-                                  str(self.folder), self._engine.name,
-                                  self._options.consent_text))
+        self._emit(
+            SessionStarted(
+                self.meeting_id,
+                wall0,
+                tuple(self._workers),
+                str(self.folder),
+                self._engine.name,
+                self._options.consent_text,
+            )
+        )
         for ev in self._down.started(wall0):
             self._emit(ev)
         interrupted = False
@@ -196,8 +225,9 @@ class Session:
             try:
                 inp.stop()
             except Exception as e:  # a failing device must not lose the meeting
-                self._handle(Warning("stop-failed", f"stopping {inp.source} failed: {e}",
-                                     inp.source))
+                self._handle(
+                    SessionWarning("stop-failed", f"stopping {inp.source} failed: {e}", inp.source)
+                )
         pending = {s for s, w in self._workers.items() if w.alive}
         for worker in self._workers.values():
             worker.request_finish()
@@ -226,27 +256,40 @@ class Session:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
         system = self._workers.get("system")
-        settled = None if system is None else (
-            system.settled_time if system.alive else float("inf"))  # ended: nothing more
+        settled = (
+            None if system is None else (system.settled_time if system.alive else float("inf"))
+        )  # ended: nothing more
         for ev in self._down.tick(t, wall, system_settled=settled):
             self._emit(ev)
         if self._bleed is not None and not self._bleed_warned:
             status = self._bleed.status()
             if status.detected:
                 self._bleed_warned = True
-                self._handle(Warning(
-                    "bleed-detected", "the microphone hears the speakers: their voices are "
-                    "removed from your lines (headphones avoid this; --headphones turns it "
-                    "off)", "mic", t, extra={"bleed": status.to_dict()}))
+                self._handle(
+                    SessionWarning(
+                        "bleed-detected",
+                        "the microphone hears the speakers: their voices are "
+                        "removed from your lines (headphones avoid this; --headphones turns it "
+                        "off)",
+                        "mic",
+                        t,
+                        extra={"bleed": status.to_dict()},
+                    )
+                )
         for source, worker in self._workers.items():
             if not worker.live:
                 continue
             backlog = worker.backlog()
             if backlog > BACKLOG_WARN_SECONDS:
                 if worker.warn_backlog_once():
-                    self._handle(Warning("recognition-behind",
-                                         f"recognition of {source} is {backlog:.0f} s behind",
-                                         source, worker.session_time))
+                    self._handle(
+                        SessionWarning(
+                            "recognition-behind",
+                            f"recognition of {source} is {backlog:.0f} s behind",
+                            source,
+                            worker.session_time,
+                        )
+                    )
             elif backlog < 1.0:
                 worker.backlog_recovered()
 
@@ -260,7 +303,7 @@ class Session:
             self._emit(PartialUpdated(item, wall))
             for ev in self._down.partial(item, wall):
                 self._emit(ev)
-        elif isinstance(item, Warning):
+        elif isinstance(item, SessionWarning):
             for ev in self._down.warning(item, wall):
                 self._emit(ev)
         elif isinstance(item, DeviceSwitch):

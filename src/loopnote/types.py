@@ -7,7 +7,7 @@ Utterance      a committed stretch of words from one source (never changes after
 SummaryNode    one node of the rolling summary tree
 CatchUpCard    what the user needs to know right now
 Alert          the user's name was heard
-Warning        a recoverable glitch the user should know about
+SessionWarning        a recoverable glitch the user should know about
 """
 
 from __future__ import annotations
@@ -65,8 +65,12 @@ class Word:
     p: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": round(self.start, 3), "end": round(self.end, 3),
-                "p": round(self.p, 3)}
+        return {
+            "text": self.text,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "p": round(self.p, 3),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Word:
@@ -94,8 +98,11 @@ class Utterance:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
-            "id": self.id, "source": self.source, "start": round(self.start, 3),
-            "end": round(self.end, 3), "text": self.text,
+            "id": self.id,
+            "source": self.source,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
             "words": [w.to_dict() for w in self.words],
         }
         if self.speaker is not None:
@@ -108,8 +115,12 @@ class Utterance:
         if src not in SOURCES:
             raise ValueError(f"unknown source {src!r}")
         return cls(
-            id=str(d["id"]), source=src, start=float(d["start"]), end=float(d["end"]),
-            text=str(d["text"]), words=tuple(Word.from_dict(w) for w in d.get("words", [])),
+            id=str(d["id"]),
+            source=src,
+            start=float(d["start"]),
+            end=float(d["end"]),
+            text=str(d["text"]),
+            words=tuple(Word.from_dict(w) for w in d.get("words", [])),
             speaker=d.get("speaker"),
         )
 
@@ -128,61 +139,87 @@ class SummaryNode:
     closed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "node_id": self.node_id, "start": round(self.start, 3),
-                "end": round(self.end, 3), "text": self.text, "children": list(self.children),
-                "revision": self.revision, "closed": self.closed}
+        return {
+            "level": self.level,
+            "node_id": self.node_id,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
+            "children": list(self.children),
+            "revision": self.revision,
+            "closed": self.closed,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SummaryNode:
-        return cls(node_id=str(d["node_id"]), level=d["level"], start=float(d["start"]),
-                   end=float(d["end"]), text=str(d["text"]),
-                   children=tuple(str(c) for c in d.get("children", [])),
-                   revision=int(d.get("revision", 0)), closed=bool(d.get("closed", False)))
+        return cls(
+            node_id=str(d["node_id"]),
+            level=d["level"],
+            start=float(d["start"]),
+            end=float(d["end"]),
+            text=str(d["text"]),
+            children=tuple(str(c) for c in d.get("children", [])),
+            revision=int(d.get("revision", 0)),
+            closed=bool(d.get("closed", False)),
+        )
 
 
 @dataclass(frozen=True)
 class CatchUpCard:
     """What the user needs right now when addressed."""
 
-    addressed: str          # the sentence that addressed the user (the question put to them)
-    last_verbatim: str      # the last ~30 s, verbatim
-    recent_brief: str       # the last few minutes in brief
-    meeting_so_far: str     # the meeting so far, one paragraph
-    t: float = 0.0          # session time the card describes
+    addressed: str  # the sentence that addressed the user (the question put to them)
+    last_verbatim: str  # the last ~30 s, verbatim
+    recent_brief: str  # the last few minutes in brief
+    meeting_so_far: str  # the meeting so far, one paragraph
+    t: float = 0.0  # session time the card describes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"addressed": self.addressed, "last_verbatim": self.last_verbatim,
-                "recent_brief": self.recent_brief, "meeting_so_far": self.meeting_so_far,
-                "t": round(self.t, 3)}
+        return {
+            "addressed": self.addressed,
+            "last_verbatim": self.last_verbatim,
+            "recent_brief": self.recent_brief,
+            "meeting_so_far": self.meeting_so_far,
+            "t": round(self.t, 3),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CatchUpCard:
-        return cls(str(d.get("addressed", "")), str(d.get("last_verbatim", "")),
-                   str(d.get("recent_brief", "")), str(d.get("meeting_so_far", "")),
-                   float(d.get("t", 0.0)))
+        return cls(
+            str(d.get("addressed", "")),
+            str(d.get("last_verbatim", "")),
+            str(d.get("recent_brief", "")),
+            str(d.get("meeting_so_far", "")),
+            float(d.get("t", 0.0)),
+        )
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: Literal["name"]
-    term: str               # the configured name that matched
-    heard: str              # the text as recognized
+    term: str  # the configured name that matched
+    heard: str  # the text as recognized
     utterance_id: str | None
-    t: float                # session time of the end of the name
+    t: float  # session time of the end of the name
     score: float
     card: CatchUpCard | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "term": self.term, "heard": self.heard,
-                "utterance_id": self.utterance_id, "t": round(self.t, 3),
-                "score": round(self.score, 3),
-                "card": self.card.to_dict() if self.card else None}
+        return {
+            "kind": self.kind,
+            "term": self.term,
+            "heard": self.heard,
+            "utterance_id": self.utterance_id,
+            "t": round(self.t, 3),
+            "score": round(self.score, 3),
+            "card": self.card.to_dict() if self.card else None,
+        }
 
 
 @dataclass(frozen=True)
-class Warning:
-    code: str               # short machine-readable code, e.g. "device-lost", "llm-fallback"
-    message: str            # one line a person can read
+class SessionWarning:
+    code: str  # short machine-readable code, e.g. "device-lost", "llm-fallback"
+    message: str  # one line a person can read
     source: Source | None = None
     t: float | None = None  # session time it concerns
     extra: dict[str, Any] = field(default_factory=dict)

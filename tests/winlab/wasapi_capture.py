@@ -35,7 +35,7 @@ from loopnote.capture.base import CaptureRequest, DeviceSwitch
 from loopnote.capture.wasapi.backend import WasapiBackend, WasapiOptions
 from loopnote.capture.wasapi.stream import StreamOptions
 from loopnote.errors import LoopnoteError
-from loopnote.types import AudioChunk, Warning
+from loopnote.types import AudioChunk, SessionWarning
 
 
 def capture(seconds: float, out: Path, poll: bool) -> int:
@@ -54,7 +54,7 @@ def capture(seconds: float, out: Path, poll: bool) -> int:
                 if source == "system" and not item.gap and not first.is_set():
                     first.set()
                     print(f"FIRST_AUDIO {item.start:.3f}", flush=True)
-            elif isinstance(item, Warning):
+            elif isinstance(item, SessionWarning):
                 events.append({"source": source, "warning": item.code, "message": item.message})
             elif isinstance(item, DeviceSwitch):
                 events.append({"source": source, "switch": item.device, "t": item.t})

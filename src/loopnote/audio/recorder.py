@@ -17,9 +17,10 @@ header that is stale anyway is repaired from the file length by ``repair`` (what
 ``loopnote recover`` calls); ``read_source`` reads a source back whether repaired or not.
 
 ``RecorderOptions``  segment length, sync interval, channels kept
-``Recorder``         one source: ``write(chunk) -> Warning | None``, ``close()``. A full disk
+``Recorder``         one source: ``write(chunk) -> SessionWarning | None``, ``close()``. A full disk
                      (ENOSPC/EDQUOT/EFBIG) stops the audio, keeps what was written and returns
-                     one ``Warning(code="disk-full")``; nothing raises, so the session goes on.
+                     one ``SessionWarning(code="disk-full")``; nothing raises, so the session goes
+                     on.
 ``WavWriter``        one crash-safe WAV file (also what ``loopnote capture`` writes)
 ``repair(folder)``   fix every WAV header under ``folder`` (or ``folder/audio``) from its length
 ``segments``, ``read_source``, ``read_gaps``, ``read_wav``  read back what was recorded
@@ -40,7 +41,7 @@ import numpy as np
 import soxr
 
 from loopnote.errors import AudioDecodeError, StoreError
-from loopnote.types import AudioChunk, FloatArray, Source, Warning
+from loopnote.types import AudioChunk, FloatArray, SessionWarning, Source
 
 HEADER_BYTES = 44
 SAMPLE_BYTES = 2
@@ -159,7 +160,7 @@ class Recorder:
     def t(self) -> float:
         return self._t
 
-    def write(self, chunk: AudioChunk) -> Warning | None:
+    def write(self, chunk: AudioChunk) -> SessionWarning | None:
         if self.full:
             return None
         try:
@@ -170,7 +171,7 @@ class Recorder:
             return self._disk_full(chunk.start)
         return None
 
-    def close(self) -> Warning | None:
+    def close(self) -> SessionWarning | None:
         if self.full:
             return None
         try:
@@ -184,14 +185,14 @@ class Recorder:
             return self._disk_full(self._t)
         return None
 
-    def _disk_full(self, t: float) -> Warning:
+    def _disk_full(self, t: float) -> SessionWarning:
         self.full = True
         if self._writer is not None:
             # the header of the last segment is fixed by repair() later
             with contextlib.suppress(OSError):
                 self._writer.close()
             self._writer = None
-        return Warning(
+        return SessionWarning(
             "disk-full",
             f"the disk is full: {self.source} audio stopped at "
             f"{t:.1f} s (what was written is kept; the transcript goes on)",

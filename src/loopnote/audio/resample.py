@@ -33,8 +33,8 @@ class ToMono16k:
     def __init__(self) -> None:
         self._rate = 0
         self._stream: soxr.ResampleStream | None = None
-        self._t0 = 0.0       # session time of output sample 0 of the current stream
-        self._out = 0        # output samples produced by the current stream
+        self._t0 = 0.0  # session time of output sample 0 of the current stream
+        self._out = 0  # output samples produced by the current stream
 
     def convert(self, chunk: AudioChunk) -> tuple[FloatArray, float]:
         mono = downmix(chunk.samples)
@@ -43,9 +43,9 @@ class ToMono16k:
             self._t0 = chunk.start
             self._out = 0
             self._stream = (
-                None if self._rate == TARGET_RATE
-                else soxr.ResampleStream(self._rate, TARGET_RATE, 1, dtype="float32",
-                                         quality="HQ")
+                None
+                if self._rate == TARGET_RATE
+                else soxr.ResampleStream(self._rate, TARGET_RATE, 1, dtype="float32", quality="HQ")
             )
         start = self._t0 + self._out / TARGET_RATE
         if self._stream is None:
@@ -60,7 +60,8 @@ class ToMono16k:
         start = self._t0 + self._out / TARGET_RATE
         if self._stream is None:
             return np.zeros(0, np.float32), start
-        out = np.asarray(self._stream.resample_chunk(np.zeros(0, np.float32), last=True),
-                         dtype=np.float32)
+        out = np.asarray(
+            self._stream.resample_chunk(np.zeros(0, np.float32), last=True), dtype=np.float32
+        )
         self._out += out.shape[0]
         return out, start

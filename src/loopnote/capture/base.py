@@ -2,7 +2,7 @@
 
 ``AudioInput``   one source ("system" or "mic"): start(emit) ... stop(). The backend calls
                  ``emit`` from its own thread with ``AudioChunk``s (device rate, float32,
-                 (frames, channels)), ``Warning``s, ``DeviceSwitch``es, and ``EndOfStream``
+                 (frames, channels)), ``SessionWarning``s, ``DeviceSwitch``es, and ``EndOfStream``
                  when a finite input ends. Callbacks only copy and enqueue. Chunk times come
                  from the sample clock: session time 0 is the moment ``start`` is called;
                  gaps (nothing delivered, device switch, server restart) are filled with
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from loopnote.types import AudioChunk, Source, Warning
+from loopnote.types import AudioChunk, SessionWarning, Source
 
 SourceKind = Literal["output", "monitor", "input", "app"]
 
@@ -39,28 +39,33 @@ class EndOfStream:
     source: Source
 
 
-CaptureItem = AudioChunk | Warning | DeviceSwitch | EndOfStream
+CaptureItem = AudioChunk | SessionWarning | DeviceSwitch | EndOfStream
 Emit = Callable[[CaptureItem], None]
 
 
 @dataclass(frozen=True)
 class SourceInfo:
     kind: SourceKind
-    id: str                  # stable id: sink/source name, endpoint id, or pid for apps
-    name: str                # what a person reads
+    id: str  # stable id: sink/source name, endpoint id, or pid for apps
+    name: str  # what a person reads
     is_default: bool = False
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "name": self.name,
-                "default": self.is_default, **self.details}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+            "default": self.is_default,
+            **self.details,
+        }
 
 
 @dataclass(frozen=True)
 class CaptureRequest:
-    app: str | None = None          # one application's audio: name or pid
+    app: str | None = None  # one application's audio: name or pid
     system_source: str | None = None  # any monitor/source by name
-    mic: str | None = None          # microphone by name; None = default
+    mic: str | None = None  # microphone by name; None = default
     no_mic: bool = False
     no_system: bool = False
 

@@ -26,7 +26,7 @@ import soundfile
 
 from loopnote.capture.base import Emit, EndOfStream
 from loopnote.errors import AudioDecodeError
-from loopnote.types import AudioChunk, FloatArray, Source, Warning
+from loopnote.types import AudioChunk, FloatArray, SessionWarning, Source
 
 CHUNK_SECONDS = 0.05  # what a live device would deliver per callback, roughly
 
@@ -156,8 +156,9 @@ class _Replay(ABC):
         self._thread: threading.Thread | None = None
 
     def start(self, emit: Emit) -> None:
-        self._thread = threading.Thread(target=self._run_to_end, args=(emit,),
-                                        name=f"replay-{self.source}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run_to_end, args=(emit,), name=f"replay-{self.source}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -204,15 +205,16 @@ class FileInput(_Replay):
                 frames += block.shape[0]
         except AudioDecodeError as e:
             self.error = e
-            emit(Warning("decode-error", str(e), self.source, frames / rate))
+            emit(SessionWarning("decode-error", str(e), self.source, frames / rate))
 
 
 class ArrayInput(_Replay):
     """Replay ``samples`` (float32 (frames, channels)) as ``source`` from session time
     ``start``, as fast as the consumer takes them."""
 
-    def __init__(self, samples: FloatArray, sample_rate: int, source: Source,
-                 start: float = 0.0) -> None:
+    def __init__(
+        self, samples: FloatArray, sample_rate: int, source: Source, start: float = 0.0
+    ) -> None:
         super().__init__(source)
         self._samples = samples if samples.ndim == 2 else samples.reshape(-1, 1)
         self._rate = sample_rate
@@ -223,5 +225,11 @@ class ArrayInput(_Replay):
         for i in range(0, self._samples.shape[0], block):
             if self._stop.is_set():
                 break
-            emit(AudioChunk(self.source, self._samples[i:i + block], self._rate,
-                            self._start + i / self._rate))
+            emit(
+                AudioChunk(
+                    self.source,
+                    self._samples[i : i + block],
+                    self._rate,
+                    self._start + i / self._rate,
+                )
+            )

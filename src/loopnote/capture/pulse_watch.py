@@ -14,7 +14,7 @@ Three kinds of threads, one job each:
 * the pump is the only thread that calls ``emit``: it lays blocks of the current stream on the
   ``Timeline`` (blocks of a replaced stream are dropped), fills gaps, and raises warnings.
 
-Warning codes: ``device-switched`` (followed the default device), ``device-lost`` (what was
+SessionWarning codes: ``device-switched`` (followed the default device), ``device-lost`` (what was
 recorded disappeared), ``server-lost`` / ``server-restarted``, ``app-stream-ended`` /
 ``app-reattached`` (``--app``), ``capture-error`` (anything else; retried), ``frames-lost``
 (a running stream stalled or data overlapped filled time), ``silent-while-playing`` (system
@@ -37,7 +37,7 @@ from loopnote.capture.pulse_server import Resolved, Want, connect, resolve, sour
 from loopnote.capture.timeline import Timeline, TimelineOptions
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SoundServerUnavailable
-from loopnote.types import FloatArray, Warning
+from loopnote.types import FloatArray, SessionWarning
 
 NO_INDEX = 0xFFFFFFFF
 DRAIN_SECONDS = 2.0  # the longest a replaced recording keeps feeding the timeline
@@ -57,7 +57,7 @@ class PulseInputOptions:
 
 
 # what the pump receives: ("data", stream, samples) | ("note", make_item) | ("stop",)
-_Note = Callable[[float], Warning | DeviceSwitch]
+_Note = Callable[[float], SessionWarning | DeviceSwitch]
 
 
 class PulseInput:
@@ -136,7 +136,7 @@ class PulseInput:
 
     def _warn(self, code: str, message: str, **extra: object) -> None:
         src = self.source
-        self._note(lambda t: Warning(code, message, src, t, dict(extra)))
+        self._note(lambda t: SessionWarning(code, message, src, t, dict(extra)))
 
     # ----------------------------------------------------------------- watcher ---
     def _watch(self) -> None:
@@ -362,7 +362,7 @@ class PulseInput:
             if lost > reported_loss and now - last_loss_warn >= o.warn_every:
                 ms = 1000 * (lost - reported_loss) / tl.options.rate
                 emit(
-                    Warning(
+                    SessionWarning(
                         "frames-lost",
                         f"{ms:.0f} ms of {self.source} audio did not arrive "
                         "in time (filled with silence)",
@@ -377,7 +377,7 @@ class PulseInput:
                 self.source == "system" and not silent_warned and tl.t - last_loud >= o.silent_after
             ):
                 emit(
-                    Warning(
+                    SessionWarning(
                         "silent-while-playing",
                         f"no sound from {self.device} for "
                         f"{o.silent_after:.0f} s while an application is playing into it",

@@ -25,7 +25,7 @@ from loopnote.audio.recorder import WavWriter
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureItem, CaptureRequest, DeviceSwitch
 from loopnote.errors import UsageError
-from loopnote.types import AudioChunk, Source, Warning
+from loopnote.types import AudioChunk, SessionWarning, Source
 
 
 def register(sub: Any) -> None:
@@ -115,7 +115,7 @@ def _handle(
     limit: dict[Source, int],
     seconds: float,
 ) -> None:
-    if isinstance(item, Warning):
+    if isinstance(item, SessionWarning):
         sys.stderr.write(f"loopnote: warning: {item.message}\n")
         return
     if isinstance(item, DeviceSwitch) or not isinstance(item, AudioChunk):

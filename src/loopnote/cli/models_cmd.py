@@ -18,8 +18,21 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     models = list_models()
     if args.json:
-        print(json.dumps([{"name": m.name, "origin": m.origin, "available": m.available,
-                          "path": m.path, "default": m.default} for m in models], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": m.name,
+                        "origin": m.origin,
+                        "available": m.available,
+                        "path": m.path,
+                        "default": m.default,
+                    }
+                    for m in models
+                ],
+                indent=2,
+            )
+        )
         return 0
     width = max((len(m.name) for m in models), default=4)
     for m in models:

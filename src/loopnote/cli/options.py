@@ -14,25 +14,46 @@ from loopnote.config import Settings, load_settings
 
 def add_meeting_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("recognition")
-    g.add_argument("--model", metavar="NAME_OR_PATH",
-                   help="faster-whisper model name (e.g. small.en) or a CTranslate2 folder; "
-                        "default: the bundled Whisper tiny.en")
+    g.add_argument(
+        "--model",
+        metavar="NAME_OR_PATH",
+        help="faster-whisper model name (e.g. small.en) or a CTranslate2 folder; "
+        "default: the bundled Whisper tiny.en",
+    )
     g.add_argument("--language", metavar="CODE", help="spoken language (default: en)")
-    g.add_argument("--vocab", metavar="WORD", nargs="+", action="extend",
-                   help="meeting terms to bias recognition toward")
+    g.add_argument(
+        "--vocab",
+        metavar="WORD",
+        nargs="+",
+        action="extend",
+        help="meeting terms to bias recognition toward",
+    )
     g = p.add_argument_group("you (name alerts)")
     g.add_argument("--name", metavar="NAME", help='your name, e.g. "Alex Morgan"')
-    g.add_argument("--alias", metavar="NAME", action="append", dest="aliases",
-                   help="another name people call you (repeatable)")
+    g.add_argument(
+        "--alias",
+        metavar="NAME",
+        action="append",
+        dest="aliases",
+        help="another name people call you (repeatable)",
+    )
     g = p.add_argument_group("summary")
-    g.add_argument("--llm", metavar="URL",
-                   help="OpenAI-compatible endpoint for summaries (default: local extractive)")
+    g.add_argument(
+        "--llm",
+        metavar="URL",
+        help="OpenAI-compatible endpoint for summaries (default: local extractive)",
+    )
     g.add_argument("--llm-model", metavar="NAME", help="model name at the --llm endpoint")
     g = p.add_argument_group("output")
-    g.add_argument("--format", choices=["text", "jsonl"], default="text",
-                   help="text (live view or plain lines) or jsonl (one JSON event per line)")
-    g.add_argument("--plain", action="store_true",
-                   help="plain line output even in a terminal (no live view)")
+    g.add_argument(
+        "--format",
+        choices=["text", "jsonl"],
+        default="text",
+        help="text (live view or plain lines) or jsonl (one JSON event per line)",
+    )
+    g.add_argument(
+        "--plain", action="store_true", help="plain line output even in a terminal (no live view)"
+    )
     g.add_argument("--out", metavar="DIR", help="where meeting folders go")
     g.add_argument("--title", help="the meeting's title")
     g.add_argument("--no-notify", action="store_true", help="no desktop notifications")

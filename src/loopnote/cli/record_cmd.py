@@ -25,30 +25,46 @@ from loopnote.types import Source
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "record", help="take notes of a live meeting (system audio + microphone)",
+        "record",
+        help="take notes of a live meeting (system audio + microphone)",
         description="Capture what this computer plays (the meeting: 'them') and the "
-                    "microphone ('you'), transcribe both live, summarize, and alert you when "
-                    "your name is said. q or Ctrl-C ends the meeting.")
+        "microphone ('you'), transcribe both live, summarize, and alert you when "
+        "your name is said. q or Ctrl-C ends the meeting.",
+    )
     g = p.add_argument_group("capture")
     what = g.add_mutually_exclusive_group()
-    what.add_argument("--app", metavar="NAME|PID",
-                      help="only this application's audio (see `loopnote sources`)")
-    what.add_argument("--source", metavar="NAME", dest="system_source",
-                      help="any output monitor or input as the system audio")
+    what.add_argument(
+        "--app", metavar="NAME|PID", help="only this application's audio (see `loopnote sources`)"
+    )
+    what.add_argument(
+        "--source",
+        metavar="NAME",
+        dest="system_source",
+        help="any output monitor or input as the system audio",
+    )
     mic = g.add_mutually_exclusive_group()
     mic.add_argument("--mic", metavar="NAME", help="microphone (default: the default input)")
     mic.add_argument("--no-mic", action="store_true", help="do not capture the microphone")
-    g.add_argument("--headphones", action="store_true",
-                   help="you wear headphones: no speaker-bleed handling on the microphone")
-    g.add_argument("--keep-audio", metavar="no|forever|days:N",
-                   help="keep the meeting's audio (default: forever)")
+    g.add_argument(
+        "--headphones",
+        action="store_true",
+        help="you wear headphones: no speaker-bleed handling on the microphone",
+    )
+    g.add_argument(
+        "--keep-audio",
+        metavar="no|forever|days:N",
+        help="keep the meeting's audio (default: forever)",
+    )
     add_meeting_options(p)
     p.set_defaults(func=run_record)
 
-    r = sub.add_parser("recover", help="finish a meeting that was interrupted",
-                       description="Close the audio files of an interrupted meeting (power "
-                                   "loss, kill -9), transcribe what was not transcribed yet, "
-                                   "and write its notes.")
+    r = sub.add_parser(
+        "recover",
+        help="finish a meeting that was interrupted",
+        description="Close the audio files of an interrupted meeting (power "
+        "loss, kill -9), transcribe what was not transcribed yet, "
+        "and write its notes.",
+    )
     r.add_argument("meeting", nargs="?", help="meeting id (default: every interrupted one)")
     add_meeting_options(r)
     r.set_defaults(func=run_recover)
@@ -70,11 +86,19 @@ def run_record(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     keep = settings.keep_audio != "no"
     backend = get_backend()
-    inputs = backend.open(CaptureRequest(app=args.app, system_source=args.system_source,
-                                         mic=args.mic, no_mic=args.no_mic))
+    inputs = backend.open(
+        CaptureRequest(
+            app=args.app, system_source=args.system_source, mic=args.mic, no_mic=args.no_mic
+        )
+    )
     consent = consent_reminder(settings)
-    options = SessionOptions(settings=settings, title=args.title or "", keep_audio=keep,
-                             consent_text=consent, origin="live")
+    options = SessionOptions(
+        settings=settings,
+        title=args.title or "",
+        keep_audio=keep,
+        consent_text=consent,
+        origin="live",
+    )
 
     def recorder(folder: Path, source: Source) -> Recorder:
         return Recorder(folder, source)
@@ -96,8 +120,11 @@ def run_recover(args: argparse.Namespace) -> int:
             raise MeetingNotFound(f"no interrupted meeting in {root}")
     for path in targets:
         options = SessionOptions(settings=settings, keep_audio=False, origin="file")
-        handler = (JsonlPrinter(sys.stdout).handle if args.format == "jsonl"
-                   else PlainPrinter(sys.stdout).handle)
+        handler = (
+            JsonlPrinter(sys.stdout).handle
+            if args.format == "jsonl"
+            else PlainPrinter(sys.stdout).handle
+        )
         folder = recover_meeting(path, options, handler)
         if args.format != "jsonl":
             sys.stderr.write(f"recovered {folder}\n")

@@ -24,22 +24,26 @@ from loopnote.types import Source
 
 
 def _wants_live_view(args: argparse.Namespace) -> bool:
-    return (args.format == "text" and not args.plain and sys.stdout.isatty()
-            and sys.stdin.isatty())
+    return args.format == "text" and not args.plain and sys.stdout.isatty() and sys.stdin.isatty()
 
 
-def run_meeting(args: argparse.Namespace, settings: Settings, inputs: Sequence[AudioInput],
-                options: SessionOptions,
-                recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
-                ) -> tuple[Path, bool]:
+def run_meeting(
+    args: argparse.Namespace,
+    settings: Settings,
+    inputs: Sequence[AudioInput],
+    options: SessionOptions,
+    recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
+) -> tuple[Path, bool]:
     """Run the meeting; returns its folder and whether the user interrupted it."""
     if args.format == "jsonl":
         from loopnote.cli.output import JsonlPrinter
+
         handler: Callable[[Event], None] = JsonlPrinter(sys.stdout).handle
     elif _wants_live_view(args):
         return _run_with_live_view(inputs, options, recorder_factory)
     else:
         from loopnote.cli.plain import PlainPrinter
+
         handler = PlainPrinter(sys.stdout).handle
     session = Session(inputs, options, handler, recorder_factory=recorder_factory)
     interrupted = threading.Event()
@@ -75,9 +79,11 @@ def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]
             signal.signal(s, h)
 
 
-def _run_with_live_view(inputs: Sequence[AudioInput], options: SessionOptions,
-                        recorder_factory: Callable[[Path, Source], AudioWriter] | None,
-                        ) -> tuple[Path, bool]:
+def _run_with_live_view(
+    inputs: Sequence[AudioInput],
+    options: SessionOptions,
+    recorder_factory: Callable[[Path, Source], AudioWriter] | None,
+) -> tuple[Path, bool]:
     from loopnote.tui import run_live
 
     holder: dict[str, Session] = {}

@@ -20,23 +20,38 @@ DEMO_FILE = "demo.flac"
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "transcribe", help="replay a recording through the live pipeline and take notes",
+        "transcribe",
+        help="replay a recording through the live pipeline and take notes",
         description="Replay an audio file (wav, flac, ogg/opus, mp3, m4a/aac; any rate and "
-                    "channels) exactly as a live meeting would deliver it, and write a "
-                    "meeting folder with the transcript, summary and notes.")
+        "channels) exactly as a live meeting would deliver it, and write a "
+        "meeting folder with the transcript, summary and notes.",
+    )
     p.add_argument("file", type=Path, help="the recording")
-    p.add_argument("--fast", action="store_true",
-                   help="feed the file as fast as recognition keeps up (same transcript)")
-    p.add_argument("--source", choices=["system", "mic"], default="system",
-                   help="whose voice the file holds: system (them, default) or mic (you)")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="feed the file as fast as recognition keeps up (same transcript)",
+    )
+    p.add_argument(
+        "--source",
+        choices=["system", "mic"],
+        default="system",
+        help="whose voice the file holds: system (them, default) or mic (you)",
+    )
     add_meeting_options(p)
     p.set_defaults(func=run_transcribe)
 
-    d = sub.add_parser("demo", help="run the whole pipeline on the bundled speech sample",
-                       description="Transcribe and summarize the bundled real-speech sample "
-                                   "(no arguments, no network).")
-    d.add_argument("--realtime", action="store_true",
-                   help="pace the sample in real time, as live capture would (default: fast)")
+    d = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the bundled speech sample",
+        description="Transcribe and summarize the bundled real-speech sample "
+        "(no arguments, no network).",
+    )
+    d.add_argument(
+        "--realtime",
+        action="store_true",
+        help="pace the sample in real time, as live capture would (default: fast)",
+    )
     add_meeting_options(d)
     d.set_defaults(func=run_demo)
 
@@ -49,8 +64,9 @@ def _transcribe(args: argparse.Namespace, path: Path, realtime: bool) -> int:
     settings = settings_from(args)
     source: Source = "mic" if getattr(args, "source", "system") == "mic" else "system"
     inp = FileInput(path, source=source, realtime=realtime)
-    options = SessionOptions(settings=settings, title=args.title or path.stem,
-                             keep_audio=False, origin="file")
+    options = SessionOptions(
+        settings=settings, title=args.title or path.stem, keep_audio=False, origin="file"
+    )
     folder, interrupted = run_meeting(args, settings, [inp], options)
     if inp.error is not None:
         sys.stderr.write(f"loopnote: {inp.error} (transcript so far kept in {folder})\n")

@@ -42,7 +42,7 @@ from loopnote.store.journal import (
 )
 from loopnote.store.notes import render_notes
 from loopnote.store.schema import MeetingMeta, Status, migrate
-from loopnote.types import Alert, CatchUpCard, Source, SummaryNode, Utterance, Warning
+from loopnote.types import Alert, CatchUpCard, SessionWarning, Source, SummaryNode, Utterance
 
 META = "meeting.json"
 TRANSCRIPT = "transcript.jsonl"
@@ -197,7 +197,7 @@ class MeetingFolder:
         record.update(data or {})
         self._journal(EVENTS).append(record)
 
-    def append_warning(self, w: Warning) -> None:
+    def append_warning(self, w: SessionWarning) -> None:
         self.append_event("warning", w.to_dict())
 
     def append_bookmark(self, t: float, note: str = "") -> None:

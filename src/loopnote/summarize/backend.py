@@ -12,7 +12,7 @@ from loopnote.config import Settings
 from loopnote.summarize.base import Summarizer
 from loopnote.summarize.extractive import ExtractiveSummarizer
 from loopnote.summarize.llm import FallbackSummarizer, LLMOptions, LLMSummarizer, check_endpoint
-from loopnote.types import Warning
+from loopnote.types import SessionWarning
 
 
 def build_summarizer(
@@ -25,7 +25,9 @@ def build_summarizer(
     return FallbackSummarizer(llm, fallback)
 
 
-def make_summarizer(settings: Settings, check: bool = True) -> tuple[Summarizer, list[Warning]]:
+def make_summarizer(
+    settings: Settings, check: bool = True
+) -> tuple[Summarizer, list[SessionWarning]]:
     """The summarizer for ``settings``. With an LLM configured, the endpoint is checked first;
     when it is unusable the meeting starts on extractive summaries with a warning, and the
     LLM is tried again later (it may come up during the meeting)."""
@@ -36,4 +38,4 @@ def make_summarizer(settings: Settings, check: bool = True) -> tuple[Summarizer,
     if problem is None:
         return summarizer, []
     summarizer.rest(problem)
-    return summarizer, [Warning("llm-unavailable", problem, extra={"url": settings.llm})]
+    return summarizer, [SessionWarning("llm-unavailable", problem, extra={"url": settings.llm})]

@@ -2,7 +2,7 @@
 
 ``Summarizer``        ``summarize(texts, level, budget_words) -> str``: any backend
 ``TopicModel``        optional ``similarity(a, b) -> float`` used to find topic shifts
-``WarningSource``     optional ``drain_warnings() -> list[Warning]`` (e.g. LLM fallbacks)
+``WarningSource``     optional ``drain_warnings() -> list[SessionWarning]`` (e.g. LLM fallbacks)
 ``SummaryOptions``    how the rolling tree cuts time and how often open nodes are revised
 ``budget_for``        the word budget of one node of a level
 ``split_sentences``   cut text into sentences (shared by the extractive summarizer and notes)
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from loopnote.types import SummaryLevel, Warning
+from loopnote.types import SessionWarning, SummaryLevel
 
 
 @runtime_checkable
@@ -35,7 +35,7 @@ class TopicModel(Protocol):
 
 @runtime_checkable
 class WarningSource(Protocol):
-    def drain_warnings(self) -> list[Warning]:
+    def drain_warnings(self) -> list[SessionWarning]:
         """Warnings gathered since the last call (each returned once)."""
 
 

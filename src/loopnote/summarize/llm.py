@@ -29,7 +29,7 @@ from typing import Any
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SummarizerError
 from loopnote.summarize.base import Summarizer, split_sentences, word_count
-from loopnote.types import SummaryLevel, Warning
+from loopnote.types import SessionWarning, SummaryLevel
 
 SYSTEM_PROMPT = (
     "You write short, factual summaries of meetings. The user message holds a transcript or "
@@ -293,7 +293,7 @@ class FallbackSummarizer:
     cooldown: float = 60.0
     fallbacks: int = 0
     attempts: int = 0
-    _warnings: list[Warning] = field(default_factory=list)
+    _warnings: list[SessionWarning] = field(default_factory=list)
     _rest_until: float = -math.inf
     _failing: str = ""
 
@@ -313,7 +313,7 @@ class FallbackSummarizer:
                 reason = str(e)
                 if reason != self._failing:
                     self._warnings.append(
-                        Warning(
+                        SessionWarning(
                             "llm-fallback",
                             f"{reason}; using extractive summaries until the LLM answers again",
                             extra={"reason": reason},
@@ -323,7 +323,9 @@ class FallbackSummarizer:
             else:
                 if self._failing:
                     self._warnings.append(
-                        Warning("llm-recovered", "the LLM answers again; summaries use it again")
+                        SessionWarning(
+                            "llm-recovered", "the LLM answers again; summaries use it again"
+                        )
                     )
                     self._failing = ""
                 return out
@@ -334,7 +336,7 @@ class FallbackSummarizer:
         fn = getattr(self.fallback, "similarity", None)
         return float(fn(a, b)) if fn is not None else 1.0
 
-    def drain_warnings(self) -> list[Warning]:
+    def drain_warnings(self) -> list[SessionWarning]:
         out, self._warnings = self._warnings, []
         return out
 

@@ -4,7 +4,7 @@
     ``add(utterance) -> list[SummaryNode]``   take a committed utterance; returns nodes updated
     ``tick(t) -> list[SummaryNode]``          session time moved to ``t``; closes and revises
     ``finish() -> list[SummaryNode]``         close every open node (the meeting ended)
-    ``drain_warnings() -> list[Warning]``     summarizer warnings, stamped with node and time
+    ``drain_warnings() -> list[SessionWarning]``     summarizer warnings, stamped with node and time
     ``nodes(level=None)``, ``meeting``, ``now``  the live state
 ``summarize_meeting(utterances, summarizer, options=None) -> (nodes, warnings)``
     replay a finished meeting, each node summarized once
@@ -39,7 +39,7 @@ from loopnote.summarize.base import (
     budget_for,
     word_count,
 )
-from loopnote.types import SummaryLevel, SummaryNode, Utterance, Warning
+from loopnote.types import SessionWarning, SummaryLevel, SummaryNode, Utterance
 
 _TOPIC_CONTEXT = 6  # recent texts compared with a new utterance to find a topic shift
 _SEEN_IDS = 4096  # how many recent utterance ids are remembered to drop repeats
@@ -88,7 +88,7 @@ class RollingSummary:
         self._last_section_end = -math.inf
         self._n_moments = 0
         self._n_sections = 0
-        self._warnings: list[Warning] = []
+        self._warnings: list[SessionWarning] = []
         self._finished = False
 
     # ----------------------------------------------------------------- public API
@@ -105,7 +105,7 @@ class RollingSummary:
         out = [n for n in self._nodes.values() if level is None or n.level == level]
         return sorted(out, key=lambda n: (n.start, n.level))
 
-    def drain_warnings(self) -> list[Warning]:
+    def drain_warnings(self) -> list[SessionWarning]:
         out, self._warnings = self._warnings, []
         return out
 
@@ -314,7 +314,7 @@ class RollingSummary:
 
 def summarize_meeting(
     utterances: Iterable[Utterance], summarizer: Summarizer, options: SummaryOptions | None = None
-) -> tuple[list[SummaryNode], list[Warning]]:
+) -> tuple[list[SummaryNode], list[SessionWarning]]:
     """Replay a finished meeting: the final revision of every node, each node summarized once
     (when it closes, with no live revisions), and the warnings the summarizer left."""
     o = replace(

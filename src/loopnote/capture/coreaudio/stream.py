@@ -9,11 +9,11 @@
 Following a device: a property listener on the system object (default output for the tap,
 default input for the microphone) asks the worker to rebuild the route on the new device;
 the worker emits ``DeviceSwitch`` and the first buffer of the new stream brings a gap for the
-time in between. If the rebuild fails, a ``device-lost`` Warning is emitted and the next
+time in between. If the rebuild fails, a ``device-lost`` SessionWarning is emitted and the next
 change of the default device tries again.
 Denied permission: a tap whose stream has been exactly zero from the start for ``zero_alarm``
-seconds while an app it covers is running output gets one ``permission-denied`` Warning saying
-where to allow it (checked again every ``zero_alarm`` seconds until the first sound).
+seconds while an app it covers is running output gets one ``permission-denied`` SessionWarning
+saying where to allow it (checked again every ``zero_alarm`` seconds until the first sound).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from loopnote.capture.coreaudio.tap import Route
 from loopnote.capture.coreaudio.timing import CoreAudioOptions, SampleClock, ZeroRun
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import CaptureError
-from loopnote.types import FloatArray, Source, Warning
+from loopnote.types import FloatArray, SessionWarning, Source
 
 PERMISSION_MESSAGE = (
     "macOS is giving loopnote only silence while apps are playing: allow system audio in "
@@ -223,7 +223,7 @@ class CoreAudioInput:
     def _warn(self, code: str, message: str, once: bool = True) -> None:
         if once:
             self._warned.add(code)
-        self._send(Warning(code, message, self.source, self._timeline.end))
+        self._send(SessionWarning(code, message, self.source, self._timeline.end))
 
     def _send(self, item: CaptureItem) -> None:
         assert self._emit is not None

@@ -12,7 +12,7 @@ The loop waits on the stream's event with a timeout of ``wait_ms`` and drains af
 so it also works where loopback events never fire (polling fallback; Windows before 10 1703)
 and where no event could be set at all. AUDCLNT_E_DEVICE_INVALIDATED / RESOURCES_INVALIDATED,
 removal of the device, or a default-device change (IMMNotificationClient) tear the stream down
-and re-open it with backoff; the time in between becomes ``gap`` silence, a ``Warning`` and a
+and re-open it with backoff; the time in between becomes ``gap`` silence, a ``SessionWarning`` and a
 ``DeviceSwitch`` are emitted, and nothing already captured is lost.
 """
 
@@ -34,7 +34,7 @@ from loopnote.capture.wasapi.structs import SampleFormat, decode
 from loopnote.capture.wasapi.timeline import Timeline, TimelineOptions
 from loopnote.capture.wasapi.win32 import WinApi
 from loopnote.errors import CaptureError, LoopnoteError
-from loopnote.types import AudioChunk, Source, Warning
+from loopnote.types import AudioChunk, SessionWarning, Source
 
 
 @dataclass(frozen=True)
@@ -311,4 +311,4 @@ class CaptureStream:
 
     def _warn(self, code: str, message: str) -> None:
         t = self._now(self.timeline) if self.timeline is not None else 0.0
-        self._emit(Warning(code, message, self.source, t))
+        self._emit(SessionWarning(code, message, self.source, t))
