@@ -136,10 +136,8 @@ def test_session_keeps_the_users_lines_and_drops_the_bleed(
     meeting, mic = _feeds(tmp_path, 0.150, near=True)
     events: list[Event] = []
     inputs = [FileInput(meeting, "system"), FileInput(mic, "mic")]  # paced like live capture
-    session = Session(
-        inputs, SessionOptions(settings=Settings(out=str(tmp_path / "m"))), events.append
-    )
-    session.run()
+    session = Session.build(inputs, SessionOptions(settings=Settings(out=str(tmp_path / "m"))))
+    session.run(events.append)
     said = {
         src: [
             w

@@ -38,33 +38,6 @@ def aio(fn: Callable[[Path], Coroutine[Any, Any, None]]) -> Callable[[Path], Non
     return run
 
 
-class LateControl:
-    """The view's handle on a session its worker thread creates (as the CLI does)."""
-
-    def __init__(self) -> None:
-        self.session: Session | None = None
-
-    @property
-    def paused(self) -> bool:
-        return self.session is not None and self.session.paused
-
-    def pause(self) -> None:
-        if self.session:
-            self.session.pause()
-
-    def resume(self) -> None:
-        if self.session:
-            self.session.resume()
-
-    def bookmark(self, note: str = "") -> None:
-        if self.session:
-            self.session.bookmark(note)
-
-    def stop(self) -> None:
-        if self.session:
-            self.session.stop()
-
-
 async def until(cond: Callable[[], bool], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not cond():
@@ -76,20 +49,18 @@ async def until(cond: Callable[[], bool], timeout: float = 90.0) -> None:
 @aio
 async def test_live_view_over_the_real_pipeline(tmp_path: Path) -> None:
     settings = Settings(out=str(tmp_path), name="Participants", notify=False)
-    control = LateControl()
+    # built before the view starts, as the CLI does; the view's worker thread runs it
+    control = Session.build(
+        [FileInput(CLIP, "system", realtime=True)],
+        SessionOptions(settings=settings, origin="file"),
+    )
 
     def session(post: Callable[[Event], None]) -> None:
-        s = Session(
-            [FileInput(CLIP, "system", realtime=True)],
-            SessionOptions(settings=settings, origin="file"),
-            post,
-        )
-        control.session = s
-        s.run()
+        control.run(post)
 
     app = LiveView(control, LiveOptions(), session=session)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(lambda: app.header.state == "recording" and control.session is not None)
+        await until(lambda: app.header.state == "recording")
         await pilot.press("m")
         await until(lambda: any("★" in line for line in app.transcript.plain_lines()))
 
@@ -107,8 +78,7 @@ async def test_live_view_over_the_real_pipeline(tmp_path: Path) -> None:
         await until(lambda: "Resumed at" in str(app.status.render()))
 
         await until(lambda: app.ended)
-        folder = control.session.folder if control.session else None
-        assert folder is not None
+        folder = control.folder
 
         journal = [Utterance.from_dict(r) for r in read_jsonl(folder / "transcript.jsonl").records]
         assert journal, "the recording produced no utterances"

@@ -1,14 +1,20 @@
-"""Everything after recognition, for one meeting: the folder on disk, the rolling summary,
-the name spotter and catch-up card, the notes at the end, and the search index.
+"""Everything after recognition, for one meeting.
 
-``MeetingDownstream``  called only from the session's run() thread, in time order: each
-                       method stores what it is given and returns the events that follow
-                       from it (summary updates, alerts, warnings).
+``MeetingDownstream.build(...)``  does the I/O: creates (or reopens) the meeting folder and
+                       checks the LLM endpoint; ``__init__`` only stores.
+``MeetingDownstream``  the fast path, called only from the session's run() thread, in time
+                       order: each method stores what it is given and returns the events that
+                       follow (transcript lines, alerts, warnings). The store, the name
+                       spotter and alerts run here. The rolling summary and desktop
+                       notifications run on slow workers (slowpath.py): the fast path posts
+                       to them and never waits; what they produce is picked up by ``collect``
+                       on the session's next deadline.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
+from collections import deque
 from pathlib import Path
 
 from loopnote.alerts import (
@@ -22,30 +28,78 @@ from loopnote.alerts import (
     ring_bell,
     to_alert,
 )
-from loopnote.asr.dedup import CrossSourceDedup
+from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import DeviceSwitch
+from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
 from loopnote.events import AlertRaised, Event, SummaryUpdated, UtteranceCommitted, WarningRaised
-from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta, index_meeting_safely
+from loopnote.live_summary import LiveSummary
+from loopnote.slowpath import SlowWorker
+from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
     ExtractiveSummarizer,
-    Notes,
     RollingSummary,
+    Summarizer,
     SummaryOptions,
-    build_notes,
     latest_text,
     make_summarizer,
-    render_notes_markdown,
 )
-from loopnote.types import Alert, PartialText, SessionWarning, Source, SummaryNode, Utterance
+from loopnote.types import (
+    Alert,
+    CatchUpCard,
+    PartialText,
+    SessionWarning,
+    Source,
+    SummaryNode,
+    Utterance,
+)
 
 RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
+SUMMARY_FINISH_SECONDS = 150.0  # the last summaries may wait for one LLM timeout, not forever
+LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0.1 s)
+
+log = logging.getLogger(__name__)
+
+Late = SummaryNode | SessionWarning
 
 
 class MeetingDownstream:
     def __init__(
         self,
+        settings: Settings,
+        folder: MeetingFolder,
+        summary: RollingSummary,
+        *,
+        startup_warnings: list[SessionWarning],
+        notifier: DesktopNotifier | None = None,
+        bleed: SpeakerBleed | None = None,
+        resumed: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.folder = folder
+        self._startup_warnings = startup_warnings
+        self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
+        self.spotter = NameSpotter(self._spotter_options) if settings.name else None
+        self.bleed = bleed
+        self._partial: dict[Source, str] = {}
+        self._recent: list[Utterance] = []
+        self._nodes: dict[str, SummaryNode] = {}
+        self._resumed = resumed
+        self._late: deque[Late] = deque(maxlen=LATE_ITEMS)  # append/popleft are thread-safe
+        self._summary_state = summary
+        self.summary = LiveSummary(summary, self._summaries_ready, self._slow_failed)
+        self._notifier = notifier
+        self._notify: SlowWorker[Alert] | None = (
+            SlowWorker("notify", self._send_notification, self._slow_failed)
+            if notifier is not None
+            else None
+        )
+        self._started = False
+
+    @classmethod
+    def build(
+        cls,
         settings: Settings,
         sources: tuple[Source, ...],
         *,
@@ -55,48 +109,53 @@ class MeetingDownstream:
         origin: str,
         wall: float,
         folder: MeetingFolder | None = None,
-    ) -> None:
-        self.settings = settings
-        meta = MeetingMeta(
-            id="",
-            started_wall=wall,
-            sources=sources,
-            title=title,
-            model=model,
-            consent=Consent(bool(consent_text), consent_text),
-            extra={"origin": origin},
-        )
-        self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
-        summarizer, warnings = make_summarizer(settings)
-        self._startup_warnings = warnings
+        bleed: SpeakerBleed | None = None,
+        summarizer: Summarizer | None = None,
+    ) -> MeetingDownstream:
+        """Create the meeting folder (or take a reopened one) and check the summarizer
+        (``summarizer`` replaces the one the settings call for; it runs on a slow worker)."""
+        warnings: list[SessionWarning] = []
+        if summarizer is None:
+            summarizer, warnings = make_summarizer(settings)
         # with an LLM, open nodes are drafted extractively; the LLM writes closed ones
         draft = ExtractiveSummarizer() if settings.llm else None
-        self.summary = RollingSummary(SummaryOptions(), summarizer, draft=draft)
-        self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
-        self.spotter = NameSpotter(self._spotter_options) if settings.name else None
-        self.notifier = DesktopNotifier() if settings.name and settings.notify else None
-        self._partial: dict[Source, str] = {}
-        # speaker bleed, second line of defence: mic lines that repeat the system source
-        self.dedup = (
-            CrossSourceDedup()
-            if {"mic", "system"} <= set(sources) and not settings.headphones
-            else None
+        summary = RollingSummary(SummaryOptions(), summarizer, draft=draft)
+        resumed = folder is not None
+        if folder is None:
+            meta = MeetingMeta(
+                id="",
+                started_wall=wall,
+                sources=sources,
+                title=title,
+                model=model,
+                consent=Consent(bool(consent_text), consent_text),
+                extra={"origin": origin},
+            )
+            folder = MeetingFolder.create(settings.meetings_root(), meta)
+        notifier = DesktopNotifier() if settings.name and settings.notify else None
+        down = cls(
+            settings,
+            folder,
+            summary,
+            startup_warnings=warnings,
+            notifier=notifier,
+            bleed=bleed,
+            resumed=resumed,
         )
-        self._recent: list[Utterance] = []
-        self._nodes: dict[str, SummaryNode] = {}
-        self._resumed = folder is not None
-        if folder is not None:
-            self._replay_stored()
+        if down._resumed:
+            down._replay_stored()
+        return down
 
     def _replay_stored(self) -> None:
         """A resumed meeting (``recover``): rebuild the summary from what is on disk."""
         for node in self.folder.load_summaries():
             self._nodes[node.node_id] = node
+        s = self._summary_state
         for u in self.folder.load_utterances():
             self._recent.append(u)
-            for n in self.summary.tick(u.end) + self.summary.add(u):
+            for n in s.tick(u.end) + s.add(u):
                 self._nodes[n.node_id] = n
-        self.summary.drain_warnings()
+        s.drain_warnings()
 
     @property
     def path(self) -> Path:
@@ -109,6 +168,10 @@ class MeetingDownstream:
     def started(self, wall: float) -> list[Event]:
         if not self._resumed:
             self.folder.update(started_wall=wall)
+        self.summary.start()
+        if self._notify is not None:
+            self._notify.start()
+        self._started = True
         out: list[Event] = []
         if self.spotter is not None:
             for line in name_warnings(self._spotter_options):
@@ -117,11 +180,11 @@ class MeetingDownstream:
             out.append(self._warning(w, wall))
         return out
 
-    # -- per item -------------------------------------------------------------------------
+    # -- per item (fast path) -------------------------------------------------------------
     def utterance(self, u: Utterance, wall: float) -> list[Event]:
         """``UtteranceCommitted`` for each utterance released (mic ones may be held a few
         seconds to compare them with the system source), then what follows from them."""
-        released = self.dedup.offer(u) if self.dedup is not None else [u]
+        released = self.bleed.offer(u) if self.bleed is not None else [u]
         return [ev for r in released for ev in self._commit(r, wall)]
 
     def _commit(self, u: Utterance, wall: float) -> list[Event]:
@@ -130,10 +193,11 @@ class MeetingDownstream:
         while self._recent and self._recent[0].end < u.end - RECENT_SECONDS:
             self._recent.pop(0)
         out: list[Event] = [UtteranceCommitted(u, wall)]
-        out += [self._summary(n, wall) for n in self.summary.add(u)]
         if self.spotter is not None:
             out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
-        out += self._summary_warnings(wall)
+            for m in self.spotter.take_confirmations():
+                self._confirm(m)
+        self.summary.add(u)
         return out
 
     def partial(self, p: PartialText, wall: float) -> list[Event]:
@@ -143,11 +207,26 @@ class MeetingDownstream:
         return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
 
     def tick(self, t: float, wall: float, *, system_settled: float | None = None) -> list[Event]:
-        """``system_settled``: the system source will commit nothing ending before it."""
-        held = self.dedup.advance(t, system_settled) if self.dedup is not None else []
+        """The session's deadline: release held mic lines, move the summary's clock, and
+        pick up what the slow workers produced. ``system_settled``: the system source will
+        commit nothing ending before it."""
+        held = self.bleed.advance(t, system_settled) if self.bleed is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
-        out += [self._summary(n, wall) for n in self.summary.tick(t)]
-        return out + self._summary_warnings(wall)
+        if self.bleed is not None and (w := self.bleed.detected_warning(t)) is not None:
+            out.append(self._warning(w, wall))
+        self.summary.tick(t)
+        return out + self.collect(wall)
+
+    def collect(self, wall: float) -> list[Event]:
+        """Summaries and warnings the slow workers finished since the last call."""
+        out: list[Event] = []
+        while self._late:
+            item = self._late.popleft()
+            if isinstance(item, SummaryNode):
+                out.append(self._summary(item, wall))
+            else:
+                out.append(self._warning(item, wall))
+        return out
 
     def warning(self, w: SessionWarning, wall: float) -> list[Event]:
         return [self._warning(w, wall)]
@@ -162,67 +241,103 @@ class MeetingDownstream:
         self.folder.append_event("paused" if paused else "resumed", t=t)
 
     # -- the end --------------------------------------------------------------------------
-    def finish(self, end_t: float, wall: float, *, interrupted: bool = False) -> list[Event]:
-        held = self.dedup.flush() if self.dedup is not None else []
+    def finish(
+        self,
+        end_t: float,
+        wall: float,
+        *,
+        interrupted: bool = False,
+        summary_timeout: float | None = None,
+    ) -> list[Event]:
+        if summary_timeout is None:
+            summary_timeout = SUMMARY_FINISH_SECONDS
+        held = self.bleed.flush() if self.bleed is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
-        out += [self._summary(n, wall) for n in self.summary.finish()]
-        out += self._summary_warnings(wall)
-        utterances = self.folder.load_utterances()
-        notes: Notes = build_notes(
-            utterances,
-            list(self._nodes.values()),
-            user_names=self._user_names(),
-            title=self.folder.meta.title,
-        )
-        if not self.folder.meta.title and notes.title:
-            self.folder.set_title(notes.title)
+        if self._started and not self.summary.close(summary_timeout):
+            self._late.append(
+                SessionWarning(
+                    "summary-late",
+                    f"the summaries did not finish within {summary_timeout:.0f} s; "
+                    "the notes use what was ready",
+                )
+            )
+        if self._notify is not None and self._started:
+            self._notify.close(timeout=5.0)
+        out += self.collect(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
-        self.folder.write_notes(render_notes_markdown(notes, title=False))
-        self.folder.close()
-        if (w := index_meeting_safely(self.folder.path, self.settings)) is not None:
-            out.append(WarningRaised(SessionWarning("index-failed", w), wall))
+        _, problems = write_meeting_notes(self.folder, list(self._nodes.values()), self.settings)
+        out += [WarningRaised(SessionWarning("index-failed", p), wall) for p in problems]
         try:
             Library(self.settings.meetings_root()).apply_retention(self.settings.keep_audio, wall)
         except StoreError as e:
             out.append(WarningRaised(SessionWarning("retention-failed", str(e)), wall))
         return out
 
-    # -- helpers --------------------------------------------------------------------------
-    def _user_names(self) -> tuple[str, ...]:
-        return tuple(n for n in (self.settings.name, *self.settings.aliases) if n)
+    # -- slow workers (their own threads) -------------------------------------------------
+    def _summaries_ready(self, nodes: list[SummaryNode], warnings: list[SessionWarning]) -> None:
+        self._late.extend(nodes)
+        self._late.extend(warnings)
 
+    def _slow_failed(self, name: str, e: BaseException) -> None:
+        self._late.append(
+            SessionWarning(f"{name}-failed", f"{name} failed: {e} (details in the meeting's log)")
+        )
+
+    def _send_notification(self, alerts: list[Alert]) -> None:
+        assert self._notifier is not None
+        title, body = alert_message(alerts[-1])  # latest wins: one notification per batch
+        result = self._notifier.send(title, body)
+        if not result.ok:
+            log.warning("desktop notification failed: %s", result.reason)
+            self._late.append(
+                SessionWarning(
+                    "notify-failed",
+                    f"the desktop notification could not be shown: {result.reason}",
+                    "system",
+                    alerts[-1].t,
+                )
+            )
+
+    # -- helpers --------------------------------------------------------------------------
     def _summary(self, node: SummaryNode, wall: float) -> SummaryUpdated:
         self._nodes[node.node_id] = node
         self.folder.append_summary(node)
         return SummaryUpdated(node, wall)
 
-    def _summary_warnings(self, wall: float) -> list[Event]:
-        return [self._warning(w, wall) for w in self.summary.drain_warnings()]
-
     def _warning(self, w: SessionWarning, wall: float) -> WarningRaised:
+        log.warning("%s: %s", w.code, w.message)
         self.folder.append_warning(w)
         return WarningRaised(w, wall)
 
     def _alert(self, mention: Mention, wall: float) -> AlertRaised:
-        card = build_card(
+        alert = to_alert(mention, self._card(mention))
+        self.folder.append_alert(alert)
+        ring_bell()
+        if self._notify is not None:
+            self._notify.post(alert, key="alert")
+        return AlertRaised(alert, wall)
+
+    def _confirm(self, mention: Mention) -> None:
+        """An alert raised on partial text is now committed: its card is saved again, made
+        from the committed utterance (the alert record keeps the first, live card)."""
+        card = self._card(mention)
+        self.folder.append_event(
+            "alert-confirmed",
+            {"term": mention.term, "utterance_id": mention.utterance_id, "card": card.to_dict()},
+            t=mention.t,
+        )
+
+    def _card(self, mention: Mention) -> CatchUpCard:
+        return build_card(
             mention,
             self._recent,
             partial=self._partial.get("system", ""),
             section_summary=self._latest("section"),
             meeting_summary=self._latest("meeting"),
         )
-        alert = to_alert(mention, card)
-        self.folder.append_alert(alert)
-        ring_bell()
-        if self.notifier is not None:
-            _notify_in_background(self.notifier, alert)
-        return AlertRaised(alert, wall)
 
     def _latest(self, level: str) -> str:
         return latest_text(self._nodes.values(), level)
 
 
-def _notify_in_background(notifier: DesktopNotifier, alert: Alert) -> None:
-    """A notification can take a moment over D-Bus: never hold the meeting for it."""
-    title, body = alert_message(alert)
-    threading.Thread(target=notifier.send, args=(title, body), name="notify", daemon=True).start()
+__all__ = ["MeetingDownstream"]

@@ -18,7 +18,7 @@ from loopnote.capture.base import AudioInput
 from loopnote.capture.file import ArrayInput
 from loopnote.errors import StoreError
 from loopnote.events import Event
-from loopnote.session import Session, SessionOptions
+from loopnote.session import RecognizerFactory, Session, SessionOptions
 from loopnote.store import MeetingFolder, meeting_dirs
 from loopnote.types import SOURCES, Source
 
@@ -35,15 +35,24 @@ def find_interrupted(root: Path) -> list[Path]:
     return out
 
 
-def recover_meeting(path: Path, options: SessionOptions, on_event: Callable[[Event], None]) -> Path:
-    """Bring an interrupted meeting to a normal end; returns its folder."""
+def recover_meeting(
+    path: Path,
+    options: SessionOptions,
+    on_event: Callable[[Event], None],
+    *,
+    recognizer_factory: RecognizerFactory | None = None,
+) -> Path:
+    """Bring an interrupted meeting to a normal end; returns its folder.
+    ``recognizer_factory`` replaces the recognizer (tests script it)."""
     folder = MeetingFolder.open(path)
     repair(path)
     done: dict[Source, float] = {}
     first_index: dict[Source, int] = {}
     for u in folder.load_utterances():
         done[u.source] = max(done.get(u.source, 0.0), u.end)
-        first_index[u.source] = first_index.get(u.source, 1) + 1
+        # ids are numbered per source; some numbers were used by lines never stored (mic
+        # lines dropped as speaker bleed), so the next is the highest stored + 1, not a count
+        first_index[u.source] = max(first_index.get(u.source, 1), _number(u.id) + 1)
     inputs: list[AudioInput] = []
     for source in SOURCES:
         if not segments(path, source):
@@ -58,5 +67,17 @@ def recover_meeting(path: Path, options: SessionOptions, on_event: Callable[[Eve
     if not inputs:
         # nothing left to transcribe: close the meeting with what it has
         inputs = [ArrayInput(np.zeros((0, 1), np.float32), 16_000, "system", 0.0)]
-    session = Session(inputs, options, on_event, folder=folder, first_index=first_index)
-    return session.run()
+    session = Session.build(
+        inputs,
+        options,
+        folder=folder,
+        first_index=first_index,
+        recognizer_factory=recognizer_factory,
+    )
+    return session.run(on_event)
+
+
+def _number(utterance_id: str) -> int:
+    """The running number of an utterance id (``s00012`` → 12; 0 if it has none)."""
+    digits = utterance_id[1:]
+    return int(digits) if digits.isdigit() else 0

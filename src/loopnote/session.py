@@ -1,29 +1,39 @@
-"""The session: wires capture → audio → recognition → summaries/alerts → store, and publishes
-events to front ends.
+"""The session: wires capture → audio → recognition → store/alerts (fast) and summaries/
+notifications (slow), and publishes events to front ends.
 
 ``SessionOptions``  what one meeting needs (settings, title, whether to keep its audio)
-``Session``         owns the threads and queues of one meeting; ``run()`` blocks until the
-                    inputs end or ``stop()`` is called and returns the meeting folder; also
-                    ``pause()``, ``resume()``, ``bookmark()`` (the ``SessionControl`` the live
-                    view drives)
+``Session.build``   does the I/O (model load, meeting folder, LLM check, recorders) and
+                    returns a ``Session``, whose ``__init__`` only stores
+``Session``         ``run(on_event)`` blocks until the inputs end or ``stop()`` is called and
+                    returns the meeting folder; also ``pause()``, ``resume()``, ``bookmark()``
+                    (the ``SessionControl`` front ends drive, from any thread)
 ``SessionControl``  the protocol front ends use to steer a running meeting
 
-Threads: each capture backend calls ``emit`` from its own thread; that only enqueues. One
-worker per source converts to 16 kHz mono, meters, records and recognizes; the thread that
-called ``run()`` owns everything downstream (store, summary, alerts, events), so those need
-no locks and events reach subscribers in order.
+Threads: each capture backend calls ``emit`` from its own thread; that only enqueues. Each
+source has an audio thread (record, 16 kHz, bleed removal, levels) and a recognition thread
+(pipeline.py). The thread that called ``run()`` is the fast path: store, name spotting,
+alerts and events, so those need no locks and events reach subscribers in order. Periodic
+work (releasing held mic lines, moving the summary's clock, picking up slow results) runs
+every ``TICK_SECONDS`` on a deadline, however busy the queue. Summaries and notifications
+run on slow workers (slowpath.py) that the fast path never waits for. Every queue is
+bounded; backlog.py says what happens when recognition falls behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from loopnote.asr import Engine, RecognizerOptions, load_engine
-from loopnote.audio.echo import BleedCanceller
+from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
+from loopnote.asr.engine import Engine
+from loopnote.backlog import Backlog, Pace
+from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import AudioInput, DeviceSwitch
 from loopnote.clock import Clock, SystemClock
 from loopnote.config import Settings
@@ -39,11 +49,18 @@ from loopnote.events import (
     SourceChanged,
     StateChanged,
 )
-from loopnote.pipeline import AudioWriter, SourceEnded, SourceWorker, WorkerOutput
+from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
+from loopnote.summarize import Summarizer
 from loopnote.types import PartialText, SessionWarning, Source, Utterance
 
-BACKLOG_WARN_SECONDS = 10.0  # recognition this far behind live audio is worth a warning
+TICK_SECONDS = 0.1  # deadline of the periodic work
+OUT_ITEMS = 2000  # worker results waiting for the fast path
+LOG_NAME = "session.log"  # the meeting's log (warnings, failures with their tracebacks)
+
+log = logging.getLogger(__name__)
+
+RecognizerFactory = Callable[[Source, RecognizerOptions], Recognizer]
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class SessionOptions:
     keep_audio: bool = True  # write each source's audio into the meeting folder
     consent_text: str = ""  # the reminder that was shown before capture started
     origin: str = "live"  # "live" | "file" (what the meeting was made from)
+    pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
 
 
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
@@ -78,64 +96,111 @@ class Session:
         self,
         inputs: Sequence[AudioInput],
         options: SessionOptions,
-        on_event: Callable[[Event], None],
+        downstream: MeetingDownstream,
+        recognizers: Mapping[Source, Recognizer],
+        *,
+        model: str = "",
+        clock: Clock | None = None,
+        recorders: Mapping[Source, AudioWriter] | None = None,
+        bleed: SpeakerBleed | None = None,
+    ) -> None:
+        if not inputs:
+            raise ValueError("a session needs at least one input")
+        self._inputs = list(inputs)
+        self._options = options
+        self._down = downstream
+        self._model = model
+        self._clock = clock or SystemClock()
+        self._bleed = bleed
+        self._publish: Callable[[Event], None] = _ignore
+        self._out: queue.Queue[WorkerOutput | Control] = queue.Queue(maxsize=OUT_ITEMS)
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._workers: dict[Source, SourceWorker] = {}
+        for inp in self._inputs:
+            self._workers[inp.source] = SourceWorker(
+                inp.source,
+                recognizers[inp.source],
+                self._out.put,
+                self._paused.is_set,
+                self._clock,
+                Backlog(paced=_paced(inp), pace=options.pace),
+                (recorders or {}).get(inp.source),
+                bleed=bleed,
+                levels=self._level,
+            )
+        self._mono0 = self._clock.monotonic()
+        self._cut_short = False
+
+    @classmethod
+    def build(
+        cls,
+        inputs: Sequence[AudioInput],
+        options: SessionOptions,
         *,
         engine: Engine | None = None,
         clock: Clock | None = None,
         recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
         folder: MeetingFolder | None = None,
         first_index: Mapping[Source, int] | None = None,
-    ) -> None:
+        recognizer_factory: RecognizerFactory | None = None,
+        summarizer: Summarizer | None = None,
+    ) -> Session:
+        """Load the model, create (or take) the meeting folder, check the summarizer, open
+        the recorders. ``recognizer_factory`` replaces the recognizer (tests script it);
+        ``summarizer`` the one the settings call for (it runs off the fast path)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
-        self._inputs = list(inputs)
-        self._options = options
-        self._publish = on_event
-        self._clock = clock or SystemClock()
+        clock = clock or SystemClock()
         settings = options.settings
-        self._engine = engine or load_engine(settings.model)
-        self._down = MeetingDownstream(
+        sources = tuple(i.source for i in inputs)
+        if recognizer_factory is None:
+            loaded = engine or load_engine(settings.model)
+            model = loaded.name
+
+            def make(source: Source, opts: RecognizerOptions) -> Recognizer:
+                return StreamingRecognizer(loaded, source, opts)
+
+            recognizer_factory = make
+        else:
+            model = engine.name if engine is not None else "scripted"
+        bleed = SpeakerBleed.for_meeting(
+            sources, headphones=settings.headphones, live=options.origin == "live"
+        )
+        down = MeetingDownstream.build(
             settings,
-            tuple(i.source for i in self._inputs),
+            sources,
             title=options.title,
-            model=self._engine.name,
+            model=model,
             consent_text=options.consent_text,
             origin=options.origin,
-            wall=self._clock.wall(),
+            wall=clock.wall(),
             folder=folder,
+            bleed=bleed,
+            summarizer=summarizer,
         )
-        self._out: queue.Queue[WorkerOutput | Control] = queue.Queue()
-        self._stop = threading.Event()
-        self._paused = threading.Event()
-        live = options.origin == "live"
-        # no headphones: the mic hears the speakers; one canceller joins the two workers
-        both = {"mic", "system"} <= {i.source for i in self._inputs}
-        self._bleed = BleedCanceller() if live and both and not settings.headphones else None
-        self._bleed_warned = False
-        self._workers: dict[Source, SourceWorker] = {}
-        for inp in self._inputs:
-            recorder = (
-                recorder_factory(self._down.path, inp.source)
-                if recorder_factory is not None and options.keep_audio
-                else None
+        recognizers = {
+            s: recognizer_factory(
+                s,
+                replace(recognizer_options(settings, s), first_index=(first_index or {}).get(s, 1)),
             )
-            opts = replace(
-                recognizer_options(settings, inp.source),
-                first_index=(first_index or {}).get(inp.source, 1),
-            )
-            self._workers[inp.source] = SourceWorker(
-                inp.source,
-                self._engine,
-                opts,
-                self._out.put,
-                self._paused.is_set,
-                self._clock,
-                recorder,
-                live=live,
-                bleed=self._bleed,
-            )
-        self._mono0 = self._clock.monotonic()
-        self._cut_short = False
+            for s in sources
+        }
+        recorders = (
+            {s: recorder_factory(down.path, s) for s in sources}
+            if recorder_factory is not None and options.keep_audio
+            else {}
+        )
+        return cls(
+            inputs,
+            options,
+            down,
+            recognizers,
+            model=model,
+            clock=clock,
+            recorders=recorders,
+            bleed=bleed,
+        )
 
     # -- control (any thread) -------------------------------------------------------------
     @property
@@ -153,6 +218,10 @@ class Session:
     def now(self) -> float:
         """Session time of the live edge (seconds since capture started)."""
         return max(0.0, self._clock.monotonic() - self._mono0)
+
+    def backlog(self, source: Source) -> float:
+        """Seconds the live transcript of ``source`` is behind its captured audio."""
+        return self._workers[source].backlog_seconds()
 
     def pause(self) -> None:
         if not self._paused.is_set():
@@ -173,11 +242,24 @@ class Session:
         self._stop.set()
 
     # -- the meeting ------------------------------------------------------------------------
-    def run(self) -> Path:
+    def run(self, on_event: Callable[[Event], None] | None = None) -> Path:
         """Capture and process until the inputs end or ``stop()``; returns the folder.
+        ``on_event`` receives every event, in order, on this thread.
 
         Ctrl-C ends the meeting the same way (everything so far is kept), then re-raises.
         """
+        if on_event is not None:
+            self._publish = on_event
+        handler = _meeting_log(self.folder)
+        try:
+            return self._run()
+        finally:
+            logging.getLogger("loopnote").removeHandler(handler)
+            handler.close()
+
+    def _run(self) -> Path:
+        if self._bleed is not None:
+            self._bleed.start()
         for worker in self._workers.values():
             worker.start()
         wall0 = self._clock.wall()
@@ -188,7 +270,7 @@ class Session:
                 wall0,
                 tuple(self._workers),
                 str(self.folder),
-                self._engine.name,
+                self._model,
                 self._options.consent_text,
             )
         )
@@ -198,7 +280,7 @@ class Session:
         try:
             for inp in self._inputs:
                 inp.start(self._workers[inp.source].put)
-            self._loop()
+            self._loop(lambda: not self._stop.is_set())
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -207,40 +289,37 @@ class Session:
             raise KeyboardInterrupt
         return self.folder
 
-    def _loop(self) -> None:
-        live = set(self._workers)
-        while live and not self._stop.is_set():
+    def _loop(self, go_on: Callable[[], bool], pending: set[Source] | None = None) -> None:
+        """Handle worker output until every source ended (or ``go_on`` is false); the
+        periodic work runs on its deadline whether or not the queue is busy."""
+        live = set(self._workers) if pending is None else pending
+        deadline = time.monotonic() + TICK_SECONDS
+        while live and go_on():
             try:
-                item = self._out.get(timeout=0.1)
+                item = self._out.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                self._tick()
-                continue
+                item = None
             if isinstance(item, SourceEnded):
                 live.discard(item.source)
-            else:
+            elif item is not None:
                 self._handle(item)
+            if time.monotonic() >= deadline:
+                self._tick()
+                deadline = time.monotonic() + TICK_SECONDS
 
     def _finish(self, interrupted: bool) -> None:
         for inp in self._inputs:
             try:
                 inp.stop()
             except Exception as e:  # a failing device must not lose the meeting
+                log.exception("stopping %s failed", inp.source)
                 self._handle(
                     SessionWarning("stop-failed", f"stopping {inp.source} failed: {e}", inp.source)
                 )
         pending = {s for s, w in self._workers.items() if w.alive}
         for worker in self._workers.values():
             worker.request_finish()
-        while pending:
-            try:
-                item = self._out.get(timeout=0.5)
-            except queue.Empty:
-                pending = {s for s in pending if self._workers[s].alive}
-                continue
-            if isinstance(item, SourceEnded):
-                pending.discard(item.source)
-            else:
-                self._handle(item)
+        self._loop(lambda: True, pending)
         while not self._out.empty():
             item = self._out.get_nowait()
             if not isinstance(item, SourceEnded):
@@ -251,7 +330,7 @@ class Session:
             self._emit(ev)
         self._emit(SessionEnded(self._clock.wall(), end_t, str(self.folder)))
 
-    # -- downstream (the run() thread only) -------------------------------------------------
+    # -- the fast path (the run() thread only) -----------------------------------------------
     def _tick(self) -> None:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
@@ -261,37 +340,11 @@ class Session:
         )  # ended: nothing more
         for ev in self._down.tick(t, wall, system_settled=settled):
             self._emit(ev)
-        if self._bleed is not None and not self._bleed_warned:
-            status = self._bleed.status()
-            if status.detected:
-                self._bleed_warned = True
-                self._handle(
-                    SessionWarning(
-                        "bleed-detected",
-                        "the microphone hears the speakers: their voices are "
-                        "removed from your lines (headphones avoid this; --headphones turns it "
-                        "off)",
-                        "mic",
-                        t,
-                        extra={"bleed": status.to_dict()},
-                    )
-                )
-        for source, worker in self._workers.items():
-            if not worker.live:
-                continue
-            backlog = worker.backlog()
-            if backlog > BACKLOG_WARN_SECONDS:
-                if worker.warn_backlog_once():
-                    self._handle(
-                        SessionWarning(
-                            "recognition-behind",
-                            f"recognition of {source} is {backlog:.0f} s behind",
-                            source,
-                            worker.session_time,
-                        )
-                    )
-            elif backlog < 1.0:
-                worker.backlog_recovered()
+
+    def _level(self, level: LevelChanged) -> None:
+        """From an audio thread: levels are only worth the newest; never wait for room."""
+        with contextlib.suppress(queue.Full):
+            self._out.put_nowait(level)
 
     def _handle(self, item: WorkerOutput | Control) -> None:
         wall = self._clock.wall()
@@ -320,6 +373,27 @@ class Session:
 
     def _emit(self, event: Event) -> None:
         self._publish(event)
+
+
+def _ignore(event: Event) -> None:
+    pass
+
+
+def _paced(inp: AudioInput) -> bool:
+    """Whether ``inp`` delivers audio in real time (live capture, a real-time replay); an
+    input that does not say is live."""
+    return bool(getattr(inp, "realtime", True))
+
+
+def _meeting_log(folder: Path) -> logging.Handler:
+    """The meeting's log file: what went wrong, with tracebacks, next to its transcript."""
+    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    logging.getLogger("loopnote").addHandler(handler)
+    return handler
 
 
 __all__ = ["Session", "SessionControl", "SessionOptions", "recognizer_options"]

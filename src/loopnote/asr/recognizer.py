@@ -5,6 +5,8 @@ committed utterances.
     ``feed(samples, start)``  16 kHz mono float32 audio (1-D), contiguous with what came before;
                               returns the ``PartialText`` and ``Utterance`` objects it settled
     ``finish()``              end of the stream: commit whatever is still open
+    ``set_catching_up(on)``   behind real time: a pass only every ``CATCH_UP_STEP`` s of speech
+                              (the pass that ends a stretch still runs)
 ``transcribe_offline(engine, samples, options)``
     the same model over a whole recording at once (the benchmark's reference)
 
@@ -20,6 +22,7 @@ the sample count.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 
@@ -31,6 +34,7 @@ from loopnote.asr.vad import FRAME, SileroVad, VadEvent, VadSegmenter
 from loopnote.types import FloatArray, PartialText, Source, Utterance, Word
 
 Emitted = PartialText | Utterance
+CATCH_UP_STEP = 6.0  # seconds of speech between passes while catching up (under the 28 s cap)
 
 
 class StreamingRecognizer:
@@ -71,6 +75,10 @@ class StreamingRecognizer:
     def next_index(self) -> int:
         """Number the next utterance id will carry."""
         return self._next
+
+    def set_catching_up(self, on: bool) -> None:
+        step = max(self.options.step, CATCH_UP_STEP) if on else self.options.step
+        self._policy.options = replace(self.options, step=step)
 
     def _frame_time(self, frame: int) -> float:
         assert self._t0 is not None

@@ -217,6 +217,7 @@ class ArrayInput(_Replay):
     ) -> None:
         super().__init__(source)
         self._samples = samples if samples.ndim == 2 else samples.reshape(-1, 1)
+        self.realtime = False  # never paced: its consumer is never behind a live edge
         self._rate = sample_rate
         self._start = start
 

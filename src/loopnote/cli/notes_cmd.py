@@ -16,14 +16,9 @@ import sys
 from typing import Any
 
 from loopnote.cli.library_cmd import add_out_option, open_library
+from loopnote.closing import write_meeting_notes
 from loopnote.config import load_settings
-from loopnote.store import index_meeting_safely
-from loopnote.summarize import (
-    build_notes,
-    make_summarizer,
-    render_notes_markdown,
-    summarize_meeting,
-)
+from loopnote.summarize import make_summarizer, summarize_meeting
 
 
 def register(sub: Any) -> None:
@@ -74,13 +69,8 @@ def run(args: argparse.Namespace) -> int:
         nodes, warnings = summarize_meeting(utterances, summarizer)
         for w in warnings:
             _warn(w.message)
-    names = tuple(n for n in (settings.name, *settings.aliases) if n)
-    notes = build_notes(utterances, nodes, user_names=names, title=folder.meta.title)
-    if not folder.meta.title and notes.title and not notes.empty:
-        folder.set_title(notes.title)  # the page header shows it, above the notes
-    path = folder.write_notes(render_notes_markdown(notes, title=False))
-    folder.close()
-    if (problem := index_meeting_safely(folder.path, settings)) is not None:
+    path, problems = write_meeting_notes(folder, nodes, settings)
+    for problem in problems:
         _warn(problem)
     if args.print:
         sys.stdout.write(path.read_text(encoding="utf-8"))

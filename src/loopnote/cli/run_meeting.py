@@ -1,7 +1,8 @@
 """Run one meeting from the command line: pick the front end, handle Ctrl-C and SIGTERM.
 
-``run_meeting``  build the Session for the given inputs and run it with the front end the
-                 flags and the terminal call for (live view, plain lines, or JSON Lines)
+``run_meeting``  build the Session for the given inputs (model, folder, LLM check) and run
+                 it with the front end the flags and the terminal call for (live view, plain
+                 lines, or JSON Lines)
 """
 
 from __future__ import annotations
@@ -35,17 +36,17 @@ def run_meeting(
     recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
 ) -> tuple[Path, bool]:
     """Run the meeting; returns its folder and whether the user interrupted it."""
+    session = Session.build(inputs, options, recorder_factory=recorder_factory)
     if args.format == "jsonl":
         from loopnote.cli.output import JsonlPrinter
 
         handler: Callable[[Event], None] = JsonlPrinter(sys.stdout).handle
     elif _wants_live_view(args):
-        return _run_with_live_view(inputs, options, recorder_factory)
+        return _run_with_live_view(session)
     else:
         from loopnote.cli.plain import PlainPrinter
 
         handler = PlainPrinter(sys.stdout).handle
-    session = Session(inputs, options, handler, recorder_factory=recorder_factory)
     interrupted = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -57,7 +58,7 @@ def run_meeting(
 
     with _signals(on_signal):
         try:
-            folder = session.run()
+            folder = session.run(handler)
         except KeyboardInterrupt:
             return session.folder, True
     return folder, interrupted.is_set()
@@ -79,48 +80,11 @@ def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]
             signal.signal(s, h)
 
 
-def _run_with_live_view(
-    inputs: Sequence[AudioInput],
-    options: SessionOptions,
-    recorder_factory: Callable[[Path, Source], AudioWriter] | None,
-) -> tuple[Path, bool]:
+def _run_with_live_view(session: Session) -> tuple[Path, bool]:
     from loopnote.tui import run_live
 
-    holder: dict[str, Session] = {}
-
     def start(on_event: Callable[[Event], None]) -> None:
-        session = Session(inputs, options, on_event, recorder_factory=recorder_factory)
-        holder["session"] = session
-        session.run()
+        session.run(on_event)
 
-    session_proxy = _LazyControl(holder)
-    run_live(session_proxy, start)
-    return holder["session"].folder, False
-
-
-class _LazyControl:
-    """The live view's handle on a session that its worker thread creates."""
-
-    def __init__(self, holder: dict[str, Session]) -> None:
-        self._holder = holder
-
-    @property
-    def paused(self) -> bool:
-        s = self._holder.get("session")
-        return bool(s and s.paused)
-
-    def pause(self) -> None:
-        if s := self._holder.get("session"):
-            s.pause()
-
-    def resume(self) -> None:
-        if s := self._holder.get("session"):
-            s.resume()
-
-    def bookmark(self, note: str = "") -> None:
-        if s := self._holder.get("session"):
-            s.bookmark(note)
-
-    def stop(self) -> None:
-        if s := self._holder.get("session"):
-            s.stop()
+    run_live(session, start)
+    return session.folder, False

@@ -1,0 +1,40 @@
+"""The notes of a finished meeting: one function for the end of a live meeting, ``recover``
+and ``loopnote notes``.
+
+``write_meeting_notes(folder, nodes, settings)``  build the notes (decisions, action items,
+    questions, asked of the user) from the stored transcript and ``nodes``, give an untitled
+    meeting the notes' title, write notes.md, close the folder and index it; returns the
+    notes file and the problems met on the way (one line each)
+``user_names(settings)``  the user's name and aliases
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from loopnote.config import Settings
+from loopnote.store import MeetingFolder, index_meeting_safely
+from loopnote.summarize import build_notes, render_notes_markdown
+from loopnote.types import SummaryNode
+
+
+def user_names(settings: Settings) -> tuple[str, ...]:
+    return tuple(n for n in (settings.name, *settings.aliases) if n.strip())
+
+
+def write_meeting_notes(
+    folder: MeetingFolder, nodes: Sequence[SummaryNode], settings: Settings
+) -> tuple[Path, list[str]]:
+    utterances = folder.load_utterances()
+    notes = build_notes(
+        utterances, list(nodes), user_names=user_names(settings), title=folder.meta.title
+    )
+    if not folder.meta.title and notes.title and not notes.empty:
+        folder.set_title(notes.title)  # the page header shows it, above the notes
+    path = folder.write_notes(render_notes_markdown(notes, title=False))
+    folder.close()
+    problems: list[str] = []
+    if (problem := index_meeting_safely(folder.path, settings)) is not None:
+        problems.append(problem)
+    return path, problems
