@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
@@ -51,6 +52,7 @@ from loopnote.events import (
 )
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
+from loopnote.store.journal import FILE_MODE
 from loopnote.summarize import Summarizer
 from loopnote.types import PartialText, SessionWarning, Source, Utterance
 
@@ -387,7 +389,9 @@ def _paced(inp: AudioInput) -> bool:
 
 def _meeting_log(folder: Path) -> logging.Handler:
     """The meeting's log file: what went wrong, with tracebacks, next to its transcript."""
-    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    path = folder / LOG_NAME
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE))  # private
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
