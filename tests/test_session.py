@@ -522,3 +522,17 @@ def test_a_failed_notification_becomes_a_warning(
     stored = MeetingFolder.open(folder).load_events()
     assert any(e.get("code") == "notify-failed" for e in stored if e["type"] == "warning")
     assert "notify-failed" in (folder / "session.log").read_text()
+
+
+def test_an_alert_from_partial_text_is_confirmed_by_its_line(tmp_path: Path) -> None:
+    lines = [("Priya, can you take the launch?", 1.0, 3.0)]
+    s = build(tmp_path, [ArrayInput(noise(4.0), RATE, "system")], {"system": lines}, name="Priya")
+    got = Listener()
+    folder = s.run(got)
+    (alert,) = got.of(AlertRaised)
+    assert alert.alert.utterance_id is None  # raised from the partial, before the line
+    confirmed = [
+        e for e in MeetingFolder.open(folder).load_events() if e["type"] == "alert-confirmed"
+    ]
+    assert [e["utterance_id"] for e in confirmed] == ["s00001"]
+    assert confirmed[0]["card"]["addressed"].startswith("Priya, can you take the launch")

@@ -20,12 +20,15 @@ from loopnote.audio.echo import BleedCanceller
 from loopnote.audio.resample import ToMono16k
 from loopnote.types import AudioChunk
 
+QUEUE_CHUNKS = 1000
+
 
 class ReferenceFeeder:
     def __init__(self, canceller: BleedCanceller) -> None:
         self._canceller = canceller
         self._convert = ToMono16k()
-        self._queue: queue.Queue[AudioChunk | None] = queue.Queue()
+        # bounded; converting a chunk is cheap, so a full queue means a stalled machine
+        self._queue: queue.Queue[AudioChunk | None] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self._thread = threading.Thread(target=self._run, name="bleed-reference", daemon=True)
 
     def start(self) -> None:
