@@ -10,8 +10,9 @@ The policy (docs/architecture.md, "When recognition falls behind"): the audio is
 written to disk before it reaches the backlog, so nothing here can lose it. Past
 ``catch_up_at`` seconds behind, the recognizer runs fewer passes during speech (the pass that
 ends each stretch is kept); past ``gap_at`` seconds, the oldest audio is given up for live
-recognition: it becomes a ``Gap`` (a warning marks it; its audio is on disk) and recognition resumes near the live edge. Memory is bounded by ``gap_at`` seconds
-of 16 kHz audio. An input that is not paced in real time (a file replayed as fast as it can
+recognition: it becomes a ``Gap`` (a warning marks it; its audio is on disk) and
+recognition resumes near the live edge. Memory is bounded by ``gap_at`` seconds of 16 kHz
+audio. An input that is not paced in real time (a file replayed as fast as it can
 be read) is never skipped: ``push`` waits instead.
 """
 
