@@ -380,7 +380,7 @@ def test_held_mic_lines_are_released_on_time_and_bleed_is_dropped(tmp_path: Path
 
 def test_recognition_behind_degrades_marks_a_gap_and_recovers(tmp_path: Path) -> None:
     k = Knobs(cost=1.2)  # slower than the audio arrives
-    pace = Pace(catch_up_at=1.0, caught_up_at=0.5, gap_at=4.0, keep=0.5)
+    pace = Pace(catch_up_at=1.0, caught_up_at=0.5, settle=2.0, warn_at=2.0, gap_at=4.0, keep=0.5)
     inp = PacedInput("system", 24.0, speed=4.0)
     lines = [("Early words.", 0.5, 1.0), ("Late words.", 22.0, 23.0)]
     s = build(tmp_path, [inp], {"system": lines}, k, pace=pace)
@@ -536,3 +536,40 @@ def test_an_alert_from_partial_text_is_confirmed_by_its_line(tmp_path: Path) -> 
     ]
     assert [e["utterance_id"] for e in confirmed] == ["s00001"]
     assert confirmed[0]["card"]["addressed"].startswith("Priya, can you take the launch")
+
+
+def test_one_slow_pass_changes_the_pace_but_does_not_warn(tmp_path: Path) -> None:
+    k = Knobs()
+    pace = Pace(catch_up_at=0.5, caught_up_at=0.3, settle=1.0, warn_at=5.0, gap_at=8.0)
+
+    class OneSlowPass(ScriptedRecognizer):
+        def feed(self, samples: FloatArray, start: float) -> list[PartialText | Utterance]:
+            if self._t < 2.0 <= self._t + samples.shape[0] / 16_000:
+                time.sleep(0.5)  # 2 s of audio at speed 4 pile up behind it
+            return super().feed(samples, start)
+
+    s = build(tmp_path, [PacedInput("system", 8.0, speed=4.0)], {"system": []}, k, pace=pace)
+    s._workers["system"]._recognizer = OneSlowPass("system", RecognizerOptions(), [], k)
+    got = Listener()
+    s.run(got)
+    assert k.catching_up == [True, False]  # fewer passes for a while, then every pass again
+    assert not {"recognition-behind", "recognition-caught-up"} & set(got.codes())
+
+
+def test_failing_notifications_warn_once_per_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    lines = [("Priya, are you there?", 0.5, 1.5), ("Priya, one more thing.", 20.0, 21.0)]
+    options = SessionOptions(settings=Settings(out=str(tmp_path), name="Priya"), origin="file")
+    s = Session.build(
+        [PacedInput("system", 22.0, speed=4.0)],
+        options,
+        recognizer_factory=scripted({"system": lines}, Knobs()),
+    )
+    got = Listener()
+    folder = s.run(got)
+    assert len(got.of(AlertRaised)) == 2
+    log = (folder / "session.log").read_text()
+    assert log.count("desktop notification failed") == 2  # both were tried ...
+    assert got.codes().count("notify-failed") == 1  # ... the user is told once

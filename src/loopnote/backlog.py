@@ -31,7 +31,9 @@ from loopnote.types import FloatArray
 @dataclass(frozen=True)
 class Pace:
     catch_up_at: float = 3.0  # seconds behind: fewer passes during speech
-    caught_up_at: float = 1.0  # seconds behind: back to every pass
+    caught_up_at: float = 1.0  # seconds behind: back to every pass ...
+    settle: float = 10.0  # ... once this much audio went by in catch-up (no flapping)
+    warn_at: float = 10.0  # seconds behind: the user is told (a costly pass alone is not news)
     gap_at: float = 20.0  # seconds behind: the oldest audio becomes a gap
     keep: float = 1.0  # seconds kept for recognition when a gap is cut
 

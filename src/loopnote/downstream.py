@@ -96,6 +96,7 @@ class MeetingDownstream:
             else None
         )
         self._started = False
+        self._notify_failing = ""  # the reason notifications last failed, "" when they work
 
     @classmethod
     def build(
@@ -284,15 +285,21 @@ class MeetingDownstream:
         )
 
     def _send_notification(self, alerts: list[Alert]) -> None:
+        """The newest alert of the batch (latest wins). A failure is a warning the first time
+        and whenever its reason changes; every failure is in the log."""
         assert self._notifier is not None
-        title, body = alert_message(alerts[-1])  # latest wins: one notification per batch
+        title, body = alert_message(alerts[-1])
         result = self._notifier.send(title, body)
-        if not result.ok:
-            log.warning("desktop notification failed: %s", result.reason)
+        if result.ok:
+            self._notify_failing = ""
+            return
+        log.warning("desktop notification failed: %s", result.reason)
+        if result.reason != self._notify_failing:
+            self._notify_failing = result.reason
             self._late.append(
                 SessionWarning(
                     "notify-failed",
-                    f"the desktop notification could not be shown: {result.reason}",
+                    f"desktop notifications fail: {result.reason} (alerts still show here)",
                     "system",
                     alerts[-1].t,
                 )

@@ -114,6 +114,8 @@ class SourceWorker:
         self._level_buf: list[FloatArray] = []
         self._level_frames = 0
         self._catching_up = False
+        self._catch_up_from = 0.0  # session time catch-up began
+        self._told_behind = False  # the user was warned in this catch-up
         self.session_time = 0.0  # session time of the audio recognized so far
         self.captured_time = 0.0  # session time of the audio received so far
         self.settled_time = 0.0  # the recognizer will commit nothing ending before this
@@ -283,12 +285,35 @@ class SourceWorker:
         self.settled_time = min(open_from, pending[0].start) if pending else open_from
 
     def _pace(self) -> None:
-        """Fewer passes while behind, every pass again once caught up."""
+        """Fewer passes while behind, every pass again once caught up for a while; the user
+        hears of it only when it lasts (one long pass on a busy machine is not news)."""
         behind = self.backlog.seconds
         pace = self.backlog.pace
         if not self._catching_up and behind > pace.catch_up_at:
             self._catching_up = True
+            self._catch_up_from = self.session_time
             self._recognizer.set_catching_up(True)
+            log.info("%s recognition %.1f s behind: fewer passes", self.source, behind)
+        elif (
+            self._catching_up
+            and behind < pace.caught_up_at
+            and self.session_time - self._catch_up_from >= pace.settle
+        ):
+            self._catching_up = False
+            self._recognizer.set_catching_up(False)
+            log.info("%s recognition caught up", self.source)
+            if self._told_behind:
+                self._told_behind = False
+                self._output(
+                    SessionWarning(
+                        "recognition-caught-up",
+                        f"recognition of {self.source} caught up with the live audio",
+                        self.source,
+                        self.session_time,
+                    )
+                )
+        if self._catching_up and not self._told_behind and behind > pace.warn_at:
+            self._told_behind = True
             self._output(
                 SessionWarning(
                     "recognition-behind",
@@ -297,17 +322,6 @@ class SourceWorker:
                     self.source,
                     self.session_time,
                     extra={"behind": round(behind, 1)},
-                )
-            )
-        elif self._catching_up and behind < pace.caught_up_at:
-            self._catching_up = False
-            self._recognizer.set_catching_up(False)
-            self._output(
-                SessionWarning(
-                    "recognition-caught-up",
-                    f"recognition of {self.source} caught up with the live audio",
-                    self.source,
-                    self.session_time,
                 )
             )
 
