@@ -209,7 +209,7 @@ def test_summary_sentences_stand_alone_grouped_by_announced_topic() -> None:
         ),
         [],
     )
-    assert [t.label for t in notes.topics] == ["Mobile onboarding flow", "Offline mode"]
+    assert [t.label for t in notes.topics] == ["mobile onboarding flow", "offline mode"]
     points = [[p.text for p in t.points] for t in notes.topics]
     assert points == [
         ["The onboarding designs are final and the illustrations are done."],
@@ -300,3 +300,27 @@ def test_talk_about_talking_is_not_an_action_item() -> None:
     assert [(a.owner, a.what) for a in work.actions] == [
         ("Them", "Check with legal about the contract")
     ]
+
+
+def test_owner_back_and_forth_and_introductions() -> None:
+    notes = build_notes(
+        talk(
+            "Anything else? Jonas?",
+            "The staging database will be down tomorrow morning.",
+            "Good to know, we freeze deploys until then.",
+            "Yes. I'll post in the channel when staging is back up.",
+            "Ben from our billing team is here too.",
+            "Hi all. I'll reissue the four hundred invoices by Thursday.",
+        ),
+        [],
+    )
+    assert [(a.owner, a.due) for a in notes.actions] == [("Jonas", None), ("Ben", "Thursday")]
+
+
+def test_reporting_back_is_part_of_the_task_just_named() -> None:
+    notes = build_notes(
+        talk("I can look into where we get the time zone from. I'll report back next week."),
+        [],
+    )
+    [a] = notes.actions
+    assert (a.what, a.due) == ("Look into where we get the time zone from", "next week")

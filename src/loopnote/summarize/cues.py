@@ -13,7 +13,7 @@ Rules on one sentence at a time (English); the conversation around a sentence is
 ``open_marker(text)``       "stated" ("X stays open"), "unknown" ("I don't know") or None
 ``vocatives(text)``         names the sentence speaks to ("Marcus, …", "…, Marcus?")
 ``thanked(text)``           the name in "thanks Marcus" (who just spoke)
-``topic_label(text)``       "the offline mode" from "Next topic, the offline mode."
+``topic_label(text)``       "offline mode" from "Next topic, the offline mode." (as said)
 ``refers_back(text)``       it/that/them…: the sentence needs what came before
 ``is_question(text)``, ``is_small_talk(text)``, ``content_words(text)``
 """
@@ -229,6 +229,38 @@ _TOPIC = re.compile(
     r"|(?:let's|let us) (?:start|begin|continue|move on|switch|turn|go on|talk|look|get to)"
     r"(?: (?:with|to|about|at))\s+|(?:moving |move )?on to\s+|now,?\s+(?=the |on |what ))"
     r"(?P<label>[^.?!]{3,60})[.?!]?$"
+)
+_SHORT_TOPIC = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|good|great|thanks)[,.!]?\s+)*(?:now|next|first"
+    r"|second|third|finally|lastly|last),?\s+(?P<label>[^.?!]{3,40})[.?!]?$"
+)
+_NOT_A_LABEL = frozenset(
+    [
+        "i",
+        "i'm",
+        "i'll",
+        "we",
+        "we're",
+        "we'll",
+        "you",
+        "they",
+        "he",
+        "she",
+        "it",
+        "it's",
+        "let's",
+        "lets",
+        "that",
+        "that's",
+        "this",
+        "there",
+        "is",
+        "are",
+        "can",
+        "please",
+        "thanks",
+        "yes",
+    ]
 )
 _ON_TOPIC = re.compile(r"^(?:Now, )?(?:On|About|Regarding|As for) (?P<label>the [^,]{3,40}),")
 _ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|them|those|these|both|her|him)\b")
@@ -484,13 +516,19 @@ def thanked(text: str) -> str | None:
 def topic_label(text: str) -> str | None:
     t = text.strip()
     m = _TOPIC.match(t) or _ON_TOPIC.match(t)
+    if not m and len(t.split()) <= 6:
+        m = _SHORT_TOPIC.match(t)
+        if m and m.group("label").split()[0].lower() in _NOT_A_LABEL:
+            return None  # "Now we wait.", "First, let's…": a clause, not a topic
     if not m:
         return None
     label = m.group("label").strip(" ,;:-")
     label = re.sub(r"(?i)^(?:the|our|a|an)\s+", "", label)
-    if len(label.split()) > 8 or not content_words(label):
+    if len(label.split()) > 8 or not content_words(label) or is_small_talk(label):
         return None
-    return label[:1].upper() + label[1:]
+    if name_or_none(label) is not None and " " not in label:
+        return None  # "Next, Jonas.": a turn given to someone, not a topic
+    return label
 
 
 def refers_back(text: str) -> bool:

@@ -86,13 +86,22 @@ def _turn(lines: list[Line], turn: int) -> list[Line]:
 
 def _addressed_before(lines: list[Line], line: Line) -> str | None:
     """The name the previous turn spoke to (a question or request that gave the floor)."""
-    prev = _turn(lines, line.turn - 1)
-    for x in reversed(prev):
-        if (names := cues.vocatives(x.text)) and not cues.thanked(x.text):
-            return names[0]
-        if name := cues.introduced(x.text):
+    for x in reversed(_turn(lines, line.turn - 1)):
+        if name := _floor_to(x):
             return name
+    # back and forth: given the floor two turns ago, and nobody else was given it since
+    if line.turn >= 3 and not any(_floor_to(x) for x in _turn(lines, line.turn - 1)):
+        for x in reversed(_turn(lines, line.turn - 3)):
+            if name := _floor_to(x):
+                return name
     return None
+
+
+def _floor_to(x: Line) -> str | None:
+    """The name a sentence hands the floor to ("Jonas?", "Marcus, where are we?")."""
+    if (names := cues.vocatives(x.text)) and not cues.thanked(x.text):
+        return names[0]
+    return cues.introduced(x.text)
 
 
 def _thanked_after(lines: list[Line], line: Line) -> str | None:

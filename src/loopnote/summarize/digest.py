@@ -30,8 +30,8 @@ from loopnote.types import SummaryNode
 _MIN_WORDS = 6
 _MAX_WORDS = 40
 _BASE_BUDGET = 20  # words per topic, plus a share of the topic's length
-_SHARE = 0.2
-_CAP = 80
+_SHARE = 0.25
+_CAP = 100
 _REPEAT_PENALTY = 0.7  # how much a sentence loses for repeating what the summary already says
 _REPLY = re.compile(
     r"(?i)^(?:(?:yes|yeah|yep|sure|exactly|absolutely|definitely|of course|agreed|good|great"
@@ -48,10 +48,13 @@ class Point:
 
 @dataclass(frozen=True)
 class Topic:
+    """``label`` as it was said ("" without announced topics); [``t``, ``until``) its span."""
+
     label: str
     t: float
     utterance_id: str
     points: tuple[Point, ...]
+    until: float
 
 
 def _norm(text: str) -> str:
@@ -113,7 +116,8 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
         return None
     picked = _picked_by_summarizer(nodes)
     topics = []
-    for label, group in _groups(lines, nodes):
+    groups = _groups(lines, nodes)
+    for gi, (label, group) in enumerate(groups):
         words = Counter(w for x in group for w in cues.content_words(x.text))
         scored = []
         for x in group:
@@ -149,5 +153,6 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
             continue
         head = group[0]
         points = tuple(Point(text, x.t, x.u.id) for x, text in chosen)
-        topics.append(Topic(label, head.t, head.u.id, points))
+        until = groups[gi + 1][1][0].t if gi + 1 < len(groups) else group[-1].u.end
+        topics.append(Topic(label, head.t, head.u.id, points, until))
     return topics

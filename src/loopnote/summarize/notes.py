@@ -171,7 +171,7 @@ def _first_words(lines: Sequence[Line], words: int) -> str:
 def _title_from_topics(topics: Sequence[Topic], words: int) -> str:
     labels = [t.label for t in topics if t.label]
     if 2 <= len(labels) <= 3 and sum(len(x.split()) for x in labels) <= words:
-        return ", ".join(labels[:-1]) + " and " + labels[-1][:1].lower() + labels[-1][1:]
+        return _capital(", ".join(labels[:-1]) + " and " + labels[-1])
     first = next((p.text for t in topics for p in t.points), "")
     return _title(first, words)
 
@@ -237,16 +237,31 @@ def _point(p: Point) -> str:
     return f"- {p.text} ({_link(p.t, p.utterance_id)})"
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cited_times(notes: Notes) -> list[float]:
+    items: list[NoteItem | ActionItem] = [*notes.decisions, *notes.actions, *notes.questions]
+    return [x.t for x in items]
+
+
 def _summary_lines(notes: Notes) -> list[str]:
     if not notes.topics:
         return [notes.summary or "_No summary was made._", ""]
     lines: list[str] = []
     labelled = any(t.label for t in notes.topics)
+    cited = _cited_times(notes)
     for topic in notes.topics:
         if labelled:
-            label = topic.label or "Opening"
+            label = _capital(topic.label) or "Opening"
             lines += [f"### {label} ({_link(topic.t, topic.utterance_id)})", ""]
-        lines += [_point(p) for p in topic.points] or ["_Only mentioned._"]
+        if topic.points:
+            lines += [_point(p) for p in topic.points]
+        elif any(topic.t <= t < topic.until for t in cited):
+            lines.append("_What was said here is in the decisions, action items and questions._")
+        else:
+            lines.append("_Only mentioned._")
         lines.append("")
     return lines
 
