@@ -26,7 +26,7 @@ so a decision copied without the clause it resolves does not count. Scores:
   = listed items that are expected (a second bullet for the same item counts as wrong).
   ``located`` is the same with the turn alone (no words required).
 - owners: of the expected actions whose owner the conversation names (``owner=?`` is not
-  scored), the share found with that owner; precision over found actions given a named owner.
+  scored), the share found with that owner; precision over those found with a named owner.
 - due: of the expected due dates (``due=a/b``: either), the share found on the action;
   precision over listed dues.
 - summary topics: share of the rubric's topics (any of its comma-separated words) that the
@@ -270,7 +270,8 @@ def score_meeting(
                     owners.hit += ok
                     if verbose and not ok:
                         print(f"  {m.name} OWNER @{e.anchors}: want {want_owner}, got {have_owner}")
-                if got and have_owner and have_owner not in ("Them", "Unassigned", "Someone"):
+                named = have_owner not in ("", "Them", "Unassigned")
+                if got and named and want_owner != "?":
                     owners.listed += 1
                     owners.correct += want_owner.lower() == have_owner.lower()
                 want_due = [d.lower() for d in e.attrs.get("due", "-").split("/") if d != "-"]
