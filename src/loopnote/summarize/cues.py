@@ -277,7 +277,8 @@ _SMALL_TALK = re.compile(
     r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
     r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
     r"|that's (?:it|all) for today|thanks (?:all|everyone|everybody|both)|good retro"
-    r"|let's get started|let's kick off|let's do the usual)\b"
+    r"|let's get started|let's kick off|let's do the usual|let's (?:go|walk) (?:through|over)"
+    r"|let's (?:start|begin|wrap up)\b(?! with))\b"
 )
 _STOP = frozenset(
     [
