@@ -324,3 +324,17 @@ def test_reporting_back_is_part_of_the_task_just_named() -> None:
     )
     [a] = notes.actions
     assert (a.what, a.due) == ("Look into where we get the time zone from", "next week")
+
+
+def test_who_asked_from_the_floor_or_the_thanks_that_answers() -> None:
+    notes = build_notes(
+        talk(
+            "Victor, anything from your side?",
+            "Chris, does your tool integrate with Samsara?",
+            "Yes, it does. Thanks Victor.",
+            user_lines=(2,),
+        ),
+        [],
+        user_names=("Chris",),
+    )
+    assert [q.speaker for q in notes.asked_of_you] == ["Victor"]

@@ -9,7 +9,8 @@ settles, what stayed open, what was put to the user. Built on the sentence cues 
 ``find_actions(lines, user)`` action items with owner and due date (requests and their
                               acceptance merged into one)
 ``find_open(lines, window)``  points the meeting left open (said so, or met with "I don't know")
-``find_asked(lines, user)``   the questions and requests put to the user by name
+``find_asked(lines, user)``   the questions and requests put to the user by name, and who
+                              asked when that is known (same cues as owners)
 
 Owners come, in order, from the utterance's speaker name (``Utterance.speaker``, when a
 speaker stage has set it; the microphone is always "You"), the name a request or question
@@ -365,7 +366,11 @@ def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
                 continue
             done.add(hit[0])
             asked = [x, hit[1]]
-        item = Found(_quote(asked), asked, owner=x.u.speaker)
+        thanked = _thanked_after(lines, asked[-1])
+        asker = x.u.speaker or _addressed_before(lines, x)
+        if asker is None and not _is_user(thanked, user):
+            asker = thanked
+        item = Found(_quote(asked), asked, owner=asker)
         if cues.refers_back(asked[-1].text) and (ctx := _substantive_before(lines, pos)):
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)

@@ -27,7 +27,7 @@ from loopnote.summarize.dialogue import Line
 from loopnote.summarize.extractive import clean_sentence
 from loopnote.types import SummaryNode
 
-_MIN_WORDS = 6
+_MIN_WORDS = 5
 _MAX_WORDS = 40
 _BASE_BUDGET = 20  # words per topic, plus a share of the topic's length
 _SHARE = 0.25
