@@ -2,6 +2,7 @@
 
     python benchmarks/notes.py                   # every meeting, dev and held-out reported apart
     python benchmarks/notes.py --split dev -v    # only the dev meetings, with each miss and extra
+                                                 # (held-out misses: --split held-out -v)
     python benchmarks/notes.py --speakers        # utterances carry their speaker's name
     python benchmarks/notes.py --keep DIR        # keep the meeting folders (read the notes.md)
 
@@ -9,8 +10,9 @@ Each ``benchmarks/meetings/*.txt`` is a meeting written as a perfect transcript 
 turn, ``Name: text``; ``You:`` is the user's microphone, everyone else comes through the
 system source) and a rubric: decisions, action items (owner, due date), open questions, what
 was asked of the user (by name) and the topics a summary should cover. Each meeting says
-whether it is ``dev`` (used while writing the rules) or ``held-out`` (never looked at while
-writing them); the two are reported apart.
+whether it is ``dev`` (used while writing the rules), ``held-out`` (not looked at while
+writing them, then read once) or ``held-out-2`` (written after that reading, before the
+rules changed again, and not looked at until the end); each is reported apart.
 
 The meeting is stored through the store API (``MeetingFolder``: one utterance per turn, timed
 at a speaking pace, ids as the recognizer makes them), then ``loopnote notes ID --name USER``
@@ -318,7 +320,7 @@ def score_meeting(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("dev", "held-out", "all"), default="all")
+    ap.add_argument("--split", choices=("dev", "held-out", "held-out-2", "all"), default="all")
     ap.add_argument("--speakers", action="store_true", help="utterances carry speaker names")
     ap.add_argument("--keep", type=Path, help="keep the meeting folders under this directory")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every miss and extra")
@@ -341,12 +343,13 @@ def main() -> int:
         for m in meetings:
             mid, utterances = store_meeting(root, m, args.speakers)
             md = run_notes(root, mid, m.user, env)
-            scores = score_meeting(m, md, utterances, args.verbose and m.split == "dev")
+            show = args.verbose and (m.split == "dev" or args.split == m.split)
+            scores = score_meeting(m, md, utterances, show)
             if args.keep:
                 print(f"{m.name} ({m.split}): {root / mid / 'notes.md'}")
             for k, v in scores.items():
                 totals.setdefault(m.split, {}).setdefault(k, Tally()).add(v)
-    for split in ("dev", "held-out"):
+    for split in ("dev", "held-out", "held-out-2"):
         if split not in totals:
             continue
         n = sum(1 for m in meetings if m.split == split)
