@@ -338,3 +338,44 @@ def test_who_asked_from_the_floor_or_the_thanks_that_answers() -> None:
         user_names=("Chris",),
     )
     assert [q.speaker for q in notes.asked_of_you] == ["Victor"]
+
+
+def test_a_choice_confirmed_quotes_the_question_that_offered_it() -> None:
+    notes = build_notes(
+        talk(
+            "Noor, you ran last year's numbers. What split would you suggest?",
+            "I'd go sixty percent search, forty percent social.",
+            "Sixty forty it is.",
+        ),
+        [],
+    )
+    [d] = notes.decisions
+    assert d.context == "Noor, you ran last year's numbers. What split would you suggest?"
+
+
+def test_a_bare_name_hands_over_the_floor_and_is_not_a_question_to_you() -> None:
+    notes = build_notes(
+        talk("Thanks Chloe. Robin?", "I'm still on the VPN migration.", user_lines=(1,)),
+        [],
+        user_names=("Robin",),
+    )
+    assert notes.asked_of_you == ()
+
+
+def test_a_pronoun_late_in_a_request_does_not_hide_its_task() -> None:
+    notes = build_notes(
+        talk(
+            "Noor, can you draft the press release so Sofia can include it?",
+            "Yes, I'll have the draft by end of next week.",
+            user_lines=(1,),
+        ),
+        [],
+        user_names=("Noor",),
+    )
+    [a] = notes.actions
+    assert (a.owner, a.what, a.due) == (
+        "You",
+        "Draft the press release so Sofia can include it",
+        "end of next week",
+    )
+    assert a.context == ""

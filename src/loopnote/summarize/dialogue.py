@@ -141,12 +141,7 @@ def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -
         if want and not want & cues.content_words(x.text):
             continue
         lead = lines[k - 1] if k > 0 else None
-        if (
-            lead
-            and lead.u.id == x.u.id
-            and len(x.text.split()) <= 10
-            and not lead.text.endswith("?")
-        ):
+        if lead and lead.u.id == x.u.id and len(x.text.split()) <= 10:
             return [lead, x]
         return [x]
     return []
@@ -170,7 +165,10 @@ def find_decisions(lines: list[Line]) -> list[Found]:
             continue
         item = Found(x.text, [x])
         short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
-        if short and (q := _question_before(lines, pos, _CONTEXT_TURNS, about=x.text)):
+        q = _question_before(lines, pos, _CONTEXT_TURNS, about=x.text) if short else []
+        if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
+            q = _question_before(lines, pos, _CONTEXT_TURNS)
+        if q:
             item.context, item.context_lines = _quote(q), q
         out.append(item)
     return out
@@ -209,7 +207,7 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         item.open_ask = False
         item.owner = speaker_of(x.u) or item.owner or owner_for(x)
         item.due = _due_near(lines, lines.index(x)) or item.due  # the taker's own date wins
-        if what and (cues.refers_back(item.text) or not item.text) and not cues.refers_back(what):
+        if what and _short_ref(item.text) and not _short_ref(what):
             item.text = _cap(what)
         merging[x.u.id] = item
 
@@ -222,7 +220,7 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         if x.u.id in merging and (what or accepting):
             item = merging[x.u.id]
             item.due = item.due or _due_near(lines, pos)
-            if what and cues.refers_back(item.text) and not cues.refers_back(what):
+            if what and _short_ref(item.text) and not _short_ref(what):
                 item.text = _cap(what)
             if x not in item.lines:
                 item.lines.append(x)
@@ -270,7 +268,7 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             continue  # "who will…?" or "can you…?" that nobody took up
         if _is_user(item.owner, user):
             item.owner = "You"
-        if cues.refers_back(item.text) and len(item.text.split()) <= 8:
+        if _short_ref(item.text):
             pos = lines.index(item.lines[0])
             if (ctx := _substantive_before(lines, pos)) is not None:
                 item.context, item.context_lines = ctx.text, [ctx]
@@ -279,8 +277,9 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
 
 
 def _short_ref(what: str) -> bool:
-    """ "take that", "do it", "send both": a commitment whose task is said elsewhere."""
-    return len(what.split()) <= 6 and cues.refers_back(what)
+    """ "take that", "put that in writing", "send both": the task is named elsewhere (what it
+    acts on is a pronoun near its start, not "…so Sofia can include it")."""
+    return cues.refers_back(" ".join(what.split()[:3]))
 
 
 def _words_if_open(text: str) -> int:
@@ -352,7 +351,8 @@ def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
         ):
             continue
         asked = [x]
-        if not (x.text.rstrip().endswith("?") or cues.request(x.text)):
+        bare = len(re.sub(r"[^\w\s']", " ", x.text).split()) <= 2  # "Robin?", "Hi Alex."
+        if bare or not (x.text.rstrip().endswith("?") or cues.request(x.text)):
             nxt = [
                 (k, y)
                 for k, y in enumerate(lines[pos + 1 : pos + 4], start=pos + 1)

@@ -33,6 +33,10 @@ _BASE_BUDGET = 20  # words per topic, plus a share of the topic's length
 _SHARE = 0.25
 _CAP = 100
 _REPEAT_PENALTY = 0.7  # how much a sentence loses for repeating what the summary already says
+_LEANS_BACK = re.compile(  # "That's too slow.", "It is.": a reply to what came before
+    r"(?i)^(?:it|that|this|those|these|yes|no|sure|right|exactly|agreed|same|both|neither)\b"
+)
+_CHUNK_WORDS = 80  # a group's sentences are taken in turn from stretches of about this size
 _REPLY = re.compile(
     r"(?i)^(?:(?:yes|yeah|yep|sure|exactly|absolutely|definitely|of course|agreed|good|great"
     r"|fine|nice|perfect|thanks|got it|okay|ok|right)[,.!]\s+)+"
@@ -86,8 +90,10 @@ def _stands_alone(text: str) -> bool:
     n = len(text.split())
     if n < _MIN_WORDS or n > _MAX_WORDS or cues.is_question(text):
         return False
-    if cues.starts_with_reference(text) or cues.is_small_talk(text) or cues.vocatives(text):
+    if _LEANS_BACK.match(text) or cues.is_small_talk(text) or cues.vocatives(text):
         return False
+    if cues.due_of(text) and len(cues.content_words(text)) <= 2:
+        return False  # "End of next week is fine.": a date for something said elsewhere
     if cues.open_marker(text) == "unknown" or cues.is_acceptance(text):
         return False
     if cues.topic_label(text) or cues.open_marker(text) or cues.request(text):
@@ -111,6 +117,28 @@ def _model_written(nodes: Sequence[SummaryNode], lines: list[Line]) -> bool:
     return from_transcript < 0.5 * len(sents)
 
 
+_Candidate = tuple[float, Line, str, set[str]]
+
+
+def _gain(c: _Candidate, said: set[str]) -> float:
+    score, _x, _text, own = c
+    return score - _REPEAT_PENALTY * score * len(own & said) / max(1, len(own))
+
+
+def _stretches(group: list[Line], scored: list[_Candidate]) -> list[list[_Candidate]]:
+    """The candidates split by stretches of about ``_CHUNK_WORDS`` words of the group."""
+    bounds, words = [], 0
+    for x in group:
+        if words >= _CHUNK_WORDS:
+            bounds.append(x.t)
+            words = 0
+        words += len(x.text.split())
+    pools: list[list[_Candidate]] = [[] for _ in range(len(bounds) + 1)]
+    for c in scored:
+        pools[sum(1 for b in bounds if c[1].t >= b)].append(c)
+    return pools
+
+
 def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | None:
     if not lines or (nodes and _model_written(nodes, lines)):
         return None
@@ -119,7 +147,7 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
     groups = _groups(lines, nodes)
     for gi, (label, group) in enumerate(groups):
         words = Counter(w for x in group for w in cues.content_words(x.text))
-        scored = []
+        scored: list[_Candidate] = []
         for x in group:
             text = clean_sentence(_REPLY.sub("", clean_sentence(x.text)))
             if not _stands_alone(text):
@@ -135,19 +163,20 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
         chosen: list[tuple[Line, str]] = []
         said: set[str] = set()
         used = 0
-        while scored:  # best first, each time discounting what the summary already says
-            best = max(
-                scored,
-                key=lambda c: c[0] - _REPEAT_PENALTY * len(c[3] & said) / max(1, len(c[3])) * c[0],
-            )
-            scored.remove(best)
-            _score, x, text, own = best
-            n = len(text.split())
-            if chosen and used + n > budget:
-                continue
-            chosen.append((x, text))
-            said |= own
-            used += n
+        stretches = _stretches(group, scored)
+        while any(stretches):  # in turn from each stretch, so the whole span is covered
+            for pool in stretches:
+                if not pool:
+                    continue
+                best = max(pool, key=lambda c: _gain(c, said))  # discounting what was said
+                pool.remove(best)
+                _score, x, text, own = best
+                n = len(text.split())
+                if chosen and used + n > budget:
+                    continue
+                chosen.append((x, text))
+                said |= own
+                used += n
         chosen.sort(key=lambda c: c[0].t)
         if not chosen and not label:
             continue
