@@ -379,3 +379,16 @@ def test_a_pronoun_late_in_a_request_does_not_hide_its_task() -> None:
         "end of next week",
     )
     assert a.context == ""
+
+
+def test_what_about_opens_a_topic_but_what_about_you_does_not() -> None:
+    notes = build_notes(
+        talk(
+            "The contract renewal is due in June and the price went up a lot.",
+            "What about the exit clause?",
+            "We can add a data export guarantee for the last ninety days.",
+            "What about you?",
+        ),
+        [],
+    )
+    assert [t.label for t in notes.topics] == ["", "exit clause"]

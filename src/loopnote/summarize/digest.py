@@ -36,6 +36,7 @@ _REPEAT_PENALTY = 0.7  # how much a sentence loses for repeating what the summar
 _LEANS_BACK = re.compile(  # "That's too slow.", "It is.": a reply to what came before
     r"(?i)^(?:it|that|this|those|these|yes|no|sure|right|exactly|agreed|same|both|neither)\b"
 )
+_PERSON_LED = re.compile(r"(?i)^(?:they|he|she|we|you)\b")
 _CHUNK_WORDS = 80  # a group's sentences are taken in turn from stretches of about this size
 _REPLY = re.compile(
     r"(?i)^(?:(?:yes|yeah|yep|sure|exactly|absolutely|definitely|of course|agreed|good|great"
@@ -96,10 +97,12 @@ def _stands_alone(text: str) -> bool:
         return False  # "End of next week is fine.": a date for something said elsewhere
     if cues.open_marker(text) == "unknown" or cues.is_acceptance(text):
         return False
-    if cues.topic_label(text) or cues.open_marker(text) or cues.request(text):
+    if cues.topic_label(text) or cues.open_marker(text) == "unknown" or cues.request(text):
         return False
-    if cues.commitment(text) or cues.assignment(text):
-        return False  # the action items list it, with its owner
+    if cues.commitment(text):
+        return False  # "I'll …": the action items say who
+    if _PERSON_LED.match(text) and n < 10:
+        return False  # "They're part of the team.": too short to say who
     return not (cues.refers_back(text) and n <= 9)
 
 
