@@ -392,3 +392,27 @@ def test_what_about_opens_a_topic_but_what_about_you_does_not() -> None:
         [],
     )
     assert [t.label for t in notes.topics] == ["", "exit clause"]
+
+
+def test_common_phrasings_of_asks_commitments_decisions_and_open_points() -> None:
+    notes = build_notes(
+        talk(
+            "Can someone update the status page?",
+            "Leave it with me.",
+            "Priya, I need you to send the invoice to the client by Monday.",
+            "So the plan is to ship the beta on the 15th.",
+            "The pricing page wording is a bigger question, let's take that offline.",
+            "I'm happy to pair on the onboarding bug this week.",
+            user_lines=(1,),
+        ),
+        [],
+    )
+    assert [(a.owner, a.what, a.due) for a in notes.actions] == [
+        ("You", "Update the status page", None),
+        ("Priya", "Send the invoice to the client by Monday", "Monday"),
+        ("Them", "Pair on the onboarding bug this week", "this week"),
+    ]
+    assert [d.text for d in notes.decisions] == ["So the plan is to ship the beta on the 15th."]
+    assert [q.text for q in notes.questions] == [
+        "The pricing page wording is a bigger question, let's take that offline."
+    ]

@@ -33,7 +33,7 @@ _DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
 # a date or time that can stand alone ("tomorrow", "next Monday") …
 _WHEN_ALONE = (
     rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
-    rf"|this (?:morning|afternoon|evening)|later this {_SPAN}|(?:early |late )?next {_SPAN}"
+    rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
     rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow|after (?:this|the) (?:call|meeting)"
     rf"|(?:next|this) {_WEEKDAY}{_PART}|in (?:a|one|two|three|four|\d+) {_SPAN}s?"
     rf"|within (?:a|one|two|three|\d+) (?:day|week)s?)"
@@ -50,11 +50,13 @@ _DUE = re.compile(
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
-    r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me)\s+(?P<what>.+)"
+    r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
+    r"|I'd be happy to|I'll make sure to)\s+(?P<what>.+)"
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
-    r"(?: please| also)?|please|you(?:'ll| will) need to)\s+(?P<what>.+?)"
+    r"(?: please| also)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
+    r"(?P<what>.+?)"
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
 )
 _ASSIGN = re.compile(
@@ -62,12 +64,13 @@ _ASSIGN = re.compile(
     r"|should|owns|takes) (?P<what>.+)"
 )
 _SOMEONE = re.compile(
-    r"(?i)^(?:and |so |but )?(?:someone|somebody|one of us) (?:has to|needs to|should|must"
-    r"|will have to) (?P<what>.+)"
+    r"(?i)^(?:and |so |but )?(?:(?:someone|somebody|one of us) (?:has to|needs to|should|must"
+    r"|will have to)|(?:can|could) (?:someone|somebody|anyone|one of you)) (?P<what>.+?)[?.!]*$"
 )
 _ACCEPT = re.compile(
     r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
-    r"|on it|can do|happy to|i(?:'ll| will| can) (?:take|do|handle|own) (?:that|it|this)"
+    r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
+    r"|i(?:'ll| will| can) (?:take|do|handle|own) (?:that|it|this)"
     r"|i(?:'ll| will) do that|i can do that)[.!]*$"
 )
 _TALK = re.compile(  # "I'll be honest", "walk us through it": talking now, not work to do
@@ -81,7 +84,8 @@ _DECISION = re.compile(
     r"|we (?:all )?agree (?:on|to|that)|(?:our|the|final) decision (?:is|was)"
     r"|(?:it's|it is|that's|that is|this is) (?:decided|settled|agreed)"
     r"|we(?:'re| are) going with|we(?:'ll| will) (?:go with|use|keep|stick with|stay with"
-    r"|switch to|not)|we won't|we(?:'re| are) not going to|from now on"
+    r"|switch to|not|go ahead with)|we won't|we(?:'re| are) not going to|from now on"
+    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
     r"|(?:let's|let us) (?:not |all )?(?:go with|stick with|keep|use|silence|mute|move \w+ to"
     r"|push|postpone|delay|ship|launch|drop|cut|freeze|cancel|hold|pause|roll back|adopt"
     r"|choose|pick|skip|stop|hire|offer|invite|limit|require|split|merge|put|leave (?!.*\bopen\b)"
@@ -96,6 +100,7 @@ _STATED_OPEN = re.compile(
     r"(?i)\b(?:(?:leave|keep)\b.{0,60}\bopen\b|(?:stays?|remains?|is still|are still|still"
     r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
     r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
+    r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
     r"|tbd\b|to be decided|undecided|unresolved|haven't (?:settled|decided|agreed)"
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
     r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
@@ -256,7 +261,9 @@ def open_point_is_named(text: str) -> bool:
         before = text[: m.start()].split()[-2:]
         after = text[m.end() :].split()[:1]
         if refers_back(" ".join([*before, m.group(0), *after])):
-            return False
+            # "…, so that stays open" names nothing; "The pricing page wording is a bigger
+            # question, let's take that offline" names it before the pronoun
+            return len(content_words(text[: m.start()])) >= 4
     return True
 
 

@@ -53,6 +53,7 @@ class Found:
     context: str = ""
     context_lines: list[Line] = field(default_factory=list)
     open_ask: bool = False  # a request or "who will…?" still waiting for someone to take it
+    taker_due: bool = False  # the due date is the one the person taking it on said
 
 
 def lines_of(utterances: Sequence[Utterance]) -> list[Line]:
@@ -93,8 +94,8 @@ def _addressed_before(lines: list[Line], line: Line) -> str | None:
     # back and forth: given the floor two turns ago, and nobody else was given it since
     if line.turn >= 3 and not any(_floor_to(x) for x in _turn(lines, line.turn - 1)):
         for x in reversed(_turn(lines, line.turn - 3)):
-            if name := _floor_to(x):
-                return name
+            if x.text.rstrip().endswith("?") and (name := _floor_to(x)):
+                return name  # a question handed them the floor (a request hands a task)
     return None
 
 
@@ -180,7 +181,12 @@ def _due_near(lines: list[Line], pos: int) -> str | None:
         return due
     nxt = lines[pos + 1] if pos + 1 < len(lines) else None
     if nxt and nxt.u.id == lines[pos].u.id and len(nxt.text.split()) <= 8:
-        return cues.due_of(nxt.text)
+        due = cues.due_of(nxt.text)
+        lead = re.sub(r"(?i)^(?:ideally|preferably|hopefully|and|but|so)[, ]+", "", nxt.text)
+        if due and re.sub(r"(?i)^(?:by|before|on|until) ", "", lead).lower().startswith(
+            due.lower()
+        ):
+            return due  # "By Friday if possible.": a date said after the ask
     return None
 
 
@@ -206,7 +212,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         item.lines.append(x)
         item.open_ask = False
         item.owner = speaker_of(x.u) or item.owner or owner_for(x)
-        item.due = _due_near(lines, lines.index(x)) or item.due  # the taker's own date wins
+        if due := _due_near(lines, lines.index(x)):
+            item.due, item.taker_due = due, True  # the taker's own date wins
         if what and _short_ref(item.text) and not _short_ref(what):
             item.text = _cap(what)
         merging[x.u.id] = item
@@ -219,7 +226,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         accepting = cues.is_acceptance(text) or bool(what and _short_ref(what))
         if x.u.id in merging and (what or accepting):
             item = merging[x.u.id]
-            item.due = item.due or _due_near(lines, pos)
+            if (due := _due_near(lines, pos)) and not item.taker_due:
+                item.due, item.taker_due = due, len(item.lines) > 1
             if what and _short_ref(item.text) and not _short_ref(what):
                 item.text = _cap(what)
             if x not in item.lines:
