@@ -416,3 +416,30 @@ def test_common_phrasings_of_asks_commitments_decisions_and_open_points() -> Non
     assert [q.text for q in notes.questions] == [
         "The pricing page wording is a bigger question, let's take that offline."
     ]
+
+
+def test_conclusions_and_lets_are_decisions_but_the_meetings_own_process_is_not() -> None:
+    said = [
+        "Let's triage the list and move on quickly.",
+        "After that we won't get security patches.",
+        "Then we'll roll the macros out to the whole team.",
+        "Then let's measure it first.",
+        "Agreed. The payments SDK upgrade is in for this quarter.",
+        "Let's take a look at the numbers.",
+    ]
+    notes = build_notes([u(i, i * 6.0, t) for i, t in enumerate(said)], [])
+    assert [d.text for d in notes.decisions] == [
+        "Then we'll roll the macros out to the whole team.",
+        "Then let's measure it first.",
+        "The payments SDK upgrade is in for this quarter.",
+    ]
+
+
+def test_points_not_figured_out_or_put_off_until_something_is_known_are_open() -> None:
+    said = [
+        "One thing we haven't figured out is who signs the contract, procurement or finance.",
+        "We decide about the test suite once we have the numbers.",
+    ]
+    notes = build_notes([u(i, i * 6.0, t) for i, t in enumerate(said)], [])
+    assert [q.text for q in notes.questions] == said
+    assert notes.decisions == ()

@@ -84,12 +84,20 @@ _DECISION = re.compile(
     r"|we (?:all )?agree (?:on|to|that)|(?:our|the|final) decision (?:is|was)"
     r"|(?:it's|it is|that's|that is|this is) (?:decided|settled|agreed)"
     r"|we(?:'re| are) going with|we(?:'ll| will) (?:go with|use|keep|stick with|stay with"
-    r"|switch to|not|go ahead with)|we won't|we(?:'re| are) not going to|from now on"
-    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
-    r"|(?:let's|let us) (?:not |all )?(?:go with|stick with|keep|use|silence|mute|move \w+ to"
-    r"|push|postpone|delay|ship|launch|drop|cut|freeze|cancel|hold|pause|roll back|adopt"
-    r"|choose|pick|skip|stop|hire|offer|invite|limit|require|split|merge|put|leave (?!.*\bopen\b)"
-    r"|make it|go ahead with|approve))"
+    r"|switch to|not|go ahead with)|from now on"
+    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b)"
+)
+_CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
+    r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
+    r"(?:we(?:'ll| will| won't| will not| are going to|'re going to|'re not going to)|let's)\s"
+    r"|^(?:starting|from) (?:next|this|today|tomorrow|monday|the \w+)\b[^,]*,? we(?:'ll| will)\s"
+)
+_LETS = re.compile(r"(?i)\blet(?:'s| us) ")
+_LETS_PROCESS = re.compile(  # the meeting's own process, not a decision about the work
+    r"(?i)\blet(?:'s| us) (?:not |all )?(?:start|begin|get|kick|go (?:through|over|around|back"
+    r"|on|first)|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
+    r"|review|recap|wrap|dig|focus|jump|think|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
+    r"|park|come back|circle back|do (?:a|the|this|some|quick)\b)"
 )
 _IT_IS = re.compile(
     r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
@@ -101,7 +109,9 @@ _STATED_OPEN = re.compile(
     r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
     r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
     r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
-    r"|tbd\b|to be decided|undecided|unresolved|haven't (?:settled|decided|agreed)"
+    r"|tbd\b|to be decided|undecided|unresolved"
+    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
+    r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
     r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
 )
@@ -250,9 +260,29 @@ def is_acceptance(text: str) -> bool:
     return bool(_ACCEPT.match(text.strip()))
 
 
+def _lets_decide(text: str) -> bool:
+    """ "Let's measure it first", "let's keep Lisbon on the old VPN", not "let's move on"."""
+    return bool(_LETS.search(text)) and not _LETS_PROCESS.search(text)
+
+
+def is_bare_agreement(text: str) -> bool:
+    """ "Agreed.", "Decided.", "Deal.": agreement with what comes next in the same turn."""
+    return bool(
+        re.fullmatch(r"(?i)(?:ok(?:ay)?[,.]?\s+)?(?:agreed|decided|deal|settled)[.!]", text.strip())
+    )
+
+
 def is_decision(text: str) -> bool:
     t = text.strip()
-    return bool(_DECISION.search(t) or _IT_IS.search(t) or _AGREED_CLAUSE.match(t))
+    if open_marker(t) == "stated":
+        return False
+    return bool(
+        _DECISION.search(t)
+        or _CONCLUSION.search(t)
+        or _lets_decide(t)
+        or _IT_IS.search(t)
+        or _AGREED_CLAUSE.match(t)
+    )
 
 
 def open_point_is_named(text: str) -> bool:
@@ -263,7 +293,8 @@ def open_point_is_named(text: str) -> bool:
         if refers_back(" ".join([*before, m.group(0), *after])):
             # "…, so that stays open" names nothing; "The pricing page wording is a bigger
             # question, let's take that offline" names it before the pronoun
-            return len(content_words(text[: m.start()])) >= 4
+            said = text[: m.start()]
+            return len(content_words(said)) >= 4 and not refers_back(said)
     return True
 
 

@@ -160,7 +160,11 @@ def _cap(text: str) -> str:
 def find_decisions(lines: list[Line]) -> list[Found]:
     out: list[Found] = []
     for pos, x in enumerate(lines):
-        if not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
+        prev = lines[pos - 1] if pos > 0 and lines[pos - 1].u.id == x.u.id else None
+        agreed = prev is not None and cues.is_bare_agreement(prev.text)
+        if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
+            pass  # "Agreed. The upgrade is in for this quarter."
+        elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
             continue
         if cues.topic_label(x.text):
             continue
@@ -276,12 +280,19 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             continue  # "who will…?" or "can you…?" that nobody took up
         if _is_user(item.owner, user):
             item.owner = "You"
-        if _short_ref(item.text):
+        if _short_ref(item.text) or _bare_task(item.text, item.due):
             pos = lines.index(item.lines[0])
             if (ctx := _substantive_before(lines, pos)) is not None:
                 item.context, item.context_lines = ctx.text, [ctx]
         kept.append(item)
     return kept
+
+
+def _bare_task(what: str, due: str | None) -> bool:
+    """ "Confirm by Wednesday": nothing but a verb and a date."""
+    rest = what.lower().replace(due.lower(), "") if due else what.lower()
+    rest = re.sub(r"\b(?:by|on|before|until)\b", " ", rest)
+    return len(rest.split()) <= 1
 
 
 def _short_ref(what: str) -> bool:
@@ -379,7 +390,8 @@ def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
         if asker is None and not _is_user(thanked, user):
             asker = thanked
         item = Found(_quote(asked), asked, owner=asker)
-        if cues.refers_back(asked[-1].text) and (ctx := _substantive_before(lines, pos)):
+        leans = any(_short_ref(y.text) or cues.starts_with_reference(y.text) for y in asked)
+        if (leans or cues.refers_back(asked[-1].text)) and (ctx := _substantive_before(lines, pos)):
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
     return out
