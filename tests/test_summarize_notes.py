@@ -443,3 +443,18 @@ def test_points_not_figured_out_or_put_off_until_something_is_known_are_open() -
     notes = build_notes([u(i, i * 6.0, t) for i, t in enumerate(said)], [])
     assert [q.text for q in notes.questions] == said
     assert notes.decisions == ()
+
+
+def test_agenda_nouns_name_topics_and_steering_stays_out_of_the_summary() -> None:
+    notes = build_notes(
+        talk(
+            "Let's triage the tech debt list.",
+            "The first candidate is the old payments SDK.",
+            "The payments SDK is end-of-life in September, so security patches stop then.",
+            "Second candidate, the flaky search indexer.",
+            "The indexer crashes when a document is bigger than ten megabytes.",
+        ),
+        [],
+    )
+    assert [t.label for t in notes.topics] == ["old payments SDK", "flaky search indexer"]
+    assert "triage" not in notes.summary

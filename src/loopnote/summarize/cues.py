@@ -151,7 +151,8 @@ _THANKS = re.compile(r"(?i)\b(?:thanks|thank you),?\s+(?P<name>[A-Z][a-z][\w'-]*
 _TOPIC = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
     r"(?:(?:the |our |my )?(?:first|second|third|fourth|fifth|next|last|final|another)"
-    r"(?: (?:topic|item|point|thing|question|one))?(?: on the agenda)?\s*(?:is|was|:|,|-)\s*"
+    r"(?: (?:topic|item|point|thing|question|one|candidate|issue|part|area|proposal|option"
+    r"|request|risk))?(?: on the agenda)?\s*(?:is|was|:|,|-)\s*"
     r"|(?:let's|let us) (?:start|begin|continue|move on|switch|turn|go on|talk|look|get to)"
     r"(?: (?:with|to|about|at))\s+|(?:moving |move )?on to\s+|now,?\s+(?=the |on |what )"
     r"|what about\s+|how about\s+)"
@@ -260,6 +261,11 @@ def is_acceptance(text: str) -> bool:
     return bool(_ACCEPT.match(text.strip()))
 
 
+def is_process(text: str) -> bool:
+    """ "Let's triage the list", "let's move on": the meeting steering itself."""
+    return bool(_LETS_PROCESS.search(text))
+
+
 def _lets_decide(text: str) -> bool:
     """ "Let's measure it first", "let's keep Lisbon on the old VPN", not "let's move on"."""
     return bool(_LETS.search(text)) and not _LETS_PROCESS.search(text)
@@ -334,6 +340,9 @@ def topic_label(text: str) -> str | None:
     if not m or m.group("label").split()[0].lower() in _NOT_A_LABEL:
         return None  # "Now we wait.", "What about you?": a clause or a person, not a topic
     label = m.group("label").strip(" ,;:-")
+    head, sep, tail = label.partition(", ")
+    if sep and len(head.split()) == 1 and content_words(tail):
+        label = tail  # "second candidate, the flaky indexer" names the indexer
     label = re.sub(r"(?i)^(?:the|our|a|an)\s+", "", label)
     if len(label.split()) > 8 or not content_words(label) or is_small_talk(label):
         return None

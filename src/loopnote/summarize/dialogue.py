@@ -391,7 +391,10 @@ def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
             asker = thanked
         item = Found(_quote(asked), asked, owner=asker)
         leans = any(_short_ref(y.text) or cues.starts_with_reference(y.text) for y in asked)
-        if (leans or cues.refers_back(asked[-1].text)) and (ctx := _substantive_before(lines, pos)):
+        brief = len(_quote(asked).split()) <= 12 and cues.refers_back(_quote(asked))
+        if (leans or brief or cues.refers_back(asked[-1].text)) and (
+            ctx := _substantive_before(lines, pos)
+        ):
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
     return out

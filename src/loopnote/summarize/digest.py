@@ -91,6 +91,8 @@ def _stands_alone(text: str) -> bool:
     n = len(text.split())
     if n < _MIN_WORDS or n > _MAX_WORDS or cues.is_question(text):
         return False
+    if cues.is_process(text) and n <= 12:
+        return False  # "Let's triage the tech debt list."
     if _LEANS_BACK.match(text) or cues.is_small_talk(text) or cues.vocatives(text):
         return False
     if cues.due_of(text) and len(cues.content_words(text)) <= 2:
