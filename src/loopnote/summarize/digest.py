@@ -34,7 +34,8 @@ _SHARE = 0.25
 _CAP = 100
 _REPEAT_PENALTY = 0.7  # how much a sentence loses for repeating what the summary already says
 _LEANS_BACK = re.compile(  # "That's too slow.", "It is.": a reply to what came before
-    r"(?i)^(?:it|that|this|those|these|yes|no|sure|right|exactly|agreed|same|both|neither)\b"
+    r"(?i)^(?:it|that|this|those|these|yes|no|sure|right|exactly|agreed|same|both|neither"
+    r"|i (?:think|believe|guess|hope|suppose) (?:so|not))\b"
 )
 _PERSON_LED = re.compile(r"(?i)^(?:they|he|she|we|you)\b")
 _CHUNK_WORDS = 80  # a group's sentences are taken in turn from stretches of about this size
