@@ -43,7 +43,19 @@ def test_render_notes_structure() -> None:
     assert "12 min" in lines[2] and "Them + You" in lines[2]
     assert '> Recorded with loopnote; participants were told: "We record."' in text
     assert "## Summary" in notes_header(text) and "[00:00:01]" not in notes_header(text)
-    assert text.rstrip().endswith("[00:00:01] Them: hi")
+    assert text.rstrip().endswith('<a id="a"></a>[00:00:01] Them: hi')
+
+
+def test_transcript_lines_are_anchored_by_utterance_id() -> None:
+    """Notes link to ``#<id>``; every transcript line carries that anchor, once."""
+    meta = MeetingMeta(id="x", started_wall=1_800_000_000)
+    us = [Utterance("s00002", "system", 9, 10, "later"), Utterance("m00001", "mic", 1, 2, "first")]
+    text = render_notes(meta, "", us)
+    body = text.split("## Transcript\n\n", 1)[1].strip().split("\n\n")
+    assert body == [
+        '<a id="m00001"></a>[00:00:01] You: first',
+        '<a id="s00002"></a>[00:00:09] Them: later',
+    ]
 
 
 def test_notes_without_consent_say_so_and_untitled_gets_date() -> None:

@@ -62,9 +62,13 @@ def test_notes_are_rebuilt_from_the_stored_meeting(
     assert main(["notes", folder.id, "--out", str(root), "--name", "Dana"]) == 0
     md = (folder.path / "notes.md").read_text()
     assert "The launch moves to March." in md  # the saved summary is reused
-    assert "- We decided to move the launch to March. (0:20)" in md
-    assert "- [ ] **You**: Send the revised deck to finance by Friday — due Friday (0:40)" in md
-    assert "- Who owns the vendor contract? (1:00)" in md
+    assert "- We decided to move the launch to March. ([0:20](#s00001))" in md
+    assert (
+        "- [ ] **You**: Send the revised deck to finance by Friday — due Friday ([0:40](#s00002))"
+        in md
+    )
+    assert "- Who owns the vendor contract? ([1:00](#s00003))" in md
+    assert '<a id="s00003"></a>[00:01:00] Them: Who owns the vendor contract?' in md
     assert "Wrote" in capsys.readouterr().err
 
 

@@ -4,7 +4,7 @@ then the timestamped transcript.
 ``clock_time``          session seconds -> "hh:mm:ss"
 ``speaker_label``       "Them" / "You" (or the utterance's speaker name)
 ``transcript_lines``    one "[00:01:23] Them: ..." line per utterance
-``transcript_markdown`` the transcript section as Markdown
+``transcript_markdown`` the transcript section as Markdown, each line anchored by its id
 ``consent_line``        "Recorded with loopnote; participants were told: ..."
 ``render_notes``        the whole notes.md text from metadata, notes Markdown and utterances
 ``title_from_text``     a short title from a summary's first sentence
@@ -13,6 +13,7 @@ then the timestamped transcript.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -41,7 +42,13 @@ def transcript_lines(utterances: Iterable[Utterance]) -> list[str]:
 
 
 def transcript_markdown(utterances: Iterable[Utterance]) -> str:
-    lines = transcript_lines(utterances)
+    """The transcript section; each line carries its utterance id as an anchor, so the notes
+    above can link to what they cite (``[1:02](#s00009)``)."""
+    spoken = sorted((u for u in utterances if u.text.strip()), key=lambda u: (u.start, u.end))
+    lines = [
+        f'<a id="{html.escape(u.id, quote=True)}"></a>{line}'
+        for u, line in zip(spoken, transcript_lines(spoken), strict=True)
+    ]
     body = "\n\n".join(lines) if lines else "_Nothing was transcribed._"
     return f"{TRANSCRIPT_HEADING}\n\n{body}\n"
 

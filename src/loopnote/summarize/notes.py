@@ -1,110 +1,46 @@
 """The notes of a finished meeting: title, summary, decisions, action items, open questions and
-what was asked of the user. Everything comes from what was said (cue phrases and sentence
-types); nothing is invented, and an empty meeting says so.
+what was asked of the user. Everything comes from what was said (``summarize.dialogue`` reads
+the conversation, ``summarize.digest`` picks the summary); nothing is invented, every item
+cites the utterances it rests on, and an empty meeting says so.
 
 ``NotesOptions``           the user's names (for "asked of you"), an optional title
-``NoteItem``, ``ActionItem``, ``Notes``   the structured notes (frozen, ``to_dict``)
+``Ref``, ``NoteItem``, ``ActionItem``, ``Notes``   the structured notes (frozen, ``to_dict``)
 ``build_notes(utterances, nodes, options, *, user_names, title)``   notes from the transcript
                            and the summary tree
-``render_notes_markdown(notes, title=True)``   Markdown of everything above the transcript
+``render_notes_markdown(notes, title=True)``   Markdown of everything above the transcript,
+                           each item linking to its utterance in the transcript below
 ``format_time(t)``         session seconds as ``m:ss`` or ``h:mm:ss``
+
+Owners and who asked come from ``Utterance.speaker`` when a speaker stage has named the
+utterance's speaker, and otherwise from how people address each other (see
+``summarize.dialogue``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from loopnote.summarize import cues
 from loopnote.summarize.base import split_sentences
+from loopnote.summarize.dialogue import (
+    Found,
+    Line,
+    find_actions,
+    find_asked,
+    find_decisions,
+    find_open,
+    lines_of,
+)
+from loopnote.summarize.digest import Point, Topic, digest
 from loopnote.types import Source, SummaryNode, Utterance
-
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december)"
-)
-_WHEN = (
-    rf"(?:end of (?:the )?(?:day|week|month|quarter|sprint|year)|today|tonight|tomorrow"
-    rf"|eod|eow|noon|{_WEEKDAY}(?: morning| afternoon)?|next {_WEEKDAY}|next (?:week|month)"
-    rf"|this {_WEEKDAY}|this week|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?"
-    rf"|the \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.))"
-)
-_DUE = re.compile(
-    rf"(?i)\b(?:(?:by|before|until|due|no later than|on)\s+({_WHEN})"
-    rf"|(tomorrow|tonight|next week|this week|end of (?:the )?(?:day|week)))\b"
-)
-_DECISION = re.compile(
-    r"(?i)\b(?:we(?:'ve| have)? (?:decided|agreed|settled on|chose|picked|are going with)"
-    r"|(?:let's|let us) (?:go with|stick with|settle on)|the decision (?:is|was)"
-    r"|(?:it's|it is|that's|that is) (?:decided|settled|agreed)|we're going with"
-    r"|we will go with|we'll go with|agreed on|final decision)\b"
-)
-_COMMIT = re.compile(
-    r"(?i)^(?:ok(?:ay)?,? |so,? |sure,? |yes,? |yeah,? )*(?:I'll|I will|I'm going to|I am going"
-    r" to|I can take|let me)\s+(?P<what>.+)"
-)
-_REQUEST = re.compile(
-    r"(?i)^(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:can|could|would|will) you(?: please)?\s+"
-    r"(?P<what>.+?)(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]?$"
-)
-_PLEASE = re.compile(r"(?i)^(?:(?P<name>[A-Z][\w'-]+),\s*)?please\s+(?P<what>.+)")
-_ASSIGN = re.compile(
-    r"^(?P<name>[A-Z][\w'-]+(?: and [A-Z][\w'-]+)?) (?:will|is going to|needs to|has to|should"
-    r"|owns|takes) (?P<what>.+)"
-)
-_ACTION_ITEM = re.compile(r"(?i)\baction items?\b[:,]?\s*(?P<what>.*)")
-_NOT_NAMES = {
-    "it",
-    "that",
-    "this",
-    "there",
-    "we",
-    "they",
-    "he",
-    "she",
-    "you",
-    "i",
-    "what",
-    "which",
-    "who",
-    "the",
-    "everyone",
-    "everybody",
-    "someone",
-    "nobody",
-    "nothing",
-    "and",
-    "but",
-    "so",
-    "then",
-    "if",
-    "when",
-    "how",
-    "why",
-    "where",
-    "here",
-    "one",
-}
-_NOT_TASKS = re.compile(  # "I'll be honest", "let me think": talk, not work to do
-    r"(?i)^(?:just )?(?:be\b|say\b|think\b|see\b|admit\b|tell you\b|mention\b|"
-    r"try to explain\b|explain\b|share my screen\b|repeat\b|stop sharing\b|know\b)"
-)
-_QUESTION_START = re.compile(
-    r"(?i)^(?:what|why|how|when|where|who|which|should we|shall we|do we|did we|can we|"
-    r"could we|are we|is there|is it|are there|does anyone|has anyone)\b"
-)
-_ANSWER = re.compile(
-    r"(?i)^(?:yes|yeah|yep|no|nope|sure|correct|right|exactly|definitely|absolutely|"
-    r"of course|it's|it is|that's|because|we did|we do|I did|I do|I think|I believe)\b"
-)
 
 
 @dataclass(frozen=True)
 class NotesOptions:
     """``user_names``: the user's name and aliases ("asked of you"); ``title``: use this title
-    instead of deriving one; an answer within ``answer_window`` s closes a question."""
+    instead of deriving one; a question with no reply within ``answer_window`` s stays open."""
 
     user_names: tuple[str, ...] = ()
     title: str = ""
@@ -113,12 +49,26 @@ class NotesOptions:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """Another utterance an item cites (the reply that took on a request, the question a
+    decision settles)."""
+
+    t: float
+    utterance_id: str
+
+
+@dataclass(frozen=True)
 class NoteItem:
+    """``text`` quotes the transcript; ``context`` quotes what it refers to or settles;
+    ``speaker`` is who said it when known (for "asked of you": who asked)."""
+
     text: str
     t: float
     utterance_id: str
     source: Source
     speaker: str | None = None
+    context: str = ""
+    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +78,8 @@ class ActionItem:
     due: str | None
     t: float
     utterance_id: str
+    context: str = ""
+    refs: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,17 +92,10 @@ class Notes:
     asked_of_you: tuple[NoteItem, ...] = ()
     empty: bool = False
     duration: float = 0.0
+    topics: tuple[Topic, ...] = ()  # the summary as cited sentences grouped by topic
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    text: str
-    t: float
-    u: Utterance
-    index: int  # position of the sentence inside its utterance
 
 
 def format_time(t: float) -> str:
@@ -160,92 +105,27 @@ def format_time(t: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def _sentences(utterances: Sequence[Utterance]) -> list[_Sentence]:
-    out: list[_Sentence] = []
-    for u in utterances:
-        words = u.text.split()
-        timed = len(u.words) == len(words) and bool(words)
-        offset = 0
-        for i, s in enumerate(split_sentences(u.text)):
-            t = u.words[offset].start if timed and offset < len(u.words) else u.start
-            out.append(_Sentence(s, t, u, i))
-            offset += len(s.split())
-    return out
+def _refs(found: Found) -> tuple[Ref, ...]:
+    first = found.lines[0].u.id
+    seen = {first}
+    out = []
+    for x in sorted([*found.lines[1:], *found.context_lines], key=lambda x: x.t):
+        if x.u.id not in seen:
+            seen.add(x.u.id)
+            out.append(Ref(x.t, x.u.id))
+    return tuple(out)
 
 
-def _owner_of(u: Utterance) -> str:
-    return u.speaker or ("You" if u.source == "mic" else "Them")
+def _item(found: Found) -> NoteItem:
+    x = found.lines[0]
+    return NoteItem(found.text, x.t, x.u.id, x.u.source, found.owner, found.context, _refs(found))
 
 
-def _tidy_what(what: str) -> str:
-    w = what.strip().rstrip("?.! ")
-    return w[:1].upper() + w[1:] if w else w
-
-
-def _name(word: str | None) -> str | None:
-    if not word or word.lower() in _NOT_NAMES:
-        return None
-    return word
-
-
-def _action(s: _Sentence, user_names: Iterable[str]) -> ActionItem | None:
-    text = s.text.strip()
-    due_m = _DUE.search(text)
-    due = (due_m.group(1) or due_m.group(2)) if due_m else None
-    owner: str | None = None
-    what = ""
-    if m := _COMMIT.match(text):
-        owner, what = _owner_of(s.u), m.group("what")
-    elif (m := _REQUEST.match(text)) and (
-        name := _name(m.group("name")) or _name(m.group("name2"))
-    ):
-        owner, what = name, m.group("what")
-    elif m := _PLEASE.match(text):
-        owner, what = _name(m.group("name")) or "Unassigned", m.group("what")
-    elif (m := _ASSIGN.match(text)) and _name(m.group("name").split()[0]):
-        owner, what = m.group("name"), m.group("what")
-    elif (m := _ACTION_ITEM.search(text)) and len(m.group("what").split()) >= 3:
-        owner, what = "Unassigned", m.group("what")
-    if owner is None or len(what.split()) < 2 or _NOT_TASKS.match(what):
-        return None
-    if s.u.source != "mic" and owner.lower() in {n.lower() for n in user_names}:
-        owner = "You"
-    return ActionItem(owner, _tidy_what(what), due, s.t, s.u.id)
-
-
-def _is_question(text: str) -> bool:
-    t = text.strip()
-    return len(t.split()) >= 3 and (t.endswith("?") or bool(_QUESTION_START.match(t)))
-
-
-def _answered(i: int, sents: list[_Sentence], window: float) -> bool:
-    q = sents[i]
-    for s in sents[i + 1 :]:
-        if s.t - q.t > window:
-            return False
-        if s.u.id != q.u.id and s.index == 0 and _ANSWER.match(s.text.strip()):
-            return True
-    return False
-
-
-def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    alts = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
-    if not alts:
-        return None
-    return re.compile(r"(?i)\b(?:" + "|".join(re.escape(a) for a in alts) + r")\b")
-
-
-def _asked_text(i: int, sents: list[_Sentence]) -> str:
-    """The sentence naming the user, joined with its neighbour when it is just a vocative."""
-    s = sents[i]
-    if len(s.text.split()) <= 2:
-        nxt = sents[i + 1] if i + 1 < len(sents) and sents[i + 1].u.id == s.u.id else None
-        prev = sents[i - 1] if i > 0 and sents[i - 1].u.id == s.u.id else None
-        if nxt is not None:
-            return f"{s.text} {nxt.text}"
-        if prev is not None:
-            return f"{prev.text} {s.text}"
-    return s.text
+def _action(found: Found) -> ActionItem:
+    x = found.lines[0]
+    taken = len(found.lines) > 1 or cues.commitment(x.text) is not None
+    owner = found.owner or ("Them" if taken else "Unassigned")
+    return ActionItem(owner, found.text, found.due, x.t, x.u.id, found.context, _refs(found))
 
 
 def _summary_from(nodes: Sequence[SummaryNode]) -> tuple[str, str]:
@@ -275,6 +155,27 @@ def _title(first: str, words: int) -> str:
     return " ".join(w[:words]) + ("…" if len(w) > words else "")
 
 
+def _latest(nodes: Sequence[SummaryNode]) -> list[SummaryNode]:
+    latest: dict[str, SummaryNode] = {}
+    for n in nodes:
+        if n.node_id not in latest or n.revision >= latest[n.node_id].revision:
+            latest[n.node_id] = n
+    return sorted(latest.values(), key=lambda n: (n.start, n.end))
+
+
+def _first_words(lines: Sequence[Line], words: int) -> str:
+    said = next((x.text for x in lines if not cues.is_small_talk(x.text)), "")
+    return _title(said, words)
+
+
+def _title_from_topics(topics: Sequence[Topic], words: int) -> str:
+    labels = [t.label for t in topics if t.label]
+    if 2 <= len(labels) <= 3 and sum(len(x.split()) for x in labels) <= words:
+        return _capital(", ".join(labels[:-1]) + " and " + labels[-1])
+    first = next((p.text for t in topics for p in t.points), "")
+    return _title(first, words)
+
+
 def build_notes(
     utterances: Sequence[Utterance],
     nodes: Sequence[SummaryNode],
@@ -293,38 +194,98 @@ def build_notes(
     spoken = sorted((u for u in utterances if u.text.strip()), key=lambda u: (u.start, u.end))
     if not spoken:
         return Notes(title=o.title or "Empty meeting", summary="", empty=True)
-    summary, first = _summary_from(nodes)
-    if not summary:  # no summary tree was kept: the transcript itself is the only summary
-        first = spoken[0].text
-    title = o.title or _title(first, o.title_words) or "Meeting notes"
-    sents = _sentences(spoken)
-    names = _name_pattern(o.user_names)
-    decisions, actions, questions, asked = [], [], [], []
-    for i, s in enumerate(sents):
-        item = NoteItem(s.text, s.t, s.u.id, s.u.source, s.u.speaker)
-        to_user = names is not None and s.u.source != "mic" and bool(names.search(s.text))
-        if to_user:
-            asked.append(NoteItem(_asked_text(i, sents), s.t, s.u.id, s.u.source, s.u.speaker))
-        if _DECISION.search(s.text):
-            decisions.append(item)
-            continue
-        action = _action(s, o.user_names)
-        if action is not None:
-            actions.append(action)
-            continue
-        if not to_user and _is_question(s.text) and not _answered(i, sents, o.answer_window):
-            questions.append(item)
+    nodes = _latest(nodes)
+    lines: list[Line] = lines_of(spoken)
+    topics = digest(lines, nodes)
+    if topics is None:  # a model wrote the summary: its prose, as it is
+        summary, first = _summary_from(nodes)
+        derived = _title(first, o.title_words)
+        topics = []
+    else:
+        summary = " ".join(p.text for t in topics for p in t.points)
+        derived = _title_from_topics(topics, o.title_words)
+    users = o.user_names
     duration = max(u.end for u in spoken) - min(u.start for u in spoken)
     return Notes(
-        title=title,
+        title=o.title or derived or _first_words(lines, o.title_words) or "Meeting notes",
         summary=summary,
-        decisions=tuple(decisions),
-        actions=tuple(actions),
-        questions=tuple(questions),
-        asked_of_you=tuple(asked),
+        decisions=tuple(_item(f) for f in find_decisions(lines)),
+        actions=tuple(_action(f) for f in find_actions(lines, users)),
+        questions=tuple(_item(f) for f in find_open(lines, o.answer_window)),
+        asked_of_you=tuple(_item(f) for f in find_asked(lines, users)) if users else (),
         empty=False,
         duration=duration,
+        topics=tuple(topics),
     )
+
+
+def _link(t: float, utterance_id: str) -> str:
+    """A link to the utterance's line in the transcript below (its anchor is the id)."""
+    return f"[{format_time(t)}](#{utterance_id})"
+
+
+def _cites(t: float, utterance_id: str, refs: Sequence[Ref]) -> str:
+    links = [_link(t, utterance_id), *(_link(r.t, r.utterance_id) for r in refs)]
+    return "(" + ", ".join(links) + ")"
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”"
+
+
+def _point(p: Point) -> str:
+    return f"- {p.text} ({_link(p.t, p.utterance_id)})"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cited_times(notes: Notes) -> list[float]:
+    items: list[NoteItem | ActionItem] = [*notes.decisions, *notes.actions, *notes.questions]
+    return [x.t for x in items]
+
+
+def _summary_lines(notes: Notes) -> list[str]:
+    if not notes.topics:
+        return [notes.summary or "_No summary was made._", ""]
+    lines: list[str] = []
+    labelled = any(t.label for t in notes.topics)
+    cited = _cited_times(notes)
+    for topic in notes.topics:
+        if labelled:
+            label = _capital(topic.label) or "Opening"
+            lines += [f"### {label} ({_link(topic.t, topic.utterance_id)})", ""]
+        if topic.points:
+            lines += [_point(p) for p in topic.points]
+        elif any(topic.t <= t < topic.until for t in cited):
+            lines.append("_What was said here is in the decisions, action items and questions._")
+        else:
+            lines.append("_Only mentioned._")
+        lines.append("")
+    return lines
+
+
+def _decision(d: NoteItem) -> str:
+    settles = f" — settling {_quoted(d.context)}" if d.context else ""
+    return f"- {d.text}{settles} {_cites(d.t, d.utterance_id, d.refs)}"
+
+
+def _action_line(a: ActionItem) -> str:
+    about = f" (re {_quoted(a.context)})" if a.context else ""
+    due = f" — due {a.due}" if a.due else ""
+    return f"- [ ] **{a.owner}**: {a.what}{about}{due} {_cites(a.t, a.utterance_id, a.refs)}"
+
+
+def _question(q: NoteItem) -> str:
+    reply = f" — {_quoted(q.context)}" if q.context else ""
+    return f"- {q.text}{reply} {_cites(q.t, q.utterance_id, q.refs)}"
+
+
+def _asked(q: NoteItem) -> str:
+    about = f" (re {_quoted(q.context)})" if q.context else ""
+    who = q.speaker or "Them"
+    return f"- **{who}** asked: {_quoted(q.text)}{about} {_cites(q.t, q.utterance_id, q.refs)}"
 
 
 def render_notes_markdown(notes: Notes, *, title: bool = True) -> str:
@@ -338,23 +299,15 @@ def render_notes_markdown(notes: Notes, *, title: bool = True) -> str:
             "",
         ]
         return "\n".join(lines)
-    lines += ["## Summary", "", notes.summary or "_No summary was made._", ""]
+    lines += ["## Summary", "", *_summary_lines(notes)]
 
     def block(heading: str, items: list[str]) -> None:
         lines.extend([f"## {heading}", ""])
         lines.extend(items or ["_None noted._"])
         lines.append("")
 
-    block("Decisions", [f"- {d.text} ({format_time(d.t)})" for d in notes.decisions])
-    block(
-        "Action items",
-        [
-            f"- [ ] **{a.owner}**: {a.what}"
-            + (f" — due {a.due}" if a.due else "")
-            + f" ({format_time(a.t)})"
-            for a in notes.actions
-        ],
-    )
-    block("Open questions", [f"- {q.text} ({format_time(q.t)})" for q in notes.questions])
-    block("Asked of you", [f"- {q.text} ({format_time(q.t)})" for q in notes.asked_of_you])
+    block("Decisions", [_decision(d) for d in notes.decisions])
+    block("Action items", [_action_line(a) for a in notes.actions])
+    block("Open questions", [_question(q) for q in notes.questions])
+    block("Asked of you", [_asked(q) for q in notes.asked_of_you])
     return "\n".join(lines)

@@ -1,0 +1,376 @@
+"""The phrases that mark what a meeting sentence does: commit to work, ask someone for it,
+decide, leave a point open, name a due date, address someone, open a new topic.
+
+Rules on one sentence at a time (English); the conversation around a sentence is handled in
+``summarize.dialogue``. Every function returns what it found *quoted from the sentence*.
+
+``due_of(text)``            "Friday", "end of next week", "this afternoon", … or None
+``commitment(text)``        the task of "I'll …", "I can take …", "I need to …"
+``request(text)``           (addressee or None, task) of "Dana, can you …", "please …"
+``assignment(text)``        (name, task) of "Kwame will …", "Someone has to …"
+``is_acceptance(text)``     "Will do.", "Sure.", "I can take that." (takes on what was asked)
+``is_decision(text)``       "we decided …", "let's go with …", "senior it is", …
+``open_marker(text)``       "stated" ("X stays open"), "unknown" ("I don't know") or None
+``vocatives(text)``         names the sentence speaks to ("Marcus, …", "…, Marcus?")
+``thanked(text)``           the name in "thanks Marcus" (who just spoke)
+``topic_label(text)``       "offline mode" from "Next topic, the offline mode." (as said)
+``refers_back(text)``       it/that/them…: the sentence needs what came before
+``is_question(text)``, ``is_small_talk(text)``, ``content_words(text)``
+"""
+
+from __future__ import annotations
+
+import re
+
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)"
+)
+_PART = r"(?: (?:morning|afternoon|evening|night|eod))?"
+_SPAN = r"(?:day|week|month|quarter|sprint|year)"
+_DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
+# a date or time that can stand alone ("tomorrow", "next Monday") …
+_WHEN_ALONE = (
+    rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
+    rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
+    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow|after (?:this|the) (?:call|meeting)"
+    rf"|(?:next|this) {_WEEKDAY}{_PART}|in (?:a|one|two|three|four|\d+) {_SPAN}s?"
+    rf"|within (?:a|one|two|three|\d+) (?:day|week)s?)"
+)
+# … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
+_WHEN_AFTER = (
+    rf"(?:{_WEEKDAY}(?:'s)?{_PART}|{_MONTH} {_DAY_NO}|{_MONTH} \d{{1,2}}\b|the {_DAY_NO}"
+    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.))"
+)
+_DUE = re.compile(
+    rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
+    rf"|(?P<alone>{_WHEN_ALONE}))\b"
+)
+_LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
+_COMMIT = re.compile(
+    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
+    r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
+    r"|I'd be happy to|I'll make sure to)\s+(?P<what>.+)"
+)
+_REQUEST = re.compile(
+    r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
+    r"(?: please| also)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
+    r"(?P<what>.+?)"
+    r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
+)
+_ASSIGN = re.compile(
+    r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ )(?P<name>[A-Z][\w'-]+) (?:will|is going to|needs to|has to"
+    r"|should|owns|takes) (?P<what>.+)"
+)
+_SOMEONE = re.compile(
+    r"(?i)^(?:and |so |but )?(?:(?:someone|somebody|one of us) (?:has to|needs to|should|must"
+    r"|will have to)|(?:can|could) (?:someone|somebody|anyone|one of you)) (?P<what>.+?)[?.!]*$"
+)
+_ACCEPT = re.compile(
+    r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
+    r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
+    r"|i(?:'ll| will| can) (?:take|do|handle|own) (?:that|it|this)"
+    r"|i(?:'ll| will) do that|i can do that)[.!]*$"
+)
+_TALK = re.compile(  # "I'll be honest", "walk us through it": talking now, not work to do
+    r"(?i)^(?:just |also |quickly )?(?:be\b|say\b|think\b|see\b|admit\b|tell (?:you|us|me)\b"
+    r"|mention\b|explain\b|share my screen\b|repeat\b|stop sharing\b|know\b|add one\b"
+    r"|walk (?:us|me|you) through\b|start\b|go first\b|give (?:us |me )?(?:a |an )?(?:quick )?"
+    r"(?:overview|summary|update)\b|introduce\b|describe\b|summarize\b|hear\b|ask you\b)"
+)
+_DECISION = re.compile(
+    r"(?i)\b(?:we(?:'ve| have)? (?:all )?(?:decided|agreed|settled on|chose|picked)"
+    r"|we (?:all )?agree (?:on|to|that)|(?:our|the|final) decision (?:is|was)"
+    r"|(?:it's|it is|that's|that is|this is) (?:decided|settled|agreed)"
+    r"|we(?:'re| are) going with|we(?:'ll| will) (?:go with|use|keep|stick with|stay with"
+    r"|switch to|not|go ahead with)|from now on"
+    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b)"
+)
+_CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
+    r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
+    r"(?:we(?:'ll| will| won't| will not| are going to|'re going to|'re not going to)|let's)\s"
+    r"|^(?:starting|from) (?:next|this|today|tomorrow|monday|the \w+)\b[^,]*,? we(?:'ll| will)\s"
+)
+_LETS = re.compile(r"(?i)\blet(?:'s| us) ")
+_LETS_PROCESS = re.compile(  # the meeting's own process, not a decision about the work
+    r"(?i)\blet(?:'s| us) (?:not |all )?(?:start|begin|get|kick|go (?:through|over|around|back"
+    r"|on|first)|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
+    r"|review|recap|wrap|dig|focus|jump|think|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
+    r"|park|come back|circle back|do (?:a|the|this|some|quick)\b)"
+)
+_IT_IS = re.compile(
+    r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
+    r"|where|when|it|as)\b)[\w' -]{2,30}) it is[.!]*$"
+)
+_AGREED_CLAUSE = re.compile(r"(?i)^agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})")
+_STATED_OPEN = re.compile(
+    r"(?i)\b(?:(?:leave|keep)\b.{0,60}\bopen\b|(?:stays?|remains?|is still|are still|still"
+    r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
+    r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
+    r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
+    r"|tbd\b|to be decided|undecided|unresolved"
+    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
+    r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
+    r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
+    r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
+)
+_UNKNOWN = re.compile(
+    r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
+    r"|good question|(?:can't|cannot) (?:promise|say|tell)|(?:have|need) to (?:ask|check)"
+    r"|(?:have|need) approval|find out)\b"
+)
+_FOLLOW_UP = re.compile(
+    r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
+    r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone))\b"
+)
+_INTRODUCED = re.compile(
+    r"^(?:\w+[,.]\s+)*(?P<name>[A-Z][a-z][\w'-]*) (?:from|of) (?:our|the|my) [\w\s-]{2,30}"
+    r"(?:is here|is on the call|is joining|joins us|has joined)"
+)
+# fmt: off
+_NOT_NAMES = frozenset([
+    "so", "okay", "ok", "well", "yes", "yeah", "yep", "no", "nope", "right", "sure", "great",
+    "thanks", "thank", "good", "perfect", "alright", "first", "next", "also", "and", "but", "then",
+    "fine", "agreed", "hi", "hello", "hey", "morning", "nice", "cool", "now", "last", "one",
+    "please", "sorry", "anyway", "actually", "honestly", "look", "listen", "oh", "ah", "um", "uh",
+    "hmm", "wait", "everyone", "everybody", "all", "guys", "folks", "team", "someone", "somebody",
+    "nobody", "you", "i", "we", "they", "he", "she", "it", "this", "that", "there", "here", "what",
+    "which", "who", "why", "how", "when", "where", "if", "maybe", "second", "third", "finally",
+    "lastly", "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "good-bye", "bye", "welcome", "congrats", "exactly", "absolutely",
+    "definitely", "of", "true", "correct",
+])
+# fmt: on
+_VOC_START = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|and|right|good|great|thanks|now)[,.]?\s+)*"
+    r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
+)
+_VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
+_THANKS = re.compile(r"(?i)\b(?:thanks|thank you),?\s+(?P<name>[A-Z][a-z][\w'-]*)\b")
+_TOPIC = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
+    r"(?:(?:the |our |my )?(?:first|second|third|fourth|fifth|next|last|final|another)"
+    r"(?: (?:topic|item|point|thing|question|one|candidate|issue|part|area|proposal|option"
+    r"|request|risk))?(?: on the agenda)?\s*(?:is|was|:|,|-)\s*"
+    r"|(?:let's|let us) (?:start|begin|continue|move on|switch|turn|go on|talk|look|get to)"
+    r"(?: (?:with|to|about|at))\s+|(?:moving |move )?on to\s+|now,?\s+(?=the |on |what )"
+    r"|what about\s+|how about\s+)"
+    r"(?P<label>[^.?!]{3,60})[.?!]?$"
+)
+_SHORT_TOPIC = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|good|great|thanks)[,.!]?\s+)*(?:now|next|first"
+    r"|second|third|finally|lastly|last),?\s+(?P<label>[^.?!]{3,40})[.?!]?$"
+)
+# fmt: off
+_NOT_A_LABEL = frozenset([
+    "i", "i'm", "i'll", "we", "we're", "we'll", "you", "your", "my", "us", "them", "him", "her",
+    "they", "he", "she", "it", "it's", "let's", "lets", "that", "that's", "this", "there", "is",
+    "are", "can", "please", "thanks", "yes",
+])
+# fmt: on
+_ON_TOPIC = re.compile(r"^(?:Now, )?(?:On|About|Regarding|As for) (?P<label>the [^,]{3,40}),")
+_ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|them|those|these|both|her|him)\b")
+_LEADING_ANAPHOR = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|so|and|but|yes|no|well)[,]?\s+)*(?:it|that|this|they|those|these"
+    r"|he|she|yes|no|sure|right|exactly|agreed|same|both|neither)\b"
+)
+_QUESTION_START = re.compile(
+    r"(?i)^(?:(?:and|so|but|okay|now)[,]?\s+)*(?:what|why|how|when|where|who|which|should|shall"
+    r"|do|does|did|can|could|are|is|will|would|have|has)\b"
+)
+_SMALL_TALK = re.compile(
+    r"(?i)\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
+    r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
+    r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
+    r"|that's (?:it|all) for today|thanks (?:all|everyone|everybody|both)|good retro"
+    r"|let's get started|let's kick off|let's do the usual|let's (?:go|walk) (?:through|over)"
+    r"|let's (?:start|begin|wrap up)\b(?! with))\b"
+)
+# fmt: off
+_STOP = frozenset([
+    "a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "by", "for", "with",
+    "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
+    "these", "those", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them",
+    "my", "your", "our", "their", "do", "does", "did", "have", "has", "had", "will", "would",
+    "can", "could", "should", "shall", "may", "might", "must", "not", "no", "yes", "what", "which",
+    "who", "whom", "why", "how", "when", "where", "there", "here", "then", "than", "if", "just",
+    "also", "very", "really", "about", "into", "over", "up", "down", "out", "off", "again", "more",
+    "most", "some", "any", "all", "each", "both", "few", "other", "such", "only", "own", "same",
+    "too", "s", "t", "don", "ll", "ve", "re", "d", "m", "okay", "ok", "yeah", "well", "right",
+    "sure", "think", "know", "get", "got", "go", "going", "let", "lets", "one", "two", "thing",
+    "things",
+])
+# fmt: on
+
+
+def due_of(text: str) -> str | None:
+    m = _DUE.search(text)
+    if not m:
+        return None
+    due = m.group("after") or m.group("alone")
+    return re.sub(r"'s$", "", due.rstrip(","))
+
+
+def _task(what: str) -> str | None:
+    w = what.strip().rstrip("?.! ")
+    if len(w.split()) < 2 or _TALK.match(w):
+        return None
+    return w
+
+
+def commitment(text: str) -> str | None:
+    m = _COMMIT.search(text.strip())
+    return _task(m.group("what")) if m else None
+
+
+def request(text: str) -> tuple[str | None, str] | None:
+    m = _REQUEST.match(text.strip())
+    if not m:
+        return None
+    what = _task(m.group("what"))
+    if what is None:
+        return None
+    return name_or_none(m.group("name")) or name_or_none(m.group("name2")), what
+
+
+def assignment(text: str) -> tuple[str, str] | None:
+    t = text.strip()
+    if m := _SOMEONE.match(t):
+        what = _task(m.group("what"))
+        return ("", what) if what else None
+    m = _ASSIGN.search(t)
+    if not m or name_or_none(m.group("name")) is None:
+        return None
+    what = _task(m.group("what"))
+    return (m.group("name"), what) if what else None
+
+
+def is_follow_up(task: str) -> bool:
+    """ "report back", "let you know": a step of the task just named, not a task of its own."""
+    return bool(_FOLLOW_UP.match(task))
+
+
+def introduced(text: str) -> str | None:
+    """The name in "Ben from our billing team is here too" (who speaks next)."""
+    m = _INTRODUCED.match(text.strip())
+    return name_or_none(m.group("name")) if m else None
+
+
+def is_acceptance(text: str) -> bool:
+    return bool(_ACCEPT.match(text.strip()))
+
+
+def is_process(text: str) -> bool:
+    """ "Let's triage the list", "let's move on": the meeting steering itself."""
+    return bool(_LETS_PROCESS.search(text))
+
+
+def _lets_decide(text: str) -> bool:
+    """ "Let's measure it first", "let's keep Lisbon on the old VPN", not "let's move on"."""
+    return bool(_LETS.search(text)) and not _LETS_PROCESS.search(text)
+
+
+def is_bare_agreement(text: str) -> bool:
+    """ "Agreed.", "Decided.", "Deal.": agreement with what comes next in the same turn."""
+    return bool(
+        re.fullmatch(r"(?i)(?:ok(?:ay)?[,.]?\s+)?(?:agreed|decided|deal|settled)[.!]", text.strip())
+    )
+
+
+def is_decision(text: str) -> bool:
+    t = text.strip()
+    if open_marker(t) == "stated":
+        return False
+    return bool(
+        _DECISION.search(t)
+        or _CONCLUSION.search(t)
+        or _lets_decide(t)
+        or _IT_IS.search(t)
+        or _AGREED_CLAUSE.match(t)
+    )
+
+
+def open_point_is_named(text: str) -> bool:
+    """Whether "X stays open" names X, rather than "that stays open", "let's park it"."""
+    for m in _STATED_OPEN.finditer(text):
+        before = text[: m.start()].split()[-2:]
+        after = text[m.end() :].split()[:1]
+        if refers_back(" ".join([*before, m.group(0), *after])):
+            # "…, so that stays open" names nothing; "The pricing page wording is a bigger
+            # question, let's take that offline" names it before the pronoun
+            said = text[: m.start()]
+            return len(content_words(said)) >= 4 and not refers_back(said)
+    return True
+
+
+def open_marker(text: str) -> str | None:
+    if _STATED_OPEN.search(text):
+        return "stated"
+    if _UNKNOWN.search(text):
+        return "unknown"
+    return None
+
+
+def name_or_none(word: str | None) -> str | None:
+    if not word or word.lower() in _NOT_NAMES or not word[0].isupper():
+        return None
+    return word
+
+
+def vocatives(text: str) -> list[str]:
+    t = text.strip()
+    out = []
+    for rx in (_VOC_START, _VOC_END):
+        if (m := rx.search(t)) and (n := name_or_none(m.group("name"))):
+            out.append(n)
+    return out
+
+
+def thanked(text: str) -> str | None:
+    m = _THANKS.search(text)
+    return name_or_none(m.group("name")) if m else None
+
+
+def topic_label(text: str) -> str | None:
+    t = text.strip()
+    m = _TOPIC.match(t) or _ON_TOPIC.match(t)
+    if not m and len(t.split()) <= 6:
+        m = _SHORT_TOPIC.match(t)
+    if not m or m.group("label").split()[0].lower() in _NOT_A_LABEL:
+        return None  # "Now we wait.", "What about you?": a clause or a person, not a topic
+    label = m.group("label").strip(" ,;:-")
+    head, sep, tail = label.partition(", ")
+    if sep and len(head.split()) == 1 and content_words(tail):
+        label = tail  # "second candidate, the flaky indexer" names the indexer
+    label = re.sub(r"(?i)^(?:the|our|a|an)\s+", "", label)
+    if len(label.split()) > 8 or not content_words(label) or is_small_talk(label):
+        return None
+    if name_or_none(label) is not None and " " not in label:
+        return None  # "Next, Jonas.": a turn given to someone, not a topic
+    return label
+
+
+def refers_back(text: str) -> bool:
+    return bool(_ANAPHOR.search(text))
+
+
+def starts_with_reference(text: str) -> bool:
+    return bool(_LEADING_ANAPHOR.match(text.strip()))
+
+
+def is_question(text: str) -> bool:
+    t = text.strip()
+    return t.endswith("?") or (len(t.split()) >= 3 and bool(_QUESTION_START.match(t)))
+
+
+def is_small_talk(text: str) -> bool:
+    return bool(_SMALL_TALK.search(text))
+
+
+def content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
+    stems = (
+        re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words if w not in _STOP
+    )
+    return {w[:5] for w in stems if len(w) > 2}

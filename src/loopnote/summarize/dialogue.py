@@ -1,0 +1,400 @@
+"""A finished meeting read as a conversation: who takes on what, what was decided and what it
+settles, what stayed open, what was put to the user. Built on the sentence cues of
+``summarize.cues``; every item quotes the transcript and cites the sentences it rests on.
+
+``Line``                      one sentence: text, time, utterance, turn
+``lines_of(utterances)``      the meeting's sentences in spoken order (one turn per utterance)
+``Found``                     an item: text, cited lines, owner/due (actions), quoted context
+``find_decisions(lines)``     decisions, each with the question it settles when it needs one
+``find_actions(lines, user)`` action items with owner and due date (requests and their
+                              acceptance merged into one)
+``find_open(lines, window)``  points the meeting left open (said so, or met with "I don't know")
+``find_asked(lines, user)``   the questions and requests put to the user by name, and who
+                              asked when that is known (same cues as owners)
+
+Owners come, in order, from the utterance's speaker name (``Utterance.speaker``, when a
+speaker stage has set it; the microphone is always "You"), the name a request or question
+addressed, and the name thanked in the next turn. Without any of these the owner is unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from loopnote.summarize import cues
+from loopnote.summarize.base import split_sentences
+from loopnote.types import Utterance
+
+_ASK_WINDOW = 2  # turns within which an acceptance answers a request
+_CONTEXT_TURNS = 4  # how far back a decision or "that" may reach for what it refers to
+_WHO = re.compile(
+    r"(?i)^(?:\w+[,.]\s+)*(?:so |and |but )?who(?:'s| is)? (?:going to|can|could|will|wants to"
+    r"|would like to|is able to) (?P<what>.+?)[?.!]*$"
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    t: float
+    u: Utterance
+    turn: int  # position of the utterance in the meeting
+    index: int  # position of the sentence inside its utterance
+
+
+@dataclass
+class Found:
+    text: str
+    lines: list[Line]
+    owner: str | None = None
+    due: str | None = None
+    context: str = ""
+    context_lines: list[Line] = field(default_factory=list)
+    open_ask: bool = False  # a request or "who will…?" still waiting for someone to take it
+    taker_due: bool = False  # the due date is the one the person taking it on said
+
+
+def lines_of(utterances: Sequence[Utterance]) -> list[Line]:
+    out: list[Line] = []
+    for turn, u in enumerate(utterances):
+        words = u.text.split()
+        timed = len(u.words) == len(words) and bool(words)
+        offset = 0
+        for i, s in enumerate(split_sentences(u.text)):
+            t = u.words[offset].start if timed and offset < len(u.words) else u.start
+            out.append(Line(s, t, u, turn, i))
+            offset += len(s.split())
+    return out
+
+
+def speaker_of(u: Utterance) -> str | None:
+    """The person who spoke ``u`` when known: a speaker name, or "You" on the microphone."""
+    return u.speaker or ("You" if u.source == "mic" else None)
+
+
+def _is_user(name: str | None, user: Sequence[str]) -> bool:
+    return bool(name) and any(name.lower() == n.lower() for n in user)  # type: ignore[union-attr]
+
+
+def _mentions(text: str, names: Sequence[str]) -> bool:
+    return any(re.search(rf"(?i)\b{re.escape(n)}\b", text) for n in names if n.strip())
+
+
+def _turn(lines: list[Line], turn: int) -> list[Line]:
+    return [x for x in lines if x.turn == turn]
+
+
+def _addressed_before(lines: list[Line], line: Line) -> str | None:
+    """The name the previous turn spoke to (a question or request that gave the floor)."""
+    for x in reversed(_turn(lines, line.turn - 1)):
+        if name := _floor_to(x):
+            return name
+    # back and forth: given the floor two turns ago, and nobody else was given it since
+    if line.turn >= 3 and not any(_floor_to(x) for x in _turn(lines, line.turn - 1)):
+        for x in reversed(_turn(lines, line.turn - 3)):
+            if x.text.rstrip().endswith("?") and (name := _floor_to(x)):
+                return name  # a question handed them the floor (a request hands a task)
+    return None
+
+
+def _floor_to(x: Line) -> str | None:
+    """The name a sentence hands the floor to ("Jonas?", "Marcus, where are we?")."""
+    if (names := cues.vocatives(x.text)) and not cues.thanked(x.text):
+        return names[0]
+    return cues.introduced(x.text)
+
+
+def _thanked_after(lines: list[Line], line: Line) -> str | None:
+    nxt = _turn(lines, line.turn + 1)
+    return cues.thanked(nxt[0].text) if nxt else None
+
+
+def _substantive_before(lines: list[Line], pos: int) -> Line | None:
+    """The nearest earlier sentence that carries its own subject (what "that" refers to)."""
+    first_turn = lines[pos].turn - _CONTEXT_TURNS
+    for x in reversed(lines[:pos]):
+        if x.turn < first_turn:
+            return None
+        words = x.text.split()
+        if (
+            len(words) >= 5
+            and not cues.refers_back(" ".join(words[:4]))
+            and not cues.is_acceptance(x.text)
+            and not cues.is_small_talk(x.text)
+        ):
+            return x
+    return None
+
+
+def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -> list[Line]:
+    """The nearest earlier question (with the sentence that leads into it when the question
+    is short), sharing a content word with ``about`` when given."""
+    want = cues.content_words(about) if about else set()
+    first_turn = lines[pos].turn - turns
+    for k in range(pos - 1, -1, -1):
+        x = lines[k]
+        if x.turn < first_turn:
+            break
+        if not x.text.rstrip().endswith("?") or cues.is_small_talk(x.text):
+            continue
+        if want and not want & cues.content_words(x.text):
+            continue
+        lead = lines[k - 1] if k > 0 else None
+        if lead and lead.u.id == x.u.id and len(x.text.split()) <= 10:
+            return [lead, x]
+        return [x]
+    return []
+
+
+def _quote(lines: list[Line]) -> str:
+    return " ".join(x.text for x in lines)
+
+
+def _cap(text: str) -> str:
+    w = text.strip().rstrip("?.! ")
+    return w[:1].upper() + w[1:]
+
+
+def find_decisions(lines: list[Line]) -> list[Found]:
+    out: list[Found] = []
+    for pos, x in enumerate(lines):
+        prev = lines[pos - 1] if pos > 0 and lines[pos - 1].u.id == x.u.id else None
+        agreed = prev is not None and cues.is_bare_agreement(prev.text)
+        if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
+            pass  # "Agreed. The upgrade is in for this quarter."
+        elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
+            continue
+        if cues.topic_label(x.text):
+            continue
+        item = Found(x.text, [x])
+        short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
+        q = _question_before(lines, pos, _CONTEXT_TURNS, about=x.text) if short else []
+        if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
+            q = _question_before(lines, pos, _CONTEXT_TURNS)
+        if q:
+            item.context, item.context_lines = _quote(q), q
+        out.append(item)
+    return out
+
+
+def _due_near(lines: list[Line], pos: int) -> str | None:
+    """A due date in the sentence, or in a short follow-up of the same turn ("By Friday?")."""
+    if due := cues.due_of(lines[pos].text):
+        return due
+    nxt = lines[pos + 1] if pos + 1 < len(lines) else None
+    if nxt and nxt.u.id == lines[pos].u.id and len(nxt.text.split()) <= 8:
+        due = cues.due_of(nxt.text)
+        lead = re.sub(r"(?i)^(?:ideally|preferably|hopefully|and|but|so)[, ]+", "", nxt.text)
+        if due and re.sub(r"(?i)^(?:by|before|on|until) ", "", lead).lower().startswith(
+            due.lower()
+        ):
+            return due  # "By Friday if possible.": a date said after the ask
+    return None
+
+
+def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
+    out: list[Found] = []
+    merging: dict[str, Found] = {}  # utterance id -> the item its later sentences add to
+
+    def pending(x: Line) -> Found | None:
+        for item in reversed(out):
+            first = item.lines[0]
+            if first.u.id == x.u.id or x.turn - first.turn > _ASK_WINDOW:
+                continue
+            if item.open_ask:
+                return item
+        return None
+
+    def owner_for(x: Line, fallback: str | None = None) -> str | None:
+        return (
+            speaker_of(x.u) or fallback or _addressed_before(lines, x) or _thanked_after(lines, x)
+        )
+
+    def take(item: Found, x: Line, what: str | None) -> None:
+        item.lines.append(x)
+        item.open_ask = False
+        item.owner = speaker_of(x.u) or item.owner or owner_for(x)
+        if due := _due_near(lines, lines.index(x)):
+            item.due, item.taker_due = due, True  # the taker's own date wins
+        if what and _short_ref(item.text) and not _short_ref(what):
+            item.text = _cap(what)
+        merging[x.u.id] = item
+
+    for pos, x in enumerate(lines):
+        text = x.text
+        if cues.is_decision(text) or cues.topic_label(text):
+            continue
+        what = cues.commitment(text)
+        accepting = cues.is_acceptance(text) or bool(what and _short_ref(what))
+        if x.u.id in merging and (what or accepting):
+            item = merging[x.u.id]
+            if (due := _due_near(lines, pos)) and not item.taker_due:
+                item.due, item.taker_due = due, len(item.lines) > 1
+            if what and _short_ref(item.text) and not _short_ref(what):
+                item.text = _cap(what)
+            if x not in item.lines:
+                item.lines.append(x)
+            continue
+        ask = pending(x) if accepting or what else None
+        if ask is not None and (accepting or x.turn - ask.lines[0].turn <= 1):
+            take(ask, x, what)
+            continue
+        if what and cues.is_follow_up(what) and out and out[-1].lines[-1].u.id == x.u.id:
+            out[-1].due = out[-1].due or _due_near(lines, pos)
+            out[-1].lines.append(x)
+            continue
+        if what:
+            item = Found(_cap(what), [x], owner=owner_for(x), due=_due_near(lines, pos))
+            out.append(item)
+            if _short_ref(what):
+                merging[x.u.id] = item
+            continue
+        if req := cues.request(text):
+            name, task = req
+            if name is None:
+                prev = lines[pos - 1] if pos > 0 and lines[pos - 1].u.id == x.u.id else None
+                names = cues.vocatives(prev.text) if prev else []
+                name = names[0] if names else None
+            out.append(Found(_cap(task), [x], owner=name, due=_due_near(lines, pos), open_ask=True))
+            continue
+        if asg := cues.assignment(text):
+            name, task = asg
+            out.append(
+                Found(
+                    _cap(task),
+                    [x],
+                    owner=name or None,
+                    due=_due_near(lines, pos),
+                    open_ask=not name,
+                )
+            )
+            continue
+        if m := _WHO.match(text):
+            out.append(Found(_cap(m.group("what")), [x], due=_due_near(lines, pos), open_ask=True))
+    kept = []
+    for item in out:
+        taken = len(item.lines) > 1 or not item.open_ask
+        if not taken and (item.owner is None and item.due is None):
+            continue  # "who will…?" or "can you…?" that nobody took up
+        if _is_user(item.owner, user):
+            item.owner = "You"
+        if _short_ref(item.text) or _bare_task(item.text, item.due):
+            pos = lines.index(item.lines[0])
+            if (ctx := _substantive_before(lines, pos)) is not None:
+                item.context, item.context_lines = ctx.text, [ctx]
+        kept.append(item)
+    return kept
+
+
+def _bare_task(what: str, due: str | None) -> bool:
+    """ "Confirm by Wednesday": nothing but a verb and a date."""
+    rest = what.lower().replace(due.lower(), "") if due else what.lower()
+    rest = re.sub(r"\b(?:by|on|before|until)\b", " ", rest)
+    return len(rest.split()) <= 1
+
+
+def _short_ref(what: str) -> bool:
+    """ "take that", "put that in writing", "send both": the task is named elsewhere (what it
+    acts on is a pronoun near its start, not "…so Sofia can include it")."""
+    return cues.refers_back(" ".join(what.split()[:3]))
+
+
+def _words_if_open(text: str) -> int:
+    return len(text.split()) if cues.open_marker(text) else 0
+
+
+def find_open(lines: list[Line], window: float) -> list[Found]:
+    out: list[Found] = []
+    seen: set[str] = set()
+    for pos, x in enumerate(lines):
+        kind = cues.open_marker(x.text)
+        if kind is None or x.u.id in seen:
+            continue
+        later = [y for y in lines[pos + 1 :] if y.turn <= x.turn + 3 and y.u.id != x.u.id]
+        same = [y for y in lines[pos + 1 :] if y.u.id == x.u.id]
+        if kind == "stated":
+            own = [y for y in [x, *same] if cues.open_marker(y.text) == "stated"]
+            best = next((y for y in own if cues.open_point_is_named(y.text)), None)
+            if best is not None and len(best.text.split()) > 5:
+                out.append(Found(best.text, [best]))
+            else:
+                ctx = _substantive_before(lines, pos)
+                if ctx is None:
+                    continue
+                out.append(Found(ctx.text, [ctx, x], context=x.text))
+            seen.add(x.u.id)
+            continue
+        # "I don't know": open unless the meeting names the open point or decides soon after
+        q = _question_before(lines, pos, 2)
+        topic = cues.content_words(_quote([*q, x]))
+        if any(
+            cues.open_marker(y.text) == "stated" and topic & cues.content_words(y.text)
+            for y in later
+        ):
+            continue  # the meeting names this open point itself a little later
+        if any(cues.is_decision(y.text) for y in later if y.turn <= x.turn + 2):
+            continue
+        if (q and q[-1].u.id != x.u.id) or (q and q[-1].index < x.index):
+            reply = max(
+                [x, *same], key=lambda y: len(y.text.split()) if cues.open_marker(y.text) else 0
+            )
+            out.append(Found(_quote(q), [*q, x], context=reply.text))
+            seen.add(x.u.id)
+            seen.add(q[-1].u.id)
+        elif not q and len(x.text.split()) >= 8:
+            out.append(Found(x.text, [x]))
+            seen.add(x.u.id)
+    for pos, x in enumerate(lines):  # a question nobody answered before the talk moved on
+        if x.u.id in seen or not cues.is_question(x.text) or len(x.text.split()) < 4:
+            continue
+        if cues.is_small_talk(x.text) or any(x.u.id == y.u.id for y in lines[pos + 1 :]):
+            continue
+        after = [y for y in lines[pos + 1 :] if y.u.id != x.u.id]
+        if after and after[0].t - x.t <= window:
+            continue
+        out.append(Found(x.text, [x]))
+        seen.add(x.u.id)
+    return sorted(out, key=lambda f: f.lines[0].t)
+
+
+def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
+    out: list[Found] = []
+    done: set[int] = set()
+    for pos, x in enumerate(lines):
+        if x.u.source == "mic" or pos in done or not _mentions(x.text, user):
+            continue
+        if cues.is_small_talk(x.text) or (
+            _is_user(cues.thanked(x.text), user) and not cues.is_question(x.text)
+        ):
+            continue
+        asked = [x]
+        bare = len(re.sub(r"[^\w\s']", " ", x.text).split()) <= 2  # "Robin?", "Hi Alex."
+        if bare or not (x.text.rstrip().endswith("?") or cues.request(x.text)):
+            nxt = [
+                (k, y)
+                for k, y in enumerate(lines[pos + 1 : pos + 4], start=pos + 1)
+                if y.turn == x.turn
+            ]
+            hit = next(
+                ((k, y) for k, y in nxt if y.text.rstrip().endswith("?") or cues.request(y.text)),
+                None,
+            )
+            if hit is None or cues.is_small_talk(hit[1].text):
+                continue
+            done.add(hit[0])
+            asked = [x, hit[1]]
+        thanked = _thanked_after(lines, asked[-1])
+        asker = x.u.speaker or _addressed_before(lines, x)
+        if asker is None and not _is_user(thanked, user):
+            asker = thanked
+        item = Found(_quote(asked), asked, owner=asker)
+        leans = any(_short_ref(y.text) or cues.starts_with_reference(y.text) for y in asked)
+        brief = len(_quote(asked).split()) <= 12 and cues.refers_back(_quote(asked))
+        if (leans or brief or cues.refers_back(asked[-1].text)) and (
+            ctx := _substantive_before(lines, pos)
+        ):
+            item.context, item.context_lines = ctx.text, [ctx]
+        out.append(item)
+    return out
