@@ -1,0 +1,145 @@
+"""The browser app: pages, shipped assets, the library API and the live meeting's feed.
+
+``build_app(access, library, hub)``  the ASGI app behind ``AccessGuard``
+
+Pages (``/``, ``/meetings/ID``, ``/live``) are one shipped HTML file that draws them; a
+meeting id that is not in the library gets the same page with status 404 (it says so).
+Assets are read from the package once, into memory, by name: a request never names a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from loopnote.web.hub import LiveHub
+from loopnote.web.library_api import LibraryApi
+from loopnote.web.security import Access, AccessGuard
+
+ASSETS = {
+    "app.js": "text/javascript; charset=utf-8",
+    "lines.js": "text/javascript; charset=utf-8",
+    "live.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "icon.svg": "image/svg+xml",
+}
+KEEPALIVE_SECONDS = 15.0
+
+
+def _asset(name: str) -> bytes:
+    return (resources.files("loopnote.web") / "static" / name).read_bytes()
+
+
+class _Pages:
+    def __init__(self, access: Access, library: LibraryApi, hub: LiveHub | None) -> None:
+        self.access = access
+        self.library = library
+        self.hub = hub
+        self.assets = {name: _asset(name) for name in ASSETS}
+        self.page = _asset("index.html").decode()
+
+    def _page(self, status: int = 200) -> HTMLResponse:
+        body = self.page.replace("{{csrf}}", html.escape(self.access.csrf))
+        return HTMLResponse(body, status_code=status)
+
+    async def index(self, request: Request) -> Response:
+        return self._page()
+
+    async def meeting_page(self, request: Request) -> Response:
+        found = self.library.folder(request.path_params["id"]) is not None
+        return self._page(200 if found else 404)
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in self.assets:
+            return Response("not found\n", status_code=404, media_type="text/plain")
+        return Response(self.assets[name], media_type=ASSETS[name])
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return self._page(404)
+
+    # ----- the live meeting -----------------------------------------------------------
+
+    async def live_state(self, request: Request) -> Response:
+        hub = self.hub
+        state: dict[str, Any] = {"active": hub is not None}
+        if hub is not None:
+            state.update(
+                meeting_id=hub.meeting_id,
+                ended=hub.ended,
+                paused=bool(hub.control and hub.control.paused),
+            )
+        return JSONResponse(state)
+
+    async def live_events(self, request: Request) -> Response:
+        hub = self.hub
+        if hub is None:
+            return JSONResponse({"error": "no meeting is running"}, status_code=404)
+        try:
+            after = int(request.headers.get("last-event-id", "0"))
+        except ValueError:
+            after = 0
+
+        async def stream() -> Any:
+            yield b"retry: 1000\n\n"
+            feed = hub.subscribe(after).__aiter__()
+            while True:
+                try:
+                    batch = await asyncio.wait_for(anext(feed), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                except StopAsyncIteration:
+                    return
+                yield "".join(f"id: {seq}\ndata: {text}\n\n" for seq, text in batch).encode()
+
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"x-accel-buffering": "no"}
+        )
+
+    async def live_control(self, request: Request) -> Response:
+        hub = self.hub
+        control = hub.control if hub else None
+        if hub is None or control is None or hub.ended:
+            return JSONResponse({"error": "no meeting is running"}, status_code=409)
+        action = request.path_params["action"]
+        if action == "pause":
+            control.pause()
+        elif action == "resume":
+            control.resume()
+        elif action == "bookmark":
+            try:
+                note = str((await request.json()).get("note", ""))[:500]
+            except Exception:
+                note = ""
+            control.bookmark(note)
+        elif action == "end":
+            control.stop()
+        else:
+            return JSONResponse({"error": "unknown action"}, status_code=404)
+        return JSONResponse({"ok": True, "paused": control.paused})
+
+
+def build_app(access: Access, library: LibraryApi, hub: LiveHub | None = None) -> AccessGuard:
+    pages = _Pages(access, library, hub)
+    routes = [
+        Route("/", pages.index),
+        Route("/live", pages.index),
+        Route("/meetings/{id}", pages.meeting_page),
+        Route("/static/{name}", pages.asset),
+        Route("/api/live", pages.live_state),
+        Route("/api/live/events", pages.live_events),
+        Route("/api/live/{action}", pages.live_control, methods=["POST"]),
+        *library.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: pages.not_found})
+    return AccessGuard(app, access)

@@ -1,0 +1,149 @@
+"""The live meeting as the browser sees it: session events in, server-sent events out.
+
+``LiveHub``       ``publish`` is the session's event handler (any thread, never blocks);
+                  ``subscribe`` gives one page its own feed: the meeting so far, then each
+                  new event as it comes
+``event_json``    an event as the page receives it (the public JSON form, plus the consent
+                  reminder of ``session``)
+
+Levels and partial texts are superseded by the next one of their source: the hub keeps only
+the newest of each for a page that connects late, and a page's feed drops the superseded ones
+it has not sent yet, so a slow browser never makes the feed grow without bound. Everything
+else is kept and sent in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from loopnote.events import Event, SessionControl, SessionStarted
+
+SUPERSEDED = ("level", "partial")
+"""Event types whose newest one per source is all a page needs."""
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    d = event.to_json()
+    if isinstance(event, SessionStarted):
+        d["consent"] = event.consent
+    return d
+
+
+@dataclass
+class _Feed:
+    loop: asyncio.AbstractEventLoop
+    items: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, key, json)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+
+def _key(d: dict[str, Any]) -> str:
+    """Items with the same non-empty key supersede each other."""
+    if d["type"] in SUPERSEDED:
+        return f"{d['type']}:{d.get('source', '')}"
+    if d["type"] == "utterance":
+        return f"partial:{d.get('source', '')}!"  # an utterance settles its source's partial
+    return ""
+
+
+class LiveHub:
+    """One running (or finished) meeting and the pages that follow it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._history: list[tuple[int, str, str]] = []  # events that are never superseded
+        self._latest: dict[str, tuple[int, str, str]] = {}  # newest level/partial per source
+        self._feeds: list[_Feed] = []
+        self.control: SessionControl | None = None
+        self.meeting_id = ""
+        self.ended = False
+
+    # ----- the session's side (any thread) ------------------------------------------
+
+    def attach(self, control: SessionControl) -> None:
+        self.control = control
+
+    def publish(self, event: Event) -> None:
+        d = event_json(event)
+        text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+        key = _key(d)
+        with self._lock:
+            self._seq += 1
+            item = (self._seq, key, text)
+            if d["type"] in SUPERSEDED:
+                self._latest[key] = item
+            else:
+                self._history.append(item)
+                if d["type"] == "utterance":
+                    self._latest.pop(key.rstrip("!"), None)
+            if d["type"] == "session":
+                self.meeting_id = str(d["meeting_id"])
+            elif d["type"] == "end":
+                self.ended = True
+            feeds = list(self._feeds)
+        for feed in feeds:
+            try:
+                feed.loop.call_soon_threadsafe(self._deliver, feed, item)
+            except RuntimeError:  # that page's loop is gone
+                feed.closed = True
+
+    def close(self) -> None:
+        """End every feed (the server is stopping)."""
+        with self._lock:
+            feeds, self._feeds = self._feeds, []
+        for feed in feeds:
+            feed.closed = True
+            with contextlib.suppress(RuntimeError):
+                feed.loop.call_soon_threadsafe(feed.wake.set)
+
+    @staticmethod
+    def _deliver(feed: _Feed, item: tuple[int, str, str]) -> None:
+        key = item[1]
+        if key:
+            base = key.rstrip("!")
+            feed.items = [i for i in feed.items if i[1] != base]
+        feed.items.append(item)
+        feed.wake.set()
+
+    # ----- a page's side (the server's event loop) ----------------------------------
+
+    def snapshot(self, after: int = 0) -> list[tuple[int, str, str]]:
+        """The meeting so far: every kept event after ``after``, in order."""
+        with self._lock:
+            return self._snapshot_locked(after)
+
+    def _snapshot_locked(self, after: int) -> list[tuple[int, str, str]]:
+        items = [i for i in self._history if i[0] > after]
+        items += [i for i in self._latest.values() if i[0] > after]
+        items.sort()
+        return items
+
+    async def subscribe(self, after: int = 0) -> AsyncIterator[list[tuple[int, str]]]:
+        """Batches of (seq, json): first the meeting so far after ``after``, then new ones."""
+        feed = _Feed(asyncio.get_running_loop())
+        with self._lock:
+            self._feeds.append(feed)
+            first = self._snapshot_locked(after)
+        try:
+            if first:
+                yield [(s, t) for s, _, t in first]
+            last = first[-1][0] if first else after
+            while not feed.closed:
+                await feed.wake.wait()
+                feed.wake.clear()
+                batch, feed.items = feed.items, []
+                batch = [i for i in batch if i[0] > last]
+                if batch:
+                    last = batch[-1][0]
+                    yield [(s, t) for s, _, t in batch]
+        finally:
+            with self._lock:
+                if feed in self._feeds:
+                    self._feeds.remove(feed)
