@@ -140,7 +140,7 @@ def run_with_browser(
     try:
         with _until_signal(stop):
             folder = session.run()
-        sys.stderr.write(f"meeting saved in {folder}; the page stays served until Ctrl-C\n")
+        sys.stderr.write("the meeting ended; its page stays served until Ctrl-C\n")
         sys.stderr.flush()
         if not interrupted.is_set():
             _serve_until_signal(server)

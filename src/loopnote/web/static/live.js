@@ -132,7 +132,7 @@ class LivePage {
       case "session":
         this.started = ev.wall;
         this.meetingId = ev.meeting_id;
-        this.consent.textContent = ev.consent ? `Consent: ${ev.consent}` : "Recording. Tell the other participants that this meeting is being recorded.";
+        this.consent.textContent = ev.consent ? `Consent: ${ev.consent}` : "";
         for (const s of ev.sources) this.levels[s] = this.levels[s] || { dbfs: -120, health: "capturing" };
         break;
       case "partial":
@@ -167,6 +167,7 @@ class LivePage {
         break;
       case "end":
         this.ended = true;
+        this.elapsed.textContent = clock(ev.duration);
         this.drawState();
         this.source.close();
         this.endNote.hidden = false;
