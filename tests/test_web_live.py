@@ -50,6 +50,12 @@ window.Notification = class extends Real {
 """
 
 
+AT_BOTTOM = (
+    "(e => e.scrollHeight - e.scrollTop - e.clientHeight < 40)"
+    "(document.getElementById('transcript'))"
+)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
@@ -177,13 +183,13 @@ def test_live_page_draws_events_and_drives_the_session(
     page.wait_for_selector('.line[data-id="u00129"]')
     wait_until(
         page,
-        "(e => e.scrollHeight - e.scrollTop - e.clientHeight < 40)(document.getElementById('transcript'))",
+        AT_BOTTOM,
     )
     hub.publish(_utt(130))
     page.wait_for_selector('.line[data-id="u00130"]')
     wait_until(
         page,
-        "(e => e.scrollHeight - e.scrollTop - e.clientHeight < 40)(document.getElementById('transcript'))",
+        AT_BOTTOM,
     )
 
     # controls go to the session
