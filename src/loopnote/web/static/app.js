@@ -326,6 +326,7 @@ async function route() {
     main.append(el("p", { class: "error", role: "alert", text: `Could not load this page: ${e.message}` }));
   }
   document.body.dataset.ready = path;
+  window.loopnoteReadyAt = performance.now();
 }
 
 document.addEventListener("click", (ev) => {
