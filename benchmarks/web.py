@@ -148,7 +148,18 @@ def three_hour_meeting(root: Path, index: Path, hours: float) -> tuple[MeetingFo
         ),
     )
     events: list[Event] = []
-    words = "budget launch review hiring roadmap design customer numbers quarter team".split()
+    words = [
+        "budget",
+        "launch",
+        "review",
+        "hiring",
+        "roadmap",
+        "design",
+        "customer",
+        "numbers",
+        "quarter",
+        "team",
+    ]
     for i in range(n):
         text = " ".join(words[(i + k) % len(words)] for k in range(8 + i % 9)).capitalize() + "."
         u = Utterance(f"u{i:05d}", "system" if i % 3 else "mic", i * 3.6, i * 3.6 + 3.2, text)
