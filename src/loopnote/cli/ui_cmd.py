@@ -25,6 +25,7 @@ from loopnote.pipeline import AudioWriter
 from loopnote.session import Session, SessionOptions
 from loopnote.types import Source
 from loopnote.web import LiveHub, ServerOptions, WebServer, open_browser
+from loopnote.web.meetings import LiveSlot
 from loopnote.web.server import LOCAL_HOST
 
 
@@ -109,7 +110,7 @@ def _serve_until_signal(server: WebServer) -> None:
 
 def run_ui(args: argparse.Namespace) -> int:
     settings = settings_of(args)
-    server = WebServer(settings.meetings_root(), _options(args), hub=None)
+    server = WebServer(settings.meetings_root(), _options(args), live=LiveSlot(settings))
     server.start()
     _announce(server, "/")
     sys.stderr.write("Ctrl-C stops it.\n")

@@ -1,6 +1,6 @@
 """The browser app: pages, shipped assets, the library API and the live meeting's feed.
 
-``build_app(access, library, hub)``  the ASGI app behind ``AccessGuard``
+``build_app(access, library, live)``  the ASGI app behind ``AccessGuard``
 
 Pages (``/``, ``/meetings/ID``, ``/live``) are one shipped HTML file that draws them; a
 meeting id that is not in the library gets the same page with status 404 (it says so).
@@ -19,14 +19,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from loopnote.web.hub import LiveHub
+from loopnote.errors import LoopnoteError
 from loopnote.web.library_api import LibraryApi
+from loopnote.web.meetings import LiveSlot, StartRequest, capture_choices
 from loopnote.web.security import Access, AccessGuard
 
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
     "lines.js": "text/javascript; charset=utf-8",
     "live.js": "text/javascript; charset=utf-8",
+    "new.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "icon.svg": "image/svg+xml",
 }
@@ -38,10 +40,10 @@ def _asset(name: str) -> bytes:
 
 
 class _Pages:
-    def __init__(self, access: Access, library: LibraryApi, hub: LiveHub | None) -> None:
+    def __init__(self, access: Access, library: LibraryApi, live: LiveSlot) -> None:
         self.access = access
         self.library = library
-        self.hub = hub
+        self.live = live
         self.assets = {name: _asset(name) for name in ASSETS}
         self.page = _asset("index.html").decode()
 
@@ -70,8 +72,12 @@ class _Pages:
     # ----- the live meeting -----------------------------------------------------------
 
     async def live_state(self, request: Request) -> Response:
-        hub = self.hub
-        state: dict[str, Any] = {"active": hub is not None}
+        hub = self.live.hub
+        state: dict[str, Any] = {
+            "active": hub is not None,
+            "running": self.live.running,
+            "can_start": self.live.can_start,
+        }
         if hub is not None:
             state.update(
                 meeting_id=hub.meeting_id,
@@ -81,7 +87,7 @@ class _Pages:
         return JSONResponse(state)
 
     async def live_events(self, request: Request) -> Response:
-        hub = self.hub
+        hub = self.live.hub
         if hub is None:
             return JSONResponse({"error": "no meeting is running"}, status_code=404)
         try:
@@ -106,8 +112,41 @@ class _Pages:
             stream(), media_type="text/event-stream", headers={"x-accel-buffering": "no"}
         )
 
+    async def new_meeting(self, request: Request) -> Response:
+        """What the "new meeting" form offers: sources to capture and the consent reminder."""
+        if not self.live.can_start:
+            return JSONResponse({"error": "this page follows one meeting"}, status_code=409)
+        assert self.live.settings is not None
+        try:
+            sources = await asyncio.to_thread(capture_choices)
+            error = ""
+        except LoopnoteError as e:
+            sources, error = [], str(e)
+        return JSONResponse(
+            {
+                "sources": sources,
+                "error": error,
+                "consent": self.live.consent_text(),
+                "disclosure": self.live.settings.disclosure,
+                "headphones": self.live.settings.headphones,
+                "running": self.live.running,
+            }
+        )
+
+    async def start_meeting(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+            start = StartRequest.from_json(body if isinstance(body, dict) else {})
+        except ValueError:
+            return JSONResponse({"error": "send the form as JSON"}, status_code=400)
+        try:
+            hub = await asyncio.to_thread(self.live.start, start)
+        except LoopnoteError as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        return JSONResponse({"ok": True, "started": hub is not None})
+
     async def live_control(self, request: Request) -> Response:
-        hub = self.hub
+        hub = self.live.hub
         control = hub.control if hub else None
         if hub is None or control is None or hub.ended:
             return JSONResponse({"error": "no meeting is running"}, status_code=409)
@@ -129,15 +168,18 @@ class _Pages:
         return JSONResponse({"ok": True, "paused": control.paused})
 
 
-def build_app(access: Access, library: LibraryApi, hub: LiveHub | None = None) -> AccessGuard:
-    pages = _Pages(access, library, hub)
+def build_app(access: Access, library: LibraryApi, live: LiveSlot) -> AccessGuard:
+    pages = _Pages(access, library, live)
     routes = [
         Route("/", pages.index),
         Route("/live", pages.index),
+        Route("/new", pages.index),
         Route("/meetings/{id}", pages.meeting_page),
         Route("/static/{name}", pages.asset),
         Route("/api/live", pages.live_state),
         Route("/api/live/events", pages.live_events),
+        Route("/api/live/new", pages.new_meeting),
+        Route("/api/live/start", pages.start_meeting, methods=["POST"]),
         Route("/api/live/{action}", pages.live_control, methods=["POST"]),
         *library.routes(),
     ]

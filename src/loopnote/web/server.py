@@ -26,6 +26,7 @@ from loopnote.errors import UsageError
 from loopnote.web.app import build_app
 from loopnote.web.hub import LiveHub
 from loopnote.web.library_api import LibraryApi
+from loopnote.web.meetings import LiveSlot
 from loopnote.web.security import Access
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,12 @@ class WebServer:
         options: ServerOptions = ServerOptions(),
         hub: LiveHub | None = None,
         index_path: Path | None = None,
+        live: LiveSlot | None = None,
     ) -> None:
+        """``hub``: follow that meeting; ``live``: or a slot that starts meetings itself."""
         self.meetings_root = meetings_root
         self.options = options
-        self.hub = hub
+        self.live = live or LiveSlot(None, hub)
         self.index_path = index_path
         self.access: Access | None = None
         self._server: uvicorn.Server | None = None
@@ -94,7 +97,7 @@ class WebServer:
             else (self.options.host, LOCAL_HOST, "localhost")
         )
         self.access = Access(port, hosts)
-        app = build_app(self.access, LibraryApi(self.meetings_root, self.index_path), self.hub)
+        app = build_app(self.access, LibraryApi(self.meetings_root, self.index_path), self.live)
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -119,8 +122,9 @@ class WebServer:
             sock.close()
 
     def stop(self) -> None:
-        if self.hub is not None:
-            self.hub.close()
+        self.live.shutdown()
+        if self.live.hub is not None:
+            self.live.hub.close()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -3,6 +3,7 @@
 
 import { BlockList } from "/static/lines.js";
 import { showLive, stopLive } from "/static/live.js";
+import { showNew } from "/static/new.js";
 
 const CSRF = document.querySelector('meta[name="loopnote-csrf"]').content;
 export const WHO = { system: "Them", mic: "You" };
@@ -319,12 +320,14 @@ async function route() {
     if (path === "/" && url.searchParams.get("q")) await showSearch(url.searchParams.get("q"));
     else if (path === "/") await showLibrary();
     else if (path === "/live") await showLive(main);
+    else if (path === "/new") await showNew(main);
     else if (path.startsWith("/meetings/")) await showMeeting(decodeURIComponent(path.slice(10)), url.searchParams);
     else showNotFound("There is no such page.");
   } catch (e) {
     main.textContent = "";
     main.append(el("p", { class: "error", role: "alert", text: `Could not load this page: ${e.message}` }));
   }
+  checkLive();
   document.body.dataset.ready = path;
   window.loopnoteReadyAt = performance.now();
 }
@@ -345,9 +348,9 @@ document.getElementById("search-form").addEventListener("submit", (ev) => {
 async function checkLive() {
   try {
     const s = await getJSON("/api/live");
-    document.getElementById("live-link").hidden = !s.active;
+    document.getElementById("live-link").hidden = !s.running;
+    document.getElementById("new-link").hidden = !(s.can_start && !s.running);
   } catch (e) { /* the link stays hidden */ }
 }
 
-checkLive();
 route();

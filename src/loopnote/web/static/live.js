@@ -24,7 +24,9 @@ export async function showLive(main) {
   main.textContent = "";
   if (!state.active) {
     main.append(el("h1", { text: "No live meeting" }),
-      el("p", { class: "muted", text: "Start one with `loopnote record --ui`; it shows here." }));
+      state.can_start
+        ? el("p", {}, el("a", { href: "/new", "data-nav": true, text: "Start a meeting" }))
+        : el("p", { class: "muted", text: "Start one with `loopnote record --ui`; it shows here." }));
     return;
   }
   current = new LivePage(main);
@@ -132,7 +134,9 @@ class LivePage {
       case "session":
         this.started = ev.wall;
         this.meetingId = ev.meeting_id;
-        this.consent.textContent = ev.consent ? `Consent: ${ev.consent}` : "";
+        // the consent line: the disclosure participants were given (the reminder's last part)
+        this.consent.textContent = ev.consent ? `Consent: ${ev.consent.split("Disclosure line for the meeting chat:").pop().trim()}` : "";
+        this.consent.title = ev.consent || "";
         for (const s of ev.sources) this.levels[s] = this.levels[s] || { dbfs: -120, health: "capturing" };
         break;
       case "partial":
@@ -173,6 +177,7 @@ class LivePage {
         this.endNote.hidden = false;
         this.endNote.textContent = "The meeting has ended. ";
         if (this.meetingId) this.endNote.append(el("a", { href: `/meetings/${encodeURIComponent(this.meetingId)}`, "data-nav": true, id: "open-notes", text: "Open its notes →" }));
+        document.getElementById("live-link").hidden = true;
         break;
     }
   }
