@@ -8,7 +8,8 @@ server's CPU, and how soon a 3-hour meeting's pages are usable.
 1. Real-time replay through the real pipeline and model (``FileInput`` → ``Session`` →
    ``LiveHub`` → server-sent events) with the live page open in Debian's Chromium. Each event's
    latency is its ``wall`` (when the session emitted it) to the animation frame that draws it
-   (same clock). Server CPU is the CPU time of the web server's thread plus the time the
+   (same clock); the part the web front end adds starts when ``LiveHub.publish`` got it.
+   Server CPU is the CPU time of the web server's thread plus the time the
    session thread spends in ``LiveHub.publish``, over the replay's wall time.
 2. A 3-hour meeting (one line every 3.6 s, summaries, written through the store): time from
    navigation to the meeting page drawn and usable, jumping to the middle; and the live page
@@ -117,8 +118,10 @@ def replay(browser: Any, seconds: float, tmp: Path) -> None:
     page.close()
     server.stop()
     by_type: dict[str, list[float]] = {}
+    web_only: list[float] = []
     for x in lags:
         by_type.setdefault(x["type"], []).append(float(x["ms"]))
+        web_only.append(float(x["web_ms"]))
     every = [v for vs in by_type.values() for v in vs]
     print(f"replay: {seconds:.0f} s of speech in real time ({wall:.1f} s wall)")
     print(
@@ -128,6 +131,12 @@ def replay(browser: Any, seconds: float, tmp: Path) -> None:
     for kind in sorted(by_type):
         vs = by_type[kind]
         print(f"    {kind:9s} n={len(vs):4d}  p50 {pct(vs, 0.5):6.1f}  p95 {pct(vs, 0.95):6.1f}")
+    print(
+        f"  of which the web front end (hub hand-over to screen): p50 {pct(web_only, 0.5):.1f}  "
+        f"p95 {pct(web_only, 0.95):.1f}  max {max(web_only, default=float('nan')):.1f}; the rest "
+        "is the session's own work between an event's time and its hand-over (summaries, "
+        "journal fsync)"
+    )
     server_pct = 100 * (web_cpu + hub.publish_cpu) / wall
     print(
         f"  server CPU: {server_pct:.2f} % of a core (web thread {web_cpu:.2f} s + publish "

@@ -6,10 +6,11 @@
 ``event_json``    an event as the page receives it (the public JSON form, plus the consent
                   reminder of ``session``)
 
-Levels and partial texts are superseded by the next one of their source: the hub keeps only
-the newest of each for a page that connects late, and a page's feed drops the superseded ones
-it has not sent yet, so a slow browser never makes the feed grow without bound. Everything
-else is kept and sent in order.
+Levels and partial texts are superseded by the next one of their source, a summary node by
+its next revision, a partial text by its source's utterance: the hub keeps only the newest
+for a page that connects late, and a page's feed drops the stale ones it has not sent yet, so
+a slow browser never makes its feed grow without bound. Everything else is kept and sent in
+order. Each event carries ``published``, when the hub got it, beside the session's ``wall``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from loopnote.events import Event, SessionControl, SessionStarted
-
-SUPERSEDED = ("level", "partial")
-"""Event types whose newest one per source is all a page needs."""
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -33,6 +32,24 @@ def event_json(event: Event) -> dict[str, Any]:
     if isinstance(event, SessionStarted):
         d["consent"] = event.consent
     return d
+
+
+def supersedes(d: dict[str, Any]) -> tuple[str, str]:
+    """(the key this event is kept under, the key of an earlier event it makes stale).
+
+    Keyed events (levels and partial texts per source, summary nodes by id) need only their
+    newest; an utterance makes its source's partial text stale. Empty keys: kept in order.
+    """
+    kind = d["type"]
+    if kind in ("level", "partial"):
+        key = f"{kind}:{d['source']}"
+        return key, key
+    if kind == "summary":
+        key = f"summary:{d['node_id']}"
+        return key, key
+    if kind == "utterance":
+        return "", f"partial:{d['source']}"
+    return "", ""
 
 
 @dataclass
@@ -43,15 +60,6 @@ class _Feed:
     closed: bool = False
 
 
-def _key(d: dict[str, Any]) -> str:
-    """Items with the same non-empty key supersede each other."""
-    if d["type"] in SUPERSEDED:
-        return f"{d['type']}:{d.get('source', '')}"
-    if d["type"] == "utterance":
-        return f"partial:{d.get('source', '')}!"  # an utterance settles its source's partial
-    return ""
-
-
 class LiveHub:
     """One running (or finished) meeting and the pages that follow it."""
 
@@ -59,7 +67,7 @@ class LiveHub:
         self._lock = threading.Lock()
         self._seq = 0
         self._history: list[tuple[int, str, str]] = []  # events that are never superseded
-        self._latest: dict[str, tuple[int, str, str]] = {}  # newest level/partial per source
+        self._latest: dict[str, tuple[int, str, str]] = {}  # newest keyed events
         self._feeds: list[_Feed] = []
         self.control: SessionControl | None = None
         self.meeting_id = ""
@@ -72,17 +80,18 @@ class LiveHub:
 
     def publish(self, event: Event) -> None:
         d = event_json(event)
+        d["published"] = round(time.time(), 3)  # when the front end got it (latency split)
         text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-        key = _key(d)
+        key, stale = supersedes(d)
         with self._lock:
             self._seq += 1
             item = (self._seq, key, text)
-            if d["type"] in SUPERSEDED:
+            if stale:
+                self._latest.pop(stale, None)
+            if key:
                 self._latest[key] = item
             else:
                 self._history.append(item)
-                if d["type"] == "utterance":
-                    self._latest.pop(key.rstrip("!"), None)
             if d["type"] == "session":
                 self.meeting_id = str(d["meeting_id"])
             elif d["type"] == "end":
@@ -90,7 +99,7 @@ class LiveHub:
             feeds = list(self._feeds)
         for feed in feeds:
             try:
-                feed.loop.call_soon_threadsafe(self._deliver, feed, item)
+                feed.loop.call_soon_threadsafe(self._deliver, feed, item, stale)
             except RuntimeError:  # that page's loop is gone
                 feed.closed = True
 
@@ -104,11 +113,10 @@ class LiveHub:
                 feed.loop.call_soon_threadsafe(feed.wake.set)
 
     @staticmethod
-    def _deliver(feed: _Feed, item: tuple[int, str, str]) -> None:
-        key = item[1]
-        if key:
-            base = key.rstrip("!")
-            feed.items = [i for i in feed.items if i[1] != base]
+    def _deliver(feed: _Feed, item: tuple[int, str, str], stale: str) -> None:
+        """On the page's loop: queue ``item``, dropping the unsent event it makes stale."""
+        if stale:
+            feed.items = [i for i in feed.items if i[1] != stale]
         feed.items.append(item)
         feed.wake.set()
 
