@@ -127,8 +127,12 @@ def test_host_and_origin_are_checked(served: tuple[WebServer, str, Path]) -> Non
     for origin in ("http://evil.example", f"http://127.0.0.1:{server.port + 1}", "null"):
         status, _, _ = request(server, "GET", "/api/meetings", {**ok, "Origin": origin})
         assert status == 403, origin
-    status, _, _ = request(server, "GET", "/api/meetings", {**ok, "Sec-Fetch-Site": "cross-site"})
-    assert status == 403
+    for site in ("cross-site", "same-site"):
+        status, _, _ = request(server, "GET", "/api/meetings", {**ok, "Sec-Fetch-Site": site})
+        assert status == 403, site
+    for site in ("same-origin", "none"):
+        status, _, _ = request(server, "GET", "/api/meetings", {**ok, "Sec-Fetch-Site": site})
+        assert status == 200, site
 
 
 def test_changes_need_post_the_page_token_and_our_origin(

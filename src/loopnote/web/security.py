@@ -7,8 +7,9 @@ Rules, in order:
 1. The Host header must name this server (``127.0.0.1:PORT``, ``localhost:PORT`` or the
    ``--host`` given): a page from another site that re-points its DNS name at 127.0.0.1
    (DNS rebinding) sends its own name and gets 403.
-2. An Origin header, when sent, must be this server's origin; ``Sec-Fetch-Site`` must not say
-   ``cross-site``: other sites' pages cannot drive or read the app (403).
+2. An Origin header, when sent, must be this server's origin, and ``Sec-Fetch-Site``, when
+   sent, ``same-origin`` or ``none``: other sites' pages, even one on another port of this
+   machine, can neither drive nor read the app, nor embed its audio (403).
 3. ``?token=`` with the one-time link token sets an HttpOnly SameSite=Strict cookie and
    redirects to the same page without the token; the token is spent once exchanged.
 4. Every other request needs the cookie (401 without it).
@@ -172,7 +173,9 @@ class AccessGuard:
         origin = h.get("origin")
         if origin is not None and origin.lower() not in self.access.allowed_origins():
             return 403, "loopnote: requests from other sites are refused"
-        if h.get("sec-fetch-site", "same-origin") == "cross-site":
+        # browsers say where a request comes from: only this origin, or the user (a typed or
+        # pasted link: "none"); another port of this host is "same-site" and refused too
+        if h.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
             return 403, "loopnote: requests from other sites are refused"
         return None
 
