@@ -88,6 +88,12 @@ def test_library_search_play_export_rename_delete(
     duration = page.evaluate("document.getElementById('player').duration")
     assert 1.4 < duration < 1.8  # the line's 1.6 s, not the whole meeting
     assert "playing" in (line.get_attribute("class") or "")
+    assert page.locator("#player").is_visible()
+    # and from the keyboard
+    with page.expect_response(lambda r: "/audio?" in r.url and "start=9" in r.url) as resp:
+        page.locator('.line[data-id="u0005"]').focus()
+        page.keyboard.press("Enter")
+    assert resp.value.status == 200
 
     # exports: each format is what the store exports
     folder = MeetingFolder.open(root / page.url.split("/meetings/")[1].split("?")[0])

@@ -221,7 +221,7 @@ async function showMeeting(id, params) {
   }
   if (notes.consent) left.append(el("p", { class: "muted consent", text: notes.consent }));
   const kept = Object.values(data.audio).some(Boolean);
-  const player = el("audio", { id: "player", preload: "none" });
+  const player = el("audio", { id: "player", preload: "none", controls: true, hidden: true });
   const scroller = el("div", { class: "transcript", id: "transcript", tabindex: "0" });
   const right = el("section", { class: "main-col" },
     el("h2", { text: "Transcript" }),
@@ -237,12 +237,19 @@ async function showMeeting(id, params) {
       el("span", { class: "text", text: u.text }));
     if (data.audio[u.source]) {
       row.title = "Play this line";
-      row.addEventListener("click", () => {
+      row.tabIndex = 0;
+      row.setAttribute("role", "button");
+      const play = () => {
         if (playing) playing.classList.remove("playing");
         playing = row;
         row.classList.add("playing");
+        player.hidden = false;
         player.src = `/api/meetings/${encodeURIComponent(m.id)}/audio?source=${u.source}&start=${u.start}&end=${u.end}`;
         player.play().catch(() => {});
+      };
+      row.addEventListener("click", play);
+      row.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); play(); }
       });
     }
     return row;
