@@ -174,6 +174,7 @@ def test_live_page_draws_events_and_drives_the_session(
     assert page.evaluate("document.querySelector('#jump').hidden")
     page.locator("#transcript").evaluate("e => e.scrollTop = 0")
     page.wait_for_selector("#jump:visible")
+    shot(page, "live-scrolled-back")
     for i in range(120, 130):
         hub.publish(_utt(i))
     wait_until(page, "window.loopnoteStats.lags.length >= 130")

@@ -67,6 +67,18 @@ export async function post(url, body = {}) {
   return data;
 }
 
+// A transcript box as tall as the window leaves room for, so its end is always on screen.
+export function fitToWindow(box) {
+  const fit = () => {
+    if (!box.isConnected) { window.removeEventListener("resize", fit); return; }
+    const top = box.getBoundingClientRect().top + window.scrollY;
+    box.style.height = `${Math.max(240, window.innerHeight - top - 16)}px`;
+  };
+  window.addEventListener("resize", fit);
+  fit();
+  return fit;
+}
+
 export function navigate(url) {
   history.pushState({}, "", url);
   route();
@@ -254,6 +266,7 @@ async function showMeeting(id, params) {
     }
     return row;
   });
+  fitToWindow(scroller);
   lines.setItems(data.utterances);
   player.addEventListener("ended", () => playing && playing.classList.remove("playing"));
 

@@ -2,7 +2,7 @@
 // Levels and partial text are superseded ones: the page draws them at most once a frame.
 
 import { BlockList } from "/static/lines.js";
-import { el, clock, who, post, getJSON, confirmDialog, WHO } from "/static/app.js";
+import { el, clock, who, post, getJSON, confirmDialog, fitToWindow, WHO } from "/static/app.js";
 
 const HEALTH = {
   capturing: "",
@@ -93,6 +93,7 @@ class LivePage {
       el("span", { class: "time", text: clock(u.start) }),
       el("span", { class: "who", text: who(u) }),
       el("span", { class: "text", text: u.text })));
+    this.fit = fitToWindow(this.scroller);
     this.scroller.addEventListener("scroll", () => {
       this.follow = this.atBottom();
       this.jump.hidden = this.follow;
@@ -120,7 +121,9 @@ class LivePage {
     const batch = this.pending;
     this.pending = [];
     const follow = this.follow;
+    const top = this.scroller.getBoundingClientRect().top;
     for (const ev of batch) this.apply(ev);
+    if (this.scroller.getBoundingClientRect().top !== top) this.fit();  // a banner moved it
     this.drawPartials();
     this.drawMeters();
     if (follow) this.toBottom(false);
@@ -220,7 +223,7 @@ class LivePage {
     this.banner.hidden = false;
     this.banner.textContent = "";
     const card = a.card || {};
-    const dismiss = el("button", { class: "small", text: "Dismiss", onclick: () => { this.banner.hidden = true; } });
+    const dismiss = el("button", { class: "small", text: "Dismiss", onclick: () => { this.banner.hidden = true; this.fit(); } });
     this.banner.append(
       el("div", { class: "alert-head" }, el("strong", { text: `Your name was said (${clock(a.t)}): ` }), `“${a.heard}”`, dismiss),
       el("div", { class: "card", id: "card" },
