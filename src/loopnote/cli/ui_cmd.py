@@ -101,20 +101,18 @@ def _until_signal(on_signal: Callable[[], None]) -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
-def _serve_until_signal(server: WebServer) -> None:
-    with _until_signal(lambda: None) as done:
-        while not done.wait(0.5):
-            pass
-    server.stop()
-
-
 def run_ui(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     server = WebServer(settings.meetings_root(), _options(args), live=LiveSlot(settings))
     server.start()
-    _announce(server, "/")
-    sys.stderr.write("Ctrl-C stops it.\n")
-    _serve_until_signal(server)
+    try:
+        with _until_signal(lambda: None) as done:  # before the link: Ctrl-C always ends cleanly
+            _announce(server, "/")
+            sys.stderr.write("Ctrl-C stops it.\n")
+            while not done.wait(0.5):
+                pass
+    finally:
+        server.stop()  # a meeting started from the page ends first, its notes written
     return 0
 
 
@@ -131,20 +129,26 @@ def run_with_browser(
     server.start()
     session = Session(inputs, options, hub.publish, recorder_factory=recorder_factory)
     hub.attach(session)
-    _announce(server, "/live")
     interrupted = threading.Event()
+    meeting_running = threading.Event()
+    meeting_running.set()
 
-    def stop() -> None:
-        interrupted.set()
-        session.stop(interrupted=options.origin == "file")
+    def on_signal() -> None:
+        # during the meeting a signal ends it; afterwards it only stops serving the page
+        if meeting_running.is_set():
+            interrupted.set()
+            session.stop(interrupted=options.origin == "file")
 
     try:
-        with _until_signal(stop):
+        with _until_signal(on_signal) as done:
+            _announce(server, "/live")
             folder = session.run()
-        sys.stderr.write("the meeting ended; its page stays served until Ctrl-C\n")
-        sys.stderr.flush()
-        if not interrupted.is_set():
-            _serve_until_signal(server)
+            meeting_running.clear()
+            if not interrupted.is_set():
+                sys.stderr.write("the meeting ended; its page stays served until Ctrl-C\n")
+                sys.stderr.flush()
+                while not done.wait(0.5):
+                    pass
     finally:
         server.stop()
     return folder, interrupted.is_set()
