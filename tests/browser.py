@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,7 @@ import soundfile as sf
 from loopnote.audio.recorder import Recorder, RecorderOptions
 from loopnote.store import Consent, MeetingFolder, MeetingMeta, SearchIndex
 from loopnote.types import AudioChunk, SummaryNode, Utterance
+from recording import cli_env
 
 CHROMIUM = os.environ.get("LOOPNOTE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -137,3 +142,42 @@ def wait_until(page: Any, expression: str, timeout: float = 20.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(100)
+
+
+class UiRun:
+    """``loopnote ... --ui --no-browser`` in a subprocess, its link read from stderr."""
+
+    def __init__(self, data: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "loopnote", *args, "--ui", "--no-browser"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(data),
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def link(self, timeout: float = 120.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines:
+                if line.startswith("loopnote is at "):
+                    return line.split()[-1]
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError("no link printed: " + "".join(self.lines))
+
+    def interrupt(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=60)
+        self._reader.join(5)
+        return code

@@ -9,10 +9,7 @@ pipeline and model, followed by the page.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import FIXTURES, launch, needs_browser, shot, wait_until
+from browser import FIXTURES, UiRun, launch, needs_browser, shot, wait_until
 from loopnote.events import (
     AlertRaised,
     LevelChanged,
@@ -37,7 +34,6 @@ from loopnote.events import (
 from loopnote.store import MeetingFolder
 from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
 from loopnote.web import LiveHub, ServerOptions, WebServer
-from recording import cli_env
 
 pytestmark = [needs_browser]
 
@@ -226,45 +222,6 @@ def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(
 
 
 # ----- end to end: the real pipeline behind the page ---------------------------------------
-
-
-class UiRun:
-    """``loopnote ... --ui --no-browser`` in a subprocess, its link read from stderr."""
-
-    def __init__(self, data: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "loopnote", *args, "--ui", "--no-browser"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(data),
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def link(self, timeout: float = 120.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines:
-                if line.startswith("loopnote is at "):
-                    return line.split()[-1]
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise AssertionError("no link printed: " + "".join(self.lines))
-
-    def interrupt(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout=60)
-        self._reader.join(5)
-        return code
 
 
 def _scene(path: Path) -> None:

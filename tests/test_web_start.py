@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import FIXTURES, launch, needs_browser, shot
+from browser import FIXTURES, UiRun, launch, needs_browser, shot
 from loopnote.store import MeetingFolder
 from soundserver import SoundServer
 from test_web_cli import read_until, start_ui, stop
@@ -72,3 +72,31 @@ def test_start_and_end_a_meeting_from_the_page(lab: SoundServer, tmp_path: Path)
     assert folder.meta.sources == ("system",)
     assert folder.meta.consent.shown
     assert any(u.source == "system" and u.text.strip() for u in folder.load_utterances())
+
+
+def test_record_ui_shows_the_live_meeting_in_the_browser(lab: SoundServer, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    run = UiRun(tmp_path, "record", "--no-mic", "--title", "Recorded with --ui")
+    try:
+        link = run.link()
+        assert "/live?token=" in link
+        with sync_playwright() as p:
+            browser = launch(p)
+            page: Any = browser.new_page()
+            page.goto(link)
+            page.wait_for_selector("#rec:text-is('● REC')", timeout=60_000)
+            assert page.locator("#consent").inner_text().startswith("Consent: ")
+            lab.play(FIXTURES / "speech_confbridge_mute.flac", device="meeting")
+            page.wait_for_selector(".line.src-system:not(.partial)", timeout=90_000)
+            page.click("#end")
+            page.click("#confirm-ok")
+            page.wait_for_selector("#ended:visible", timeout=60_000)
+            browser.close()
+    finally:
+        code = run.interrupt()
+    assert code == 0, "".join(run.lines)
+    (folder_path,) = (tmp_path / "meetings").iterdir()
+    folder = MeetingFolder.open(folder_path)
+    assert folder.meta.title == "Recorded with --ui" and folder.meta.status == "complete"
+    assert folder.meta.consent.shown
