@@ -102,8 +102,7 @@ def replay(browser: Any, seconds: float, tmp: Path) -> None:
     page = browser.new_page()
     page.goto(server.link("/live"))
     page.wait_for_selector("#transcript")
-    assert server._thread is not None
-    web_tid = server._thread.native_id
+    web_tid = server.thread_id
     cpu0, wall0 = thread_cpu(web_tid), time.monotonic()
     proc0 = psutil.Process().cpu_times()
     runner = threading.Thread(target=session.run, name="session")

@@ -24,8 +24,7 @@ from loopnote.cli.library_cmd import add_out_option, settings_of
 from loopnote.pipeline import AudioWriter
 from loopnote.session import Session, SessionOptions
 from loopnote.types import Source
-from loopnote.web import LiveHub, ServerOptions, WebServer, open_browser
-from loopnote.web.meetings import LiveSlot
+from loopnote.web import LiveHub, LiveSlot, ServerOptions, WebServer, open_browser
 from loopnote.web.server import LOCAL_HOST
 
 

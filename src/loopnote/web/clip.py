@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from loopnote.audio.recorder import read_wav, segments
+from loopnote.audio.recorder import HEADER_BYTES, SAMPLE_BYTES, read_wav, segments
 from loopnote.types import Source
 
 MAX_CLIP_SECONDS = 600.0
-HEADER_BYTES = 44  # loopnote's WAV segments have the plain 44-byte header
 
 
 def _frames_of(path: Path) -> tuple[int, int, int]:
@@ -28,7 +27,7 @@ def _frames_of(path: Path) -> tuple[int, int, int]:
         head = f.read(HEADER_BYTES)
     channels = int.from_bytes(head[22:24], "little") or 1
     rate = int.from_bytes(head[24:28], "little")
-    frames = (path.stat().st_size - HEADER_BYTES) // (2 * channels)
+    frames = (path.stat().st_size - HEADER_BYTES) // (SAMPLE_BYTES * channels)
     return frames, rate, channels
 
 

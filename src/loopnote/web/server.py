@@ -84,6 +84,11 @@ class WebServer:
         assert self.access is not None, "start() first"
         return self.access.port
 
+    @property
+    def thread_id(self) -> int | None:
+        """The serving thread's native id (to measure its CPU)."""
+        return self._thread.native_id if self._thread is not None else None
+
     def link(self, path: str = "/") -> str:
         assert self.access is not None, "start() first"
         return self.access.link(path)
