@@ -92,3 +92,20 @@ def test_a_slow_page_keeps_only_what_it_still_needs() -> None:
     assert last["type"] == "utterance" and last["text"] == "line 1"
     # the last utterance made its source's pending partial text stale
     assert "partial" not in kinds(got[-1])
+
+
+def test_a_quiet_feed_stays_open() -> None:
+    hub = LiveHub()
+
+    async def page() -> list[list[tuple[int, str]]]:
+        got = []
+        feed = hub.subscribe(idle=0.05).__aiter__()
+        got.append(await feed.__anext__())  # nothing for a while: an empty batch
+        got.append(await feed.__anext__())
+        hub.publish(utterance(7))
+        got.append(await feed.__anext__())
+        return got
+
+    got = asyncio.run(asyncio.wait_for(page(), 10))
+    assert got[0] == [] and got[1] == []
+    assert kinds(got[2]) == ["utterance"]

@@ -97,15 +97,10 @@ class _Pages:
 
         async def stream() -> Any:
             yield b"retry: 1000\n\n"
-            feed = hub.subscribe(after).__aiter__()
-            while True:
-                try:
-                    batch = await asyncio.wait_for(anext(feed), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
+            async for batch in hub.subscribe(after, idle=KEEPALIVE_SECONDS):
+                if not batch:
+                    yield b": keep-alive\n\n"  # proxies and browsers keep a quiet stream open
                     continue
-                except StopAsyncIteration:
-                    return
                 yield "".join(f"id: {seq}\ndata: {text}\n\n" for seq, text in batch).encode()
 
         return StreamingResponse(

@@ -133,8 +133,11 @@ class LiveHub:
         items.sort()
         return items
 
-    async def subscribe(self, after: int = 0) -> AsyncIterator[list[tuple[int, str]]]:
-        """Batches of (seq, json): first the meeting so far after ``after``, then new ones."""
+    async def subscribe(
+        self, after: int = 0, idle: float = 15.0
+    ) -> AsyncIterator[list[tuple[int, str]]]:
+        """Batches of (seq, json): first the meeting so far after ``after``, then new ones;
+        an empty batch after ``idle`` seconds without any (time for a keep-alive)."""
         feed = _Feed(asyncio.get_running_loop())
         with self._lock:
             self._feeds.append(feed)
@@ -144,7 +147,11 @@ class LiveHub:
                 yield [(s, t) for s, _, t in first]
             last = first[-1][0] if first else after
             while not feed.closed:
-                await feed.wake.wait()
+                try:
+                    await asyncio.wait_for(feed.wake.wait(), idle)
+                except TimeoutError:
+                    yield []
+                    continue
                 feed.wake.clear()
                 batch, feed.items = feed.items, []
                 batch = [i for i in batch if i[0] > last]
