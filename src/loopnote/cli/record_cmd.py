@@ -15,6 +15,7 @@ from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.output import JsonlPrinter
 from loopnote.cli.plain import PlainPrinter
 from loopnote.cli.run_meeting import run_meeting
+from loopnote.cli.ui_cmd import add_ui_option
 from loopnote.config import Settings, data_dir
 from loopnote.errors import MeetingNotFound
 from loopnote.recovery import find_interrupted, recover_meeting
@@ -56,6 +57,7 @@ def register(sub: Any) -> None:
         help="keep the meeting's audio (default: forever)",
     )
     add_meeting_options(p)
+    add_ui_option(p)
     p.set_defaults(func=run_record)
 
     r = sub.add_parser(

@@ -36,6 +36,10 @@ def run_meeting(
     recorder_factory: Callable[[Path, Source], AudioWriter] | None = None,
 ) -> tuple[Path, bool]:
     """Run the meeting; returns its folder and whether the user interrupted it."""
+    if getattr(args, "ui", False):
+        from loopnote.cli.ui_cmd import run_with_browser
+
+        return run_with_browser(args, inputs, options, recorder_factory)
     session = Session.build(inputs, options, recorder_factory=recorder_factory)
     if args.format == "jsonl":
         from loopnote.cli.output import JsonlPrinter

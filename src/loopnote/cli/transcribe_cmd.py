@@ -11,6 +11,7 @@ from typing import Any
 from loopnote.capture.file import FileInput
 from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.run_meeting import run_meeting
+from loopnote.cli.ui_cmd import add_ui_option
 from loopnote.session import SessionOptions
 from loopnote.store import notes_header
 from loopnote.types import Source
@@ -39,6 +40,7 @@ def register(sub: Any) -> None:
         help="whose voice the file holds: system (them, default) or mic (you)",
     )
     add_meeting_options(p)
+    add_ui_option(p)
     p.set_defaults(func=run_transcribe)
 
     d = sub.add_parser(
@@ -53,6 +55,7 @@ def register(sub: Any) -> None:
         help="pace the sample in real time, as live capture would (default: fast)",
     )
     add_meeting_options(d)
+    add_ui_option(d)
     d.set_defaults(func=run_demo)
 
 

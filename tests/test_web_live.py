@@ -1,0 +1,319 @@
+"""The live meeting page in a real browser.
+
+Fast tests feed a ``LiveHub`` with scripted session events (the page cannot tell them from a
+session's) and record what the page asks of the session. The end-to-end tests run
+``loopnote transcribe|demo --ui`` as a user would: a real-time replay through the real
+pipeline and model, followed by the page.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from browser import FIXTURES, UiRun, launch, needs_browser, shot, wait_until
+from loopnote.events import (
+    AlertRaised,
+    LevelChanged,
+    PartialUpdated,
+    SessionEnded,
+    SessionStarted,
+    StateChanged,
+    SummaryUpdated,
+    UtteranceCommitted,
+    WarningRaised,
+)
+from loopnote.store import MeetingFolder
+from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
+from loopnote.web import LiveHub, ServerOptions, WebServer
+
+pytestmark = [needs_browser]
+
+NOTIFY_SPY = """
+window.__notified = [];
+const Real = window.Notification;
+window.Notification = class extends Real {
+  constructor(title, options) { super(title, options); window.__notified.push(title); }
+};
+"""
+
+
+AT_BOTTOM = (
+    "(e => e.scrollHeight - e.scrollTop - e.clientHeight < 40)"
+    "(document.getElementById('transcript'))"
+)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
+
+
+class ScriptedControl:
+    """What the page asks of the session, recorded; pause/resume answer as a session does."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+        self.calls: list[str] = []
+        self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+        self._paused = True
+        self.hub.publish(StateChanged(True, 1.0, time.time()))
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+        self._paused = False
+        self.hub.publish(StateChanged(False, 1.0, time.time()))
+
+    def bookmark(self, note: str = "") -> None:
+        self.calls.append("bookmark")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+        self.hub.publish(SessionEnded(time.time(), 12.0, ""))
+
+
+def _utt(i: int, source: str = "system") -> UtteranceCommitted:
+    u = Utterance(f"u{i:05d}", source, i * 2.0, i * 2.0 + 1.8, f"Line number {i} of the meeting.")  # type: ignore[arg-type]
+    return UtteranceCommitted(u, time.time())
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[WebServer, LiveHub, ScriptedControl]]:
+    hub = LiveHub()
+    control = ScriptedControl(hub)
+    hub.attach(control)
+    server = WebServer(tmp_path / "meetings", ServerOptions(browser=False), hub=hub)
+    server.start()
+    hub.publish(
+        SessionStarted("2026-12-04-0900-abcd", time.time(), ("system", "mic"), consent="Recorded.")
+    )
+    yield server, hub, control
+    server.stop()
+
+
+def test_live_page_draws_events_and_drives_the_session(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
+) -> None:
+    server, hub, control = live
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.grant_permissions(["notifications"], origin=f"http://127.0.0.1:{server.port}")
+    context.add_init_script(NOTIFY_SPY)
+    page = context.new_page()
+    page.goto(server.link("/live"))
+    page.wait_for_selector("#rec:text-is('● REC')")
+    assert page.locator("#consent").inner_text() == "Consent: Recorded."
+    assert page.locator("#live-link").is_visible()
+
+    # settling text: a partial shows, then the utterance replaces it
+    hub.publish(PartialUpdated(PartialText("system", 1.0, "Line number zero of"), time.time()))
+    page.wait_for_selector(".partial:has-text('Line number zero of')")
+    hub.publish(_utt(0))
+    page.wait_for_selector('.line[data-id="u00000"]')
+    assert page.locator(".partial").count() == 0
+
+    # levels and health, warnings
+    hub.publish(LevelChanged("system", 2.0, -12.0, "capturing", time.time()))
+    hub.publish(LevelChanged("mic", 2.0, -80.0, "silent", time.time()))
+    warning = SessionWarning("no-signal", "no sound from the meeting app", "system", 2.0)
+    hub.publish(WarningRaised(warning, time.time()))
+    page.wait_for_selector("#meter-mic[data-health='silent']")
+    assert page.locator("#meter-mic .meter-health").inner_text() == "no sound"
+    assert "no sound from the meeting app" in page.locator("#warnings").inner_text()
+    width = page.evaluate("document.querySelector('#meter-system .meter-fill').style.width")
+    assert width == "80%"
+
+    # the three summary levels; a newer revision replaces the older one
+    for rev, text in enumerate(["Budget talk.", "Budget and launch talk."]):
+        hub.publish(SummaryUpdated(SummaryNode("m1", "moment", 0, 30, text, (), rev), time.time()))
+    hub.publish(SummaryUpdated(SummaryNode("s1", "section", 0, 30, "Budget.", ()), time.time()))
+    hub.publish(
+        SummaryUpdated(SummaryNode("t", "meeting", 0, 30, "All on budget.", ()), time.time())
+    )
+    page.wait_for_selector("#summary-meeting:text-is('All on budget.')")
+    assert page.locator("#summary-moments li").count() == 1
+    assert "Budget and launch talk." in page.locator("#summary-moments").inner_text()
+    assert "Budget." in page.locator("#summary-sections").inner_text()
+
+    # a name alert: banner, catch-up card, browser notification
+    card = CatchUpCard("Dana, can you send the numbers?", "we looked at Q3", "budget", "a sync", 4)
+    alert = Alert("name", "Dana", "Dana", "u00000", 4.0, 0.9, card)
+    hub.publish(AlertRaised(alert, time.time()))
+    page.wait_for_selector("#alert #card")
+    assert "Dana, can you send the numbers?" in page.locator("#card").inner_text()
+    wait_until(page, "window.__notified.length === 1")
+    shot(page, "live-scripted")
+
+    # follow, scroll back, back to live
+    for i in range(1, 120):
+        hub.publish(_utt(i, "mic" if i % 4 == 0 else "system"))
+    page.wait_for_selector('.line[data-id="u00119"]')
+    assert page.evaluate("document.querySelector('#jump').hidden")
+    page.locator("#transcript").evaluate("e => e.scrollTop = 0")
+    page.wait_for_selector("#jump:visible")
+    shot(page, "live-scrolled-back")
+    for i in range(120, 130):
+        hub.publish(_utt(i))
+    wait_until(page, "window.loopnoteStats.lags.length >= 130")
+    page.wait_for_timeout(200)
+    assert page.locator("#transcript").evaluate("e => e.scrollTop") == 0  # stays where I read
+    page.click("#jump")
+    page.wait_for_selector('.line[data-id="u00129"]')
+    wait_until(
+        page,
+        AT_BOTTOM,
+    )
+    hub.publish(_utt(130))
+    page.wait_for_selector('.line[data-id="u00130"]')
+    wait_until(
+        page,
+        AT_BOTTOM,
+    )
+
+    # controls go to the session
+    page.click("#pause")
+    page.wait_for_selector("#rec:text-is('❚❚ Paused')")
+    page.click("#pause")
+    page.wait_for_selector("#rec:text-is('● REC')")
+    page.click("#bookmark")
+    page.click("#end")
+    page.click("#confirm-ok")
+    page.wait_for_selector("#ended:visible")
+    assert control.calls == ["pause", "resume", "bookmark", "stop"]
+    assert page.locator("#end").is_disabled()
+    context.close()
+
+
+def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
+) -> None:
+    server, hub, _ = live
+    for i in range(50):
+        hub.publish(LevelChanged("system", i, -30.0 - i % 5, "capturing", time.time()))
+        hub.publish(_utt(i))
+    hub.publish(PartialUpdated(PartialText("system", 101.0, "still talking"), time.time()))
+    events = hub.snapshot()
+    kinds = [e[2].split('"type":"')[1].split('"')[0] for e in events]
+    assert kinds.count("level") == 1 and kinds.count("utterance") == 50
+    page = chromium.new_page()
+    page.goto(server.link("/live"))
+    page.wait_for_selector('.line[data-id="u00049"]')
+    assert page.locator(".partial").inner_text().endswith("still talking")
+    page.close()
+
+
+# ----- end to end: the real pipeline behind the page ---------------------------------------
+
+
+def _scene(path: Path) -> None:
+    """Real speech that calls the user by name (espeak-ng), then a recorded voice."""
+    tts = path.with_suffix(".tts.wav")
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-s",
+            "150",
+            "-w",
+            str(tts),
+            "Good morning everyone. Let us go over the budget for the launch. "
+            "Dana, could you send the revised numbers by Friday?",
+        ],
+        check=True,
+    )
+    voice, rate = sf.read(tts, dtype="float32")
+    other, other_rate = sf.read(FIXTURES / "speech_confbridge_mute.flac", dtype="float32")
+    assert other_rate == 16000
+    import soxr
+
+    voice = soxr.resample(voice, rate, 16000)
+    pause = np.zeros(16000, np.float32)
+    sf.write(path, np.concatenate([voice, pause, other]), 16000)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs espeak-ng")
+def test_live_page_follows_a_real_time_replay(chromium: Any, tmp_path: Path) -> None:
+    clip = tmp_path / "scene.wav"
+    _scene(clip)
+    run = UiRun(tmp_path, "transcribe", str(clip), "--name", "Dana", "--title", "Launch budget")
+    try:
+        link = run.link()
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        port = link.split(":")[2].split("/")[0]
+        context.grant_permissions(["notifications"], origin=f"http://127.0.0.1:{port}")
+        context.add_init_script(NOTIFY_SPY)
+        page = context.new_page()
+        page.goto(link)
+        page.wait_for_selector("#rec:text-is('● REC')", timeout=60_000)
+        page.wait_for_selector("#meter-system", timeout=60_000)
+        page.wait_for_selector(".line.src-system", timeout=90_000)
+        page.wait_for_selector("#alert #card", timeout=90_000)
+        assert "Dana" in page.locator("#alert").inner_text()
+        shot(page, "live-replay")
+        page.wait_for_selector("#ended:visible", timeout=120_000)
+        assert page.locator("#summary-moments li").count() >= 1
+        kinds = {x["type"] for x in page.evaluate("window.loopnoteStats.lags")}
+        assert {"partial", "utterance", "summary", "alert"} <= kinds
+        assert page.evaluate("window.__notified.length") >= 1
+        shown = page.locator("#transcript .line:not(.partial) .text").all_inner_texts()
+        page.click("#open-notes")
+        page.wait_for_selector("h1.meeting-title:text-is('Launch budget')")
+        shot(page, "live-replay-notes")
+        folder_id = page.url.rsplit("/", 1)[1]
+        folder = MeetingFolder.open(tmp_path / "meetings" / folder_id)
+        assert shown == [u.text for u in folder.load_utterances()]
+        assert any("dana" in t.lower() for t in shown)
+        context.close()
+    finally:
+        code = run.interrupt()
+    assert code == 0, "".join(run.lines)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_pause_bookmark_and_end_a_replay_from_the_page(chromium: Any, tmp_path: Path) -> None:
+    run = UiRun(tmp_path, "demo", "--realtime", "--title", "Controls")
+    try:
+        page = chromium.new_page()
+        page.goto(run.link())
+        page.wait_for_selector(".line.src-system", timeout=90_000)
+        page.click("#bookmark")
+        page.wait_for_selector(".line.src-bookmark")
+        page.click("#pause")
+        page.wait_for_selector("#rec:text-is('❚❚ Paused')")
+        page.click("#pause")
+        page.wait_for_selector("#rec:text-is('● REC')")
+        page.click("#end")
+        page.click("#confirm-ok")
+        page.wait_for_selector("#ended:visible", timeout=60_000)
+        shot(page, "live-ended")
+        page.close()
+    finally:
+        code = run.interrupt()
+    assert code == 0, "".join(run.lines)
+    (path,) = (tmp_path / "meetings").iterdir()
+    folder = MeetingFolder.open(path)
+    kinds = [e["type"] for e in folder.load_events()]
+    assert "bookmark" in kinds
+    assert folder.meta.status == "complete"
+    assert folder.meta.duration is not None and folder.meta.duration < 40  # ended early
