@@ -30,10 +30,12 @@ from loopnote.events import AlertRaised, Event, SummaryUpdated, UtteranceCommitt
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta, index_meeting_safely
 from loopnote.summarize import (
     ExtractiveSummarizer,
+    FallbackSummarizer,
     Notes,
     RollingSummary,
     SummaryOptions,
     build_notes,
+    close_summarizer,
     latest_text,
     make_summarizer,
     render_notes_markdown,
@@ -68,9 +70,10 @@ class MeetingDownstream:
         )
         self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
         summarizer, warnings = make_summarizer(settings)
+        self._summarizer = summarizer  # closed at the end (a local model's server)
         self._startup_warnings = warnings
         # with an LLM, open nodes are drafted extractively; the LLM writes closed ones
-        draft = ExtractiveSummarizer() if settings.llm else None
+        draft = ExtractiveSummarizer() if isinstance(summarizer, FallbackSummarizer) else None
         self.summary = RollingSummary(SummaryOptions(), summarizer, draft=draft)
         self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
         self.spotter = NameSpotter(self._spotter_options) if settings.name else None
@@ -167,6 +170,7 @@ class MeetingDownstream:
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         out += [self._summary(n, wall) for n in self.summary.finish()]
         out += self._summary_warnings(wall)
+        close_summarizer(self._summarizer)
         utterances = self.folder.load_utterances()
         notes: Notes = build_notes(
             utterances,

@@ -1,4 +1,5 @@
-"""``loopnote notes MEETING [--llm URL --llm-model NAME]``: regenerate a meeting's notes.md.
+"""``loopnote notes MEETING [--llm URL|auto] [--llm-model NAME|FILE.gguf]``: regenerate a
+meeting's notes.md.
 
 ``register(sub)``  adds the subcommand
 
@@ -16,10 +17,12 @@ import sys
 from typing import Any
 
 from loopnote.cli.library_cmd import add_out_option, open_library
+from loopnote.cli.options import add_llm_options
 from loopnote.config import load_settings
 from loopnote.store import index_meeting_safely
 from loopnote.summarize import (
     build_notes,
+    close_summarizer,
     make_summarizer,
     render_notes_markdown,
     summarize_meeting,
@@ -34,8 +37,7 @@ def register(sub: Any) -> None:
         "open questions, things asked of you, and the transcript.",
     )
     p.add_argument("meeting", metavar="MEETING", help='meeting id, unique prefix, or "last"')
-    p.add_argument("--llm", metavar="URL", help="OpenAI-compatible endpoint for the summary")
-    p.add_argument("--llm-model", metavar="NAME", help="model name at the --llm endpoint")
+    add_llm_options(p)
     p.add_argument(
         "--resummarize",
         action="store_true",
@@ -67,11 +69,14 @@ def run(args: argparse.Namespace) -> int:
     folder = open_library(args).resolve(args.meeting)
     utterances = folder.load_utterances()
     nodes = folder.load_summaries()
-    if args.llm or args.resummarize or not nodes:
+    if args.llm or args.llm_model or args.resummarize or not nodes:
         summarizer, warnings = make_summarizer(settings)
         for w in warnings:
             _warn(w.message)
-        nodes, warnings = summarize_meeting(utterances, summarizer)
+        try:
+            nodes, warnings = summarize_meeting(utterances, summarizer)
+        finally:
+            close_summarizer(summarizer)
         for w in warnings:
             _warn(w.message)
     names = tuple(n for n in (settings.name, *settings.aliases) if n)

@@ -3,13 +3,15 @@
 Live:    ``RollingSummary(SummaryOptions(), summarizer)`` with ``add`` / ``tick`` / ``finish``
          and ``drain_warnings``; ``make_summarizer(settings)`` picks the summarizer.
 Backends: ``ExtractiveSummarizer`` (default, no weights, no network), ``LLMSummarizer``
-         (OpenAI-compatible endpoint) wrapped in ``FallbackSummarizer``; ``check_endpoint``.
+         (OpenAI-compatible endpoint) wrapped in ``FallbackSummarizer``; ``check_endpoint``;
+         a local GGUF model served for the meeting (``server``, ``catalog`` to pull one);
+         ``close_summarizer`` ends what ``make_summarizer`` started.
 Offline: ``summarize_meeting(utterances, summarizer)`` replays a stored meeting.
 Notes:   ``build_notes`` → ``Notes``; ``render_notes_markdown`` (everything above the
          transcript in notes.md).
 """
 
-from loopnote.summarize.backend import build_summarizer, make_summarizer
+from loopnote.summarize.backend import build_summarizer, close_summarizer, make_summarizer
 from loopnote.summarize.base import (
     Summarizer,
     SummaryOptions,
@@ -53,6 +55,7 @@ __all__ = [
     "build_notes",
     "build_summarizer",
     "check_endpoint",
+    "close_summarizer",
     "latest_text",
     "make_summarizer",
     "render_notes_markdown",

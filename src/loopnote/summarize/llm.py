@@ -3,7 +3,8 @@
 ``LLMOptions``            endpoint, model, key, timeouts, context and output token budgets
 ``LLMSummarizer``         ``summarize(texts, level, budget_words)`` over ``/v1/chat/completions``;
                           inputs larger than the context are map-reduced; ``calls`` records
-                          what each request sent and got (characters and tokens)
+                          what each request sent and got (characters and tokens); ``close()``
+                          ends the local model server it was given, if any
 ``FallbackSummarizer``    tries a primary summarizer, falls back (e.g. to extractive) for the
                           node on any failure and keeps an ``llm-fallback`` warning to drain
 ``check_endpoint(url, model, api_key="")``  a warning line when the endpoint is unusable
@@ -24,7 +25,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SummarizerError
@@ -45,6 +46,11 @@ _TASKS: dict[str, str] = {
     "keeping every part represented.",
 }
 _PREAMBLE = re.compile(r"(?i)^\s*(?:here is|here's)?[^.:\n]{0,40}summary[^:\n]{0,20}:\s*")
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -131,12 +137,25 @@ def _tidy(text: str, budget_words: int) -> str:
 
 
 class LLMSummarizer:
-    def __init__(self, options: LLMOptions, clock: Clock | None = None) -> None:
+    """``owned_server``: a local model's server that this summarizer ends on ``close()``."""
+
+    def __init__(
+        self,
+        options: LLMOptions,
+        clock: Clock | None = None,
+        owned_server: Closeable | None = None,
+    ) -> None:
         self.options = options
+        self._server = owned_server
         self._url = api_base(options.base_url) + "/chat/completions"
         self._clock = clock or SystemClock()
         self._cache: OrderedDict[str, str] = OrderedDict()
         self.calls: list[CallRecord] = []
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
     # ----------------------------------------------------------------- budgets
     def estimate_tokens(self, text: str) -> int:
@@ -339,6 +358,11 @@ class FallbackSummarizer:
     def drain_warnings(self) -> list[SessionWarning]:
         out, self._warnings = self._warnings, []
         return out
+
+    def close(self) -> None:
+        for part in (self.primary, self.fallback):
+            if isinstance(part, Closeable):
+                part.close()
 
 
 def check_endpoint(url: str, model: str, api_key: str = "", timeout: float = 5.0) -> str | None:
