@@ -83,14 +83,14 @@ class LocalLLMServer:
     def start(self) -> str:
         """Load the model and serve it; the base URL. ``ModelNotAvailable`` (one line) when
         xllamacpp is missing, the file is not a usable chat model, or it fails to load."""
-        if not xllamacpp_installed():
-            raise ModelNotAvailable(
-                "a local GGUF model needs xllamacpp: pip install 'loopnote[llm]'"
-            )
         info = read_gguf_info(self.options.path)
         if not info.has_chat_template:
             raise ModelNotAvailable(
                 f"{info.path.name} has no chat template (a base model, not an instruct one)"
+            )
+        if not xllamacpp_installed():
+            raise ModelNotAvailable(
+                "a local GGUF model needs xllamacpp: pip install 'loopnote[llm]'"
             )
         if info.context_length:
             self.context_tokens = min(self.context_tokens, info.context_length)
