@@ -267,6 +267,7 @@ def test_auto_takes_the_first_local_server_that_lists_a_model(
         assert found == (f"http://127.0.0.1:{good}", "llama3.2:1b")
         monkeypatch.setattr(discover, "LOCAL_PORTS", ((dead, "a"), (junk, "b"), (good, "c")))
         summ, warnings = make_summarizer(Settings(llm="auto"))
+        assert warnings == []  # the endpoint check passes: it serves that model
         assert isinstance(summ, FallbackSummarizer) and isinstance(summ.primary, LLMSummarizer)
         assert summ.primary.options.base_url == f"http://127.0.0.1:{good}"
         assert summ.primary.options.model == "llama3.2:1b"
