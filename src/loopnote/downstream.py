@@ -39,6 +39,7 @@ from loopnote.summarize import (
     latest_text,
     make_summarizer,
     render_notes_markdown,
+    with_llm_notes,
 )
 from loopnote.types import Alert, PartialText, SessionWarning, Source, SummaryNode, Utterance
 
@@ -170,7 +171,6 @@ class MeetingDownstream:
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         out += [self._summary(n, wall) for n in self.summary.finish()]
         out += self._summary_warnings(wall)
-        close_summarizer(self._summarizer)
         utterances = self.folder.load_utterances()
         notes: Notes = build_notes(
             utterances,
@@ -178,6 +178,9 @@ class MeetingDownstream:
             user_names=self._user_names(),
             title=self.folder.meta.title,
         )
+        notes, llm_warnings = with_llm_notes(notes, utterances, self._summarizer)
+        out += [self._warning(w, wall) for w in llm_warnings]
+        close_summarizer(self._summarizer)
         if not self.folder.meta.title and notes.title:
             self.folder.set_title(notes.title)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")

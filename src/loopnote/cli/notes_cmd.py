@@ -21,11 +21,13 @@ from loopnote.cli.options import add_llm_options
 from loopnote.config import load_settings
 from loopnote.store import index_meeting_safely
 from loopnote.summarize import (
+    ExtractiveSummarizer,
     build_notes,
     close_summarizer,
     make_summarizer,
     render_notes_markdown,
     summarize_meeting,
+    with_llm_notes,
 )
 
 
@@ -69,18 +71,22 @@ def run(args: argparse.Namespace) -> int:
     folder = open_library(args).resolve(args.meeting)
     utterances = folder.load_utterances()
     nodes = folder.load_summaries()
-    if args.llm or args.llm_model or args.resummarize or not nodes:
-        summarizer, warnings = make_summarizer(settings)
-        for w in warnings:
-            _warn(w.message)
-        try:
+    again = bool(args.llm or args.llm_model or args.resummarize or not nodes)
+    summarizer, warnings = make_summarizer(settings) if again else (ExtractiveSummarizer(), [])
+    for w in warnings:
+        _warn(w.message)
+    try:  # a local model's server runs until the notes are written
+        if again:
             nodes, warnings = summarize_meeting(utterances, summarizer)
-        finally:
-            close_summarizer(summarizer)
+            for w in warnings:
+                _warn(w.message)
+        names = tuple(n for n in (settings.name, *settings.aliases) if n)
+        notes = build_notes(utterances, nodes, user_names=names, title=folder.meta.title)
+        notes, warnings = with_llm_notes(notes, utterances, summarizer)
         for w in warnings:
             _warn(w.message)
-    names = tuple(n for n in (settings.name, *settings.aliases) if n)
-    notes = build_notes(utterances, nodes, user_names=names, title=folder.meta.title)
+    finally:
+        close_summarizer(summarizer)
     if not folder.meta.title and notes.title and not notes.empty:
         folder.set_title(notes.title)  # the page header shows it, above the notes
     path = folder.write_notes(render_notes_markdown(notes, title=False))

@@ -8,7 +8,8 @@ Backends: ``ExtractiveSummarizer`` (default, no weights, no network), ``LLMSumma
          ``close_summarizer`` ends what ``make_summarizer`` started.
 Offline: ``summarize_meeting(utterances, summarizer)`` replays a stored meeting.
 Notes:   ``build_notes`` → ``Notes``; ``render_notes_markdown`` (everything above the
-         transcript in notes.md).
+         transcript in notes.md); ``with_llm_notes`` swaps in an LLM's grounded decisions,
+         actions and open questions (``llm_notes``) when the meeting has an LLM.
 """
 
 from loopnote.summarize.backend import build_summarizer, close_summarizer, make_summarizer
@@ -26,6 +27,7 @@ from loopnote.summarize.llm import (
     LLMSummarizer,
     check_endpoint,
 )
+from loopnote.summarize.llm_notes import GroundedNotes, llm_notes, with_llm_notes
 from loopnote.summarize.notes import (
     ActionItem,
     NoteItem,
@@ -41,6 +43,7 @@ __all__ = [
     "ExtractiveOptions",
     "ExtractiveSummarizer",
     "FallbackSummarizer",
+    "GroundedNotes",
     "LLMOptions",
     "LLMSummarizer",
     "NoteItem",
@@ -57,7 +60,9 @@ __all__ = [
     "check_endpoint",
     "close_summarizer",
     "latest_text",
+    "llm_notes",
     "make_summarizer",
     "render_notes_markdown",
     "summarize_meeting",
+    "with_llm_notes",
 ]

@@ -77,9 +77,10 @@ class LLMOptions:
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One request: what it sent and what came back."""
+    """One request: what it sent and what came back; ``level`` is the summary level, or what
+    else the request was for (e.g. ``notes``)."""
 
-    level: SummaryLevel
+    level: str
     chars_sent: int
     estimated_prompt_tokens: int
     prompt_tokens: int | None
@@ -222,15 +223,31 @@ class LLMSummarizer:
         return out
 
     def _request(self, texts: list[str], level: SummaryLevel, budget_words: int) -> str:
-        o = self.options
-        max_tokens = self._max_tokens(budget_words)
         messages = build_messages(texts, level, budget_words)
+        text = self.chat(messages, self._max_tokens(budget_words), level)
+        out = _tidy(text, budget_words)
+        if not out:
+            raise SummarizerError("LLM returned an empty summary")
+        return out
+
+    def chat(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        kind: str,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """One chat completion's raw text (recorded in ``calls`` under ``kind``); ``extra``
+        adds fields to the request (e.g. ``response_format``). ``SummarizerError`` on any
+        failure."""
+        o = self.options
         body: dict[str, Any] = {
             "model": o.model,
             "messages": messages,
             "max_tokens": max_tokens,
             "temperature": o.temperature,
             "stream": o.stream,
+            **(extra or {}),
         }
         data = json.dumps(body).encode()
         req = urllib.request.Request(self._url, data=data, headers=_headers(o.api_key))
@@ -260,7 +277,7 @@ class LLMSummarizer:
             raise SummarizerError(f"LLM answer was not understood: {e}") from None
         self.calls.append(
             CallRecord(
-                level=level,
+                level=kind,
                 chars_sent=len(data),
                 estimated_prompt_tokens=self.estimate_tokens(json.dumps(messages)),
                 prompt_tokens=usage.get("prompt_tokens"),
@@ -270,10 +287,7 @@ class LLMSummarizer:
                 streamed=o.stream,
             )
         )
-        out = _tidy(text, budget_words)
-        if not out:
-            raise SummarizerError("LLM returned an empty summary")
-        return out
+        return text
 
     def _read_stream(self, resp: Any, deadline: float, usage: dict[str, Any]) -> str:
         """Server-sent events of ``chat.completion.chunk``; gives up at ``deadline``."""
@@ -315,6 +329,11 @@ class FallbackSummarizer:
     _warnings: list[SessionWarning] = field(default_factory=list)
     _rest_until: float = -math.inf
     _failing: str = ""
+
+    @property
+    def failing(self) -> str:
+        """Why the primary last failed, while it has not answered since ("" when fine)."""
+        return self._failing
 
     def rest(self, reason: str) -> None:
         """Treat the primary as failing for ``reason`` (e.g. a failed startup check)."""
