@@ -292,3 +292,65 @@ def test_auto_never_probes_another_host() -> None:
     assert all(0 < p < 65536 for p, _ in discover.LOCAL_PORTS)
     src = Path(discover.__file__).read_text()
     assert src.count("http://") == 1 and "http://127.0.0.1:" in src
+
+
+# ------------------------------------------------------------------ loopnote notes --llm-model
+@pytest.fixture
+def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from loopnote.store import MeetingFolder, MeetingMeta
+    from loopnote.types import Utterance
+
+    monkeypatch.setenv("LOOPNOTE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LOOPNOTE_CONFIG", str(tmp_path / "absent.toml"))
+    root = tmp_path / "meetings"
+    folder = MeetingFolder.create(root, MeetingMeta(id="", started_wall=1_700_000_000.0))
+    for i, text in enumerate(TALK):
+        folder.append_utterance(Utterance(f"s{i:05d}", "system", i * 20.0, i * 20.0 + 6, text))
+    folder.finish(1_700_000_100.0, 66.0)
+    folder.close()
+    return root
+
+
+def test_notes_with_a_corrupt_model_warn_once_and_are_written(
+    stored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loopnote.cli.main import main
+
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"\x00" * 4096)
+    assert main(["notes", "last", "--out", str(stored), "--llm-model", str(bad)]) == 0
+    err = capsys.readouterr().err
+    warnings = [ln for ln in err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "not a GGUF" in warnings[0] and "Traceback" not in err
+    (notes,) = stored.rglob("notes.md")
+    assert "trade fair booth" in notes.read_text()
+
+
+@needs_model
+@pytest.mark.slow
+def test_notes_with_the_local_model_end_to_end(
+    stored: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real CLI serves the GGUF, summarizes with it, and leaves no process behind."""
+    from loopnote.cli.main import main
+
+    before = set(_model_processes())
+    assert main(["notes", "last", "--out", str(stored), "--llm-model", str(gguf_path())]) == 0
+    err = capsys.readouterr().err
+    assert "llm-unavailable" not in err and "did not load" not in err
+    (notes,) = stored.rglob("notes.md")
+    assert notes.read_text().strip()
+    assert set(_model_processes()) <= before
+
+
+def _model_processes() -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"loopnote.summarize.server" in cmd and _alive(int(d.name)):
+                out.append(int(d.name))
+    return out
