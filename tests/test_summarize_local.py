@@ -354,3 +354,32 @@ def _model_processes() -> list[int]:
             if b"loopnote.summarize.server" in cmd and _alive(int(d.name)):
                 out.append(int(d.name))
     return out
+
+
+# ------------------------------------------------------------------ a meeting with the local model
+@needs_model
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_meeting_with_the_local_model(tmp_path: Path) -> None:
+    """transcribe --llm-model FILE.gguf: the meeting's summaries come from the model, the notes
+    are written, and the model's process ends with the meeting."""
+    from recording import cli_env
+
+    clip = Path(__file__).parent / "fixtures" / "speech_confbridge_mute.flac"
+    before = set(_model_processes())
+    args = ["transcribe", str(clip), "--fast", "--format", "jsonl"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "loopnote", *args, "--llm-model", str(gguf_path())],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=cli_env(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    evs = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    codes = [e["code"] for e in evs if e["type"] == "warning"]
+    assert "llm-unavailable" not in codes and "llm-fallback" not in codes
+    assert any(e["type"] == "summary" and e["text"] for e in evs)
+    folder = Path(next(e for e in evs if e["type"] == "session")["folder"])
+    assert (folder / "notes.md").read_text().strip()
+    assert set(_model_processes()) <= before

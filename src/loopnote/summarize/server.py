@@ -138,7 +138,15 @@ class LocalLLMServer:
         assert proc.stdout is not None
         lines: queue.Queue[str] = queue.Queue()
         stdout = proc.stdout
-        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+
+        def read() -> None:  # the first JSON line (a library may print something first)
+            for line in stdout:
+                if line.startswith("{"):
+                    lines.put(line)
+                    return
+            lines.put("")
+
+        threading.Thread(target=read, daemon=True).start()
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
@@ -195,6 +203,10 @@ class LocalLLMServer:
 def _serve(args: argparse.Namespace) -> int:
     """Load the model, print one JSON line (``{"url": ...}`` or ``{"error": ...}``), serve
     until standard input closes."""
+    # the reply goes to the real stdout; anything the library prints goes to the log, so it
+    # can never fill the pipe the meeting stops reading
+    reply = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     if hasattr(os, "nice"):
         os.nice(LOWER_PRIORITY)
     try:
@@ -213,9 +225,11 @@ def _serve(args: argparse.Namespace) -> int:
         params.cpuparams_batch.priority = xlc.ggml_sched_priority.GGML_SCHED_PRIO_LOW
         server = xlc.Server(params)
     except Exception as e:  # the parent reports it as one line
-        print(json.dumps({"error": str(e)}), flush=True)
+        reply.write(json.dumps({"error": str(e)}) + "\n")
+        reply.close()
         return 1
-    print(json.dumps({"url": server.listening_address}), flush=True)
+    reply.write(json.dumps({"url": server.listening_address}) + "\n")
+    reply.close()
     sys.stdin.read()  # until the meeting closes the pipe (or its process ends)
     del server
     return 0
