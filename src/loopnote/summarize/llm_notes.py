@@ -53,13 +53,14 @@ def notes_schema(ids: Sequence[str]) -> dict[str, Any]:
         item = {"type": "object", "properties": {**fields, "ids": cite}, "required": required}
         return {"type": "array", "items": item, "maxItems": MAX_ITEMS}
 
-    text = {"type": "string", "maxLength": 300}
+    text = {"type": "string", "maxLength": 200}
+    short = {"type": "string", "maxLength": 40}
     return {
         "type": "object",
         "properties": {
             "decisions": listing({"text": text}, ["text", "ids"]),
             "actions": listing(
-                {"owner": text, "what": text, "due": text}, ["owner", "what", "ids"]
+                {"owner": short, "what": text, "due": short}, ["owner", "what", "ids"]
             ),
             "questions": listing({"text": text}, ["text", "ids"]),
         },
