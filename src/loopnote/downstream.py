@@ -39,9 +39,11 @@ from loopnote.slowpath import SlowWorker
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
     ExtractiveSummarizer,
+    FallbackSummarizer,
     RollingSummary,
     Summarizer,
     SummaryOptions,
+    close_summarizer,
     latest_text,
     make_summarizer,
 )
@@ -75,8 +77,10 @@ class MeetingDownstream:
         notifier: DesktopNotifier | None = None,
         bleed: SpeakerBleed | None = None,
         resumed: bool = False,
+        summarizer: Summarizer | None = None,
     ) -> None:
         self.settings = settings
+        self._summarizer = summarizer  # closed at the end (a local model's server)
         self.folder = folder
         self._startup_warnings = startup_warnings
         self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
@@ -119,7 +123,7 @@ class MeetingDownstream:
         if summarizer is None:
             summarizer, warnings = make_summarizer(settings)
         # with an LLM, open nodes are drafted extractively; the LLM writes closed ones
-        draft = ExtractiveSummarizer() if settings.llm else None
+        draft = ExtractiveSummarizer() if isinstance(summarizer, FallbackSummarizer) else None
         summary = RollingSummary(SummaryOptions(), summarizer, draft=draft)
         resumed = folder is not None
         if folder is None:
@@ -142,6 +146,7 @@ class MeetingDownstream:
             notifier=notifier,
             bleed=bleed,
             resumed=resumed,
+            summarizer=summarizer,
         )
         if down._resumed:
             down._replay_stored()
@@ -266,8 +271,14 @@ class MeetingDownstream:
             self._notify.close(timeout=5.0)
         out += self.collect(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
-        _, problems = write_meeting_notes(self.folder, list(self._nodes.values()), self.settings)
-        out += [WarningRaised(SessionWarning("index-failed", p), wall) for p in problems]
+        try:
+            _, problems = write_meeting_notes(
+                self.folder, list(self._nodes.values()), self.settings, self._summarizer
+            )
+        finally:
+            if self._summarizer is not None:
+                close_summarizer(self._summarizer)
+        out += [WarningRaised(w, wall) for w in problems]
         try:
             Library(self.settings.meetings_root()).apply_retention(self.settings.keep_audio, wall)
         except StoreError as e:

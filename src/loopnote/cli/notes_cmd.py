@@ -1,4 +1,5 @@
-"""``loopnote notes MEETING [--llm URL --llm-model NAME]``: regenerate a meeting's notes.md.
+"""``loopnote notes MEETING [--llm URL|auto] [--llm-model NAME|FILE.gguf]``: regenerate a
+meeting's notes.md.
 
 ``register(sub)``  adds the subcommand
 
@@ -16,9 +17,15 @@ import sys
 from typing import Any
 
 from loopnote.cli.library_cmd import add_out_option, open_library
+from loopnote.cli.options import add_llm_options
 from loopnote.closing import write_meeting_notes
 from loopnote.config import load_settings
-from loopnote.summarize import make_summarizer, summarize_meeting
+from loopnote.summarize import (
+    ExtractiveSummarizer,
+    close_summarizer,
+    make_summarizer,
+    summarize_meeting,
+)
 
 
 def register(sub: Any) -> None:
@@ -29,8 +36,7 @@ def register(sub: Any) -> None:
         "open questions, things asked of you, and the transcript.",
     )
     p.add_argument("meeting", metavar="MEETING", help='meeting id, unique prefix, or "last"')
-    p.add_argument("--llm", metavar="URL", help="OpenAI-compatible endpoint for the summary")
-    p.add_argument("--llm-model", metavar="NAME", help="model name at the --llm endpoint")
+    add_llm_options(p)
     p.add_argument(
         "--resummarize",
         action="store_true",
@@ -60,18 +66,21 @@ def run(args: argparse.Namespace) -> int:
         }
     )
     folder = open_library(args).resolve(args.meeting)
-    utterances = folder.load_utterances()
     nodes = folder.load_summaries()
-    if args.llm or args.resummarize or not nodes:
-        summarizer, warnings = make_summarizer(settings)
-        for w in warnings:
-            _warn(w.message)
-        nodes, warnings = summarize_meeting(utterances, summarizer)
-        for w in warnings:
-            _warn(w.message)
-    path, problems = write_meeting_notes(folder, nodes, settings)
+    again = bool(args.llm or args.llm_model or args.resummarize or not nodes)
+    summarizer, warnings = make_summarizer(settings) if again else (ExtractiveSummarizer(), [])
+    for w in warnings:
+        _warn(w.message)
+    try:  # a local model's server runs until the notes are written
+        if again:
+            nodes, warnings = summarize_meeting(folder.load_utterances(), summarizer)
+            for w in warnings:
+                _warn(w.message)
+        path, problems = write_meeting_notes(folder, nodes, settings, summarizer)
+    finally:
+        close_summarizer(summarizer)
     for problem in problems:
-        _warn(problem)
+        _warn(problem.message)
     if args.print:
         sys.stdout.write(path.read_text(encoding="utf-8"))
     sys.stderr.write(f"Wrote {path}\n")

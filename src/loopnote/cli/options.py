@@ -38,12 +38,7 @@ def add_meeting_options(p: argparse.ArgumentParser) -> None:
         help="another name people call you (repeatable)",
     )
     g = p.add_argument_group("summary")
-    g.add_argument(
-        "--llm",
-        metavar="URL",
-        help="OpenAI-compatible endpoint for summaries (default: local extractive)",
-    )
-    g.add_argument("--llm-model", metavar="NAME", help="model name at the --llm endpoint")
+    add_llm_options(g)
     g = p.add_argument_group("output")
     g.add_argument(
         "--format",
@@ -57,6 +52,22 @@ def add_meeting_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--out", metavar="DIR", help="where meeting folders go")
     g.add_argument("--title", help="the meeting's title")
     g.add_argument("--no-notify", action="store_true", help="no desktop notifications")
+
+
+def add_llm_options(g: argparse._ActionsContainer) -> None:
+    g.add_argument(
+        "--llm",
+        metavar="URL",
+        help="OpenAI-compatible endpoint for summaries (Ollama, LM Studio, llama.cpp, vLLM), "
+        "or 'auto' to use one running on this machine (default: local extractive)",
+    )
+    g.add_argument(
+        "--llm-model",
+        metavar="NAME_OR_FILE",
+        help="the model's name at the --llm endpoint; without --llm, a .gguf file or a name "
+        "from 'loopnote models pull', served on 127.0.0.1 for the meeting "
+        "(pip install 'loopnote[llm]')",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -3,13 +3,16 @@
 Live:    ``RollingSummary(SummaryOptions(), summarizer)`` with ``add`` / ``tick`` / ``finish``
          and ``drain_warnings``; ``make_summarizer(settings)`` picks the summarizer.
 Backends: ``ExtractiveSummarizer`` (default, no weights, no network), ``LLMSummarizer``
-         (OpenAI-compatible endpoint) wrapped in ``FallbackSummarizer``; ``check_endpoint``.
+         (OpenAI-compatible endpoint) wrapped in ``FallbackSummarizer``; ``check_endpoint``;
+         a local GGUF model served for the meeting (``server``, ``catalog`` to pull one);
+         ``close_summarizer`` ends what ``make_summarizer`` started.
 Offline: ``summarize_meeting(utterances, summarizer)`` replays a stored meeting.
 Notes:   ``build_notes`` → ``Notes``; ``render_notes_markdown`` (everything above the
-         transcript in notes.md).
+         transcript in notes.md); ``with_llm_notes`` swaps in an LLM's grounded decisions,
+         actions and open questions (``llm_notes``) when the meeting has an LLM.
 """
 
-from loopnote.summarize.backend import build_summarizer, make_summarizer
+from loopnote.summarize.backend import build_summarizer, close_summarizer, make_summarizer
 from loopnote.summarize.base import (
     Summarizer,
     SummaryOptions,
@@ -24,6 +27,7 @@ from loopnote.summarize.llm import (
     LLMSummarizer,
     check_endpoint,
 )
+from loopnote.summarize.llm_notes import GroundedNotes, llm_notes, with_llm_notes
 from loopnote.summarize.notes import (
     ActionItem,
     NoteItem,
@@ -39,6 +43,7 @@ __all__ = [
     "ExtractiveOptions",
     "ExtractiveSummarizer",
     "FallbackSummarizer",
+    "GroundedNotes",
     "LLMOptions",
     "LLMSummarizer",
     "NoteItem",
@@ -53,8 +58,11 @@ __all__ = [
     "build_notes",
     "build_summarizer",
     "check_endpoint",
+    "close_summarizer",
     "latest_text",
+    "llm_notes",
     "make_summarizer",
     "render_notes_markdown",
     "summarize_meeting",
+    "with_llm_notes",
 ]

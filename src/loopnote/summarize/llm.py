@@ -3,7 +3,8 @@
 ``LLMOptions``            endpoint, model, key, timeouts, context and output token budgets
 ``LLMSummarizer``         ``summarize(texts, level, budget_words)`` over ``/v1/chat/completions``;
                           inputs larger than the context are map-reduced; ``calls`` records
-                          what each request sent and got (characters and tokens)
+                          what each request sent and got (characters and tokens); ``close()``
+                          ends the local model server it was given, if any
 ``FallbackSummarizer``    tries a primary summarizer, falls back (e.g. to extractive) for the
                           node on any failure and keeps an ``llm-fallback`` warning to drain
 ``check_endpoint(url, model, api_key="")``  a warning line when the endpoint is unusable
@@ -24,7 +25,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SummarizerError
@@ -45,6 +46,11 @@ _TASKS: dict[str, str] = {
     "keeping every part represented.",
 }
 _PREAMBLE = re.compile(r"(?i)^\s*(?:here is|here's)?[^.:\n]{0,40}summary[^:\n]{0,20}:\s*")
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,10 @@ class LLMOptions:
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One request: what it sent and what came back."""
+    """One request: what it sent and what came back; ``level`` is the summary level, or what
+    else the request was for (e.g. ``notes``)."""
 
-    level: SummaryLevel
+    level: str
     chars_sent: int
     estimated_prompt_tokens: int
     prompt_tokens: int | None
@@ -131,12 +138,25 @@ def _tidy(text: str, budget_words: int) -> str:
 
 
 class LLMSummarizer:
-    def __init__(self, options: LLMOptions, clock: Clock | None = None) -> None:
+    """``owned_server``: a local model's server that this summarizer ends on ``close()``."""
+
+    def __init__(
+        self,
+        options: LLMOptions,
+        clock: Clock | None = None,
+        owned_server: Closeable | None = None,
+    ) -> None:
         self.options = options
+        self._server = owned_server
         self._url = api_base(options.base_url) + "/chat/completions"
         self._clock = clock or SystemClock()
         self._cache: OrderedDict[str, str] = OrderedDict()
         self.calls: list[CallRecord] = []
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
     # ----------------------------------------------------------------- budgets
     def estimate_tokens(self, text: str) -> int:
@@ -203,15 +223,31 @@ class LLMSummarizer:
         return out
 
     def _request(self, texts: list[str], level: SummaryLevel, budget_words: int) -> str:
-        o = self.options
-        max_tokens = self._max_tokens(budget_words)
         messages = build_messages(texts, level, budget_words)
+        text = self.chat(messages, self._max_tokens(budget_words), level)
+        out = _tidy(text, budget_words)
+        if not out:
+            raise SummarizerError("LLM returned an empty summary")
+        return out
+
+    def chat(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        kind: str,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """One chat completion's raw text (recorded in ``calls`` under ``kind``); ``extra``
+        adds fields to the request (e.g. ``response_format``). ``SummarizerError`` on any
+        failure."""
+        o = self.options
         body: dict[str, Any] = {
             "model": o.model,
             "messages": messages,
             "max_tokens": max_tokens,
             "temperature": o.temperature,
             "stream": o.stream,
+            **(extra or {}),
         }
         data = json.dumps(body).encode()
         req = urllib.request.Request(self._url, data=data, headers=_headers(o.api_key))
@@ -241,7 +277,7 @@ class LLMSummarizer:
             raise SummarizerError(f"LLM answer was not understood: {e}") from None
         self.calls.append(
             CallRecord(
-                level=level,
+                level=kind,
                 chars_sent=len(data),
                 estimated_prompt_tokens=self.estimate_tokens(json.dumps(messages)),
                 prompt_tokens=usage.get("prompt_tokens"),
@@ -251,10 +287,7 @@ class LLMSummarizer:
                 streamed=o.stream,
             )
         )
-        out = _tidy(text, budget_words)
-        if not out:
-            raise SummarizerError("LLM returned an empty summary")
-        return out
+        return text
 
     def _read_stream(self, resp: Any, deadline: float, usage: dict[str, Any]) -> str:
         """Server-sent events of ``chat.completion.chunk``; gives up at ``deadline``."""
@@ -296,6 +329,11 @@ class FallbackSummarizer:
     _warnings: list[SessionWarning] = field(default_factory=list)
     _rest_until: float = -math.inf
     _failing: str = ""
+
+    @property
+    def failing(self) -> str:
+        """Why the primary last failed, while it has not answered since ("" when fine)."""
+        return self._failing
 
     def rest(self, reason: str) -> None:
         """Treat the primary as failing for ``reason`` (e.g. a failed startup check)."""
@@ -339,6 +377,11 @@ class FallbackSummarizer:
     def drain_warnings(self) -> list[SessionWarning]:
         out, self._warnings = self._warnings, []
         return out
+
+    def close(self) -> None:
+        for part in (self.primary, self.fallback):
+            if isinstance(part, Closeable):
+                part.close()
 
 
 def check_endpoint(url: str, model: str, api_key: str = "", timeout: float = 5.0) -> str | None:
