@@ -32,6 +32,7 @@ from loopnote.asr.guards import (
     cut_squeezed_tail,
     ends_sentence,
     guard_segments,
+    join_words,
     normalize,
 )
 from loopnote.asr.options import RecognizerOptions
@@ -163,7 +164,7 @@ class StreamingPolicy:
             beam_size=o.beam_size,
             prompt=self._context or None,
             hotwords=o.hotwords(),
-            prefix=" ".join(w.text for w in self._in_buffer) or None,
+            prefix=join_words(self._in_buffer) or None,
             names=o.names,
             final=final,
         )
@@ -264,7 +265,7 @@ class StreamingPolicy:
         gone = [w for w in self._in_buffer if w.end <= self._t + 1e-6]
         self._in_buffer = self._in_buffer[len(gone) :]
         if gone:
-            text = f"{self._context} {' '.join(w.text for w in gone)}".strip()
+            text = f"{self._context} {join_words(gone)}".strip()
             limit = self.options.context_chars
             if len(text) > limit:
                 text = text[-limit:].split(" ", 1)[-1]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
+from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
 from loopnote.asr.names import log_softmax, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
@@ -296,7 +297,11 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float, skip: int
             continue
         s = min(max(start, last), duration)
         e = min(max(end, s), duration)
-        out.append(Word(clean, s, e, p))
+        if out and joins_previous(str(text)):  # the rest of a hyphenated compound
+            prev = out[-1]
+            out[-1] = Word(prev.text + clean, prev.start, e, min(prev.p, p))
+        else:
+            out.append(Word(clean, s, e, p))
         last = e
     return out
 
