@@ -24,7 +24,7 @@ from collections import deque
 import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
-from loopnote.asr.guards import ends_sentence
+from loopnote.asr.guards import ends_sentence, join_words
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.streaming import Pass, StreamingPolicy
 from loopnote.asr.vad import FRAME, SileroVad, VadEvent, VadSegmenter
@@ -146,9 +146,11 @@ class StreamingRecognizer:
                 out.extend(self._flush())
         if result.final:
             out.extend(self._flush())
-        text = " ".join(w.text for w in [*self._pending, *result.tentative])
+        committed = join_words(self._pending)
+        tentative = join_words(result.tentative)
+        text = join_words([*self._pending, *result.tentative])
         if text or self._last_partial:
-            out.append(PartialText(self.source, result.t, text))
+            out.append(PartialText(self.source, result.t, text, committed, tentative))
             self._last_partial = text
         return out
 
@@ -163,7 +165,7 @@ class StreamingRecognizer:
             source=self.source,
             start=words[0].start,
             end=words[-1].end,
-            text=" ".join(w.text for w in words),
+            text=join_words(words),
             words=words,
         )
         self._next += 1
