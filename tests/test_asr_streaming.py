@@ -282,3 +282,17 @@ def test_a_title_does_not_cut_the_buffer() -> None:
     engine = ScriptEngine(script)
     run(StreamingPolicy(engine, RecognizerOptions(step=0.5, trim_after=1.0)), 4.5, FRAME)
     assert all(c[0] < 0.6 or c[0] > 2.0 for c in engine.calls[1:]), "cut after a title"
+
+
+def test_until_a_stretch_commits_a_word_its_committing_passes_use_the_full_window() -> None:
+    engine = ScriptEngine(SCRIPT)
+    run(StreamingPolicy(engine, RecognizerOptions(step=0.5, commit_after=2.0)), 6.0, FRAME)
+    for t0, t1, request in engine.calls:
+        if request.final:
+            assert request.full_window
+        elif request.prefix:  # words of this stretch are committed already
+            assert not request.full_window
+        else:
+            assert request.full_window == (t1 - t0 >= 2.0)
+    assert any(r.full_window and not r.final for _, _, r in engine.calls)
+    assert any(r.prefix and not r.full_window for _, _, r in engine.calls)

@@ -159,6 +159,10 @@ class StreamingPolicy:
 
     def _request(self, final: bool) -> EngineRequest:
         o = self.options
+        # Until a stretch has committed words, a pass that may commit them decodes in the full
+        # window: short windows often drop a stretch's first word, and two passes that both
+        # drop it agree on the rest.
+        head = not self._in_buffer and self.buffered >= o.commit_after
         return EngineRequest(
             language=o.language,
             beam_size=o.beam_size,
@@ -167,6 +171,7 @@ class StreamingPolicy:
             prefix=join_words(self._in_buffer) or None,
             names=o.names,
             final=final,
+            full_window=final or head,
         )
 
     def _run(self, final: bool) -> Pass:

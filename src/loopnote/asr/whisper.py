@@ -69,6 +69,11 @@ class WhisperEngine:
     def multilingual(self) -> bool:
         return self._multilingual
 
+    @property
+    def min_window(self) -> int:
+        """Seconds: the smallest encoder window a streaming pass uses."""
+        return self._min_window
+
     def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
         if audio.size == 0:
@@ -97,7 +102,7 @@ class WhisperEngine:
         # (whole seconds, with at least 1 s of trailing silence, at least ``min_window``).
         # A final pass gets Whisper's full training window: it comes once per stretch of
         # speech, and it commits fewer wrong words than a short window does.
-        shortest = WINDOW_FULL if request.final else self._min_window
+        shortest = WINDOW_FULL if request.final or request.full_window else self._min_window
         window = min(WINDOW_FULL, max(shortest, math.ceil(duration + 1.0)))
         padded = np.zeros(window * SAMPLE_RATE, dtype=np.float32)
         padded[: audio.size] = audio
