@@ -22,6 +22,9 @@ sees them:
   or its utterance), minus the word's end (from the utterance's word times);
 - utterance word / utterance end: when the utterance carrying a word (or its last word) was
   emitted, minus that word's end.
+The WER runs also give the final-word latency on the audio clock (the events timed by the
+audio heard when they came, a partial's ``t``): what the policy waits for, without decoding
+time, so a loaded machine cannot skew it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from loopnote.asr import (
 )
 from loopnote.asr.whisper import WhisperEngine
 from loopnote.types import FloatArray, PartialText, Utterance
+
+Emitted = PartialText | Utterance
 
 SR = 16_000
 CHUNK = 1600  # 100 ms
@@ -112,7 +117,7 @@ class Replay:
     text: str
     wall: float
     cpu: float
-    events: list[tuple[float, PartialText | Utterance]] = field(default_factory=list)
+    events: list[tuple[float, Emitted]] = field(default_factory=list)
 
 
 def replay(
@@ -147,7 +152,21 @@ class Latency:
     utterance_end: list[float] = field(default_factory=list)
 
 
-def latencies(events: list[tuple[float, PartialText | Utterance]], onsets: list[float]) -> Latency:
+def audio_clock(events: list[tuple[float, Emitted]]) -> list[tuple[float, Emitted]]:
+    """The events timed by the audio they had heard instead of the wall clock: a partial's
+    ``t``, and for an utterance the ``t`` of the partial that the same pass emits after it.
+    Latencies on this clock leave out decoding time (a loaded machine cannot skew them)."""
+    out: list[tuple[float, Emitted]] = []
+    for k, (_, e) in enumerate(events):
+        if isinstance(e, PartialText):
+            out.append((e.t, e))
+            continue
+        after = (p.t for _, p in events[k + 1 :] if isinstance(p, PartialText))
+        out.append((next(after, e.end), e))
+    return out
+
+
+def latencies(events: list[tuple[float, Emitted]], onsets: list[float]) -> Latency:
     """Latencies from the events alone (see the module's docstring)."""
     out = Latency()
     final_at: list[float] = []  # wall time each word of the current utterance became final
@@ -221,11 +240,13 @@ def score(
     refs, hyps, offs = [], [], []
     dur = wall = cpu = off_wall = 0.0
     only = Breakdown()
+    final_word: list[float] = []
     for item in items:
         r = replay(engine, item.audio, options)
         refs.append(item.reference)
         hyps.append(r.text)
         dur += item.audio.size / SR
+        final_word += latencies(audio_clock(r.events), []).final_word
         wall += r.wall
         cpu += r.cpu
         line = f"  {item.name}: streaming WER {wer([item.reference], [r.text]):.3f}"
@@ -256,6 +277,10 @@ def score(
             f"streaming/offline {ratio:.2f}"
         )
     print(line)
+    print(
+        f"  final word on the audio clock (decoding time left out): p50 {pct(final_word, 50)} s"
+        f"  p95 {pct(final_word, 95)} s  (n={len(final_word)})"
+    )
     if offline:
         print(f"  streaming-only errors (offline right there): {only.total()}")
         print("\n".join(only.lines()))
