@@ -105,8 +105,29 @@ def run(
             if isinstance(p, PartialText):
                 assert p.text.startswith(" ".join(w.text for w in rec.settled))
     out.extend(rec.finish())
+    check_committed(out)
     utts = [u for u in out if isinstance(u, Utterance)]
     return utts, [p for p in out if isinstance(p, PartialText)], rec
+
+
+def check_committed(events: list[Utterance | PartialText]) -> int:
+    """The live contract: a partial's ``committed`` text only grows until its utterance is
+    emitted, and is exactly the start of that utterance's text; ``text`` is ``committed`` then
+    ``tentative``. Returns how many partials showed committed words before their utterance."""
+    shown = 0
+    committed = ""
+    for e in events:
+        if isinstance(e, Utterance):
+            assert e.text.startswith(committed), (committed, e.text)
+            committed = ""
+            continue
+        assert e.committed.startswith(committed), (committed, e.committed)
+        assert e.text.startswith(e.committed) and e.text.endswith(e.tentative)
+        assert e.text == f"{e.committed} {e.tentative}".strip() or e.tentative.startswith("-")
+        committed = e.committed
+        shown += bool(committed)
+    assert committed == "", "committed words never emitted"
+    return shown
 
 
 @pytest.mark.parametrize("name", sorted(REFS))
@@ -225,3 +246,20 @@ def test_a_final_pass_decodes_in_the_full_window(engine: WhisperEngine) -> None:
     ]
     # the streaming pass really used another window (the decoder's confidence differs)
     assert step[0].avg_logprob != pytest.approx(reference[0].avg_logprob, abs=1e-6)
+
+
+def test_partials_say_which_words_are_final(engine: WhisperEngine) -> None:
+    # two stretches of speech, the second long enough to commit words before its end
+    gap = np.zeros(SR, np.float32)
+    audio = np.concatenate(
+        [load("asterisk__vm-sorry.flac"), gap, load("moonshine__two_cities_10s.flac")]
+    )
+    rec = StreamingRecognizer(engine, "system")
+    events: list[Utterance | PartialText] = []
+    for piece, start in chunks(audio, 1600, 0.0):
+        events += rec.feed(piece, start)
+    events += rec.finish()
+    shown = check_committed(events)
+    assert shown > 0, "no partial showed a final word before its utterance"
+    utts = [e for e in events if isinstance(e, Utterance)]
+    assert len(utts) >= 2

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
-from loopnote.asr.guards import cut_repetitions, guard_segments, normalize
+from loopnote.asr.guards import (
+    cut_repetitions,
+    ends_sentence,
+    guard_segments,
+    join_words,
+    normalize,
+)
 from loopnote.asr.options import GuardOptions, RecognizerOptions
 from loopnote.asr.streaming import StreamingPolicy, agreed_prefix
 from loopnote.asr.vad import FRAME
@@ -236,3 +242,57 @@ def test_words_squeezed_into_the_buffer_end_are_dropped_late_in_a_meeting_too(t0
             assert all(w.text != "Bye." for w in result.tentative)
     committed.extend(policy.end(t0 + 6.0).committed)
     assert [w.text for w in committed] == [s[0] for s in SCRIPT]
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("lot.", True),
+        ("you?", True),
+        ("Mr.", False),
+        ("Mrs.", False),
+        ("Dr.", False),
+        ("(e.g.", False),
+        ("fine,", False),
+        ("U.S.", True),
+    ],
+)
+def test_a_title_with_a_period_does_not_end_a_sentence(text: str, ends: bool) -> None:
+    assert ends_sentence(w(text)) is ends
+
+
+def test_the_halves_of_a_hyphenated_word_stay_joined() -> None:
+    words = [w("an"), w("ill"), w("-disposed"), w("man,"), w("-"), w("well")]
+    assert join_words(words) == "an ill-disposed man, - well"
+    assert join_words([]) == ""
+
+
+def test_a_title_does_not_cut_the_buffer() -> None:
+    script = [
+        ("And", 0.3, 0.5),
+        ("Mr.", 0.6, 0.9),
+        ("John", 1.0, 1.3),
+        ("Dashwood", 1.4, 1.9),
+        ("had", 2.0, 2.2),
+        ("then", 2.3, 2.5),
+        ("leisure", 2.6, 3.0),
+        ("to", 3.1, 3.2),
+        ("consider", 3.3, 3.8),
+    ]
+    engine = ScriptEngine(script)
+    run(StreamingPolicy(engine, RecognizerOptions(step=0.5, trim_after=1.0)), 4.5, FRAME)
+    assert all(c[0] < 0.6 or c[0] > 2.0 for c in engine.calls[1:]), "cut after a title"
+
+
+def test_until_a_stretch_commits_a_word_its_committing_passes_use_the_full_window() -> None:
+    engine = ScriptEngine(SCRIPT)
+    run(StreamingPolicy(engine, RecognizerOptions(step=0.5, commit_after=2.0)), 6.0, FRAME)
+    for t0, t1, request in engine.calls:
+        if request.final:
+            assert request.full_window
+        elif request.prefix:  # words of this stretch are committed already
+            assert not request.full_window
+        else:
+            assert request.full_window == (t1 - t0 >= 2.0)
+    assert any(r.full_window and not r.final for _, _, r in engine.calls)
+    assert any(r.prefix and not r.full_window for _, _, r in engine.calls)

@@ -71,7 +71,8 @@ def test_jsonl_contract_and_meeting_folder(tmp_path: Path) -> None:
     for e in evs:
         assert isinstance(e["wall"], float)
         if e["type"] == "partial":
-            assert set(e) >= {"source", "t", "text"} and e["source"] == "system"
+            assert set(e) >= {"source", "t", "text", "committed", "tentative"}
+            assert e["source"] == "system" and e["text"].startswith(e["committed"])
         if e["type"] == "utterance":
             assert set(e) >= {"id", "source", "start", "end", "text", "words"}
             assert e["words"], e

@@ -48,6 +48,8 @@ class PartialUpdated:
             "source": p.source,
             "t": round(p.t, 3),
             "text": p.text,
+            "committed": p.committed,
+            "tentative": p.tentative,
             "wall": round(self.wall, 3),
         }
 

@@ -79,11 +79,18 @@ class Word:
 
 @dataclass(frozen=True)
 class PartialText:
-    """Text of ``source`` covering audio up to session time ``t``; it may still change."""
+    """Text of ``source``'s current utterance covering audio up to session time ``t``.
+
+    ``text`` is ``committed`` then ``tentative``. ``committed`` will not change: until the
+    utterance is emitted it only grows, and it is exactly the start of that utterance's text.
+    ``tentative`` may still change.
+    """
 
     source: Source
     t: float
     text: str
+    committed: str = ""
+    tentative: str = ""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class EngineRequest:
                   is preferred when it explains the audio about as well (see ``asr.names``)
     ``final``     the last pass over this audio (its stretch of speech ended): worth more
                   work for accuracy, as it comes once per stretch, not every step
+    ``full_window`` worth Whisper's full 30 s window (the final pass always is)
     """
 
     language: str | None = "en"
@@ -47,6 +48,7 @@ class EngineRequest:
     prefix: str | None = None
     names: tuple[str, ...] = ()
     final: bool = False
+    full_window: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
 ``cut_squeezed_tail(...)`` drop the zero-length words a decoder piles up at the buffer end
 ``guard_segments(...)``    keep the words of the segments that pass the guards (repetitions
                            are cut by the caller, which knows the words committed before)
-``ends_sentence(word)``    True when a word closes a sentence (. ? !)
+``ends_sentence(word)``    True when a word closes a sentence (. ? !), not a title ("Mr.")
+``join_words(words)``      the words as text (a hyphenated compound's halves stay joined)
 """
 
 from __future__ import annotations
@@ -32,8 +33,55 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", _PUNCT.sub(" ", text.lower())).strip().strip("'").strip()
 
 
+# Abbreviations written with a period that do not end a sentence (they precede a name).
+_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "messrs",
+        "dr",
+        "prof",
+        "st",
+        "mt",
+        "fr",
+        "rev",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "capt",
+        "col",
+        "lt",
+        "sgt",
+        "hon",
+        "e.g",
+        "i.e",
+        "vs",
+    }
+)
+
+
 def ends_sentence(word: Word) -> bool:
-    return word.text.rstrip("\"')]}”’").endswith((".", "?", "!", "…"))
+    text = word.text.rstrip("\"')]}”’")
+    if text.endswith((".", "?", "!", "…")):
+        return not (text.endswith(".") and text[:-1].lower().lstrip("\"'(“") in _TITLES)
+    return False
+
+
+def joins_previous(text: str) -> bool:
+    """A word that continues the one before it without a space: the second half of a
+    hyphenated compound ("ill" "-disposed")."""
+    return len(text) > 1 and text[0] == "-" and text[1].isalnum()
+
+
+def join_words(words: Sequence[Word]) -> str:
+    """The words as text: spaces between them, none before a compound's second half."""
+    out = ""
+    for w in words:
+        sep = "" if not out or joins_previous(w.text) else " "
+        out += sep + w.text
+    return out
 
 
 def cut_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:

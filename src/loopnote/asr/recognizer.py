@@ -27,7 +27,7 @@ from dataclasses import replace
 import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
-from loopnote.asr.guards import ends_sentence
+from loopnote.asr.guards import ends_sentence, join_words
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.streaming import Pass, StreamingPolicy
 from loopnote.asr.vad import FRAME, SileroVad, VadEvent, VadSegmenter
@@ -48,7 +48,11 @@ class StreamingRecognizer:
         self._segmenter = VadSegmenter(self.options.vad)
         self._policy = StreamingPolicy(engine, self.options)
         pad_frames = max(1, round(self.options.vad.speech_pad * SAMPLE_RATE / FRAME))
-        self._preroll: deque[tuple[FloatArray, float]] = deque(maxlen=pad_frames)
+        # The last frames heard, in speech or not: a stretch of speech starts with those after
+        # the previous stretch's audio (at most the pre-roll), so neither the VAD's onset lag
+        # nor an onset that arrives while the previous stretch is ending costs a first word.
+        self._preroll: deque[tuple[int, FloatArray, float]] = deque(maxlen=pad_frames)
+        self._free_from = 0  # first frame not given to a stretch of speech
         self._rest = np.zeros(0, dtype=np.float32)
         self._t0: float | None = None
         self._frames = 0  # whole frames processed
@@ -69,7 +73,8 @@ class StreamingRecognizer:
         held = self._rest.size / SAMPLE_RATE
         if self._policy.active:
             return held + self._policy.buffered
-        return held + len(self._preroll) * FRAME / SAMPLE_RATE
+        free = sum(1 for i, _, _ in self._preroll if i >= self._free_from)
+        return held + free * FRAME / SAMPLE_RATE
 
     @property
     def next_index(self) -> int:
@@ -110,21 +115,22 @@ class StreamingRecognizer:
         one = np.array([prob], dtype=np.float32)
         if not self._policy.active:
             if event is not VadEvent.START:
-                self._preroll.append((frame, prob))
+                self._preroll.append((index, frame, prob))
                 return []
-            pre = list(self._preroll)
-            self._preroll.clear()
+            pre = [(f, p) for i, f, p in self._preroll if i >= self._free_from]
+            self._preroll.append((index, frame, prob))
             audio = np.concatenate([f for f, _ in pre] + [frame])
             probs = np.array([p for _, p in pre] + [prob], dtype=np.float32)
             self._policy.begin(self._frame_time(index - len(pre)), audio, probs)
             return []
+        self._preroll.append((index, frame, prob))
         result = self._policy.append(frame, one)
         out = self._emit(result) if result else []
         if event is VadEvent.END:
-            pad = self.options.vad.speech_pad
-            cut = self._frame_time(self._segmenter.speech_end) + pad
-            out.extend(self._emit(self._policy.end(cut)))
-            self._preroll.clear()
+            pad_frames = round(self.options.vad.speech_pad * SAMPLE_RATE / FRAME)
+            free = min(self._segmenter.speech_end + pad_frames, index + 1)
+            out.extend(self._emit(self._policy.end(self._frame_time(free))))
+            self._free_from = free  # frames after the cut may start the next stretch
         return out
 
     def finish(self) -> list[Emitted]:
@@ -154,9 +160,11 @@ class StreamingRecognizer:
                 out.extend(self._flush())
         if result.final:
             out.extend(self._flush())
-        text = " ".join(w.text for w in [*self._pending, *result.tentative])
+        committed = join_words(self._pending)
+        tentative = join_words(result.tentative)
+        text = join_words([*self._pending, *result.tentative])
         if text or self._last_partial:
-            out.append(PartialText(self.source, result.t, text))
+            out.append(PartialText(self.source, result.t, text, committed, tentative))
             self._last_partial = text
         return out
 
@@ -171,7 +179,7 @@ class StreamingRecognizer:
             source=self.source,
             start=words[0].start,
             end=words[-1].end,
-            text=" ".join(w.text for w in words),
+            text=join_words(words),
             words=words,
         )
         self._next += 1

@@ -32,6 +32,7 @@ from loopnote.asr.guards import (
     cut_squeezed_tail,
     ends_sentence,
     guard_segments,
+    join_words,
     normalize,
 )
 from loopnote.asr.options import RecognizerOptions
@@ -158,14 +159,19 @@ class StreamingPolicy:
 
     def _request(self, final: bool) -> EngineRequest:
         o = self.options
+        # Until a stretch has committed words, a pass that may commit them decodes in the full
+        # window: short windows often drop a stretch's first word, and two passes that both
+        # drop it agree on the rest.
+        head = not self._in_buffer and self.buffered >= o.commit_after
         return EngineRequest(
             language=o.language,
             beam_size=o.beam_size,
             prompt=self._context or None,
             hotwords=o.hotwords(),
-            prefix=" ".join(w.text for w in self._in_buffer) or None,
+            prefix=join_words(self._in_buffer) or None,
             names=o.names,
             final=final,
+            full_window=final or head,
         )
 
     def _run(self, final: bool) -> Pass:
@@ -264,7 +270,7 @@ class StreamingPolicy:
         gone = [w for w in self._in_buffer if w.end <= self._t + 1e-6]
         self._in_buffer = self._in_buffer[len(gone) :]
         if gone:
-            text = f"{self._context} {' '.join(w.text for w in gone)}".strip()
+            text = f"{self._context} {join_words(gone)}".strip()
             limit = self.options.context_chars
             if len(text) > limit:
                 text = text[-limit:].split(" ", 1)[-1]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
+from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
 from loopnote.asr.names import log_softmax, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
@@ -68,6 +69,11 @@ class WhisperEngine:
     def multilingual(self) -> bool:
         return self._multilingual
 
+    @property
+    def min_window(self) -> int:
+        """Seconds: the smallest encoder window a streaming pass uses."""
+        return self._min_window
+
     def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
         if audio.size == 0:
@@ -96,7 +102,7 @@ class WhisperEngine:
         # (whole seconds, with at least 1 s of trailing silence, at least ``min_window``).
         # A final pass gets Whisper's full training window: it comes once per stretch of
         # speech, and it commits fewer wrong words than a short window does.
-        shortest = WINDOW_FULL if request.final else self._min_window
+        shortest = WINDOW_FULL if request.final or request.full_window else self._min_window
         window = min(WINDOW_FULL, max(shortest, math.ceil(duration + 1.0)))
         padded = np.zeros(window * SAMPLE_RATE, dtype=np.float32)
         padded[: audio.size] = audio
@@ -296,7 +302,11 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float, skip: int
             continue
         s = min(max(start, last), duration)
         e = min(max(end, s), duration)
-        out.append(Word(clean, s, e, p))
+        if out and joins_previous(str(text)):  # the rest of a hyphenated compound
+            prev = out[-1]
+            out[-1] = Word(prev.text + clean, prev.start, e, min(prev.p, p))
+        else:
+            out.append(Word(clean, s, e, p))
         last = e
     return out
 
