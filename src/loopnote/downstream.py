@@ -64,7 +64,7 @@ class MeetingDownstream:
             title=title,
             model=model,
             consent=Consent(bool(consent_text), consent_text),
-            extra={"origin": origin},
+            extra={"origin": origin, "language": settings.language},
         )
         self.folder = folder or MeetingFolder.create(settings.meetings_root(), meta)
         summarizer, warnings = make_summarizer(settings)
@@ -150,6 +150,8 @@ class MeetingDownstream:
         return out + self._summary_warnings(wall)
 
     def warning(self, w: SessionWarning, wall: float) -> list[Event]:
+        if w.code == "language-detected" and w.source is not None:  # --language auto
+            self.folder.set_language(w.source, str(w.extra.get("language", "")))
         return [self._warning(w, wall)]
 
     def device_switch(self, d: DeviceSwitch) -> None:
