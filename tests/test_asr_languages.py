@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loopnote.asr import LANGUAGES, EngineRequest, EngineSegment, is_multilingual, resolve_model
+from loopnote.asr import (
+    LANGUAGES,
+    EngineRequest,
+    EngineSegment,
+    GuardOptions,
+    is_multilingual,
+    resolve_model,
+)
+from loopnote.asr.guards import guard_segments
 from loopnote.asr.languages import (
     LOCK_SECONDS,
     LanguageLock,
@@ -129,3 +137,25 @@ def test_a_given_language_is_passed_through() -> None:
     lock = LanguageLock(engine)
     lock.transcribe(audio(5.0), EngineRequest(language="de"))
     assert engine.asked == ["de"] and lock.detected is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Sous-titres réalisés para la communauté d'Amara.org",
+        "Subtítulos realizados por la comunidad de Amara.org",
+        "Продолжение следует...",
+        "ご視聴 ありがとう ございました",
+    ],
+)
+@pytest.mark.parametrize(("mean_prob", "kept"), [(0.3, False), (0.9, True)])
+def test_what_whisper_writes_over_silence_in_other_languages_is_dropped_there(
+    said: str, mean_prob: float, kept: bool
+) -> None:
+    """A frame or two near speech (peak 0.6), the rest not speech (mean ``mean_prob``)."""
+    words = tuple(Word(t, 0.3 * k, 0.3 * k + 0.25) for k, t in enumerate(said.split()))
+    segment = EngineSegment(words, 0.1, -0.3)
+    out = guard_segments(
+        [segment], GuardOptions(), lambda a, b, mean=False: mean_prob if mean else 0.6
+    )
+    assert bool(out) is kept

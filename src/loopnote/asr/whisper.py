@@ -261,7 +261,11 @@ def _segment(seg: Any, duration: float) -> EngineSegment:
             continue
         start = min(max(float(w.start), last), duration)
         end = min(max(float(w.end), start), duration)
-        words.append(Word(text, start, end, float(w.probability)))
+        if words and _elided(words[-1].text, str(w.word)):  # "l" + "'arrivée"
+            prev = words[-1]
+            words[-1] = Word(prev.text + text, prev.start, end, min(prev.p, float(w.probability)))
+        else:
+            words.append(Word(text, start, end, float(w.probability)))
         last = end
     return EngineSegment(
         words=tuple(words),
