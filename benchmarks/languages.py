@@ -127,7 +127,7 @@ def check_prompt(name: str, text: str, audio: FloatArray | None, names: set[str]
     text = spoken(text)
     if not text:
         return "not speech"
-    if len(text.split()) < MIN_WORDS:
+    if sum(any(c.isalpha() for c in w) for w in text.split()) < MIN_WORDS:
         return "too short"
     if any(re.search(rf"(^|\s){re.escape(n)}:", text) for n in names if "/" in n or "-" in n):
         return "merged with another line"
