@@ -8,10 +8,12 @@ texts ship in each package's ``core-sounds-XX.txt.gz``).
 
 Prompts are checked before use (see ``check_prompt``): notes in brackets or parentheses are
 not spoken and are taken out ("[ascending tones]", "(You are now muted.)"); a line without
-audio or text left, a line of fewer than ``MIN_WORDS`` words, a line that
+audio or text left, a line of fewer than ``MIN_WORDS`` words, letters spelled out, a line that
 holds another prompt's entry (two lines merged), and a line whose text cannot be what the
 recording says (characters per second of speech outside what anybody speaks) are left out;
-the script prints how many of each. A quarter of the prompts (by a hash of their name, so the
+the script prints how many of each. Known misspellings of the texts are corrected
+(``_SPELLING``). Texts that differ from what the voice says in other ways stay: they count
+against live and offline alike. A quarter of the prompts (by a hash of their name, so the
 split never depends on results) is held out: tune on ``dev``, report ``held-out`` apart.
 
 For each language and split the chosen prompts are joined into one recording with pauses of
@@ -115,8 +117,15 @@ def speech_seconds(audio: FloatArray) -> float:
     return 0.0 if loud.size == 0 else (loud[-1] - loud[0] + 1) * 0.02
 
 
-def spoken(text: str) -> str:
-    """The line without its notes: "(voce alternativa ...)", "(You are now muted.)"."""
+# Misspellings in the packages' texts (the recording says the word spelled right)
+_SPELLING = {"ru": {"Что бы": "Чтобы", "Что-бы": "Чтобы"}}
+
+
+def spoken(text: str, lang: str = "") -> str:
+    """The line without its notes ("(voce alternativa ...)", "(You are now muted.)"), its
+    known misspellings corrected."""
+    for wrong, right in _SPELLING.get(lang, {}).items():
+        text = text.replace(wrong, right)
     return " ".join(re.sub(r"\([^)]*\)|\[[^]]*\]", " ", text).split())
 
 
@@ -127,8 +136,11 @@ def check_prompt(name: str, text: str, audio: FloatArray | None, names: set[str]
     text = spoken(text)
     if not text:
         return "not speech"
-    if sum(any(c.isalpha() for c in w) for w in text.split()) < MIN_WORDS:
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    if len(words) < MIN_WORDS:
         return "too short"
+    if sum(len(w) == 1 for w in words) * 2 > len(words):
+        return "spelled letters"  # "M I S D N": written as one acronym, never as letters
     if any(re.search(rf"(^|\s){re.escape(n)}:", text) for n in names if "/" in n or "-" in n):
         return "merged with another line"
     letters = sum(c.isalpha() for c in text)
@@ -151,7 +163,7 @@ def load_prompts(lang: str) -> tuple[list[Prompt], dict[str, int]]:
             dropped[why] = dropped.get(why, 0) + 1
         else:
             assert audio is not None
-            kept.append(Prompt(name, spoken(text), audio))
+            kept.append(Prompt(name, spoken(text, lang), audio))
     return kept, dropped
 
 
