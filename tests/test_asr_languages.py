@@ -159,3 +159,22 @@ def test_what_whisper_writes_over_silence_in_other_languages_is_dropped_there(
         [segment], GuardOptions(), lambda a, b, mean=False: mean_prob if mean else 0.6
     )
     assert bool(out) is kept
+
+
+def test_offline_words_keep_elisions_whole() -> None:
+    from types import SimpleNamespace
+
+    from loopnote.asr.whisper import _segment
+
+    said = [(" Dès", 0.0, 0.3), (" l", 0.3, 0.4), ("'arrivée", 0.4, 0.9), (" d", 1.0, 1.1)]
+    said += [("'Anna,", 1.1, 1.5), (" 'bonjour'", 1.6, 2.0), (" dell", 2.1, 2.3)]
+    said += [("'operatore", 2.3, 2.8)]
+    seg = SimpleNamespace(
+        words=[SimpleNamespace(word=t, start=a, end=b, probability=0.9) for t, a, b in said],
+        no_speech_prob=0.1,
+        avg_logprob=-0.2,
+        compression_ratio=1.2,
+    )
+    words = _segment(seg, 3.0).words
+    assert [w.text for w in words] == ["Dès", "l'arrivée", "d'Anna,", "'bonjour'", "dell'operatore"]
+    assert (words[1].start, words[1].end) == (0.3, 0.9)
