@@ -134,7 +134,7 @@ class MeetingDownstream:
                 title=title,
                 model=model,
                 consent=Consent(bool(consent_text), consent_text),
-                extra={"origin": origin},
+                extra={"origin": origin, "language": settings.language},
             )
             folder = MeetingFolder.create(settings.meetings_root(), meta)
         notifier = DesktopNotifier() if settings.name and settings.notify else None
@@ -235,6 +235,8 @@ class MeetingDownstream:
         return out
 
     def warning(self, w: SessionWarning, wall: float) -> list[Event]:
+        if w.code == "language-detected" and w.source is not None:  # --language auto
+            self.folder.set_language(w.source, str(w.extra.get("language", "")))
         return [self._warning(w, wall)]
 
     def device_switch(self, d: DeviceSwitch) -> None:

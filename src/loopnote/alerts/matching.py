@@ -1,7 +1,8 @@
 """Text side of name spotting: tokens, name terms, sound codes, scores and cues of address.
 
 ``Token``         one word of a text: its normalized form, place, and capitalization
-``tokenize``      split a text into tokens (letters only, accents folded, possessive dropped)
+``tokenize``      split a text into tokens (letters only, accents folded, Cyrillic and Greek
+                  in Latin letters, possessive dropped)
 ``Term``          one configured name (or alias) in the forms the matcher compares
 ``make_term``     build a ``Term`` from a configured string
 ``similarity``    how close heard words are to a term, in [0, 1]
@@ -45,8 +46,22 @@ class Token:
     proper: bool  # capitalized away from the start of a sentence (a proper noun)
 
 
+# Cyrillic and Greek spelled in Latin letters (a plain phonetic scheme), so a name the user
+# gave as "Alex" is found where a Russian transcript writes "Алекс".
+_TO_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэіґ", "abvgdeziiklmnoprstufyeig", strict=True)),
+        **{"ё": "yo", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "", "ь": "", "ю": "yu", "я": "ya", "ї": "yi", "є": "ye"},
+        **dict(zip("αβγδεζηικλμνξοπρσςτυφω", "avgdeziiklmnxoprsstyfo", strict=True)),
+        **{"θ": "th", "χ": "ch", "ψ": "ps"},
+    }
+)
+
+
 def _fold(s: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", s)
+    latin = s.lower().translate(_TO_LATIN)
+    decomposed = unicodedata.normalize("NFKD", latin)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

@@ -25,7 +25,7 @@ SAMPLE_RATE = 16_000
 class EngineRequest:
     """Decoding choices for one call.
 
-    ``language``  ISO code, or ``None`` to let a multilingual model detect it
+    ``language``  ISO code, or ``None`` (or ``"auto"``) to let a multilingual model detect it
     ``beam_size`` 1 is greedy decoding (fastest); larger is slower and slightly better
     ``prompt``    text the decoder sees as preceding context (biases spelling and vocabulary)
     ``hotwords``  words to favour, for engines that support them (``None`` = none)
@@ -53,12 +53,16 @@ class EngineRequest:
 
 @dataclass(frozen=True)
 class EngineSegment:
-    """One decoded segment; times are seconds from the buffer start."""
+    """One decoded segment; times are seconds from the buffer start. ``language`` is the
+    language it was decoded in, with the model's probability for it when it was detected
+    (1.0 when it was given)."""
 
     words: tuple[Word, ...]
     no_speech_prob: float
     avg_logprob: float
     compression_ratio: float = 1.0
+    language: str = ""
+    language_probability: float = 0.0
 
     @property
     def text(self) -> str:
@@ -82,6 +86,7 @@ class ModelInfo:
     available: bool  # usable right now without a network
     path: str = ""  # local folder when there is one
     default: bool = False
+    multilingual: bool = False  # speaks every Whisper language (else English only)
 
 
 @runtime_checkable

@@ -62,6 +62,12 @@ _TITLES = frozenset(
 )
 
 
+def _unspaced(text: str) -> str:
+    """A phrase's key whatever the spacing between its words (a segment's text runs its
+    words together; Chinese and Japanese put no spaces between them)."""
+    return normalize(text).replace(" ", "")
+
+
 def ends_sentence(word: Word) -> bool:
     text = word.text.rstrip("\"')]}”’")
     if text.endswith((".", "?", "!", "…")):
@@ -123,7 +129,7 @@ def guard_segments(
     ``speech_prob(start, end, mean=False)`` is the highest (or the mean) VAD probability over
     that span of the buffer.
     """
-    phrases = {normalize(p) for p in options.silence_phrases}
+    phrases = {_unspaced(p) for p in options.silence_phrases}
     words: list[Word] = []
     for seg in segments:
         if not seg.words:
@@ -134,7 +140,7 @@ def guard_segments(
             continue
         if speech_prob(seg.start, seg.end, mean=False) < options.speech_prob / 2:
             continue  # wholly over audio that was not speech
-        if normalize(seg.text) in phrases and (
+        if _unspaced(seg.text) in phrases and (
             speech_prob(seg.start, seg.end, mean=True) < options.speech_prob
         ):
             continue
@@ -152,7 +158,7 @@ def _strip_silence_tail(
     """Drop a silence phrase that closes a segment over audio that was not speech."""
     for k in range(min(6, len(words)), 0, -1):
         tail = words[-k:]
-        if normalize(" ".join(w.text for w in tail)) in phrases and (
+        if _unspaced(" ".join(w.text for w in tail)) in phrases and (
             speech_prob(tail[0].start, tail[-1].end, mean=True) < options.speech_prob
         ):
             return words[:-k]

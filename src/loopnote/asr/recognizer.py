@@ -28,12 +28,13 @@ import numpy as np
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
 from loopnote.asr.guards import ends_sentence, join_words
+from loopnote.asr.languages import AUTO, LanguageLock, language_name
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.streaming import Pass, StreamingPolicy
 from loopnote.asr.vad import FRAME, SileroVad, VadEvent, VadSegmenter
-from loopnote.types import FloatArray, PartialText, Source, Utterance, Word
+from loopnote.types import FloatArray, PartialText, SessionWarning, Source, Utterance, Word
 
-Emitted = PartialText | Utterance
+Emitted = PartialText | Utterance | SessionWarning
 CATCH_UP_STEP = 6.0  # seconds of speech between passes while catching up (under the 28 s cap)
 
 
@@ -41,12 +42,14 @@ class StreamingRecognizer:
     def __init__(
         self, engine: Engine, source: Source, options: RecognizerOptions | None = None
     ) -> None:
-        self.engine = engine
         self.source = source
         self.options = options or RecognizerOptions()
+        # --language auto: detected once, from this source's first speech
+        self._language = LanguageLock(engine) if self.options.language == AUTO else None
+        self.engine: Engine = self._language or engine
         self._vad = SileroVad()
         self._segmenter = VadSegmenter(self.options.vad)
-        self._policy = StreamingPolicy(engine, self.options)
+        self._policy = StreamingPolicy(self.engine, self.options)
         pad_frames = max(1, round(self.options.vad.speech_pad * SAMPLE_RATE / FRAME))
         # The last frames heard, in speech or not: a stretch of speech starts with those after
         # the previous stretch's audio (at most the pre-roll), so neither the VAD's onset lag
@@ -106,7 +109,24 @@ class StreamingRecognizer:
         out: list[Emitted] = []
         for frame, prob in zip(frames, probs, strict=True):
             out.extend(self._frame(frame, float(prob)))
-        return out
+        return out + self._language_notice()
+
+    def _language_notice(self) -> list[Emitted]:
+        """Once the language of ``--language auto`` is settled: a notice saying which."""
+        found = self._language.take_detection() if self._language is not None else None
+        if found is None:
+            return []
+        code = found.language
+        return [
+            SessionWarning(
+                "language-detected",
+                f"{self.source} speaks {language_name(code)} ({code}), detected from its first "
+                f"speech ({found.probability:.0%} sure); --language {code} fixes it",
+                self.source,
+                self._frame_time(self._frames),
+                extra={"language": code, "probability": round(found.probability, 3)},
+            )
+        ]
 
     def _frame(self, frame: FloatArray, prob: float) -> list[Emitted]:
         index = self._frames
@@ -145,6 +165,7 @@ class StreamingRecognizer:
                 out.extend(self._emit(result) if result else [])
             out.extend(self._emit(self._policy.end(self._policy.end_time)))
         out.extend(self._flush())
+        out.extend(self._language_notice())
         self._preroll.clear()
         self._rest = np.zeros(0, dtype=np.float32)
         return out

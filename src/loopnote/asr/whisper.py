@@ -23,7 +23,7 @@ import math
 import os
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -112,10 +112,11 @@ class WhisperEngine:
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
             to_cpu=True,
         )
-        language = request.language or "en"
-        if self._multilingual and request.language is None:
-            language = ct2.detect_language(encoded)[0][0][0][2:-2]
-        tok = self._tokenizer(language if self._multilingual else "en")
+        language, language_probability = _given_language(request.language, self._multilingual)
+        if not language:  # detect: the most likely language token, "<|fr|>" -> "fr"
+            token, language_probability = ct2.detect_language(encoded)[0][0]
+            language = token[2:-2]
+        tok = self._tokenizer(language)
         prompt: list[int] = []
         if request.hotwords or request.prompt:
             prompt.append(tok.sot_prev)
@@ -173,15 +174,17 @@ class WhisperEngine:
                 no_speech_prob=float(result.no_speech_prob),
                 avg_logprob=avg_logprob,
                 compression_ratio=_compression_ratio(text),
+                language=language,
+                language_probability=float(language_probability),
             )
         ]
 
     def _long_form(self, audio: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         """A whole recording: faster-whisper's own windowing, timestamps and fallbacks."""
-        language = request.language if self._multilingual else "en"
-        segments, _info = self._model.transcribe(
+        language, _ = _given_language(request.language, self._multilingual)
+        segments, info = self._model.transcribe(
             audio,
-            language=language,
+            language=language or None,
             beam_size=request.beam_size,
             initial_prompt=request.prompt or None,
             hotwords=request.hotwords or None,
@@ -191,7 +194,14 @@ class WhisperEngine:
             log_progress=False,
         )
         duration = audio.size / SAMPLE_RATE
-        out = [_segment(s, duration) for s in segments]
+        out = [
+            replace(
+                _segment(s, duration),
+                language=info.language,
+                language_probability=float(info.language_probability),
+            )
+            for s in segments
+        ]
         return [s for s in out if s.words]
 
 
@@ -239,6 +249,15 @@ class _Decoding:
         return text_logprob(aligned.text_token_probs, start, start + n)
 
 
+def _given_language(language: str | None, multilingual: bool) -> tuple[str, float]:
+    """The language to decode in and its probability; ``""`` means "detect it"."""
+    if not multilingual:
+        return "en", 1.0  # an English-only model has no other language token
+    if language is None or language == "auto":
+        return "", 0.0
+    return language, 1.0
+
+
 def _segment(seg: Any, duration: float) -> EngineSegment:
     words: list[Word] = []
     last = 0.0
@@ -248,7 +267,11 @@ def _segment(seg: Any, duration: float) -> EngineSegment:
             continue
         start = min(max(float(w.start), last), duration)
         end = min(max(float(w.end), start), duration)
-        words.append(Word(text, start, end, float(w.probability)))
+        if words and _elided(words[-1].text, str(w.word)):  # "l" + "'arrivée"
+            prev = words[-1]
+            words[-1] = Word(prev.text + text, prev.start, end, min(prev.p, float(w.probability)))
+        else:
+            words.append(Word(text, start, end, float(w.probability)))
         last = end
     return EngineSegment(
         words=tuple(words),
@@ -286,6 +309,13 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float, skip: int
         bare = item[0].strip()
         if merged and bare and bare in _APPEND and not item[0].startswith(" "):
             merged[-1][0] += item[0]
+        elif (  # "l" + "'instant" -> "l'instant" (never into a word of the given prefix)
+            merged
+            and _elided(merged[-1][0], item[0])
+            and (merged[-1][4] < skip) == (item[4] < skip)
+        ):
+            merged[-1][0] += item[0]
+            merged[-1][2], merged[-1][3] = item[2], min(merged[-1][3], item[3])
         elif merged and merged[-1][0].strip() in _PREPEND and merged[-1][0].strip():
             item[0] = merged[-1][0] + item[0].lstrip()
             item[1] = merged[-1][1]
@@ -309,6 +339,12 @@ def _words(tok: Any, tokens: list[int], aligned: Any, duration: float, skip: int
             out.append(Word(clean, s, e, p))
         last = e
     return out
+
+
+def _elided(before: str, word: str) -> bool:
+    """An apostrophe written against the word before it (French "l'", Italian "dell'"):
+    Whisper's word split makes the apostrophe start a word of its own."""
+    return word[:1] in "'’" and len(word) > 1 and before[-1:].isalpha()
 
 
 def load_engine(

@@ -1,4 +1,5 @@
-"""``loopnote models``: the recognition models loopnote can use and where each comes from;
+"""``loopnote models``: the recognition models loopnote can use, where each comes from, and
+which speak every Whisper language (``--language``) rather than English only;
 ``loopnote models pull NAME``: download a recommended local LLM for summaries."""
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
                         "available": m.available,
                         "path": m.path,
                         "default": m.default,
+                        "multilingual": m.multilingual,
                     }
                     for m in models
                 ],
@@ -51,7 +53,12 @@ def run(args: argparse.Namespace) -> int:
     for m in models:
         mark = "available" if m.available else "needs download"
         star = "*" if m.default else " "
-        print(f"{star} {m.name:<{width}}  {mark:<14}  {m.origin}")
+        speaks = "multilingual" if m.multilingual else "English only"
+        print(f"{star} {m.name:<{width}}  {mark:<14}  {speaks:<12}  {m.origin}")
+    print(
+        "\n* the default. Multilingual models speak every Whisper language: give "
+        "--language CODE, or --language auto to detect it."
+    )
     return 0
 
 

@@ -7,8 +7,16 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
+from loopnote.asr import (
+    base_offline,
+    check_language,
+    check_model_language,
+    is_multilingual,
+    resolve_model,
+)
 from loopnote.config import Settings, load_settings
 
 
@@ -20,7 +28,13 @@ def add_meeting_options(p: argparse.ArgumentParser) -> None:
         help="faster-whisper model name (e.g. small.en) or a CTranslate2 folder; "
         "default: the bundled Whisper tiny.en",
     )
-    g.add_argument("--language", metavar="CODE", help="spoken language (default: en)")
+    g.add_argument(
+        "--language",
+        metavar="CODE",
+        help="spoken language: a Whisper code (en, es, fr, de, ru, zh, ...) or auto to detect "
+        "it once per source from the first speech (default: en; other languages need a "
+        "multilingual model, e.g. --model base)",
+    )
     g.add_argument(
         "--vocab",
         metavar="WORD",
@@ -87,4 +101,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["keep_audio"] = args.keep_audio
     if getattr(args, "headphones", False):
         overrides["headphones"] = True
-    return load_settings(overrides)
+    settings = load_settings(overrides)
+    return check_recognition(settings)
+
+
+def check_recognition(settings: Settings) -> Settings:
+    """The language checked, and checked against the model, before anything starts: an
+    unknown code or an English-only model asked for French is one line and exit 2."""
+    language = check_language(settings.language)
+    check_model_language(
+        settings.model or "tiny.en",
+        is_multilingual(settings.model),
+        language,
+        base_offline=base_offline(),
+    )
+    if settings.model.strip() == "base" and base_offline():
+        # joined from its two packages on first use, with a progress line: before a live
+        # view takes the terminal
+        resolve_model("base")
+    return replace(settings, language=language)

@@ -7,6 +7,7 @@
 ``write_notes(notes_markdown)``       (re)write ``notes.md`` from the journals
 ``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped)
 ``update(...)``, ``finish(...)``      rewrite ``meeting.json`` atomically
+``set_language(source, code)``        the language a source was detected to speak
 ``new_meeting_id(wall)``              "2026-11-22-0105-ab12": sortable, readable
 ``meeting_dirs(root)``                candidate meeting folders under a root, by name
 
@@ -152,6 +153,13 @@ class MeetingFolder:
         self._meta = replace(self._meta, **changes)
         self._write_meta()
         return self._meta
+
+    def set_language(self, source: Source, language: str) -> MeetingMeta:
+        """Record the language ``source`` speaks (``languages`` in ``meeting.json``; the
+        ``language`` setting there may be ``auto``) and save."""
+        extra = dict(self._meta.extra)
+        extra["languages"] = {**dict(extra.get("languages") or {}), source: language}
+        return self.update(extra=extra)
 
     def set_title(self, title: str) -> MeetingMeta:
         return self.update(title=" ".join(title.split()))

@@ -5,15 +5,16 @@
 ``WarningSource``     optional ``drain_warnings() -> list[SessionWarning]`` (e.g. LLM fallbacks)
 ``SummaryOptions``    how the rolling tree cuts time and how often open nodes are revised
 ``budget_for``        the word budget of one node of a level
-``split_sentences``   cut text into sentences (shared by the extractive summarizer and notes)
+``split_sentences``   cut text into sentences, in any language (from ``summarize.sentences``)
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from loopnote.summarize.sentences import split_sentences as split_sentences
+from loopnote.summarize.sentences import word_count as word_count
 from loopnote.types import SessionWarning, SummaryLevel
 
 
@@ -96,26 +97,3 @@ def budget_for(options: SummaryOptions, level: SummaryLevel, n_children: int = 0
         return options.section_words
     grown = options.meeting_words_per_section * n_children
     return max(options.meeting_words, min(grown, options.meeting_words_max))
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_SPACES = re.compile(r"\s+")
-
-
-def split_sentences(text: str, max_words: int = 40) -> list[str]:
-    """Sentences of ``text``; runs without punctuation are cut every ``max_words`` words."""
-    text = _SPACES.sub(" ", text).strip()
-    if not text:
-        return []
-    out: list[str] = []
-    for part in _SENTENCE_END.split(text):
-        words = part.split()
-        for i in range(0, len(words), max_words):
-            chunk = " ".join(words[i : i + max_words])
-            if chunk:
-                out.append(chunk)
-    return out
-
-
-def word_count(text: str) -> int:
-    return len(text.split())
