@@ -85,8 +85,9 @@ def test_record_ui_shows_the_live_meeting_in_the_browser(lab: SoundServer, tmp_p
             browser = launch(p)
             page: Any = browser.new_page()
             page.goto(link)
-            page.wait_for_selector("#rec:text-is('● REC')", timeout=60_000)
-            assert page.locator("#consent").inner_text().startswith("Consent: ")
+            # the page is drawn before the meeting starts: wait for the session's first event
+            page.wait_for_selector("#consent:text-matches('^Consent: ')", timeout=90_000)
+            page.wait_for_selector("#rec:text-is('● REC')")
             lab.play(FIXTURES / "speech_confbridge_mute.flac", device="meeting")
             page.wait_for_selector(".line.src-system:not(.partial)", timeout=90_000)
             page.click("#end")
