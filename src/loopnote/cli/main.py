@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "consent_cmd",
     "notes_cmd",
     "catchup_cmd",
+    "speakers_cmd",
 )
 
 
