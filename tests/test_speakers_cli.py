@@ -137,7 +137,7 @@ def test_a_bad_rename_is_one_line_and_changes_nothing(
 ) -> None:
     diarized(meeting)
     before = (meeting.path / "events.jsonl").read_text()
-    code, out, err = run("speakers", meeting.id, "--rename", "Speaker 1=Tom", "--rename", rename)
+    code, _, err = run("speakers", meeting.id, "--rename", "Speaker 1=Tom", "--rename", rename)
     assert code != 0
     assert says in err and err.count("\n") == 1 and "Traceback" not in err
     assert (meeting.path / "events.jsonl").read_text() == before
