@@ -25,8 +25,8 @@ SpeakerId = str
 @dataclass(frozen=True)
 class ClusterOptions:
     join: float = 0.4  # cosine similarity to a centroid that joins the stretch to it
-    merge: float = 0.6  # centroids this close are one speaker
-    confirm_seconds: float = 3.0  # speech a candidate needs before it is a speaker
+    merge: float = 0.5  # centroids this close are one speaker
+    confirm_seconds: float = 6.0  # speech a candidate needs before it is a speaker
     max_speakers: int = 12
     max_candidates: int = 4
 
