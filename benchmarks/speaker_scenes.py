@@ -10,6 +10,7 @@ Voices (each a different person, recorded professionally, from Debian packages):
 - espeak-ng voices as extra, synthetic speakers (``synth-m``, ``synth-f``), only where a
   scene needs more men than the recordings have.
 
+Only prompts with a transcript in the package's list are used (others are tones or music).
 The Spanish package is Allison again (same voice, other language), so it never stands for
 another speaker. Every voice's prompts are split in two halves by a stable hash of the file
 name: ``dev`` scenes take one half, ``held`` scenes the other, so held-out figures come from
@@ -21,6 +22,7 @@ mono, with the truth as (start, end, speaker) turns; ``rttm()`` writes it as RTT
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import subprocess
 import zlib
@@ -83,6 +85,20 @@ def _decode(path: Path) -> np.ndarray:
     return audio
 
 
+def _spoken(lang: str) -> set[str]:
+    """Prompts with a transcript in the package's list: speech (tones, music and silence
+    files have none)."""
+    path = Path(f"/usr/share/doc/asterisk-core-sounds-{lang}/core-sounds-{lang}.txt.gz")
+    if not path.exists():
+        return set()
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+        return {
+            line.split(":", 1)[0].strip()
+            for line in f
+            if ":" in line and not line.startswith(";") and len(line.split(":", 1)[1].strip()) > 3
+        }
+
+
 def _half(name: str) -> str:
     return "dev" if zlib.crc32(name.encode()) % 2 == 0 else "held"
 
@@ -104,7 +120,10 @@ def _trim(audio: np.ndarray) -> np.ndarray:
 def voice_clips(voice: str, half: str, min_seconds: float = 1.2) -> tuple[np.ndarray, ...]:
     """The voice's recordings of one half (``dev``/``held``), trimmed, 16 kHz mono, sorted."""
     if voice in ASTERISK_VOICES:
-        files = sorted((ASTERISK / ASTERISK_VOICES[voice]).glob("*.gsm"))
+        spoken = _spoken(ASTERISK_VOICES[voice])
+        files = sorted(
+            f for f in (ASTERISK / ASTERISK_VOICES[voice]).glob("*.gsm") if f.stem in spoken
+        )
     elif voice == "reader":
         files = sorted((POCKETSPHINX / "librivox").glob("*.wav"))
     elif voice in ESPEAK:

@@ -16,7 +16,9 @@ truth; dev and held-out halves use different recordings) plus the pyannote sampl
 - naming precision / recall: scripted conversations (``NAMING``), with the speaker labels
   of the truth; a proposal is right when its speaker is the person of that name.
 - CPU: process CPU seconds per second of audio (a share of one core) for the whole
-  diarization (VAD, embedding, clustering).
+  diarization (VAD, embedding, clustering; the model runs on one thread).
+- long meeting: the clusterer's time per window at the start and end of an hour, and its
+  peak memory.
 
 Targets (issue 17): DER <= 15 %, count right in >= 80 % of scenes, naming precision >= 95 %,
 <= 10 % of one core.
@@ -151,6 +153,39 @@ def naming_scores(part: str) -> dict[str, float]:
     }
 
 
+def long_meeting(hours: float = 1.0) -> dict[str, float]:
+    """The clusterer over an hour of windows (1.5 s every 0.75 s, 6 voices in turns): time
+    per window at the start and at the end, and peak memory (tracemalloc). The embeddings
+    are drawn around random voice directions: this measures the clusterer's cost, which
+    must not grow with the meeting; the model's cost is the scenes' CPU share."""
+    import tracemalloc
+
+    from loopnote.speakers import OnlineClusterer
+
+    rng = np.random.default_rng(0)
+    voices = rng.standard_normal((6, 256))
+    voices /= np.linalg.norm(voices, axis=1, keepdims=True)
+    n = int(hours * 3600 / 0.75)
+    c = OnlineClusterer()
+    tracemalloc.start()
+    times = []
+    for k in range(n):
+        e = voices[(k // 10) % 6] + rng.standard_normal(256) * 0.05
+        t0 = time.perf_counter()
+        c.add(e, 1.5)
+        times.append(time.perf_counter() - t0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    tenth = max(1, n // 10)
+    return {
+        "windows": n,
+        "ms_per_window_first_tenth": round(1000 * float(np.mean(times[:tenth])), 3),
+        "ms_per_window_last_tenth": round(1000 * float(np.mean(times[-tenth:])), 3),
+        "peak_mib": round(peak / 2**20, 2),
+        "speakers": len(c.speakers),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--part", choices=("dev", "held", "both"), default="both")
@@ -195,6 +230,8 @@ def main() -> int:
             "naming": naming_scores(part),
         }
         print(f"{part}: {report[part]['diarization']}  naming {report[part]['naming']}")
+    report["long_meeting"] = long_meeting()
+    print(f"one hour of windows through the clusterer: {report['long_meeting']}")
     sample = CORPUS / "clips" / "diarization__pyannote_sample.flac"
     if sample.exists():
         audio, rate = sf.read(sample, dtype="float32")

@@ -62,6 +62,7 @@ class OnlineClusterer:
     _names: dict[int, SpeakerId] = field(default_factory=dict)  # confirmed key -> "s1", ...
     _next_key: int = 0
     _dirty: set[int] = field(default_factory=set)  # clusters whose stretches may relabel
+    _absorbed_into: dict[int, int] = field(default_factory=dict)  # merged key -> survivor
 
     def add(self, embedding: np.ndarray, seconds: float) -> tuple[SpeakerId | None, list[Relabel]]:
         """Place one stretch. Returns its label (None until any speaker is confirmed) and
@@ -80,7 +81,8 @@ class OnlineClusterer:
         self._merge_close()
         # candidates follow the nearest speaker, which may have changed with this stretch
         self._dirty.update(c.key for c in self._clusters if not c.confirmed)
-        self._dirty.add(cluster.key)
+        # a stretch that joined a speaker needs no pass over that speaker's past stretches
+        self._labels[index] = self._label_of(self._owner_of(cluster))
         changed: list[Relabel] = []
         for key in self._dirty:
             label = self._label_of(key)
@@ -109,6 +111,13 @@ class OnlineClusterer:
 
     # ----- internals ------------------------------------------------------------------
 
+    def _owner_of(self, joined: _Cluster) -> int:
+        """The live cluster now holding what joined ``joined``."""
+        key = joined.key
+        while key in self._absorbed_into:
+            key = self._absorbed_into[key]
+        return key
+
     def _label_of(self, key: int) -> SpeakerId | None:
         c = next((c for c in self._clusters if c.key == key), None)
         if c is None:
@@ -133,6 +142,7 @@ class OnlineClusterer:
         into.stretches += gone.stretches
         self._clusters.remove(gone)
         self._members.setdefault(into.key, []).extend(self._members.pop(gone.key, []))
+        self._absorbed_into[gone.key] = into.key
         self._dirty.add(into.key)
 
     def _open(self, e: np.ndarray) -> _Cluster:
