@@ -146,3 +146,26 @@ def test_a_bad_rename_is_one_line_and_changes_nothing(
 def test_rename_before_diarizing_says_what_to_do(run: Run, meeting: MeetingFolder) -> None:
     code, _, err = run("speakers", meeting.id, "--rename", "Speaker 1=Tom")
     assert code != 0 and "no speakers yet" in err
+
+
+def test_without_the_extra_one_line_names_it(
+    run: Run, meeting: MeetingFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "resemblyzer", None)  # as if not installed
+    before = (
+        (meeting.path / "events.jsonl").read_text()
+        if (meeting.path / "events.jsonl").exists()
+        else ""
+    )
+    code, _, err = run("speakers", meeting.id)
+    assert code != 0
+    assert "pip install 'loopnote[speakers]'" in err and err.count("\n") == 1
+    assert "Traceback" not in err
+    after = (
+        (meeting.path / "events.jsonl").read_text()
+        if (meeting.path / "events.jsonl").exists()
+        else ""
+    )
+    assert after == before

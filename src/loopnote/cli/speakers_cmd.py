@@ -107,6 +107,7 @@ def _diarize(folder: MeetingFolder) -> None:
     )
 
     embedder = load_embedder()  # before reading audio: a missing extra fails fast
+    sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
     try:
         audio, rate = read_source(folder.path, "system")
     except AudioDecodeError:
@@ -216,7 +217,6 @@ def run(args: argparse.Namespace) -> int:
     if renames:
         _rename(folder, renames)
     elif args.again or not folder.speaker_book().diarized:
-        sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
         _diarize(folder)
     _refresh_notes(folder)
     folder.close()
