@@ -11,6 +11,7 @@ import pytest
 
 from loopnote.cli import main as cli_main
 from loopnote.store import MeetingFolder, MeetingMeta, SearchIndex, export_json, export_text
+from loopnote.store.notes import notes_header
 from loopnote.types import Utterance
 
 Run = Callable[..., tuple[int, str, str]]
@@ -169,3 +170,16 @@ def test_without_the_extra_one_line_names_it(
         else ""
     )
     assert after == before
+
+
+def test_notes_name_the_owner_of_an_action_item(run: Run, meeting: MeetingFolder) -> None:
+    meeting.append_utterance(
+        Utterance("u9", "system", 14.0, 16.0, "I will send the release notes by Friday.")
+    )
+    diarized(meeting)
+    meeting.append_event("relabel", {"utterance_id": "u9", "speaker": "s1", "wall": 2.0})
+    code, _, err = run("notes", meeting.id)
+    assert code == 0, err
+    notes = notes_header(meeting.notes_path.read_text())  # the notes, not the transcript
+    action = next(line for line in notes.splitlines() if line.startswith("- [ ]"))
+    assert "Marcus" in action and "Them" not in action

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         }
     )
     folder = open_library(args).resolve(args.meeting)
-    utterances = folder.load_utterances()
+    utterances = folder.load_labelled_utterances()  # speakers' names, where known
     nodes = folder.load_summaries()
     if args.llm or args.resummarize or not nodes:
         summarizer, warnings = make_summarizer(settings)
