@@ -121,9 +121,13 @@ def voice_clips(voice: str, half: str, min_seconds: float = 1.2) -> tuple[np.nda
     """The voice's recordings of one half (``dev``/``held``), trimmed, 16 kHz mono, sorted."""
     if voice in ASTERISK_VOICES:
         spoken = _spoken(ASTERISK_VOICES[voice])
-        files = sorted(
-            f for f in (ASTERISK / ASTERISK_VOICES[voice]).glob("*.gsm") if f.stem in spoken
-        )
+        by_stem = {  # the -gsm or the -wav flavour of the package, whichever is installed
+            f.stem: f
+            for ext in ("wav", "gsm")
+            for f in (ASTERISK / ASTERISK_VOICES[voice]).glob(f"*.{ext}")
+            if f.stem in spoken
+        }
+        files = [by_stem[k] for k in sorted(by_stem)]
     elif voice == "reader":
         files = sorted((POCKETSPHINX / "librivox").glob("*.wav"))
     elif voice in ESPEAK:
