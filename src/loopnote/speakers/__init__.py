@@ -4,6 +4,7 @@
 ``OnlineClusterer``     unknown number of speakers, bounded cost, self-correcting labels
 ``diarize``             speaker turns of a stretch of audio; ``speaker_of`` for an utterance
 ``propose_names``       names from conversation cues (pure rules, precision first)
+``UtteranceLabeller``   speakers of utterances as they commit (for a live session)
 """
 
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer, Relabel
@@ -16,6 +17,7 @@ from loopnote.speakers.diarize import (
     speech_regions,
 )
 from loopnote.speakers.embed import Embedder, load_embedder
+from loopnote.speakers.live import UtteranceLabeller
 from loopnote.speakers.naming import (
     Cue,
     NameProposal,
@@ -37,6 +39,7 @@ __all__ = [
     "Relabel",
     "SpeakerTurn",
     "Turn",
+    "UtteranceLabeller",
     "diarize",
     "find_cues",
     "load_embedder",
