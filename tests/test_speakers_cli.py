@@ -183,3 +183,38 @@ def test_notes_name_the_owner_of_an_action_item(run: Run, meeting: MeetingFolder
     notes = notes_header(meeting.notes_path.read_text())  # the notes, not the transcript
     action = next(line for line in notes.splitlines() if line.startswith("- [ ]"))
     assert "Marcus" in action and "Them" not in action
+
+
+def test_remembered_voices_are_opt_in_listed_renamed_and_forgotten(
+    run: Run, meeting: MeetingFolder, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from loopnote.store.voices import VoiceStore, save_meeting_voiceprints
+
+    diarized(meeting)
+    voices_file = tmp_path / "data" / "voices.json"
+    code, _, _ = run("speakers", meeting.id, "--rename", "Speaker 2=Dana")
+    assert code == 0 and not voices_file.exists()  # nothing kept without --remember
+    code, _, err = run("speakers", meeting.id, "--rename", "Speaker 2=Dana", "--remember")
+    assert code != 0 and "no voiceprint" in err and not voices_file.exists()
+    print_ = np.ones(8) / np.sqrt(8)
+    save_meeting_voiceprints(meeting.path, "m", {"s1": print_, "s2": -print_})
+    code, _, err = run("speakers", meeting.id, "--rename", "Speaker 2=Dana", "--remember")
+    assert code == 0, err
+    assert oct(voices_file.stat().st_mode & 0o777) == "0o600"
+    store = VoiceStore(tmp_path / "data")
+    assert [v.name for v in store.voices()] == ["Dana"]
+    assert store.match(-print_.astype(np.float32), "m", at_least=0.65, margin=0.1) == (
+        "Dana",
+        pytest.approx(1.0, abs=1e-4),
+    )
+    assert store.match(print_.astype(np.float32), "m", at_least=0.65, margin=0.1) is None
+    code, out, _ = run("speakers", "--voices", "--rename", "Dana=Dana Lee")
+    assert code == 0 and "Dana Lee" in out
+    code, _, err = run("speakers", "--forget", "Nobody")
+    assert code != 0 and "no remembered voice" in err
+    code, out, _ = run("speakers", "--forget", "dana lee")
+    assert code == 0 and not voices_file.exists()  # forgetting deletes the data
+    code, out, _ = run("speakers", "--voices")
+    assert code == 0 and "No remembered voices" in out

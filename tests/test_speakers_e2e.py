@@ -56,22 +56,26 @@ def test_diarize_tells_a_woman_and_a_man_apart() -> None:
     assert got["woman"] != got["man"]
 
 
-def test_loopnote_speakers_labels_a_recorded_meeting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("LOOPNOTE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LOOPNOTE_CONFIG", str(tmp_path / "no-config.toml"))
-    audio, truth = scene()
-    folder = MeetingFolder.create(
-        tmp_path / "meetings", MeetingMeta(id="", started_wall=1.8e9, sources=("system",))
-    )
+def recorded(root: Path, audio: np.ndarray, truth: list[tuple[float, float, str]]) -> MeetingFolder:
+    folder = MeetingFolder.create(root, MeetingMeta(id="", started_wall=1.8e9, sources=("system",)))
     w = WavWriter(folder.audio_dir / "system-000.wav", RATE, 1)
     w.write(audio.reshape(-1, 1))
     w.close()
     for i, (s, e, who) in enumerate(truth):
         folder.append_utterance(Utterance(f"u{i}", "system", s, e, f"line {i} by the {who}"))
     folder.finish(1.8e9 + 40, len(audio) / RATE)
-    code = cli_main.main(["speakers", folder.id, "--out", str(tmp_path / "meetings")])
+    return folder
+
+
+def test_loopnote_speakers_labels_a_recorded_meeting_and_remembers_a_voice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOOPNOTE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LOOPNOTE_CONFIG", str(tmp_path / "no-config.toml"))
+    out_dir = ["--out", str(tmp_path / "meetings")]
+    audio, truth = scene()
+    folder = recorded(tmp_path / "meetings", audio, truth)
+    code = cli_main.main(["speakers", folder.id, *out_dir])
     out, err = capsys.readouterr()
     assert code == 0, err
     book = folder.speaker_book()
@@ -84,5 +88,21 @@ def test_loopnote_speakers_labels_a_recorded_meeting(
     assert "Speaker 1" in out and "Speaker 2" in out
     # a second run lists, it does not diarize again
     events = (folder.path / "events.jsonl").read_text()
-    assert cli_main.main(["speakers", folder.id, "--out", str(tmp_path / "meetings")]) == 0
+    assert cli_main.main(["speakers", folder.id, *out_dir]) == 0
     assert (folder.path / "events.jsonl").read_text() == events
+    # remember the woman's voice; the next meeting names her from her voice alone
+    (woman,) = by_voice["woman"]
+    rename = ["--rename", f"{woman}=Allison", "--remember"]
+    assert cli_main.main(["speakers", folder.id, *rename, *out_dir]) == 0
+    second = recorded(
+        tmp_path / "meetings",
+        audio[int(3.0 * RATE) :],
+        [(s - 3.0, e - 3.0, w) for s, e, w in truth if s >= 3.0],
+    )
+    capsys.readouterr()
+    assert cli_main.main(["speakers", second.id, *out_dir]) == 0
+    book = second.speaker_book()
+    named = {sid: n for sid, n in book.names.items() if n.name}
+    assert [(n.name, n.how) for n in named.values()] == [("Allison", "voiceprint")]
+    labelled = [u for u in second.load_labelled_utterances() if u.speaker == "Allison"]
+    assert labelled and all("woman" in u.text for u in labelled)

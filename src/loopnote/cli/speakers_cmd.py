@@ -6,8 +6,11 @@ The first run diarizes the meeting's recorded system audio (the mic is "you"), l
 of "their" utterances with a speaker (``relabel`` events), and records the names the
 conversation supports (``speaker`` events, ``how: "conversation"``). Later runs list the
 speakers; ``--again`` diarizes anew (speaker ids follow the old ones where the same
-utterances agree). ``--rename "Speaker 2=Marcus"`` names a speaker (``how: "user"``). The
-transcript journal is never rewritten: readers apply the events.
+utterances agree). ``--rename "Speaker 2=Marcus"`` names a speaker (``how: "user"``); with
+``--remember`` the voice is kept in the data dir (opt-in, local), and later diarizations
+name a speaker whose voice clearly matches (``how: "voiceprint"``). ``--voices`` lists the
+remembered voices (``--voices --rename "Marcus=Marcus Lee"`` renames one), ``--forget NAME``
+deletes one. The transcript journal is never rewritten: readers apply the events.
 """
 
 from __future__ import annotations
@@ -24,13 +27,25 @@ import numpy as np
 
 from loopnote.audio import read_source
 from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, warn
+from loopnote.config import data_dir
 from loopnote.errors import AudioDecodeError, UsageError
 from loopnote.store import MeetingFolder, index_meeting_safely
 from loopnote.store.journal import write_atomic
 from loopnote.store.notes import notes_header, transcript_markdown
 from loopnote.store.speakers import YOU, SpeakerBook, default_label
+from loopnote.store.voices import (
+    Voice,
+    VoiceStore,
+    load_meeting_voiceprints,
+    save_meeting_voiceprints,
+)
 
 log = logging.getLogger(__name__)
+# Cosine similarity of a meeting's speaker to a remembered voice that names it, and the lead
+# it needs over the next voice: one voice's means from two sets of recordings measured
+# 0.78-0.95, two voices' at most 0.44 (benchmarks/speaker_scenes.py voices).
+VOICE_MATCH = 0.65
+VOICE_MARGIN = 0.1
 
 
 def register(sub: Any) -> None:
@@ -41,7 +56,9 @@ def register(sub: Any) -> None:
         "name speakers from the conversation, and rename them. Needs the optional extra "
         "loopnote[speakers].",
     )
-    p.add_argument("meeting", metavar="MEETING", help='meeting id, unique prefix, or "last"')
+    p.add_argument(
+        "meeting", metavar="MEETING", nargs="?", help='meeting id, unique prefix, or "last"'
+    )
     p.add_argument(
         "--rename",
         metavar='"OLD=NEW"',
@@ -50,6 +67,18 @@ def register(sub: Any) -> None:
         help='name a speaker, e.g. "Speaker 2=Marcus" (repeatable)',
     )
     p.add_argument("--again", action="store_true", help="diarize again from the audio")
+    p.add_argument(
+        "--remember",
+        action="store_true",
+        help="with --rename: keep the voice (in your data dir, on this machine) so later "
+        "meetings know it",
+    )
+    p.add_argument(
+        "--voices",
+        action="store_true",
+        help="list the remembered voices (with --rename: rename one)",
+    )
+    p.add_argument("--forget", metavar="NAME", help="delete a remembered voice")
     p.add_argument("--json", action="store_true", help="the speakers as JSON")
     add_out_option(p)
     p.set_defaults(func=run)
@@ -77,7 +106,9 @@ def _find_speaker(ref: str, book: SpeakerBook, ids: list[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-def _rename(folder: MeetingFolder, renames: list[tuple[str, str]]) -> None:
+def _rename(
+    folder: MeetingFolder, renames: list[tuple[str, str]], remember: VoiceStore | None
+) -> None:
     book = folder.speaker_book()
     ids = book.known_ids(folder.load_utterances())
     if not ids:
@@ -91,7 +122,17 @@ def _rename(folder: MeetingFolder, renames: list[tuple[str, str]]) -> None:
             known = ", ".join(book.name(s) or default_label(s) for s in ids)
             raise UsageError(f"no speaker {old!r} in {folder.id} (speakers: {known})")
         resolved.append((sid, new))
+    model, prints = load_meeting_voiceprints(folder.path)
+    if remember is not None:
+        missing = [new for sid, new in resolved if sid not in prints]
+        if missing:
+            raise UsageError(
+                f"no voiceprint of {', '.join(missing)} in {folder.id}; run "
+                f"'loopnote speakers {folder.id} --again' first"
+            )
     for sid, new in resolved:
+        if remember is not None:
+            remember.remember(Voice(new, prints[sid], model, time.time()))
         folder.append_event(
             "speaker", {"id": sid, "name": new, "how": "user", "score": 1.0, "wall": time.time()}
         )
@@ -121,6 +162,7 @@ def _diarize(folder: MeetingFolder) -> None:
 
         mono = soxr.resample(mono, rate, 16000)
     result = diarize(np.asarray(mono, np.float32), embedder)
+    voices = VoiceStore(data_dir())
     old = folder.speaker_book()
     utterances = folder.load_utterances()
     fresh = {
@@ -134,6 +176,28 @@ def _diarize(folder: MeetingFolder) -> None:
         sid = mapping.get(spk, spk)
         if old.labels.get(uid) != sid:
             folder.append_event("relabel", {"utterance_id": uid, "speaker": sid, "wall": wall})
+    save_meeting_voiceprints(
+        folder.path,
+        embedder.name,
+        {mapping.get(k, k): v for k, v in result.centroids.items()},
+    )
+    book = folder.speaker_book()
+    for spk, centroid in result.centroids.items():
+        sid = mapping.get(spk, spk)
+        hit = voices.match(
+            centroid.astype(np.float32), embedder.name, at_least=VOICE_MATCH, margin=VOICE_MARGIN
+        )
+        if hit is not None and book.names.get(sid) is None:
+            folder.append_event(
+                "speaker",
+                {
+                    "id": sid,
+                    "name": hit[0],
+                    "how": "voiceprint",
+                    "score": round(hit[1], 3),
+                    "wall": wall,
+                },
+            )
     book = folder.speaker_book()
     turns = [
         Turn(u.id, who, u.text)
@@ -211,11 +275,39 @@ def _listing(folder: MeetingFolder) -> list[dict[str, Any]]:
     return rows
 
 
+def _voices(args: argparse.Namespace, renames: list[tuple[str, str]]) -> int:
+    store = VoiceStore(data_dir())
+    if args.forget is not None:
+        if not store.forget(args.forget.strip()):
+            raise UsageError(f"no remembered voice {args.forget!r}")
+        print(f"Forgot {args.forget.strip()}'s voice.")
+        return 0
+    for old, new in renames:
+        if not store.rename(old, new):
+            raise UsageError(f"no remembered voice {old!r}")
+    voices = store.voices()
+    if args.json:
+        print(
+            json.dumps([{"name": v.name, "model": v.model, "updated": v.updated} for v in voices])
+        )
+    elif not voices:
+        print("No remembered voices (opt in with --rename ... --remember).")
+    for v in voices if not args.json else []:
+        print(f"{v.name}  (remembered {time.strftime('%Y-%m-%d', time.localtime(v.updated))})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     renames = _parse_renames(args.rename)
+    if args.voices or args.forget is not None:
+        return _voices(args, renames)
+    if args.meeting is None:
+        raise UsageError('which meeting? give its id, a unique prefix or "last"')
+    if args.remember and not renames:
+        raise UsageError('--remember goes with --rename "Speaker 2=Marcus"')
     folder = open_library(args).resolve(args.meeting)
     if renames:
-        _rename(folder, renames)
+        _rename(folder, renames, VoiceStore(data_dir()) if args.remember else None)
     elif args.again or not folder.speaker_book().diarized:
         _diarize(folder)
     _refresh_notes(folder)
