@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "notes_cmd",
     "catchup_cmd",
     "ui_cmd",
+    "speakers_cmd",
 )
 
 

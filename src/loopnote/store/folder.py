@@ -6,6 +6,7 @@
 ``append_event/warning/bookmark/source_change``  add to ``events.jsonl``
 ``write_notes(notes_markdown)``       (re)write ``notes.md`` from the journals
 ``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped)
+``speaker_book()``, ``load_labelled_utterances()``  speaker labels and names (from events)
 ``update(...)``, ``finish(...)``      rewrite ``meeting.json`` atomically
 ``set_language(source, code)``        the language a source was detected to speak
 ``new_meeting_id(wall)``              "2026-11-22-0105-ab12": sortable, readable
@@ -43,6 +44,7 @@ from loopnote.store.journal import (
 )
 from loopnote.store.notes import render_notes
 from loopnote.store.schema import MeetingMeta, Status, migrate
+from loopnote.store.speakers import SpeakerBook
 from loopnote.types import Alert, CatchUpCard, SessionWarning, Source, SummaryNode, Utterance
 
 META = "meeting.json"
@@ -216,7 +218,7 @@ class MeetingFolder:
 
     def write_notes(self, notes_markdown: str = "") -> Path:
         """Write ``notes.md``: header, consent line, ``notes_markdown``, transcript."""
-        text = render_notes(self._meta, notes_markdown, self.load_utterances())
+        text = render_notes(self._meta, notes_markdown, self.load_labelled_utterances())
         write_atomic(self.notes_path, text)
         return self.notes_path
 
@@ -277,6 +279,14 @@ class MeetingFolder:
 
     def load_events(self) -> list[dict[str, Any]]:
         return list(self._records(EVENTS))
+
+    def speaker_book(self) -> SpeakerBook:
+        """Speaker labels and names as the events leave them (the journal is never edited)."""
+        return SpeakerBook.from_events(self.load_events())
+
+    def load_labelled_utterances(self) -> list[Utterance]:
+        """Utterances with ``speaker`` set to what a reader sees ("Marcus", "Speaker 2")."""
+        return self.speaker_book().apply(self.load_utterances())
 
     def read_notes(self) -> str | None:
         try:
