@@ -39,6 +39,10 @@ def test_listing_newest_first_with_sizes_and_skips_corrupt(root: Path) -> None:
     a = add(root, "old", T0, audio=5000)
     b = add(root, "new", T0 + DAY)
     (root / "junk").mkdir()
+    (root / "junk" / "todo.txt").write_text("not a meeting")
+    (root / "left").mkdir()  # a start killed before meeting.json: nothing in it to report
+    (root / "left" / "audio").mkdir()
+    (root / "left" / ".meeting.json.tmp").write_text("{")
     (root / "half").mkdir()
     (root / "half" / "meeting.json").write_text('{"schema_version": 1, "started_wall": "x"}')
     (root / ".hidden").mkdir()

@@ -23,7 +23,7 @@ from typing import Any
 
 from loopnote.config import check_keep_audio
 from loopnote.errors import MeetingNotFound, StoreError
-from loopnote.store.folder import MeetingFolder, meeting_dirs
+from loopnote.store.folder import MeetingFolder, holds_files, meeting_dirs
 from loopnote.store.index import SearchIndex
 from loopnote.store.journal import write_atomic
 from loopnote.store.notes import display_title
@@ -89,6 +89,8 @@ class Library:
             try:
                 folders.append(MeetingFolder.open(path))
             except StoreError as e:
+                if not holds_files(path):
+                    continue  # an empty leftover of an interrupted start: nothing to show
                 reason = str(e)
                 skipped.append(
                     (path.name, reason if path.name in reason else f"{path.name}: {reason}")
