@@ -62,6 +62,20 @@ def test_no_tool_says_so() -> None:
         copy_to_clipboard("x", [])
 
 
+@pytest.mark.parametrize(
+    ("os_name", "says", "never"),
+    [
+        ("linux", "xclip", "clip.exe"),
+        ("windows", "clip.exe, part of Windows", "xclip"),
+        ("macos", "pbcopy, part of macOS", "xclip"),
+    ],
+)
+def test_no_tool_message_speaks_the_platforms_words(os_name: str, says: str, never: str) -> None:
+    with pytest.raises(LoopnoteError) as e:
+        copy_to_clipboard("x", [], os_name=os_name)  # type: ignore[arg-type]
+    assert says in str(e.value) and never not in str(e.value)
+
+
 def test_failing_tool_falls_through_to_next(tmp_path: Path) -> None:
     out = tmp_path / "got"
     bad = ClipboardTool("bad", ("sh", "-c", "echo 'cannot open display' >&2; exit 1"))
