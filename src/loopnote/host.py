@@ -6,6 +6,7 @@
 ``restrict(path_or_fd, mode)``  set permission bits where they exist (see below)
 ``write_all(fd, data)``      write every byte (``os.write`` may write fewer)
 ``write_at(fd, data, offset)``  write at an offset without moving the file position for good
+``flush_to_disk(fd)``        ``fsync`` that reaches the disk on macOS too (``F_FULLFSYNC``)
 ``replace(src, dst)``        ``os.replace``, waiting out Windows' brief sharing violations
 
 Privacy of files: on Linux and macOS a meeting folder is 0700 and its files 0600. Windows has
@@ -22,6 +23,11 @@ import os
 import sys
 import time
 from typing import Literal
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 OSName = Literal["linux", "windows", "macos", "other"]
 
@@ -45,6 +51,7 @@ MODE_BITS = OS != "windows"
 _BINARY = getattr(os, "O_BINARY", 0)
 # a replace over a file another process has open fails on Windows until that one closes it
 _REPLACE_TRIES = 20 if OS == "windows" else 1
+_FULLFSYNC: int | None = getattr(fcntl, "F_FULLFSYNC", None)  # macOS only
 
 
 def open_fd(path: str | os.PathLike[str], flags: int, mode: int = 0o600) -> int:
@@ -92,6 +99,19 @@ def write_at(fd: int, data: bytes, offset: int) -> None:
         write_all(fd, data)
     finally:
         os.lseek(fd, here, os.SEEK_SET)
+
+
+def flush_to_disk(fd: int) -> None:
+    """Make what was written to ``fd`` survive a power cut. On macOS ``fsync`` only hands
+    the data to the drive, whose cache may still lose it: ``F_FULLFSYNC`` flushes that too
+    (where the file system does not support it, ``fsync`` is what there is)."""
+    if _FULLFSYNC is not None:
+        try:
+            fcntl.fcntl(fd, _FULLFSYNC)
+            return
+        except OSError:
+            pass
+    os.fsync(fd)
 
 
 def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:

@@ -101,7 +101,7 @@ class WavWriter:
         if self._fd is None:
             return
         host.write_at(self._fd, self._true_header(), 0)
-        os.fsync(self._fd)
+        host.flush_to_disk(self._fd)
         self._unsynced = 0
 
     def close(self) -> None:
@@ -110,7 +110,7 @@ class WavWriter:
         fd, self._fd = self._fd, None
         try:
             host.write_at(fd, self._true_header(), 0)
-            os.fsync(fd)
+            host.flush_to_disk(fd)
         finally:
             os.close(fd)
 
@@ -352,5 +352,5 @@ def repair(folder: Path) -> list[Path]:
                 f.write(_header(rate, channels, data))
                 fixed.append(path)
             f.flush()
-            os.fsync(f.fileno())
+            host.flush_to_disk(f.fileno())
     return fixed

@@ -61,7 +61,7 @@ def write_atomic(path: Path, text: str) -> None:
         try:
             host.restrict(fd, FILE_MODE)  # a leftover temp file may have other bits
             host.write_all(fd, text.encode("utf-8"))
-            os.fsync(fd)
+            host.flush_to_disk(fd)
         finally:
             os.close(fd)
         host.replace(tmp, path)
@@ -114,7 +114,7 @@ class Journal:
             try:
                 host.write_all(fd, line)
                 if self._sync:
-                    os.fsync(fd)
+                    host.flush_to_disk(fd)
             except OSError as e:
                 raise StoreError(f"cannot write {self.path}: {e.strerror or e}") from None
 
