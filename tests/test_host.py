@@ -108,3 +108,36 @@ def test_windows_data_lives_in_the_users_profile(monkeypatch: pytest.MonkeyPatch
     profile = Path(os.environ["USERPROFILE"]).resolve()
     for p in (data_dir(), config_path()):
         assert p.resolve().is_relative_to(profile), p
+
+
+def test_flush_to_disk_asks_for_a_full_flush_where_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS: F_FULLFSYNC (driven here through a stand-in, as this is not macOS); where the
+    file system refuses it, and everywhere else, fsync."""
+    real_fcntl = pytest.importorskip("fcntl", reason="POSIX (Windows has no fcntl)")
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    try:
+        host.flush_to_disk(fd)
+        assert calls == ["fsync"] or host._FULLFSYNC is not None
+        calls.clear()
+        refuse = False
+
+        def fcntl(fd: int, cmd: int, arg: int = 0) -> int:
+            calls.append(f"fcntl {cmd}")
+            if refuse:
+                raise OSError(45, "Operation not supported")
+            return 0
+
+        monkeypatch.setattr(host, "_FULLFSYNC", 51)
+        monkeypatch.setattr(real_fcntl, "fcntl", fcntl)
+        host.flush_to_disk(fd)
+        assert calls == ["fcntl 51"]
+        calls.clear()
+        refuse = True
+        host.flush_to_disk(fd)
+        assert calls == ["fcntl 51", "fsync"]
+    finally:
+        os.close(fd)

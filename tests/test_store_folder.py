@@ -59,7 +59,7 @@ def test_create_layout_and_private_modes(tmp_path: Path) -> None:
         if p.is_file():
             assert not host.MODE_BITS or stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
             assert b"\r" not in p.read_bytes(), p.name  # binary: "\n" on every platform
-    meta = json.loads((f.path / "meeting.json").read_text())
+    meta = json.loads((f.path / "meeting.json").read_text(encoding="utf-8"))
     assert next(iter(meta)) == "schema_version"
     assert meta["id"] == f.path.name == f.id
     assert meta["started"] == "2026-11-19T08:26:40+00:00"
@@ -217,7 +217,7 @@ def test_notes_md_has_consent_line_and_transcript(tmp_path: Path) -> None:
     f.append_utterance(utt(25, "system", "we should ship friday"))
     f.append_utterance(utt(1, "mic", "sounds good"))
     f.write_notes("## Summary\n\nShip it.")
-    text = f.notes_path.read_text()
+    text = f.notes_path.read_text(encoding="utf-8")
     assert text.startswith("# Planning\n")
     assert 'Recorded with loopnote; participants were told: "Heads-up: notes"' in text
     assert text.index("## Summary") < text.index("## Transcript")
