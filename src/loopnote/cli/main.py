@@ -50,10 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def utf8_output() -> None:
-    """Output that is not a terminal (a pipe, a file) is UTF-8 whatever the locale: Windows
-    gives a redirected stdout its ANSI code page, which cannot write most names. A terminal
-    keeps its encoding (Windows consoles take Unicode anyway); what it cannot show is
-    replaced rather than raising."""
+    """Output that is not a terminal (a pipe, a file) is UTF-8 with "\n" line ends whatever
+    the platform, so its bytes are the same everywhere (an export to stdout equals one
+    written with -o): Windows would give a redirected stdout its ANSI code page, which cannot
+    write most names, and "\r\n". A terminal keeps its encoding (Windows consoles take
+    Unicode anyway); what it cannot show is replaced rather than raising."""
     for stream in (sys.stdout, sys.stderr):
         if not isinstance(stream, io.TextIOWrapper):
             continue
@@ -61,13 +62,10 @@ def utf8_output() -> None:
             tty = stream.isatty()
         except ValueError:  # closed
             continue
-        if codecs.lookup(stream.encoding).name == "utf-8":
-            continue
-        if tty:
-            if stream.errors == "strict":
-                stream.reconfigure(errors="replace")
-        else:
-            stream.reconfigure(encoding="utf-8")
+        if not tty:
+            stream.reconfigure(encoding="utf-8", newline="\n")
+        elif codecs.lookup(stream.encoding).name != "utf-8" and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
