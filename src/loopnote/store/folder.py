@@ -11,6 +11,7 @@
 ``set_language(source, code)``        the language a source was detected to speak
 ``new_meeting_id(wall)``              "2026-11-22-0105-ab12": sortable, readable
 ``meeting_dirs(root)``                candidate meeting folders under a root, by name
+``holds_files(path)``                 whether a folder holds anything (else: a leftover)
 
 Layout::
 
@@ -30,13 +31,16 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from loopnote import host
 from loopnote.errors import StoreError
 from loopnote.store.journal import (
+    DIR_MODE,
     Journal,
     make_private_dir,
     read_jsonl,
@@ -97,17 +101,22 @@ class MeetingFolder:
             mid = meta.id or new_meeting_id(meta.started_wall)
             path = root / mid
             try:
-                os.mkdir(path, 0o700)
+                os.mkdir(path, DIR_MODE)
             except FileExistsError:
                 if meta.id:
                     raise StoreError(f"a meeting {mid} already exists in {root}") from None
                 continue
             except OSError as e:
                 raise StoreError(f"cannot create {path}: {e.strerror or e}") from None
-            os.chmod(path, 0o700)
-            make_private_dir(path / AUDIO)
-            folder = cls(path, replace(meta, id=mid))
-            folder._write_meta()
+            try:
+                host.restrict(path, DIR_MODE)
+                make_private_dir(path / AUDIO)
+                folder = cls(path, replace(meta, id=mid))
+                folder._write_meta()
+            except BaseException:
+                # no folder without its meeting.json: it would be listed as broken forever
+                shutil.rmtree(path, ignore_errors=True)
+                raise
             return folder
         raise StoreError(f"cannot find a free meeting id in {root}")
 
@@ -299,6 +308,15 @@ class MeetingFolder:
 
 def _dumps(d: dict[str, Any]) -> str:
     return json.dumps(d, ensure_ascii=False, indent=2) + "\n"
+
+
+def holds_files(path: Path) -> bool:
+    """Whether a folder holds any file (temp files of an atomic write aside): a folder
+    without one, left by a process killed while creating it, holds nothing to keep."""
+    for _dirpath, _dirs, files in os.walk(path):
+        if any(not (f.startswith(".") and f.endswith(".tmp")) for f in files):
+            return True
+    return False
 
 
 def meeting_dirs(root: Path) -> list[Path]:
