@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -194,3 +195,25 @@ def test_sends_from_several_threads_all_arrive(notification_server: Path) -> Non
         notifier.close()
     assert results == [NotifyResult(True)] * 4
     assert sorted(g["summary"] for g in _received(notification_server)) == ["t0", "t1", "t2", "t3"]
+
+
+def test_a_windows_error_is_named_by_its_hresult() -> None:
+    """WinRT failures carry only an HRESULT (under Wine: no toast class is registered)."""
+    from loopnote.alerts.notify import _Capture
+
+    capture = _Capture()
+    log = logging.getLogger("loopnote-test-notify")
+    log.addHandler(capture)
+    log.propagate = False
+    for code in (-2147221164, 0x80070005):
+        exc = OSError(f"[WinError {code}] ")
+        exc.winerror = code  # type: ignore[attr-defined]  (set by Python on Windows)
+        try:
+            raise exc
+        except OSError:
+            log.exception("send failed")
+    log.removeHandler(capture)
+    assert capture.reasons[0] == (
+        "Windows offers no toast notifications here (class not registered) [0x80040154]"
+    )
+    assert capture.reasons[1].startswith("Windows error 0x80070005")

@@ -12,21 +12,19 @@ contiguous), content and alignment; session enumeration (this process's own sess
 no other); ActivateAudioInterfaceAsync with the agile completion handler; the "process loopback
 needs build 20348" message (Wine reports build 19043).
 
-The lab needs root (its first setup takes 2-4 min: debootstrap); WINLAB_DIR picks the lab
-directory (default /tmp/loopnote-winlab). Skipped when ../shared/winlab is absent.
+The lab (the ``winlab`` fixture, tests/windows_lab.py) needs root (its first setup takes 2-4
+min: debootstrap); WINLAB_DIR picks the lab directory (default /tmp/loopnote-winlab). Skipped
+when ../shared/winlab is absent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
-import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,51 +33,10 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-WINLAB = SHARED / "winlab"
 CLIP = SHARED / "corpus" / "clips" / "asterisk__vm-forwardoptions.flac"
 SCRIPT = ROOT / "tests" / "winlab" / "wasapi_capture.py"
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def winlab() -> Iterator[dict[str, str]]:
-    """The environment in which `winpy` and `winlab-play` run (the lab is set up if needed)."""
-    if not WINLAB.is_dir():
-        pytest.skip("../shared/winlab is absent")
-    lab = os.environ.get("WINLAB_DIR", "/tmp/loopnote-winlab")
-    if os.geteuid() != 0:
-        pytest.skip("setting up winlab needs root (debootstrap, mount, chroot)")
-    env = dict(os.environ, WINLAB_DIR=lab)
-    t0 = time.monotonic()
-    # A lab kept from an earlier run may still hold binds of a checkout that has since been
-    # deleted and cloned again at the same path; binding the new one over them fails (ENOENT).
-    # Tearing down first releases them (setup brings the lab back in seconds).
-    _teardown(env)
-    res = subprocess.run(
-        [str(WINLAB / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
-    )
-    assert res.returncode == 0, f"winlab setup failed:\n{res.stderr[-3000:]}"
-    for line in res.stdout.splitlines():  # export NAME='value' lines
-        name, _, value = line.removeprefix("export ").partition("=")
-        env[name] = shlex.split(value.replace('"$PATH"', os.environ.get("PATH", "")))[0]
-    print(f"winlab ready in {time.monotonic() - t0:.1f} s")
-    try:
-        yield env
-    finally:
-        _teardown(env)
-
-
-def _teardown(env: dict[str, str]) -> None:
-    """Stop the lab's servers and unmount its binds (its files stay for the next setup).
-
-    Best effort: a bind left busy is reported, and a setup that cannot work fails on its own.
-    """
-    res = subprocess.run(
-        [str(WINLAB / "teardown.sh")], env=env, capture_output=True, text=True, timeout=120
-    )
-    if res.returncode != 0:
-        print(f"winlab teardown: {res.stdout[-2000:]}{res.stderr[-2000:]}")
 
 
 def _winpy(env: dict[str, str], *args: str, extra_path: str = "") -> subprocess.Popen[str]:

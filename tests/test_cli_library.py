@@ -260,3 +260,24 @@ def test_consent_copy_without_any_tool_says_so(
     code, out, err = run("consent", "--copy")
     assert code == 1 and "Disclosure line" in out  # still printed, to copy by hand
     assert err.startswith("loopnote: no clipboard tool found") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--plain"])
+def test_piped_output_is_utf8_whatever_the_locale(data: Path, fmt: str) -> None:
+    """A redirected stdout gets the ANSI code page on Windows (cp1252 here, as there), which
+    cannot encode a CJK title: the output is UTF-8 instead of a UnicodeEncodeError."""
+    import subprocess
+    import sys
+
+    title = "会議 Réunion"
+    f = record(data / "meetings", title, 1.8e9, [("system", 1.0, "こんにちは everyone")])
+    env = dict(os.environ, PYTHONIOENCODING="cp1252")
+    args = ["meetings", "--json"] if fmt == "--json" else ["show", f.id]
+    res = subprocess.run(
+        [sys.executable, "-m", "loopnote", *args], env=env, capture_output=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr.decode(errors="replace")
+    out = res.stdout.decode("utf-8")
+    assert title in out and not res.stderr
+    if fmt == "--plain":
+        assert "こんにちは everyone" in out

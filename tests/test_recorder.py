@@ -1,11 +1,13 @@
 """Crash-safe per-source audio files (audio/recorder.py): real files, real kill -9, a real
-full disk."""
+full disk. Runs under Windows too (tests/test_windows_winlab.py): the kill is TerminateProcess
+there, and the full disk a failing write."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from loopnote import host
 from loopnote.audio.recorder import (
     Recorder,
     RecorderOptions,
@@ -94,10 +97,15 @@ def test_kill_9_loses_nothing_the_os_had_and_repair_fixes_headers(tmp_path: Path
         step = 4800
         for i in range(0, len(x), step):
             rec.write(AudioChunk("system", x[i:i + step], 48000, i / 48000))
-        os.kill(os.getpid(), signal.SIGKILL)
+        print("written", flush=True)
+        input()  # killed while waiting here
     """)
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
-    assert r.returncode == -signal.SIGKILL
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"written"
+    proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no handler, no close()
+    assert proc.wait(timeout=60) != 0
     files = segments(tmp_path, "system")
     assert len(files) == 2
     # the open segment's header lags by less than the 1 s sync interval
@@ -124,10 +132,35 @@ def test_repair_cuts_a_partial_frame_and_read_needs_no_repair(tmp_path: Path) ->
     assert soundfile.info(str(w.path)).frames == RATE // 2
 
 
-def test_full_disk_stops_audio_keeps_what_was_written(tmp_path: Path) -> None:
+@pytest.mark.parametrize("full", ["dev-full", "enospc"])
+def test_full_disk_stops_audio_keeps_what_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: str
+) -> None:
+    """The second segment hits a full disk: /dev/full where there is one (POSIX), else
+    writes that fail as a full disk does (Windows reports ERROR_DISK_FULL as ENOSPC)."""
     audio = tmp_path / "audio"
     audio.mkdir()
-    os.symlink("/dev/full", audio / "system-001.wav")  # the second segment hits a full disk
+    if full == "dev-full":
+        if host.OS == "windows":
+            pytest.skip("/dev/full is a POSIX device; the enospc case covers Windows")
+        os.symlink("/dev/full", audio / "system-001.wav")
+    else:
+        doomed: set[int] = set()
+        open_fd, write_all = host.open_fd, host.write_all
+
+        def opening(path: Path, flags: int, mode: int = 0o600) -> int:
+            fd = open_fd(path, flags, mode)
+            if Path(path).name == "system-001.wav":
+                doomed.add(fd)
+            return fd
+
+        def writing(fd: int, data: bytes) -> None:
+            if fd in doomed:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            write_all(fd, data)
+
+        monkeypatch.setattr(host, "open_fd", opening)
+        monkeypatch.setattr(host, "write_all", writing)
     rec = Recorder(tmp_path, "system", RecorderOptions(segment_seconds=1.0))
     warnings = [w for c in chunks_of(noise(2.5, seed=4)) if (w := rec.write(c)) is not None]
     assert [w.code for w in warnings] == ["disk-full"]
@@ -138,6 +171,7 @@ def test_full_disk_stops_audio_keeps_what_was_written(tmp_path: Path) -> None:
     np.testing.assert_allclose(first[:, 0], q16(noise(1.0, seed=4).mean(axis=1)), atol=1e-4)
 
 
+@pytest.mark.skipif(shutil.which("mount") is None, reason="mounts a tmpfs (Linux)")
 def test_full_tmpfs_keeps_a_readable_prefix(tmp_path: Path) -> None:
     mnt = tmp_path / "small"
     mnt.mkdir()

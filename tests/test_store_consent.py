@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from loopnote import host
 from loopnote.errors import LoopnoteError
 from loopnote.store import (
     ClipboardTool,
@@ -34,7 +36,8 @@ def test_first_time_state(tmp_path: Path) -> None:
     assert state.first_time()
     state.mark_shown(1.8e9)
     assert not ConsentState(tmp_path / "data").first_time()
-    assert (tmp_path / "data" / "consent.json").stat().st_mode & 0o077 == 0
+    if host.MODE_BITS:  # Windows: the profile's ACL (test_host)
+        assert (tmp_path / "data" / "consent.json").stat().st_mode & 0o077 == 0
     (tmp_path / "data" / "consent.json").write_text("garbage")
     assert ConsentState(tmp_path / "data").first_time()
 
@@ -62,12 +65,28 @@ def test_no_tool_says_so() -> None:
         copy_to_clipboard("x", [])
 
 
+@pytest.mark.parametrize(
+    ("os_name", "says", "never"),
+    [
+        ("linux", "xclip", "clip.exe"),
+        ("windows", "clip.exe, part of Windows", "xclip"),
+        ("macos", "pbcopy, part of macOS", "xclip"),
+    ],
+)
+def test_no_tool_message_speaks_the_platforms_words(os_name: str, says: str, never: str) -> None:
+    with pytest.raises(LoopnoteError) as e:
+        copy_to_clipboard("x", [], os_name=os_name)  # type: ignore[arg-type]
+    assert says in str(e.value) and never not in str(e.value)
+
+
 def test_failing_tool_falls_through_to_next(tmp_path: Path) -> None:
     out = tmp_path / "got"
-    bad = ClipboardTool("bad", ("sh", "-c", "echo 'cannot open display' >&2; exit 1"))
-    good = ClipboardTool("good", ("sh", "-c", f"cat > {out}"))
+    fail = "import sys; sys.stderr.write('cannot open display\\n'); sys.exit(1)"
+    keep = f"import sys; open({str(out)!r}, 'wb').write(sys.stdin.buffer.read())"
+    bad = ClipboardTool("bad", (sys.executable, "-c", fail))
+    good = ClipboardTool("good", (sys.executable, "-c", keep))
     assert copy_to_clipboard("héllo", [bad, good]) == "good"
-    assert out.read_text() == "héllo"
+    assert out.read_text(encoding="utf-8") == "héllo"
     with pytest.raises(LoopnoteError, match="bad: cannot open display"):
         copy_to_clipboard("x", [bad])
 

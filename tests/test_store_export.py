@@ -13,6 +13,7 @@ import pysrt
 import pytest
 import webvtt
 
+from loopnote import host
 from loopnote.errors import StoreError, UsageError
 from loopnote.store import (
     Consent,
@@ -133,7 +134,7 @@ def test_srt_and_vtt_parse_with_times_of_the_words(tmp_path: Path) -> None:
 def test_md_is_the_notes_and_txt_is_the_transcript(tmp_path: Path) -> None:
     f = make(tmp_path)
     md = export_text(f, "md")
-    assert md == f.notes_path.read_text()
+    assert md == f.notes_path.read_text(encoding="utf-8")
     assert "Recorded with loopnote" in md and "## Summary" in md
     txt = export_text(f, "txt").splitlines()
     assert txt[0] == "Launch plan"
@@ -158,15 +159,23 @@ def test_unknown_format(tmp_path: Path) -> None:
 def test_write_export_private_file_and_unwritable_paths(tmp_path: Path) -> None:
     out = tmp_path / "out.srt"
     write_export("1\n", out)
-    assert out.read_text() == "1\n" and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_bytes() == b"1\n"  # "\n" on every platform
+    if host.MODE_BITS:  # Windows: the profile's ACL (test_host)
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with pytest.raises(StoreError, match="does not exist"):
         write_export("x", tmp_path / "missing" / "a.md")
     with pytest.raises(StoreError, match="is a directory"):
         write_export("x", tmp_path)
-    # a folder the user cannot write to (root writes anywhere except pseudo file systems)
-    locked = Path("/proc") if os.geteuid() == 0 else tmp_path / "ro"
-    if locked != Path("/proc"):
-        locked.mkdir(0o500)
+    if host.MODE_BITS:
+        # a folder the user cannot write to (root writes anywhere except pseudo file systems)
+        locked = Path("/proc") if os.geteuid() == 0 else tmp_path / "ro"
+        if locked != Path("/proc"):
+            locked.mkdir(0o500)
+        target = locked / "loopnote-export.md"
+    else:  # Windows: a read-only file cannot be replaced
+        target = tmp_path / "ro.md"
+        target.write_text("old")
+        target.chmod(stat.S_IREAD)
     with pytest.raises(StoreError, match="cannot write") as e:
-        write_export("x", locked / "loopnote-export.md")
+        write_export("x", target)
     assert "\n" not in str(e.value)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from loopnote import host
 from loopnote.errors import StoreError
 from loopnote.store import Consent, MeetingFolder, MeetingMeta, new_meeting_id
 from loopnote.types import Alert, CatchUpCard, SessionWarning, SummaryNode, Utterance, Word
@@ -41,8 +42,9 @@ def test_create_layout_and_private_modes(tmp_path: Path) -> None:
     f.append_bookmark(2.0, "remember")
     f.write_notes("## Summary\n\nThings.")
     f.close()
-    assert stat.S_IMODE(f.path.stat().st_mode) == 0o700
-    assert stat.S_IMODE(f.audio_dir.stat().st_mode) == 0o700
+    if host.MODE_BITS:  # Windows: the profile's ACL instead (test_host)
+        assert stat.S_IMODE(f.path.stat().st_mode) == 0o700
+        assert stat.S_IMODE(f.audio_dir.stat().st_mode) == 0o700
     names = sorted(p.name for p in f.path.iterdir())
     assert names == [
         "alerts.jsonl",
@@ -55,8 +57,9 @@ def test_create_layout_and_private_modes(tmp_path: Path) -> None:
     ]
     for p in f.path.iterdir():
         if p.is_file():
-            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
-    meta = json.loads((f.path / "meeting.json").read_text())
+            assert not host.MODE_BITS or stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
+            assert b"\r" not in p.read_bytes(), p.name  # binary: "\n" on every platform
+    meta = json.loads((f.path / "meeting.json").read_text(encoding="utf-8"))
     assert next(iter(meta)) == "schema_version"
     assert meta["id"] == f.path.name == f.id
     assert meta["started"] == "2026-11-19T08:26:40+00:00"
@@ -64,6 +67,7 @@ def test_create_layout_and_private_modes(tmp_path: Path) -> None:
     assert meta["status"] == "recording"
 
 
+@pytest.mark.skipif(not host.MODE_BITS, reason="POSIX permission bits (Windows: test_host)")
 def test_private_modes_even_with_permissive_umask(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
@@ -150,11 +154,26 @@ def test_kill_9_loses_nothing_appended(tmp_path: Path) -> None:
         acked = int(line)
         if acked >= 30:
             break
-    os.kill(proc.pid, signal.SIGKILL)
+    proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no handler runs
     proc.wait()
     got = MeetingFolder.open(tmp_path / "m").load_utterances()
     ids = [u.id for u in got]
     assert ids[: acked + 1] == [f"u{i}" for i in range(acked + 1)]
+
+
+def test_a_start_that_fails_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """meeting.json cannot be written (a full disk; os.fchmod missing on Windows did the
+    same): no folder without it is left behind, listed as broken ever after."""
+
+    def full(fd: int, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(host, "write_all", full)
+    with pytest.raises(StoreError, match="No space left"):
+        new(tmp_path)
+    assert list((tmp_path / "meetings").iterdir()) == []
 
 
 def test_finish_and_update(tmp_path: Path) -> None:
@@ -198,7 +217,7 @@ def test_notes_md_has_consent_line_and_transcript(tmp_path: Path) -> None:
     f.append_utterance(utt(25, "system", "we should ship friday"))
     f.append_utterance(utt(1, "mic", "sounds good"))
     f.write_notes("## Summary\n\nShip it.")
-    text = f.notes_path.read_text()
+    text = f.notes_path.read_text(encoding="utf-8")
     assert text.startswith("# Planning\n")
     assert 'Recorded with loopnote; participants were told: "Heads-up: notes"' in text
     assert text.index("## Summary") < text.index("## Transcript")

@@ -112,6 +112,7 @@ def test_remove_meeting_and_deleted_folders_leave_no_hits(tmp_path: Path, root: 
     index.index_meeting(b)
     index.remove_meeting(a.id)
     assert index.count(a.id) == 0 and a.id not in index.meeting_ids()
+    b.close()  # (Windows cannot remove a file that is still open)
     shutil.rmtree(b.path)  # removed by hand: its rows are stale, hits are hidden
     assert index.search("zebra") == []
 

@@ -6,7 +6,14 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
+
+from loopnote import host
 from loopnote.store.journal import Journal, make_private_dir, read_jsonl, write_atomic
+
+# Windows has no permission bits; its counterpart is in test_host (the profile's ACL, no
+# read-only flag)
+posix_modes = pytest.mark.skipif(not host.MODE_BITS, reason="POSIX permission bits")
 
 
 def test_append_and_read_back_in_order(tmp_path: Path) -> None:
@@ -18,6 +25,13 @@ def test_append_and_read_back_in_order(tmp_path: Path) -> None:
     assert [r["i"] for r in got.records] == list(range(100))
     assert got.records[0]["text"] == "é ü 文"
     assert got.skipped == 0 and not got.torn_tail
+    # binary on every platform: no "\r" added before the newlines (Windows' text mode would)
+    assert b"\r" not in (tmp_path / "j.jsonl").read_bytes()
+
+
+@posix_modes
+def test_journal_is_private(tmp_path: Path) -> None:
+    Journal(tmp_path / "j.jsonl").append({"a": 1})
     assert stat.S_IMODE((tmp_path / "j.jsonl").stat().st_mode) == 0o600
 
 
@@ -63,15 +77,24 @@ def test_missing_journal_reads_empty(tmp_path: Path) -> None:
     assert read_jsonl(tmp_path / "none.jsonl").records == ()
 
 
-def test_write_atomic_replaces_and_is_private(tmp_path: Path) -> None:
+def test_write_atomic_replaces(tmp_path: Path) -> None:
     p = tmp_path / "f.json"
     write_atomic(p, "one")
-    write_atomic(p, "two")
-    assert p.read_text() == "two"
-    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    write_atomic(p, "two\nlines 文\n")
+    assert p.read_bytes() == "two\nlines 文\n".encode()  # UTF-8, "\n" on every platform
     assert [x.name for x in tmp_path.iterdir()] == ["f.json"]  # no temp file left
 
 
+@posix_modes
+def test_write_atomic_is_private(tmp_path: Path) -> None:
+    p = tmp_path / "f.json"
+    (tmp_path / ".f.json.tmp").write_text("left by a crash")
+    (tmp_path / ".f.json.tmp").chmod(0o644)
+    write_atomic(p, "one")
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+
+
+@posix_modes
 def test_make_private_dir_creates_parents_0700(tmp_path: Path) -> None:
     d = tmp_path / "a" / "b"
     make_private_dir(d)

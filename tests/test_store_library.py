@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from loopnote import host
 from loopnote.errors import MeetingNotFound, StoreError
 from loopnote.store import Library, MeetingFolder, MeetingMeta, SearchIndex
 from loopnote.types import Utterance
@@ -39,6 +40,10 @@ def test_listing_newest_first_with_sizes_and_skips_corrupt(root: Path) -> None:
     a = add(root, "old", T0, audio=5000)
     b = add(root, "new", T0 + DAY)
     (root / "junk").mkdir()
+    (root / "junk" / "todo.txt").write_text("not a meeting")
+    (root / "left").mkdir()  # a start killed before meeting.json: nothing in it to report
+    (root / "left" / "audio").mkdir()
+    (root / "left" / ".meeting.json.tmp").write_text("{")
     (root / "half").mkdir()
     (root / "half" / "meeting.json").write_text('{"schema_version": 1, "started_wall": "x"}')
     (root / ".hidden").mkdir()
@@ -87,6 +92,7 @@ def test_delete_leaves_nothing_behind(tmp_path: Path, root: Path) -> None:
     gone = add(root, "gone", T0 + 1, audio=1000)
     for f in (keep, gone):
         index.index_meeting(f)
+    gone.close()  # as the session does at the end (Windows cannot remove an open file)
     before = {p.name for p in root.iterdir()}
     Library(root, index).delete(gone.id)
     assert not gone.path.exists()
@@ -104,7 +110,7 @@ def test_rename_updates_meta_notes_and_index(tmp_path: Path, root: Path) -> None
     Library(root, index).rename(f.id, "  Quarterly   planning ")
     g = MeetingFolder.open(f.path)
     assert g.meta.title == "Quarterly planning"
-    assert g.notes_path.read_text().startswith("# Quarterly planning\n")
+    assert g.notes_path.read_text(encoding="utf-8").startswith("# Quarterly planning\n")
     assert [h.kind for h in index.search("quarterly")] == ["title"]
     assert [h.title for h in index.search("about")] == ["Quarterly planning"]
     with pytest.raises(StoreError):
@@ -129,8 +135,9 @@ def test_retention(root: Path) -> None:
 def test_listing_survives_unreadable_folder(root: Path) -> None:
     add(root, "fine", T0)
     bad = add(root, "bad", T0 + 1)
-    os.chmod(bad.path / "meeting.json", 0)
-    if os.geteuid() == 0:
+    if host.MODE_BITS and os.geteuid() != 0:
+        os.chmod(bad.path / "meeting.json", 0)
+    else:  # root, or Windows (where chmod only sets read-only): permissions do not stop it
         (bad.path / "meeting.json").write_bytes(b"\x00\xff")
     listing = Library(root).listing()
     assert [m.title for m in listing.meetings] == ["fine"]
@@ -148,3 +155,19 @@ def test_damaged_folder_can_be_deleted_by_exact_name(root: Path) -> None:
         lib.delete("2027-01-01-0000-be")  # a prefix only finds readable meetings
     assert lib.delete(bad.name) == bad.name and not bad.exists()
     assert len(lib.listing().meetings) == 1
+
+
+@pytest.mark.parametrize("ref", ["x\\..\\..\\victim", "x/../../victim", "..", "C:victim"])
+def test_a_reference_never_reaches_outside_the_root(root: Path, ref: str) -> None:
+    """ "\\" separates folders on Windows as "/" does everywhere: a meeting reference with
+    either is not a folder name, so delete cannot remove a damaged folder outside the root."""
+    add(root, "fine", T0)
+    victim = root.parent / "victim"
+    victim.mkdir()
+    (victim / "meeting.json").write_text("{")  # damaged: delete would take it by its name
+    lib = Library(root)
+    with pytest.raises((MeetingNotFound, StoreError)):
+        lib.resolve(ref)
+    with pytest.raises((MeetingNotFound, StoreError)):
+        lib.delete(ref)
+    assert (victim / "meeting.json").exists()

@@ -37,7 +37,7 @@ def test_unversioned_folder_is_migrated_on_open(tmp_path: Path) -> None:
     f = MeetingFolder.open(d)
     assert f.meta.id == d.name and f.meta.status == "interrupted"
     assert f.meta.started == "2025-01-02T03:04:00+00:00"
-    stored = json.loads((d / "meeting.json").read_text())
+    stored = json.loads((d / "meeting.json").read_text(encoding="utf-8"))
     assert stored["schema_version"] == SCHEMA_VERSION  # written back
     assert [u.text for u in f.load_utterances()] == ["hi"]
 

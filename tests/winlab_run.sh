@@ -1,7 +1,9 @@
 #!/bin/bash
-# Set up the Windows lab (../shared/winlab: Windows CPython under Wine, WASAPI on a headless
-# PulseAudio) and run the WASAPI tests that need it. Root; the first setup takes 2-3 min
-# (debootstrap), a re-run about 10 s; the tests about 35 s.
+# Run the tests that need the Windows lab (../shared/winlab: Windows CPython under Wine, WASAPI
+# on a headless PulseAudio): the WASAPI backend, and the whole product under Windows. The
+# `winlab` fixture (tests/windows_lab.py) sets the lab up with loopnote's own Windows wheels
+# (tests/winlab_wheels.py, cached in ~/.cache/loopnote/winlab-wheels). Root; the first setup
+# takes a few minutes (debootstrap, wheels), a re-run about 30 s before the tests.
 #
 #   tests/winlab_run.sh [pytest args...]     # WINLAB_DIR (default /tmp/loopnote-winlab), PYTEST
 #
@@ -14,6 +16,5 @@ if [ ! -d "$WINLAB" ]; then
   exit 0
 fi
 export WINLAB_DIR=${WINLAB_DIR:-/tmp/loopnote-winlab}
-eval "$("$WINLAB/setup.sh")"
 cd "$REPO"
-exec "${PYTEST:-pytest}" -m shared tests/test_capture_wasapi_winlab.py "$@"
+exec "${PYTEST:-pytest}" -m shared tests/test_capture_wasapi_winlab.py tests/test_windows_winlab.py "$@"

@@ -30,7 +30,7 @@ def write_meeting_notes(
     settings: Settings,
     summarizer: Summarizer | None = None,
 ) -> tuple[Path, list[SessionWarning]]:
-    utterances = folder.load_utterances()
+    utterances = folder.load_labelled_utterances()  # speakers' names, where known
     notes = build_notes(
         utterances, list(nodes), user_names=user_names(settings), title=folder.meta.title
     )

@@ -66,8 +66,24 @@ class _Capture(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         exc = record.exc_info[1] if record.exc_info else None
-        text = f"{type(exc).__name__}: {exc}" if exc else record.getMessage()
+        text = _reason(exc) if exc else record.getMessage()
         self.reasons.append(" ".join(text.split()))
+
+
+# HRESULTs that Windows' toast API answers with, in words (the exception carries only a code)
+_WINDOWS_ERRORS = {
+    0x80040154: "Windows offers no toast notifications here (class not registered)",
+}
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a failure: a Windows error by its HRESULT (and meaning where known)."""
+    code = getattr(exc, "winerror", None)
+    if isinstance(code, int):
+        code &= 0xFFFFFFFF
+        known = _WINDOWS_ERRORS.get(code)
+        return f"{known} [0x{code:08X}]" if known else f"Windows error 0x{code:08X}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 class DesktopNotifier:

@@ -165,7 +165,8 @@ def resolve_model(name: str, progress: Progress | None = stderr_progress) -> Res
         if not (folder / "model.bin").is_file():
             raise ModelNotAvailable(f"{folder} is not a CTranslate2 model folder (no model.bin)")
         return ResolvedModel(str(folder), folder, "local folder")
-    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+    if name.startswith((".", "/", "~")) or name.count("/") > 1 or Path(name).is_absolute():
+        # (a Windows folder such as C:\models\x is absolute there: never a model name)
         raise ModelNotAvailable(f"model folder {name} does not exist")
     if "/" not in name and name not in _faster_whisper_names():
         raise ModelNotAvailable(

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from loopnote import host
 from loopnote.errors import AudioDecodeError, StoreError
 from loopnote.types import AudioChunk, FloatArray, SessionWarning, Source
 
@@ -66,16 +67,17 @@ def to_pcm16(samples: FloatArray) -> bytes:
 
 
 class WavWriter:
-    """A 16-bit WAV file that is valid on disk at every sync point."""
+    """A 16-bit WAV file that is valid on disk at every sync point. One thread writes to it
+    at a time (rewriting the header moves the file position where there is no ``pwrite``)."""
 
     def __init__(self, path: Path, rate: int, channels: int, sync_every: float = 1.0) -> None:
         self.path, self.rate, self.channels = path, rate, channels
         self._sync_frames = max(1, round(sync_every * rate))
         self.frames = 0
         self._unsynced = 0
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self._fd: int | None = host.open_fd(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(self._fd, _header(rate, channels, 0))
+            host.write_all(self._fd, _header(rate, channels, 0))
         except OSError:
             os.close(self._fd)
             self._fd = None
@@ -88,11 +90,7 @@ class WavWriter:
             samples = samples[:, None]
         if samples.shape[1] != self.channels:
             raise ValueError(f"{self.path}: {samples.shape[1]} channels, expected {self.channels}")
-        data = to_pcm16(samples)
-        view = memoryview(data)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
+        host.write_all(self._fd, to_pcm16(samples))
         self.frames += samples.shape[0]
         self._unsynced += samples.shape[0]
         if self._unsynced >= self._sync_frames:
@@ -102,12 +100,8 @@ class WavWriter:
         """Rewrite the header with the true length and flush to the disk."""
         if self._fd is None:
             return
-        os.pwrite(
-            self._fd,
-            _header(self.rate, self.channels, self.frames * self.channels * SAMPLE_BYTES),
-            0,
-        )
-        os.fsync(self._fd)
+        host.write_at(self._fd, self._true_header(), 0)
+        host.flush_to_disk(self._fd)
         self._unsynced = 0
 
     def close(self) -> None:
@@ -115,12 +109,13 @@ class WavWriter:
             return
         fd, self._fd = self._fd, None
         try:
-            os.pwrite(
-                fd, _header(self.rate, self.channels, self.frames * self.channels * SAMPLE_BYTES), 0
-            )
-            os.fsync(fd)
+            host.write_at(fd, self._true_header(), 0)
+            host.flush_to_disk(fd)
         finally:
             os.close(fd)
+
+    def _true_header(self) -> bytes:
+        return _header(self.rate, self.channels, self.frames * self.channels * SAMPLE_BYTES)
 
     @property
     def duration(self) -> float:
@@ -246,7 +241,8 @@ class Recorder:
         if self._gap_start is None:
             return
         line = json.dumps({"start": round(self._gap_start, 3), "end": round(self._t, 3)})
-        with open(self.dir / f"{self.source}.gaps.jsonl", "a", encoding="utf-8") as f:
+        gaps = self.dir / f"{self.source}.gaps.jsonl"
+        with open(gaps, "a", encoding="utf-8", newline="\n") as f:  # "\n" on every platform
             f.write(line + "\n")
         self._gap_start = None
 
@@ -356,5 +352,5 @@ def repair(folder: Path) -> list[Path]:
                 f.write(_header(rate, channels, data))
                 fixed.append(path)
             f.flush()
-            os.fsync(f.fileno())
+            host.flush_to_disk(f.fileno())
     return fixed

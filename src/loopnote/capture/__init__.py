@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 
+from loopnote import host
 from loopnote.capture.base import Backend
 from loopnote.errors import UnsupportedPlatform
 
@@ -25,14 +26,15 @@ BACKENDS: dict[str, str] = {
 }
 
 
+_BY_OS = {"linux": "pulse", "windows": "wasapi", "macos": "coreaudio"}
+
+
 def default_backend_name(platform: str | None = None) -> str:
+    """The backend for a ``sys.platform`` value (default: this machine's)."""
     plat = platform or sys.platform
-    if plat.startswith("linux"):
-        return "pulse"
-    if plat.startswith("win"):
-        return "wasapi"
-    if plat == "darwin":
-        return "coreaudio"
+    backend = _BY_OS.get(host.os_of(plat))
+    if backend is not None:
+        return backend
     raise UnsupportedPlatform(
         f"no audio capture for platform {plat!r} (supported: Linux, Windows, macOS)"
     )

@@ -117,7 +117,7 @@ def run_meetings(args: argparse.Namespace) -> int:
 
 def notes_of(folder: MeetingFolder) -> str:
     notes = folder.read_notes()
-    return notes if notes else render_notes(folder.meta, "", folder.load_utterances())
+    return notes if notes else render_notes(folder.meta, "", folder.load_labelled_utterances())
 
 
 def run_show(args: argparse.Namespace) -> int:

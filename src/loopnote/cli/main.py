@@ -7,7 +7,9 @@ its parser and sets ``func`` to a function ``(args) -> int``.
 from __future__ import annotations
 
 import argparse
+import codecs
 import importlib
+import io
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "notes_cmd",
     "catchup_cmd",
     "ui_cmd",
+    "speakers_cmd",
 )
 
 
@@ -48,7 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_output() -> None:
+    """Output that is not a terminal (a pipe, a file) is UTF-8 with "\n" line ends whatever
+    the platform, so its bytes are the same everywhere (an export to stdout equals one
+    written with -o): Windows would give a redirected stdout its ANSI code page, which cannot
+    write most names, and "\r\n". A terminal keeps its encoding (Windows consoles take
+    Unicode anyway); what it cannot show is replaced rather than raising."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            tty = stream.isatty()
+        except ValueError:  # closed
+            continue
+        if not tty:
+            stream.reconfigure(encoding="utf-8", newline="\n")
+        elif codecs.lookup(stream.encoding).name != "utf-8" and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -70,11 +70,16 @@ def run_meeting(
 
 @contextmanager
 def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
-    """SIGINT and SIGTERM end the meeting through ``handler`` while the block runs."""
+    """SIGINT and SIGTERM end the meeting through ``handler`` while the block runs; so does
+    SIGBREAK where it exists (a Windows console's Ctrl-Break; its Ctrl-C arrives as SIGINT)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    stops = [signal.SIGINT, signal.SIGTERM]
+    ctrl_break = getattr(signal, "SIGBREAK", None)
+    if ctrl_break is not None:
+        stops.append(ctrl_break)
+    previous = {s: signal.getsignal(s) for s in stops}
     for s in previous:
         signal.signal(s, handler)
     try:

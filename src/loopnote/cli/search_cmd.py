@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from loopnote.cli.library_cmd import add_out_option, local_time, settings_of, warn
-from loopnote.store import SearchHit, SearchIndex, clock_time
+from loopnote.errors import LoopnoteError
+from loopnote.store import MeetingFolder, SearchHit, SearchIndex, clock_time
 
 KIND = {"system": "Them", "mic": "You", "summary": "summary", "notes": "notes", "title": "title"}
 
@@ -26,6 +28,11 @@ def register(sub: Any) -> None:
     p.add_argument("query", metavar="QUERY", nargs="+", help="what to look for")
     p.add_argument("--json", action="store_true", help="one JSON array of hits for scripts")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N hits (50)")
+    p.add_argument(
+        "--speaker",
+        metavar="NAME",
+        help='only what this speaker said: a name, "Speaker 2", "you" or "them"',
+    )
     add_out_option(p)
     p.set_defaults(func=run_search)
 
@@ -46,8 +53,32 @@ def _open_index() -> SearchIndex:
     return index
 
 
-def _label(hit: SearchHit) -> str:
+def _label(hit: SearchHit, labels: dict[tuple[str, str], str] | None = None) -> str:
+    if labels and (hit.meeting_id, hit.ref) in labels:
+        return labels[(hit.meeting_id, hit.ref)]
     return KIND.get(hit.source if hit.kind == "transcript" else hit.kind, hit.kind)
+
+
+def _speaker_labels(root: Path, hits: list[SearchHit]) -> dict[tuple[str, str], str]:
+    """(meeting, utterance) -> the speaker label a reader sees, for diarized meetings."""
+    out: dict[tuple[str, str], str] = {}
+    for mid in {h.meeting_id for h in hits if h.kind == "transcript"}:
+        try:
+            folder = MeetingFolder.open(root / mid)
+        except LoopnoteError:
+            continue
+        for u in folder.load_labelled_utterances():
+            if u.speaker:
+                out[(mid, u.id)] = u.speaker
+    return out
+
+
+def _said_by(hit: SearchHit, labels: dict[tuple[str, str], str], who: str) -> bool:
+    if hit.kind != "transcript":
+        return False
+    want = " ".join(who.split()).lower()
+    label = _label(hit, labels).lower()
+    return want == label or (want in ("you", "them") and want == KIND[hit.source].lower())
 
 
 def run_search(args: argparse.Namespace) -> int:
@@ -60,9 +91,19 @@ def run_search(args: argparse.Namespace) -> int:
                 warn(f"skipped {reason}")
         tty = sys.stdout.isatty() and not args.json
         mark = ("\x1b[1m", "\x1b[0m") if tty else ("**", "**")
-        hits = index.search(query, limit=max(1, args.limit), mark=mark)
+        limit = max(1, args.limit)
+        hits = index.search(query, limit=limit * 20 if args.speaker else limit, mark=mark)
+    labels = _speaker_labels(root, hits)
+    if args.speaker:
+        hits = [h for h in hits if _said_by(h, labels, args.speaker)][:limit]
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        rows = [
+            {**h.to_dict(), "speaker": labels.get((h.meeting_id, h.ref))}
+            if (h.meeting_id, h.ref) in labels
+            else h.to_dict()
+            for h in hits
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0 if hits else 1
     if not hits:
         warn(f"no matches for {query!r}")
@@ -73,7 +114,7 @@ def run_search(args: argparse.Namespace) -> int:
             shown = h.meeting_id
             print(f"{h.meeting_id}  {local_time(h.started_wall)}  {h.title or ''}".rstrip())
         when = clock_time(h.t) if h.t is not None else "--:--:--"
-        print(f"  [{when}] {_label(h)}: {' '.join(h.snippet.split())}")
+        print(f"  [{when}] {_label(h, labels)}: {' '.join(h.snippet.split())}")
     return 0
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopnote import host
 from loopnote.errors import LoopnoteError
 from loopnote.store.journal import make_private_dir, write_atomic
 from loopnote.store.schema import iso_utc
@@ -91,12 +92,23 @@ def clipboard_tools(
     return found
 
 
-def copy_to_clipboard(text: str, tools: Sequence[ClipboardTool] | None = None) -> str:
+# what to do when no clipboard program is found, in the words of each platform
+NO_CLIPBOARD_HINT: dict[host.OSName, str] = {
+    "linux": "install wl-clipboard, xclip or xsel",
+    "macos": "pbcopy, part of macOS, is not on the PATH",
+    "windows": r"clip.exe, part of Windows (C:\Windows\System32), is not on the PATH",
+    "other": "install wl-clipboard, xclip or xsel",
+}
+
+
+def copy_to_clipboard(
+    text: str, tools: Sequence[ClipboardTool] | None = None, os_name: host.OSName = host.OS
+) -> str:
     """Copy ``text`` with the first tool that works; returns its name."""
     tools = clipboard_tools() if tools is None else tools
     if not tools:
         raise LoopnoteError(
-            "no clipboard tool found (install wl-clipboard, xclip or xsel); "
+            f"no clipboard tool found ({NO_CLIPBOARD_HINT[os_name]}); "
             "copy the disclosure line above by hand"
         )
     errors: list[str] = []

@@ -33,12 +33,27 @@ def export_schema() -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(text))
 
 
+def _utterance_dicts(folder: MeetingFolder) -> list[dict[str, Any]]:
+    """Utterances with their final ``speaker`` id and ``speaker_name`` (relabels and names
+    from the events applied)."""
+    book = folder.speaker_book()
+    out = []
+    for u in folder.load_utterances():
+        d = u.to_dict()
+        sid = book.speaker_id(u)
+        if sid is not None:
+            d["speaker"] = sid
+            d["speaker_name"] = book.name(sid)
+        out.append(d)
+    return out
+
+
 def export_json(folder: MeetingFolder) -> dict[str, Any]:
     return {
         "format": "loopnote-meeting",
         "export_version": EXPORT_VERSION,
         "meeting": folder.meta.to_dict(),
-        "utterances": [u.to_dict() for u in folder.load_utterances()],
+        "utterances": _utterance_dicts(folder),
         "summaries": [n.to_dict() for n in folder.load_summaries(latest=True)],
         "alerts": [a.to_dict() for a in folder.load_alerts()],
         "events": folder.load_events(),
@@ -48,7 +63,7 @@ def export_json(folder: MeetingFolder) -> dict[str, Any]:
 def _plain_text(folder: MeetingFolder) -> str:
     meta = folder.meta
     when = dt.datetime.fromtimestamp(meta.started_wall, tz=dt.UTC)
-    lines = transcript_lines(folder.load_utterances())
+    lines = transcript_lines(folder.load_labelled_utterances())
     return f"{display_title(meta)}\n{when:%Y-%m-%d %H:%M} UTC\n\n" + "".join(
         line + "\n" for line in lines
     )
@@ -58,13 +73,13 @@ def export_text(folder: MeetingFolder, fmt: str, subtitles: SubtitleOptions | No
     """The meeting in format ``fmt`` (one of ``FORMATS``)."""
     if fmt == "md":
         notes = folder.read_notes()
-        return notes if notes else render_notes(folder.meta, "", folder.load_utterances())
+        return notes if notes else render_notes(folder.meta, "", folder.load_labelled_utterances())
     if fmt == "json":
         return json.dumps(export_json(folder), ensure_ascii=False, indent=2) + "\n"
     if fmt == "srt":
-        return to_srt(make_cues(folder.load_utterances(), subtitles))
+        return to_srt(make_cues(folder.load_labelled_utterances(), subtitles))
     if fmt == "vtt":
-        return to_vtt(make_cues(folder.load_utterances(), subtitles))
+        return to_vtt(make_cues(folder.load_labelled_utterances(), subtitles))
     if fmt == "txt":
         return _plain_text(folder)
     raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -6,10 +6,12 @@
 ``append_event/warning/bookmark/source_change``  add to ``events.jsonl``
 ``write_notes(notes_markdown)``       (re)write ``notes.md`` from the journals
 ``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped)
+``speaker_book()``, ``load_labelled_utterances()``  speaker labels and names (from events)
 ``update(...)``, ``finish(...)``      rewrite ``meeting.json`` atomically
 ``set_language(source, code)``        the language a source was detected to speak
 ``new_meeting_id(wall)``              "2026-11-22-0105-ab12": sortable, readable
 ``meeting_dirs(root)``                candidate meeting folders under a root, by name
+``holds_files(path)``                 whether a folder holds anything (else: a leftover)
 
 Layout::
 
@@ -29,13 +31,16 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from loopnote import host
 from loopnote.errors import StoreError
 from loopnote.store.journal import (
+    DIR_MODE,
     Journal,
     make_private_dir,
     read_jsonl,
@@ -43,6 +48,7 @@ from loopnote.store.journal import (
 )
 from loopnote.store.notes import render_notes
 from loopnote.store.schema import MeetingMeta, Status, migrate
+from loopnote.store.speakers import SpeakerBook
 from loopnote.types import Alert, CatchUpCard, SessionWarning, Source, SummaryNode, Utterance
 
 META = "meeting.json"
@@ -95,17 +101,22 @@ class MeetingFolder:
             mid = meta.id or new_meeting_id(meta.started_wall)
             path = root / mid
             try:
-                os.mkdir(path, 0o700)
+                os.mkdir(path, DIR_MODE)
             except FileExistsError:
                 if meta.id:
                     raise StoreError(f"a meeting {mid} already exists in {root}") from None
                 continue
             except OSError as e:
                 raise StoreError(f"cannot create {path}: {e.strerror or e}") from None
-            os.chmod(path, 0o700)
-            make_private_dir(path / AUDIO)
-            folder = cls(path, replace(meta, id=mid))
-            folder._write_meta()
+            try:
+                host.restrict(path, DIR_MODE)
+                make_private_dir(path / AUDIO)
+                folder = cls(path, replace(meta, id=mid))
+                folder._write_meta()
+            except BaseException:
+                # no folder without its meeting.json: it would be listed as broken forever
+                shutil.rmtree(path, ignore_errors=True)
+                raise
             return folder
         raise StoreError(f"cannot find a free meeting id in {root}")
 
@@ -216,7 +227,7 @@ class MeetingFolder:
 
     def write_notes(self, notes_markdown: str = "") -> Path:
         """Write ``notes.md``: header, consent line, ``notes_markdown``, transcript."""
-        text = render_notes(self._meta, notes_markdown, self.load_utterances())
+        text = render_notes(self._meta, notes_markdown, self.load_labelled_utterances())
         write_atomic(self.notes_path, text)
         return self.notes_path
 
@@ -278,6 +289,14 @@ class MeetingFolder:
     def load_events(self) -> list[dict[str, Any]]:
         return list(self._records(EVENTS))
 
+    def speaker_book(self) -> SpeakerBook:
+        """Speaker labels and names as the events leave them (the journal is never edited)."""
+        return SpeakerBook.from_events(self.load_events())
+
+    def load_labelled_utterances(self) -> list[Utterance]:
+        """Utterances with ``speaker`` set to what a reader sees ("Marcus", "Speaker 2")."""
+        return self.speaker_book().apply(self.load_utterances())
+
     def read_notes(self) -> str | None:
         try:
             return self.notes_path.read_text(encoding="utf-8")
@@ -289,6 +308,15 @@ class MeetingFolder:
 
 def _dumps(d: dict[str, Any]) -> str:
     return json.dumps(d, ensure_ascii=False, indent=2) + "\n"
+
+
+def holds_files(path: Path) -> bool:
+    """Whether a folder holds any file (temp files of an atomic write aside): a folder
+    without one, left by a process killed while creating it, holds nothing to keep."""
+    for _dirpath, _dirs, files in os.walk(path):
+        if any(not (f.startswith(".") and f.endswith(".tmp")) for f in files):
+            return True
+    return False
 
 
 def meeting_dirs(root: Path) -> list[Path]:

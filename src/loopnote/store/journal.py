@@ -6,7 +6,9 @@
 ``write_atomic``     replace a file's content in one step (temp file, fsync, rename)
 ``make_private_dir`` create a directory readable by the user only (0700)
 
-Every file created here is readable by the user only (0600).
+Every file created here is readable by the user only (0600; on Windows the user's profile
+folder keeps others out, see ``loopnote.host``), and written in binary mode: lines end in
+``\n`` on every platform.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopnote import host
 from loopnote.errors import StoreError
 
 FILE_MODE = 0o600
@@ -34,7 +37,7 @@ def make_private_dir(path: Path, *, exist_ok: bool = True) -> None:
     if not parent.exists():
         make_private_dir(parent)
     os.mkdir(path, DIR_MODE)
-    os.chmod(path, DIR_MODE)  # the umask may have taken bits away; never adds any
+    host.restrict(path, DIR_MODE)  # the umask may have taken bits away; never adds any
 
 
 def _fsync_dir(path: Path) -> None:
@@ -54,18 +57,14 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so a reader sees either the old or the new content."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        fd = host.open_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         try:
-            os.fchmod(fd, FILE_MODE)
-            data = text.encode("utf-8")
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
+            host.restrict(fd, FILE_MODE)  # a leftover temp file may have other bits
+            host.write_all(fd, text.encode("utf-8"))
+            host.flush_to_disk(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        host.replace(tmp, path)
     except OSError as e:
         raise StoreError(f"cannot write {path}: {e.strerror or e}") from None
     _fsync_dir(path.parent)
@@ -100,7 +99,7 @@ class Journal:
         if self._fd is None:
             torn = _ends_without_newline(self.path)
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+                fd = host.open_fd(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
             except OSError as e:
                 raise StoreError(f"cannot write {self.path}: {e.strerror or e}") from None
             if torn:
@@ -113,12 +112,9 @@ class Journal:
         with self._lock:
             fd = self._open()
             try:
-                view = memoryview(line)
-                while view:
-                    n = os.write(fd, view)
-                    view = view[n:]
+                host.write_all(fd, line)
                 if self._sync:
-                    os.fsync(fd)
+                    host.flush_to_disk(fd)
             except OSError as e:
                 raise StoreError(f"cannot write {self.path}: {e.strerror or e}") from None
 

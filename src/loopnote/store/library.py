@@ -23,7 +23,7 @@ from typing import Any
 
 from loopnote.config import check_keep_audio
 from loopnote.errors import MeetingNotFound, StoreError
-from loopnote.store.folder import MeetingFolder, meeting_dirs
+from loopnote.store.folder import MeetingFolder, holds_files, meeting_dirs
 from loopnote.store.index import SearchIndex
 from loopnote.store.journal import write_atomic
 from loopnote.store.notes import display_title
@@ -77,6 +77,12 @@ def _info(folder: MeetingFolder) -> MeetingInfo:
     )
 
 
+def _is_folder_name(ref: str) -> bool:
+    """A plain folder name: no separator of any platform (Windows takes "\\" as one too),
+    no drive, not hidden, so that root / ref stays under the root."""
+    return bool(ref) and not ref.startswith(".") and not any(c in ref for c in "/\\:")
+
+
 class Library:
     def __init__(self, root: Path, index: SearchIndex | None = None) -> None:
         self.root = root
@@ -89,6 +95,8 @@ class Library:
             try:
                 folders.append(MeetingFolder.open(path))
             except StoreError as e:
+                if not holds_files(path):
+                    continue  # an empty leftover of an interrupted start: nothing to show
                 reason = str(e)
                 skipped.append(
                     (path.name, reason if path.name in reason else f"{path.name}: {reason}")
@@ -104,7 +112,7 @@ class Library:
         """The meeting named by ``ref``: "last", an id, a unique id prefix or a title."""
         ref = ref.strip()
         path = self.root / ref
-        if ref and "/" not in ref and not ref.startswith(".") and (path / "meeting.json").exists():
+        if _is_folder_name(ref) and (path / "meeting.json").exists():
             return MeetingFolder.open(path)
         folders, _ = self._open_all()
         if ref == "last":
@@ -147,7 +155,7 @@ class Library:
             raise
         except StoreError:
             path, mid = self.root / ref, ref
-            if "/" in ref or ref.startswith(".") or not path.is_dir():
+            if not _is_folder_name(ref) or not path.is_dir():
                 raise
         try:
             shutil.rmtree(path)

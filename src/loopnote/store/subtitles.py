@@ -126,7 +126,7 @@ def make_cues(
     o = options or SubtitleOptions()
     label = o.label
     if label is None:
-        label = len({u.source for u in utterances if u.text.strip()}) > 1
+        label = len({speaker_label(u) for u in utterances if u.text.strip()}) > 1
     cues: list[Cue] = []
     for u in sorted(utterances, key=lambda u: (u.start, u.end)):
         if u.text.strip():

@@ -1,0 +1,324 @@
+"""``loopnote speakers MEETING``: who said what in a finished meeting.
+
+``register(sub)``  adds the subcommand
+
+The first run diarizes the meeting's recorded system audio (the mic is "you"), labels each
+of "their" utterances with a speaker (``relabel`` events), and records the names the
+conversation supports (``speaker`` events, ``how: "conversation"``). Later runs list the
+speakers; ``--again`` diarizes anew (speaker ids follow the old ones where the same
+utterances agree). ``--rename "Speaker 2=Marcus"`` names a speaker (``how: "user"``); with
+``--remember`` the voice is kept in the data dir (opt-in, local), and later diarizations
+name a speaker whose voice clearly matches (``how: "voiceprint"``). ``--voices`` lists the
+remembered voices (``--voices --rename "Marcus=Marcus Lee"`` renames one), ``--forget NAME``
+deletes one. The transcript journal is never rewritten: readers apply the events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from loopnote.audio import read_source
+from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, warn
+from loopnote.config import data_dir
+from loopnote.errors import AudioDecodeError, UsageError
+from loopnote.store import MeetingFolder, index_meeting_safely
+from loopnote.store.journal import write_atomic
+from loopnote.store.notes import notes_header, transcript_markdown
+from loopnote.store.speakers import YOU, SpeakerBook, default_label
+from loopnote.store.voices import (
+    Voice,
+    VoiceStore,
+    load_meeting_voiceprints,
+    save_meeting_voiceprints,
+)
+
+log = logging.getLogger(__name__)
+# Cosine similarity of a meeting's speaker to a remembered voice that names it, and the lead
+# it needs over the next voice: one voice's means from two sets of recordings measured
+# 0.78-0.95, two voices' at most 0.44 (benchmarks/speaker_scenes.py voices).
+VOICE_MATCH = 0.65
+VOICE_MARGIN = 0.1
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "speakers",
+        help="tell the voices of a meeting apart and name them",
+        description="Label who said what in a finished meeting (from its recorded audio), "
+        "name speakers from the conversation, and rename them. Needs the optional extra "
+        "loopnote[speakers].",
+    )
+    p.add_argument(
+        "meeting", metavar="MEETING", nargs="?", help='meeting id, unique prefix, or "last"'
+    )
+    p.add_argument(
+        "--rename",
+        metavar='"OLD=NEW"',
+        action="append",
+        default=[],
+        help='name a speaker, e.g. "Speaker 2=Marcus" (repeatable)',
+    )
+    p.add_argument("--again", action="store_true", help="diarize again from the audio")
+    p.add_argument(
+        "--remember",
+        action="store_true",
+        help="with --rename: keep the voice (in your data dir, on this machine) so later "
+        "meetings know it",
+    )
+    p.add_argument(
+        "--voices",
+        action="store_true",
+        help="list the remembered voices (with --rename: rename one)",
+    )
+    p.add_argument("--forget", metavar="NAME", help="delete a remembered voice")
+    p.add_argument("--json", action="store_true", help="the speakers as JSON")
+    add_out_option(p)
+    p.set_defaults(func=run)
+
+
+def _parse_renames(items: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip():
+            raise UsageError(f'--rename wants "OLD=NEW" (e.g. "Speaker 2=Marcus"), not {item!r}')
+        new = " ".join(new.split())
+        if not new:
+            raise UsageError(f"--rename {item!r}: the new name is empty")
+        out.append((old.strip(), new))
+    return out
+
+
+def _find_speaker(ref: str, book: SpeakerBook, ids: list[str]) -> str | None:
+    low = ref.lower()
+    for sid in ids:
+        if low in (sid.lower(), default_label(sid).lower()):
+            return sid
+    named = [sid for sid in ids if (book.name(sid) or "").lower() == low]
+    return named[0] if len(named) == 1 else None
+
+
+def _rename(
+    folder: MeetingFolder, renames: list[tuple[str, str]], remember: VoiceStore | None
+) -> None:
+    book = folder.speaker_book()
+    ids = book.known_ids(folder.load_utterances())
+    if not ids:
+        raise UsageError(
+            f"{folder.id} has no speakers yet; run 'loopnote speakers {folder.id}' first"
+        )
+    resolved = []
+    for old, new in renames:  # check every rename before recording any
+        sid = _find_speaker(old, book, ids)
+        if sid is None:
+            known = ", ".join(book.name(s) or default_label(s) for s in ids)
+            raise UsageError(f"no speaker {old!r} in {folder.id} (speakers: {known})")
+        resolved.append((sid, new))
+    model, prints = load_meeting_voiceprints(folder.path)
+    if remember is not None:
+        missing = [new for sid, new in resolved if sid not in prints]
+        if missing:
+            raise UsageError(
+                f"no voiceprint of {', '.join(missing)} in {folder.id}; run "
+                f"'loopnote speakers {folder.id} --again' first"
+            )
+    for sid, new in resolved:
+        if remember is not None:
+            remember.remember(Voice(new, prints[sid], model, time.time()))
+        folder.append_event(
+            "speaker", {"id": sid, "name": new, "how": "user", "score": 1.0, "wall": time.time()}
+        )
+
+
+def _diarize(folder: MeetingFolder) -> None:
+    from loopnote.speakers import (
+        Turn,
+        diarize,
+        load_embedder,
+        propose_names,
+        speaker_of,
+    )
+
+    embedder = load_embedder()  # before reading audio: a missing extra fails fast
+    sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
+    try:
+        audio, rate = read_source(folder.path, "system")
+    except AudioDecodeError:
+        raise UsageError(
+            f"{folder.id} has no recorded system audio to tell speakers apart "
+            "(recorded without --keep-audio, or its audio was deleted)"
+        ) from None
+    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    if rate != 16000:
+        import soxr
+
+        mono = soxr.resample(mono, rate, 16000)
+    result = diarize(np.asarray(mono, np.float32), embedder)
+    voices = VoiceStore(data_dir())
+    old = folder.speaker_book()
+    utterances = folder.load_utterances()
+    fresh = {
+        u.id: spk
+        for u in utterances
+        if u.source == "system" and (spk := speaker_of(u.start, u.end, result.turns)) is not None
+    }
+    mapping = _follow_old_ids(fresh, old)
+    wall = time.time()
+    for uid, spk in fresh.items():
+        sid = mapping.get(spk, spk)
+        if old.labels.get(uid) != sid:
+            folder.append_event("relabel", {"utterance_id": uid, "speaker": sid, "wall": wall})
+    save_meeting_voiceprints(
+        folder.path,
+        embedder.name,
+        {mapping.get(k, k): v for k, v in result.centroids.items()},
+    )
+    book = folder.speaker_book()
+    for spk, centroid in result.centroids.items():
+        sid = mapping.get(spk, spk)
+        hit = voices.match(
+            centroid.astype(np.float32), embedder.name, at_least=VOICE_MATCH, margin=VOICE_MARGIN
+        )
+        if hit is not None and book.names.get(sid) is None:
+            folder.append_event(
+                "speaker",
+                {
+                    "id": sid,
+                    "name": hit[0],
+                    "how": "voiceprint",
+                    "score": round(hit[1], 3),
+                    "wall": wall,
+                },
+            )
+    book = folder.speaker_book()
+    turns = [
+        Turn(u.id, who, u.text)
+        for u in sorted(utterances, key=lambda u: u.start)
+        if (who := book.speaker_id(u)) is not None
+    ]
+    for p in propose_names(turns):
+        if book.names.get(p.speaker) is None:  # a name the user gave is never replaced
+            folder.append_event(
+                "speaker",
+                {
+                    "id": p.speaker,
+                    "name": p.name,
+                    "how": "conversation",
+                    "score": p.score,
+                    "wall": wall,
+                },
+            )
+
+
+def _follow_old_ids(fresh: dict[str, str], old: SpeakerBook) -> dict[str, str]:
+    """New speaker -> the old id most of its utterances had, so names stay on their voice."""
+    if not old.labels:
+        return {}
+    votes: dict[str, Counter[str]] = {}
+    for uid, spk in fresh.items():
+        if uid in old.labels:
+            votes.setdefault(spk, Counter())[old.labels[uid]] += 1
+    mapping: dict[str, str] = {}
+    for spk, count in sorted(votes.items(), key=lambda kv: -sum(kv[1].values())):
+        for sid, _n in count.most_common():
+            if sid not in mapping.values():
+                mapping[spk] = sid
+                break
+    used = set(old.labels.values()) | set(mapping.values())
+    n = 1
+    for spk in sorted(set(fresh.values()) - set(mapping)):
+        while f"s{n}" in used:
+            n += 1
+        mapping[spk] = f"s{n}"
+        used.add(f"s{n}")
+    return mapping
+
+
+def _refresh_notes(folder: MeetingFolder) -> None:
+    """notes.md shows the transcript with the speakers' labels (the notes above it stay)."""
+    notes = folder.read_notes()
+    if notes is None:
+        return
+    head = notes_header(notes).rstrip()
+    write_atomic(
+        folder.notes_path, head + "\n\n" + transcript_markdown(folder.load_labelled_utterances())
+    )
+
+
+def _listing(folder: MeetingFolder) -> list[dict[str, Any]]:
+    book = folder.speaker_book()
+    utterances = folder.load_utterances()
+    rows = []
+    for sid in [YOU, *book.known_ids(utterances)]:
+        mine = [u for u in utterances if book.speaker_id(u) == sid]
+        if not mine:
+            continue
+        named = book.names.get(sid)
+        rows.append(
+            {
+                "id": sid,
+                "label": book.name(sid) or ("You" if sid == YOU else default_label(sid)),
+                "name": book.name(sid),
+                "how": named.how if named and named.name else None,
+                "utterances": len(mine),
+                "seconds": round(sum(u.end - u.start for u in mine), 1),
+            }
+        )
+    return rows
+
+
+def _voices(args: argparse.Namespace, renames: list[tuple[str, str]]) -> int:
+    store = VoiceStore(data_dir())
+    if args.forget is not None:
+        if not store.forget(args.forget.strip()):
+            raise UsageError(f"no remembered voice {args.forget!r}")
+        print(f"Forgot {args.forget.strip()}'s voice.")
+        return 0
+    for old, new in renames:
+        if not store.rename(old, new):
+            raise UsageError(f"no remembered voice {old!r}")
+    voices = store.voices()
+    if args.json:
+        print(
+            json.dumps([{"name": v.name, "model": v.model, "updated": v.updated} for v in voices])
+        )
+    elif not voices:
+        print("No remembered voices (opt in with --rename ... --remember).")
+    for v in voices if not args.json else []:
+        print(f"{v.name}  (remembered {time.strftime('%Y-%m-%d', time.localtime(v.updated))})")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    renames = _parse_renames(args.rename)
+    if args.voices or args.forget is not None:
+        return _voices(args, renames)
+    if args.meeting is None:
+        raise UsageError('which meeting? give its id, a unique prefix or "last"')
+    if args.remember and not renames:
+        raise UsageError('--remember goes with --rename "Speaker 2=Marcus"')
+    folder = open_library(args).resolve(args.meeting)
+    if renames:
+        _rename(folder, renames, VoiceStore(data_dir()) if args.remember else None)
+    elif args.again or not folder.speaker_book().diarized:
+        _diarize(folder)
+    _refresh_notes(folder)
+    folder.close()
+    if (problem := index_meeting_safely(folder.path, settings_of(args))) is not None:
+        warn(problem)
+    rows = _listing(folder)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        how = f" ({r['how']})" if r["how"] and r["how"] != "user" else ""
+        print(f"{r['id']:>4}  {r['label']}{how}  {r['utterances']} utterances, {r['seconds']} s")
+    return 0

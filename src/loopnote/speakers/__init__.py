@@ -1,0 +1,49 @@
+"""Who said what: speaker embeddings, online clustering, names from the conversation.
+
+``load_embedder``       the speaker-embedding model (extra ``loopnote[speakers]``)
+``OnlineClusterer``     unknown number of speakers, bounded cost, self-correcting labels
+``diarize``             speaker turns of a stretch of audio; ``speaker_of`` for an utterance
+``propose_names``       names from conversation cues (pure rules, precision first)
+``UtteranceLabeller``   speakers of utterances as they commit (for a live session)
+"""
+
+from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer, Relabel
+from loopnote.speakers.diarize import (
+    Diarization,
+    DiarizeOptions,
+    SpeakerTurn,
+    diarize,
+    speaker_of,
+    speech_regions,
+)
+from loopnote.speakers.embed import Embedder, load_embedder
+from loopnote.speakers.live import UtteranceLabeller
+from loopnote.speakers.naming import (
+    Cue,
+    NameProposal,
+    NamingOptions,
+    Turn,
+    find_cues,
+    propose_names,
+)
+
+__all__ = [
+    "ClusterOptions",
+    "Cue",
+    "Diarization",
+    "DiarizeOptions",
+    "Embedder",
+    "NameProposal",
+    "NamingOptions",
+    "OnlineClusterer",
+    "Relabel",
+    "SpeakerTurn",
+    "Turn",
+    "UtteranceLabeller",
+    "diarize",
+    "find_cues",
+    "load_embedder",
+    "propose_names",
+    "speaker_of",
+    "speech_regions",
+]

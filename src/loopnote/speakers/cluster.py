@@ -1,0 +1,199 @@
+"""Online clustering of speaker embeddings: an unknown number of speakers, bounded cost.
+
+Each stretch of speech arrives as one embedding (a unit vector) with its duration. It joins
+the nearest speaker when the cosine similarity to that speaker's centroid reaches
+``join``; otherwise it opens a *candidate*. A candidate becomes a speaker once it holds
+``confirm_seconds`` of speech over at least two stretches; until then its stretches carry
+the label of the nearest confirmed speaker, so a cough, a burst of music or one odd window
+never creates a phantom speaker. Two speakers whose centroids come closer than ``merge``
+(they were one voice heard in two moods) are merged, and the stretches of the younger one
+are relabelled.
+
+Cost per stretch is O(K·d) for K speakers and candidates (K is capped), and memory is the
+centroids plus one small integer per stretch, so a long meeting never slows it down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SpeakerId = str
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    join: float = 0.4  # cosine similarity to a centroid that joins the stretch to it
+    merge: float = 0.5  # centroids this close are one speaker
+    confirm_seconds: float = 6.0  # speech a candidate needs before it is a speaker
+    max_speakers: int = 12
+    max_candidates: int = 4
+
+
+@dataclass
+class _Cluster:
+    key: int
+    total: np.ndarray  # duration-weighted sum of unit embeddings
+    seconds: float
+    stretches: int
+    confirmed: bool
+
+    @property
+    def centroid(self) -> np.ndarray:
+        n = float(np.linalg.norm(self.total))
+        return self.total / n if n > 0 else self.total
+
+
+@dataclass(frozen=True)
+class Relabel:
+    index: int  # the stretch (order of ``add`` calls, from 0)
+    speaker: SpeakerId
+
+
+@dataclass
+class OnlineClusterer:
+    """Feed stretches in time order with ``add``; read labels with ``labels``."""
+
+    options: ClusterOptions = field(default_factory=ClusterOptions)
+    _clusters: list[_Cluster] = field(default_factory=list)
+    _members: dict[int, list[int]] = field(default_factory=dict)  # cluster key -> stretches
+    _labels: list[SpeakerId | None] = field(default_factory=list)  # stretch -> label
+    _names: dict[int, SpeakerId] = field(default_factory=dict)  # confirmed key -> "s1", ...
+    _next_key: int = 0
+    _dirty: set[int] = field(default_factory=set)  # clusters whose stretches may relabel
+    _absorbed_into: dict[int, int] = field(default_factory=dict)  # merged key -> survivor
+
+    def add(self, embedding: np.ndarray, seconds: float) -> tuple[SpeakerId | None, list[Relabel]]:
+        """Place one stretch. Returns its label (None until any speaker is confirmed) and
+        the earlier stretches whose label changed because of it."""
+        e = _unit(embedding)
+        best, sim = self._nearest(e, confirmed_only=False)
+        cluster = best if best is not None and sim >= self.options.join else self._open(e)
+        cluster.total = cluster.total + e * seconds
+        cluster.seconds += seconds
+        cluster.stretches += 1
+        index = len(self._labels)
+        self._members.setdefault(cluster.key, []).append(index)
+        self._labels.append(None)
+        if not cluster.confirmed and self._ready(cluster):
+            self._confirm(cluster)
+        self._merge_close()
+        # candidates follow the nearest speaker, which may have changed with this stretch
+        self._dirty.update(c.key for c in self._clusters if not c.confirmed)
+        # a stretch that joined a speaker needs no pass over that speaker's past stretches
+        self._labels[index] = self._label_of(self._owner_of(cluster))
+        changed: list[Relabel] = []
+        for key in self._dirty:
+            label = self._label_of(key)
+            for i in self._members.get(key, ()):
+                if self._labels[i] != label:
+                    if i != index and label is not None:
+                        changed.append(Relabel(i, label))
+                    self._labels[i] = label
+        self._dirty.clear()
+        changed.sort(key=lambda r: r.index)
+        return self._labels[index], changed
+
+    def labels(self) -> list[SpeakerId | None]:
+        """The current label of every stretch so far."""
+        return list(self._labels)
+
+    @property
+    def speakers(self) -> list[SpeakerId]:
+        return [self._names[c.key] for c in self._clusters if c.confirmed]
+
+    def centroid(self, speaker: SpeakerId) -> np.ndarray | None:
+        for c in self._clusters:
+            if c.confirmed and self._names.get(c.key) == speaker:
+                return c.centroid
+        return None
+
+    # ----- internals ------------------------------------------------------------------
+
+    def _owner_of(self, joined: _Cluster) -> int:
+        """The live cluster now holding what joined ``joined``."""
+        key = joined.key
+        while key in self._absorbed_into:
+            key = self._absorbed_into[key]
+        return key
+
+    def _label_of(self, key: int) -> SpeakerId | None:
+        c = next((c for c in self._clusters if c.key == key), None)
+        if c is None:
+            return None
+        if c.confirmed:
+            return self._names[c.key]
+        near, _ = self._nearest(c.centroid, confirmed_only=True)
+        return self._names[near.key] if near is not None else None
+
+    def _nearest(self, e: np.ndarray, *, confirmed_only: bool) -> tuple[_Cluster | None, float]:
+        pool = [c for c in self._clusters if c.confirmed or not confirmed_only]
+        if not pool:
+            return None, -1.0
+        sims = np.stack([c.centroid for c in pool]) @ e
+        i = int(np.argmax(sims))
+        return pool[i], float(sims[i])
+
+    def _absorb(self, into: _Cluster, gone: _Cluster) -> None:
+        """``gone`` is ``into``'s voice: its speech and stretches move over."""
+        into.total = into.total + gone.total
+        into.seconds += gone.seconds
+        into.stretches += gone.stretches
+        self._clusters.remove(gone)
+        self._members.setdefault(into.key, []).extend(self._members.pop(gone.key, []))
+        self._absorbed_into[gone.key] = into.key
+        self._dirty.add(into.key)
+
+    def _open(self, e: np.ndarray) -> _Cluster:
+        candidates = [c for c in self._clusters if not c.confirmed]
+        confirmed = [c for c in self._clusters if c.confirmed]
+        if len(candidates) >= self.options.max_candidates and confirmed:
+            # the smallest candidate gives up: its stretches go to the nearest speaker
+            stale = min(candidates, key=lambda c: c.seconds)
+            near, _ = self._nearest(stale.centroid, confirmed_only=True)
+            assert near is not None
+            self._absorb(near, stale)
+        if len(confirmed) >= self.options.max_speakers:
+            near, _ = self._nearest(e, confirmed_only=True)
+            assert near is not None
+            return near
+        c = _Cluster(self._next_key, np.zeros_like(e), 0.0, 0, confirmed=False)
+        self._next_key += 1
+        self._clusters.append(c)
+        return c
+
+    def _ready(self, c: _Cluster) -> bool:
+        if not any(x.confirmed for x in self._clusters):
+            return c.seconds > 0  # the first voice heard is a speaker at once
+        return c.seconds >= self.options.confirm_seconds and c.stretches >= 2
+
+    def _confirm(self, c: _Cluster) -> None:
+        c.confirmed = True
+        self._names[c.key] = f"s{len(self._names) + 1}"
+        self._dirty.add(c.key)
+
+    def _merge_close(self) -> None:
+        merged = True
+        while merged:
+            merged = False
+            confirmed = [c for c in self._clusters if c.confirmed]
+            for i, a in enumerate(confirmed):
+                for b in confirmed[i + 1 :]:
+                    if float(a.centroid @ b.centroid) >= self.options.merge:
+                        self._absorb(a, b)  # the older speaker keeps its id
+                        merged = True
+                        break
+                if merged:
+                    break
+        # a candidate that drifted close to a speaker is that speaker
+        for c in [c for c in self._clusters if not c.confirmed]:
+            near, sim = self._nearest(c.centroid, confirmed_only=True)
+            if near is not None and sim >= self.options.join:
+                self._absorb(near, c)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v

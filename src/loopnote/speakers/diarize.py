@@ -1,0 +1,159 @@
+"""Who spoke when in a stretch of audio: speech regions, windows, embeddings, clustering.
+
+Speech is found with Silero VAD (the ONNX file faster-whisper ships). Each speech region is
+cut into ``window``-second windows every ``hop`` seconds (a region shorter than a window is
+one window, if it lasts ``min_window``). The windows are embedded and placed one by one, in
+time order, by the online clusterer, so the same code serves a finished meeting and, fed
+as the audio arrives, a live one. Every 10 ms of speech then takes the speaker of the
+window centred nearest to it, and runs of one speaker become turns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer
+from loopnote.speakers.embed import RATE, Embedder
+
+log = logging.getLogger(__name__)
+FRAME = 0.01
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    window: float = 1.5
+    hop: float = 0.75
+    min_window: float = 0.5
+    vad_threshold: float = 0.5
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+
+
+@dataclass
+class Diarization:
+    turns: list[SpeakerTurn]
+    speakers: list[str]
+    windows: int
+    relabels: int  # window labels changed after they were first given
+    centroids: dict[str, npt.NDArray[np.float64]]
+
+
+def speech_regions(
+    audio: npt.NDArray[np.float32], threshold: float = 0.5
+) -> list[tuple[float, float]]:
+    """Stretches of speech in 16 kHz mono audio, in seconds."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    stamps = get_speech_timestamps(
+        audio,
+        VadOptions(
+            threshold=threshold,
+            min_speech_duration_ms=250,
+            min_silence_duration_ms=300,
+            speech_pad_ms=60,
+        ),
+    )
+    return [(s["start"] / RATE, s["end"] / RATE) for s in stamps]
+
+
+def windows(
+    regions: Sequence[tuple[float, float]], opts: DiarizeOptions
+) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for start, end in regions:
+        length = end - start
+        if length < opts.min_window:
+            continue
+        if length <= opts.window:
+            out.append((start, end))
+            continue
+        t = start
+        while t + opts.window <= end + 1e-6:
+            out.append((t, t + opts.window))
+            t += opts.hop
+        if out[-1][1] < end - opts.hop / 2:  # the region's tail gets its own window
+            out.append((end - opts.window, end))
+    return out
+
+
+def diarize(
+    audio: npt.NDArray[np.float32],
+    embedder: Embedder,
+    options: DiarizeOptions | None = None,
+    *,
+    regions: Sequence[tuple[float, float]] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Diarization:
+    """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None)."""
+    opts = options or DiarizeOptions()
+    if regions is None:
+        regions = speech_regions(audio, opts.vad_threshold)
+    spans = windows(regions, opts)
+    clusterer = OnlineClusterer(opts.cluster)
+    relabels = 0
+    batch = 16
+    for i in range(0, len(spans), batch):
+        chunk = spans[i : i + batch]
+        embs = embedder.embed([audio[int(s * RATE) : int(e * RATE)] for s, e in chunk])
+        for (s, e), emb in zip(chunk, embs, strict=True):
+            _, changed = clusterer.add(emb, e - s)
+            relabels += len(changed)
+        if progress is not None and spans:
+            progress(min(1.0, (i + batch) / len(spans)))
+    labels = clusterer.labels()
+    turns = _turns(spans, labels, regions)
+    speakers = [s for s in clusterer.speakers if any(t.speaker == s for t in turns)]
+    centroids = {s: c for s in speakers if (c := clusterer.centroid(s)) is not None}
+    return Diarization(turns, speakers, len(spans), relabels, centroids)
+
+
+def _turns(
+    spans: Sequence[tuple[float, float]],
+    labels: Sequence[str | None],
+    regions: Sequence[tuple[float, float]],
+) -> list[SpeakerTurn]:
+    labelled = [(s, e, lab) for (s, e), lab in zip(spans, labels, strict=True) if lab is not None]
+    if not labelled:
+        return []
+    centres = np.array([(s + e) / 2 for s, e, _ in labelled])
+    turns: list[SpeakerTurn] = []
+    for start, end in regions:
+        n = max(1, round((end - start) / FRAME))
+        times = start + (np.arange(n) + 0.5) * FRAME
+        idx = np.clip(np.searchsorted(centres, times), 1, len(centres) - 1)
+        left_closer = np.abs(times - centres[idx - 1]) <= np.abs(times - centres[idx])
+        nearest = np.where(left_closer, idx - 1, idx) if len(centres) > 1 else np.zeros(n, int)
+        run_start = 0
+        for k in range(1, n + 1):
+            if k == n or labelled[nearest[k]][2] != labelled[nearest[run_start]][2]:
+                speaker = labelled[nearest[run_start]][2]
+                assert speaker is not None
+                t0 = start + run_start * FRAME
+                t1 = start + k * FRAME if k < n else end
+                if turns and turns[-1].speaker == speaker and t0 - turns[-1].end < 0.05:
+                    turns[-1] = SpeakerTurn(turns[-1].start, t1, speaker)
+                else:
+                    turns.append(SpeakerTurn(t0, t1, speaker))
+                run_start = k
+    return turns
+
+
+def speaker_of(start: float, end: float, turns: Sequence[SpeakerTurn]) -> str | None:
+    """The speaker who fills most of [start, end), or None if nobody speaks in it."""
+    share: dict[str, float] = {}
+    for t in turns:
+        overlap = min(end, t.end) - max(start, t.start)
+        if overlap > 0:
+            share[t.speaker] = share.get(t.speaker, 0.0) + overlap
+    return max(share, key=lambda s: share[s]) if share else None

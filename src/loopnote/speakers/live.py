@@ -1,0 +1,81 @@
+"""Speaker labels for utterances as they commit (the hook for a live session's slow path).
+
+``UtteranceLabeller.feed`` takes the system source's 16 kHz audio as it arrives (only the
+last ``keep_seconds`` are kept); ``label`` embeds one committed utterance's windows, places
+them with the online clusterer, and returns the utterance's speaker (the majority of its
+windows) with the earlier utterances whose speaker changed because of it (as ``relabel``
+events would record them). Cost per utterance is its windows' embeddings plus the
+clusterer's bounded work; memory is the audio ring plus a small integer per window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from loopnote.speakers.cluster import OnlineClusterer
+from loopnote.speakers.diarize import DiarizeOptions, windows
+from loopnote.speakers.embed import RATE, Embedder
+
+
+@dataclass
+class UtteranceLabeller:
+    embedder: Embedder
+    options: DiarizeOptions = field(default_factory=DiarizeOptions)
+    keep_seconds: float = 120.0
+    _audio: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
+    _audio_start: float = 0.0  # session time of _audio[0]
+    _clusterer: OnlineClusterer | None = None
+    _window_owner: list[int] = field(default_factory=list)  # window -> utterance index
+    _utterances: list[str] = field(default_factory=list)  # utterance index -> id
+    _windows_of: list[list[int]] = field(default_factory=list)
+    _labels: list[str | None] = field(default_factory=list)  # utterance index -> speaker
+
+    def feed(self, samples: npt.NDArray[np.float32], t: float) -> None:
+        """Audio of the system source starting at session time ``t`` (16 kHz mono)."""
+        if len(self._audio) == 0:
+            self._audio_start = t
+        self._audio = np.concatenate([self._audio, np.asarray(samples, np.float32)])
+        excess = len(self._audio) - int(self.keep_seconds * RATE)
+        if excess > 0:
+            self._audio = self._audio[excess:]
+            self._audio_start += excess / RATE
+
+    def label(
+        self, utterance_id: str, start: float, end: float
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """This utterance's speaker (None while unknown) and ``(utterance id, speaker)`` of
+        earlier utterances whose label changed."""
+        if self._clusterer is None:
+            self._clusterer = OnlineClusterer(self.options.cluster)
+        index = len(self._utterances)
+        self._utterances.append(utterance_id)
+        self._windows_of.append([])
+        self._labels.append(None)
+        lo = max(start, self._audio_start)
+        spans = windows([(lo, end)], self.options) if end > lo else []
+        clips = [
+            self._audio[int((s - self._audio_start) * RATE) : int((e - self._audio_start) * RATE)]
+            for s, e in spans
+        ]
+        touched: set[int] = set()
+        for (s, e), emb in zip(spans, self.embedder.embed(clips) if clips else [], strict=True):
+            _, relabels = self._clusterer.add(emb, e - s)
+            self._window_owner.append(index)
+            self._windows_of[index].append(len(self._window_owner) - 1)
+            touched.update(self._window_owner[r.index] for r in relabels)
+        window_labels = self._clusterer.labels()
+        changed: list[tuple[str, str]] = []
+        for u in sorted(touched | {index}):
+            votes = Counter(
+                lab for w in self._windows_of[u] if (lab := window_labels[w]) is not None
+            )
+            new = votes.most_common(1)[0][0] if votes else None
+            if new != self._labels[u]:
+                self._labels[u] = new
+                if u != index and new is not None:
+                    changed.append((self._utterances[u], new))
+        return self._labels[index], changed

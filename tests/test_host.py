@@ -1,0 +1,143 @@
+"""loopnote.host: the OS facts and the file calls that differ between platforms.
+
+The Windows branches run for real under the Windows Python in tests/test_windows_winlab.py;
+here they are driven on this machine by taking away what Windows lacks (``os.pwrite``,
+permission bits).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from loopnote import host
+
+
+@pytest.mark.parametrize(
+    ("platform", "name"),
+    [("linux", "linux"), ("win32", "windows"), ("cygwin", "windows"), ("darwin", "macos")],
+)
+def test_os_of_platform(platform: str, name: str) -> None:
+    assert host.os_of(platform) == name
+    assert host.os_of("aix") == "other"
+
+
+@pytest.mark.parametrize("pwrite", [True, False], ids=["pwrite", "seek-and-write"])
+def test_write_at_leaves_the_position_where_appends_continue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pwrite: bool
+) -> None:
+    if not pwrite:
+        monkeypatch.delattr(os, "pwrite", raising=False)  # as on Windows
+    path = tmp_path / "f.bin"
+    fd = host.open_fd(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        host.write_all(fd, b"HEAD" + b"\n" * 6)
+        host.write_at(fd, b"head", 0)
+        host.write_all(fd, b"tail\r\n")
+        host.write_at(fd, b"EA", 1)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"hEAd" + b"\n" * 6 + b"tail\r\n"
+
+
+def test_restrict_sets_bits_where_they_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not host.MODE_BITS:
+        pytest.skip("no permission bits here (Windows: the folder's ACL applies)")
+    p = tmp_path / "f"
+    p.write_text("x")
+    p.chmod(0o644)
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        host.restrict(fd, 0o600)
+    finally:
+        os.close(fd)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    host.restrict(tmp_path, 0o700)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    # where there are no bits (Windows), nothing is touched: no fchmod is called at all
+    monkeypatch.setattr(host, "MODE_BITS", False)
+    monkeypatch.delattr(os, "fchmod")
+    host.restrict(0, 0o600)
+    host.restrict(p, 0o644)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+
+
+def test_replace_waits_out_a_brief_sharing_violation(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def busy_twice(src: str, dst: str) -> None:
+        calls.append((src, dst))
+        if len(calls) < 3:
+            raise PermissionError(13, "used by another process")
+
+    monkeypatch.setattr(os, "replace", busy_twice)
+    monkeypatch.setattr(host, "_REPLACE_TRIES", 20)
+    host.replace("a", "b")
+    assert calls == [("a", "b")] * 3
+    calls.clear()
+    monkeypatch.setattr(host, "_REPLACE_TRIES", 1)  # POSIX: a refusal is final
+    with pytest.raises(PermissionError):
+        host.replace("a", "b")
+    assert len(calls) == 1
+
+
+def test_files_stay_writable_for_their_owner(tmp_path: Path) -> None:
+    """Where permission bits do not exist (Windows), ``os.chmod`` would only set the
+    read-only flag; loopnote's files never get it, so recover and rename can rewrite them."""
+    from loopnote.store.journal import make_private_dir, write_atomic
+
+    make_private_dir(tmp_path / "d" / "e")
+    write_atomic(tmp_path / "d" / "e" / "f.json", "{}\n")
+    for p in (tmp_path / "d", tmp_path / "d" / "e", tmp_path / "d" / "e" / "f.json"):
+        assert p.stat().st_mode & stat.S_IWRITE and os.access(p, os.W_OK), p
+
+
+@pytest.mark.skipif(host.OS != "windows", reason="the Windows counterpart of the 0700 checks")
+def test_windows_data_lives_in_the_users_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows a meeting is private because its folder inherits the ACL of the user's
+    profile: the default data and config folders must lie inside it."""
+    from loopnote.config import config_path, data_dir
+
+    monkeypatch.delenv("LOOPNOTE_DATA_DIR", raising=False)
+    monkeypatch.delenv("LOOPNOTE_CONFIG", raising=False)
+    profile = Path(os.environ["USERPROFILE"]).resolve()
+    for p in (data_dir(), config_path()):
+        assert p.resolve().is_relative_to(profile), p
+
+
+def test_flush_to_disk_asks_for_a_full_flush_where_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS: F_FULLFSYNC (driven here through a stand-in, as this is not macOS); where the
+    file system refuses it, and everywhere else, fsync."""
+    real_fcntl = pytest.importorskip("fcntl", reason="POSIX (Windows has no fcntl)")
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    try:
+        host.flush_to_disk(fd)
+        assert calls == ["fsync"] or host._FULLFSYNC is not None
+        calls.clear()
+        refuse = False
+
+        def fcntl(fd: int, cmd: int, arg: int = 0) -> int:
+            calls.append(f"fcntl {cmd}")
+            if refuse:
+                raise OSError(45, "Operation not supported")
+            return 0
+
+        monkeypatch.setattr(host, "_FULLFSYNC", 51)
+        monkeypatch.setattr(real_fcntl, "fcntl", fcntl)
+        host.flush_to_disk(fd)
+        assert calls == ["fcntl 51"]
+        calls.clear()
+        refuse = True
+        host.flush_to_disk(fd)
+        assert calls == ["fcntl 51", "fsync"]
+    finally:
+        os.close(fd)
