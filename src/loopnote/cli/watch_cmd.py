@@ -317,7 +317,7 @@ class Watch:
 
     def _ask(self, m: Meeting) -> None:
         command = f"loopnote record --app {m.pid if m.pid is not None else m.app}"
-        reminder = reminder_text(self.settings.disclosure)
+        reminder = reminder_text(self.settings.disclosure, width=10_000)  # the server wraps
         if self.out.jsonl is None:
             sys.stderr.write(f"  take notes: {command}\n  {reminder}\n")
         notifier = self._notifier
