@@ -168,3 +168,26 @@ def test_the_platform_picker_gets_a_wasapi_backend_that_says_where_it_works() ->
     if not hasattr(__import__("ctypes"), "WinDLL"):  # off Windows: one line, no traceback
         with pytest.raises(UnsupportedPlatform, match="needs Windows"):
             backend.list_sources()
+
+
+def test_audio_activity_names_who_plays_and_who_records_the_mic(fake: FakeWindows) -> None:
+    # Teams' audio process plays and records (a call); a voice recorder only records;
+    # an inactive capture session and the system sounds count for nothing
+    fake.processes_list.append(ProcessEntry(400, 1, "SoundRecorder.exe"))
+    fake.sessions += [
+        FakeSession(TEAMS_AUDIO, "", MIC),
+        FakeSession(400, "", MIC),
+        FakeSession(CHROME, "Meet", MIC, state=0),
+        FakeSession(0, "@%SystemRoot%\\System32\\AudioSrv.Dll,-202", MIC, system_sounds=True),
+    ]
+    got = {a.pid: a for a in WasapiBackend(api=fake).audio_activity()}
+    assert set(got) == {TEAMS_AUDIO, CHROME, 400}
+    teams = got[TEAMS_AUDIO]
+    assert (teams.app, teams.binary, teams.plays, teams.records_mic) == (
+        "ms-teams",
+        "ms-teams.exe",
+        True,
+        True,
+    )
+    assert (got[CHROME].plays, got[CHROME].records_mic) == (True, False)
+    assert (got[400].plays, got[400].records_mic) == (False, True)

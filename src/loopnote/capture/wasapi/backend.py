@@ -2,7 +2,8 @@
 
 ``WasapiOptions``   roles followed, process-loopback choices, stream options (documented defaults)
 ``WasapiBackend``   ``list_sources()``: render endpoints (captured by loopback), capture
-                    endpoints, applications playing audio; ``open(request)``: validated inputs
+                    endpoints, applications playing audio; ``open(request)``: validated inputs;
+                    ``audio_activity()``: who plays and who records a microphone (activity.py)
 
 ``CaptureRequest`` on Windows:
   ``system_source``  an endpoint ID from ``loopnote sources`` (never a friendly name: names repeat);
@@ -41,6 +42,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from loopnote.capture.base import AudioInput, CaptureRequest, SourceInfo, SourceKind
+from loopnote.capture.meetings import AppActivity
+from loopnote.capture.wasapi.activity import session_activity
 from loopnote.capture.wasapi.endpoint import EndpointOpener
 from loopnote.capture.wasapi.mmdevice import DeviceEnumerator, Endpoint
 from loopnote.capture.wasapi.process_loopback import (
@@ -102,6 +105,11 @@ class WasapiBackend:
                 sessions = []
         infos = [_endpoint_info(e) for e in outs + ins]
         return infos + _app_infos(sessions)
+
+    def audio_activity(self) -> tuple[AppActivity, ...]:
+        """Who plays and who records a microphone now (see activity.py)."""
+        with self._com() as api:
+            return session_activity(api)
 
     # --- opening ----------------------------------------------------------------------------------
     def open(self, request: CaptureRequest) -> list[AudioInput]:
