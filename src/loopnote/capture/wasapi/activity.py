@@ -7,9 +7,8 @@
                            sessions do not count. Grouped by process id.
 
 Verified only at the COM seam (the contract fake of tests/capture_wasapi_fake_com.py): Wine
-shows only the calling process's own sessions. Not built yet: the change notifications
-(IAudioSessionNotification, IAudioSessionEvents::OnStateChanged) a watcher would sleep on,
-so ``WasapiBackend`` offers no ``watch_activity`` and ``loopnote watch`` says so on Windows.
+shows only the calling process's own sessions. The watcher that sleeps on the change
+notifications is ``activity_watch.SessionWatcher``.
 """
 
 from __future__ import annotations
