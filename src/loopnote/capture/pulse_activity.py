@@ -115,12 +115,18 @@ class ActivityWatcher:
 
     def stop(self) -> None:
         self._stop.set()
-        pulse = self._pulse
-        if pulse is not None:
-            with contextlib.suppress(Exception):  # it may be closing already
-                pulse.event_listen_stop()
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
+        thread = self._thread
+        # a stop that lands just before the thread starts listening is lost: repeat it
+        for _ in range(50):
+            pulse = self._pulse
+            if pulse is not None:
+                with contextlib.suppress(Exception):  # it may be closing already
+                    pulse.event_listen_stop()
+            if thread is None:
+                return
+            thread.join(timeout=0.1)
+            if not thread.is_alive():
+                return
 
     def _run(self) -> None:
         delay = self._reconnect_first
