@@ -39,6 +39,7 @@ from capture_wasapi_fake_com import (
     FakeEndpoint,
     FakeEnumerator,
     FakeSession,
+    FakeSessionControl,
     Renderer,
 )
 from loopnote.capture.base import AudioInput
@@ -100,6 +101,7 @@ class FakeWindows:
         self._next_tick = PERIOD_HNS
         self._scheduled: list[tuple[int, Callable[[], None]]] = []
         self.notify_clients: list[int] = []
+        self.session_clients: list[tuple[str, int]] = []  # (endpoint, IAudioSessionNotification)
         self.com_threads: dict[int, int] = {}
         self.errors: list[str] = []
         self.workers: list[threading.Thread] = []  # the fake's own completion threads
@@ -173,6 +175,35 @@ class FakeWindows:
             if c.endpoint is not None and c.endpoint.id == eid:
                 c.invalid_hr = hr
 
+    def add_session(self, session: FakeSession) -> None:
+        """A new audio session: IAudioSessionNotification::OnSessionCreated on its endpoint
+        (from another thread, as Windows calls it)."""
+        self.sessions.append(session)
+        ctl = FakeSessionControl(self, session)
+        self.new(ctl)
+
+        def run() -> None:
+            for eid, client in list(self.session_clients):
+                if eid == session.endpoint_id:
+                    ComPtr(client, "IAudioSessionNotification").raw(3, (ctypes.c_void_p,), ctl.ptr)
+            ComPtr(ctl.ptr, "IAudioSessionControl").release()
+
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+
+    def set_session_state(self, session: FakeSession, state: int) -> None:
+        """IAudioSessionEvents::OnStateChanged (slot 8) to whoever listens to ``session``."""
+        session.state = state
+
+        def run() -> None:
+            for client in list(session.event_clients):
+                ComPtr(client, "IAudioSessionEvents").raw(8, (ctypes.c_int32,), state)
+
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+
     def _notify(self, calls: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]]) -> None:
         def run() -> None:
             for client in list(self.notify_clients):
@@ -194,6 +225,8 @@ class FakeWindows:
         out += [f"{len(self.notify_clients)} notification client(s) registered"] * bool(
             self.notify_clients
         )
+        out += [f"session notification on {e}" for e, _ in self.session_clients]
+        out += [f"session events on pid {s.pid}" for s in self.sessions if s.event_clients]
         return out + self.errors
 
     def new(self, obj: ComObject) -> int:

@@ -90,6 +90,7 @@ class FakeSession:
     state: int = 1  # AudioSessionStateActive
     system_sounds: bool = False
     multi_process: bool = False
+    event_clients: list[int] = field(default_factory=list)  # IAudioSessionEvents registered
 
 
 def _stubs(n: int) -> list[tuple[tuple[Any, ...], Callable[..., int]]]:
@@ -484,7 +485,24 @@ class FakeSessionManager(ComObject):
             _put(pp, VP, fake.new(FakeSessionEnumerator(fake, mine)))
             return S_OK
 
-        super().__init__([IID_IAudioSessionManager2], [*_stubs(2), ((VP,), enumerator)])
+        def register(client: int | None) -> int:
+            if not client:
+                return E_POINTER
+            ComPtr(client, "IAudioSessionNotification").add_ref()
+            fake.session_clients.append((ep.id, client))
+            return S_OK
+
+        def unregister(client: int | None) -> int:
+            if (ep.id, client) not in fake.session_clients:
+                return E_NOTFOUND
+            fake.session_clients.remove((ep.id, client))
+            ComPtr(client, "IAudioSessionNotification").release()
+            return S_OK
+
+        super().__init__(
+            [IID_IAudioSessionManager2],
+            [*_stubs(2), ((VP,), enumerator), ((VP,), register), ((VP,), unregister)],
+        )
 
 
 class FakeSessionEnumerator(ComObject):
@@ -518,12 +536,29 @@ class FakeSessionControl(ComObject):
             _put(p, ctypes.c_uint32, s.pid)
             return HR["AUDCLNT_S_NO_SINGLE_PROCESS"] if s.multi_process else S_OK
 
+        def register(client: int | None) -> int:
+            if not client:
+                return E_POINTER
+            ComPtr(client, "IAudioSessionEvents").add_ref()
+            s.event_clients.append(client)
+            return S_OK
+
+        def unregister(client: int | None) -> int:
+            if client not in s.event_clients:
+                return E_NOTFOUND
+            s.event_clients.remove(client)
+            ComPtr(client, "IAudioSessionEvents").release()
+            return S_OK
+
         super().__init__(
             [IID_IAudioSessionControl, IID_IAudioSessionControl2],
             [
                 ((VP,), state),
                 ((VP,), display),
-                *_stubs(9),
+                *_stubs(5),
+                ((VP,), register),
+                ((VP,), unregister),
+                *_stubs(2),
                 ((VP,), pid),
                 ((), lambda: S_OK if s.system_sounds else S_FALSE),
             ],

@@ -8,6 +8,7 @@ import pytest
 
 from fake_coreaudio import standard_mac
 from loopnote.capture.coreaudio import api as ca
+from loopnote.capture.coreaudio.backend import CoreAudioBackend
 from loopnote.capture.coreaudio.processes import any_playing, list_processes, resolve_app
 from loopnote.errors import DeviceNotFound
 
@@ -60,3 +61,34 @@ def test_any_playing_follows_the_process_objects() -> None:
     assert not any_playing(hal, [ids["chrome"], ids["chrome_helper"]])
     assert not any_playing(hal, [12345])  # an object that no longer exists
     assert hal.get_u32(ids["zoom"], ca.PROCESS_RUNNING_OUTPUT) == 1
+
+
+def test_activity_joins_helpers_to_their_app_and_reads_input_and_output() -> None:
+    hal, ids = standard_mac()
+    # a Meet call in Chrome: its helper records the microphone and plays
+    hal.objects[ids["chrome_helper"]].props[ca.PROCESS_RUNNING_INPUT] = 1
+    # a voice memo records only
+    memo = hal.add_process(4300, "com.apple.VoiceMemos", "Voice Memos")
+    hal.objects[memo].props[ca.PROCESS_RUNNING_INPUT] = 1
+    got = {a.key: a for a in CoreAudioBackend(hal).audio_activity()}
+    assert set(got) == {
+        "bundle:com.google.Chrome",
+        "bundle:us.zoom.xos",
+        "bundle:com.apple.VoiceMemos",
+    }
+    chrome = got["bundle:com.google.Chrome"]
+    assert (chrome.app, chrome.pid, chrome.plays, chrome.records_mic) == (
+        "Google Chrome",
+        4200,
+        True,
+        True,
+    )
+    zoom = got["bundle:us.zoom.xos"]
+    assert (zoom.plays, zoom.records_mic) == (True, False)  # no input property: not recording
+    assert (
+        got["bundle:com.apple.VoiceMemos"].plays,
+        got["bundle:com.apple.VoiceMemos"].records_mic,
+    ) == (
+        False,
+        True,
+    )

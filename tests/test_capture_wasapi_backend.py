@@ -6,6 +6,8 @@ only, at the COM seam.
 
 from __future__ import annotations
 
+import queue
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +29,7 @@ from capture_wasapi_fake import (
     tone,
 )
 from loopnote.capture.base import CaptureRequest
+from loopnote.capture.meetings import ActivityReport, ActivitySnapshot
 from loopnote.capture.wasapi.backend import WasapiBackend, WasapiOptions
 from loopnote.capture.wasapi.com import HR
 from loopnote.capture.wasapi.structs import SampleFormat
@@ -168,3 +171,55 @@ def test_the_platform_picker_gets_a_wasapi_backend_that_says_where_it_works() ->
     if not hasattr(__import__("ctypes"), "WinDLL"):  # off Windows: one line, no traceback
         with pytest.raises(UnsupportedPlatform, match="needs Windows"):
             backend.list_sources()
+
+
+def test_audio_activity_names_who_plays_and_who_records_the_mic(fake: FakeWindows) -> None:
+    # Teams' audio process plays and records (a call); a voice recorder only records;
+    # an inactive capture session and the system sounds count for nothing
+    fake.processes_list.append(ProcessEntry(400, 1, "SoundRecorder.exe"))
+    fake.sessions += [
+        FakeSession(TEAMS_AUDIO, "", MIC),
+        FakeSession(400, "", MIC),
+        FakeSession(CHROME, "Meet", MIC, state=0),
+        FakeSession(0, "@%SystemRoot%\\System32\\AudioSrv.Dll,-202", MIC, system_sounds=True),
+    ]
+    got = {a.pid: a for a in WasapiBackend(api=fake).audio_activity()}
+    assert set(got) == {TEAMS_AUDIO, CHROME, 400}
+    teams = got[TEAMS_AUDIO]
+    assert (teams.app, teams.binary, teams.plays, teams.records_mic) == (
+        "ms-teams",
+        "ms-teams.exe",
+        True,
+        True,
+    )
+    assert (got[CHROME].plays, got[CHROME].records_mic) == (True, False)
+    assert (got[400].plays, got[400].records_mic) == (False, True)
+
+
+def test_the_session_watcher_reports_each_change_and_sleeps_in_between(fake: FakeWindows) -> None:
+    reports: queue.Queue[ActivityReport] = queue.Queue()
+    watcher = WasapiBackend(api=fake).watch_activity(reports.put)
+    try:
+        first = reports.get(timeout=5)
+        assert isinstance(first, ActivitySnapshot)
+        assert {a.pid for a in first.apps} == {TEAMS_AUDIO, CHROME}
+        assert not any(a.records_mic for a in first.apps)
+        # Teams opens the microphone: a new session on the capture endpoint
+        call = FakeSession(TEAMS_AUDIO, "", MIC, state=0)
+        fake.add_session(call)  # created inactive: nothing changes yet
+        time.sleep(0.3)
+        assert reports.empty()
+        fake.set_session_state(call, 1)  # it starts streaming
+        now = reports.get(timeout=5)
+        assert isinstance(now, ActivitySnapshot)
+        teams = next(a for a in now.apps if a.pid == TEAMS_AUDIO)
+        assert teams.plays and teams.records_mic
+        woke = watcher.wakeups
+        time.sleep(0.5)  # nothing changes: the watcher does not wake
+        assert watcher.wakeups == woke and reports.empty()
+        fake.set_session_state(call, 2)  # expired: the call ended
+        ended = reports.get(timeout=5)
+        assert isinstance(ended, ActivitySnapshot)
+        assert not any(a.records_mic for a in ended.apps)
+    finally:
+        watcher.stop()

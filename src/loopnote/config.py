@@ -48,6 +48,10 @@ class Settings:
     # consent
     disclosure: str = DEFAULT_DISCLOSURE
     notify: bool = True  # desktop notifications for alerts
+    # meeting detection (loopnote watch)
+    watch: str = "ask"  # "ask" (a notification) | "auto" (record right away)
+    watch_allow: tuple[str, ...] = ()  # only these apps (name, binary or pid) start meetings
+    watch_deny: tuple[str, ...] = ()  # these apps never do
     extra: dict[str, Any] = field(default_factory=dict)
 
     def meetings_root(self) -> Path:
@@ -68,7 +72,7 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
-_TUPLES = {"vocab", "aliases"}
+_TUPLES = {"vocab", "aliases", "watch_allow", "watch_deny"}
 _BOOLS = {"headphones", "notify"}
 
 

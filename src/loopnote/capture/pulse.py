@@ -8,6 +8,8 @@
                       (following the default output), or ``--app NAME|PID`` (one app's playback
                       stream, re-attached when the app starts a new one), or ``--source NAME``;
                       "mic" = the default input (following it) or ``--mic NAME``
+  ``watch_activity(on_report)``  a started ``ActivityWatcher`` (pulse_activity.py): which
+                      apps play and which record a microphone, reported on each change
 ``create_backend()``  what ``loopnote.capture.get_backend`` calls
 
 Unknown names raise ``DeviceNotFound`` listing what exists; no server raises
@@ -19,9 +21,13 @@ pulse_proc.py, the sample clock in timeline.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pulsectl
 
 from loopnote.capture.base import AudioInput, CaptureRequest, SourceInfo
+from loopnote.capture.meetings import ActivityReport
+from loopnote.capture.pulse_activity import ActivityWatcher
 from loopnote.capture.pulse_server import Want, app_streams, connect, match_app
 from loopnote.capture.pulse_watch import PulseInput, PulseInputOptions
 from loopnote.errors import DeviceNotFound, UsageError
@@ -42,6 +48,11 @@ class PulseBackend:
     def list_sources(self) -> list[SourceInfo]:
         with connect("loopnote-list") as pulse:
             return _list(pulse)
+
+    def watch_activity(self, on_report: Callable[[ActivityReport], None]) -> ActivityWatcher:
+        watcher = ActivityWatcher(on_report)
+        watcher.start()
+        return watcher
 
     def open(self, request: CaptureRequest) -> list[AudioInput]:
         if request.app and request.system_source:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 from loopnote.events import Event
 
@@ -17,7 +17,11 @@ class JsonlPrinter:
         self._lock = threading.Lock()
 
     def handle(self, event: Event) -> None:
-        line = json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":"))
+        self.write(event.to_json())
+
+    def write(self, obj: dict[str, Any]) -> None:
+        """One JSON line of anything (e.g. the watcher's decisions between meetings)."""
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()

@@ -71,6 +71,7 @@ STREAM_VIRTUAL_FORMAT = fourcc("sfmt")  # kAudioStreamPropertyVirtualFormat: ASB
 PROCESS_PID = fourcc("ppid")  # kAudioProcessPropertyPID: pid_t
 PROCESS_BUNDLE_ID = fourcc("pbid")  # kAudioProcessPropertyBundleID: CFString
 PROCESS_RUNNING_OUTPUT = fourcc("piro")  # kAudioProcessPropertyIsRunningOutput: UInt32
+PROCESS_RUNNING_INPUT = fourcc("piri")  # kAudioProcessPropertyIsRunningInput: UInt32
 
 # Tap objects (14.2)
 TAP_UID = fourcc("tuid")  # kAudioTapPropertyUID: CFString

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 
 from loopnote.capture.base import AudioInput, CaptureRequest, SourceInfo, SourceKind
+from loopnote.capture.coreaudio.activity import process_activity
 from loopnote.capture.coreaudio.api import (
     DEVICE_UID,
     HW_DEFAULT_INPUT,
@@ -44,6 +45,7 @@ from loopnote.capture.coreaudio.processes import (
 from loopnote.capture.coreaudio.stream import CoreAudioInput, Opener
 from loopnote.capture.coreaudio.tap import Route, open_device_route, open_tap_route
 from loopnote.capture.coreaudio.timing import CoreAudioOptions
+from loopnote.capture.meetings import AppActivity
 from loopnote.clock import Clock
 from loopnote.errors import DeviceNotFound, UnsupportedPlatform
 from loopnote.types import Source
@@ -106,6 +108,10 @@ class CoreAudioBackend:
         names = ", ".join(repr(d[2]) for d in (hits or inputs)) or "none"
         what = "matches several input devices" if hits else "is not an input device"
         raise DeviceNotFound(f"{option} {query!r} {what}; input devices: {names}")
+
+    def audio_activity(self) -> tuple[AppActivity, ...]:
+        """Who plays and who records an input now (see activity.py; unverified on a Mac)."""
+        return process_activity(self.api)
 
     def list_sources(self) -> list[SourceInfo]:
         api = self.api

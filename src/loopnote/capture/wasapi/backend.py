@@ -2,7 +2,8 @@
 
 ``WasapiOptions``   roles followed, process-loopback choices, stream options (documented defaults)
 ``WasapiBackend``   ``list_sources()``: render endpoints (captured by loopback), capture
-                    endpoints, applications playing audio; ``open(request)``: validated inputs
+                    endpoints, applications playing audio; ``open(request)``: validated inputs;
+                    ``audio_activity()``: who plays and who records a microphone (activity.py)
 
 ``CaptureRequest`` on Windows:
   ``system_source``  an endpoint ID from ``loopnote sources`` (never a friendly name: names repeat);
@@ -36,11 +37,14 @@ What is verified where.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from loopnote.capture.base import AudioInput, CaptureRequest, SourceInfo, SourceKind
+from loopnote.capture.meetings import ActivityReport, AppActivity
+from loopnote.capture.wasapi.activity import session_activity
+from loopnote.capture.wasapi.activity_watch import SessionWatcher
 from loopnote.capture.wasapi.endpoint import EndpointOpener
 from loopnote.capture.wasapi.mmdevice import DeviceEnumerator, Endpoint
 from loopnote.capture.wasapi.process_loopback import (
@@ -102,6 +106,18 @@ class WasapiBackend:
                 sessions = []
         infos = [_endpoint_info(e) for e in outs + ins]
         return infos + _app_infos(sessions)
+
+    def watch_activity(self, on_report: Callable[[ActivityReport], None]) -> SessionWatcher:
+        """A started ``SessionWatcher`` (activity_watch.py): who plays and who records a
+        microphone, reported on each change Windows notifies."""
+        watcher = SessionWatcher(self.api, on_report)
+        watcher.start()
+        return watcher
+
+    def audio_activity(self) -> tuple[AppActivity, ...]:
+        """Who plays and who records a microphone now (see activity.py)."""
+        with self._com() as api:
+            return session_activity(api)
 
     # --- opening ----------------------------------------------------------------------------------
     def open(self, request: CaptureRequest) -> list[AudioInput]:

@@ -1,0 +1,368 @@
+"""``loopnote watch``: notice meetings and offer to take notes, or take them right away.
+
+The capture backend's activity watcher reports who plays and who records the microphone on
+each change; ``MeetingDetector`` (capture/meetings.py) decides; this module acts: a desktop
+notification "Meeting in APP — take notes?" (``ask``), or a recording of that app's audio
+plus the microphone (``--auto``, config ``watch = "auto"``), built and run the way
+``loopnote record`` does, stopped when the detector says the meeting ended. The loop sleeps
+until the next report or the detector's next deadline: nothing runs while nothing changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from loopnote.alerts.notify import DesktopNotifier
+from loopnote.audio.recorder import Recorder
+from loopnote.capture import get_backend
+from loopnote.capture.base import CaptureRequest
+from loopnote.capture.meetings import (
+    ActivityReport,
+    ActivitySnapshot,
+    Decision,
+    Meeting,
+    MeetingDetector,
+    MeetingStarted,
+    ServerBack,
+    ServerLost,
+    WatchRules,
+    unknown_allowed,
+)
+from loopnote.cli.options import add_meeting_options, settings_from
+from loopnote.cli.output import JsonlPrinter
+from loopnote.cli.plain import PlainPrinter
+from loopnote.cli.record_cmd import consent_reminder
+from loopnote.cli.run_meeting import _signals
+from loopnote.config import Settings
+from loopnote.errors import LoopnoteError, UnsupportedPlatform, UsageError
+from loopnote.events import Event
+from loopnote.session import Session, SessionOptions
+from loopnote.store import reminder_text
+from loopnote.types import Source
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "watch",
+        help="notice meetings (an app using the mic and playing) and offer to take notes",
+        description="Run in the background; when an app both records the microphone and "
+        "plays audio for a while (Zoom, Teams, a browser in Meet...), ask by desktop "
+        "notification whether to take notes, or with --auto record that app's audio and the "
+        "microphone until its meeting ends. Ctrl-C stops watching.",
+    )
+    g = p.add_argument_group("watching")
+    mode = g.add_mutually_exclusive_group()
+    mode.add_argument("--auto", action="store_true", help="record meetings right away")
+    mode.add_argument("--ask", action="store_true", help="only ask (the default)")
+    g.add_argument(
+        "--grace",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a meeting ends this long after its app stopped using the microphone (default 10)",
+    )
+    g.add_argument(
+        "--allow",
+        metavar="APP",
+        action="append",
+        help="only this app (repeatable; config watch_allow)",
+    )
+    g.add_argument(
+        "--deny",
+        metavar="APP",
+        action="append",
+        help="never this app (repeatable; config watch_deny)",
+    )
+    inst = g.add_mutually_exclusive_group()
+    inst.add_argument(
+        "--install", action="store_true", help="start `loopnote watch` at login (this user)"
+    )
+    inst.add_argument("--uninstall", action="store_true", help="undo --install")
+    g.add_argument(
+        "--mic", metavar="NAME", help="microphone to record (default: the default input)"
+    )
+    g.add_argument(
+        "--keep-audio", metavar="no|forever|days:N", help="keep meetings' audio (default: forever)"
+    )
+    add_meeting_options(p)
+    p.set_defaults(func=run_watch)
+
+
+@dataclass(frozen=True)
+class _Stop:
+    pass
+
+
+_Item = ActivityReport | _Stop
+
+
+class WatchOutput:
+    """The watcher's own lines: JSON objects (``--format jsonl``) or sentences."""
+
+    def __init__(self, jsonl: bool) -> None:
+        self.jsonl = JsonlPrinter(sys.stdout) if jsonl else None
+        self.plain = None if jsonl else PlainPrinter(sys.stdout)
+
+    def session_handler(self) -> Callable[[Event], None]:
+        if self.jsonl is not None:
+            return self.jsonl.handle
+        assert self.plain is not None
+        return self.plain.handle
+
+    def emit(self, obj: dict[str, Any], line: str) -> None:
+        if self.jsonl is not None:
+            self.jsonl.write({**obj, "wall": round(time.time(), 3)})
+        else:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def warn(self, code: str, message: str) -> None:
+        self.emit(
+            {"type": "warning", "code": code, "message": message, "source": "watch"},
+            f"! {message}",
+        )
+
+
+def _who(m: Meeting) -> str:
+    return f"{m.app} (pid {m.pid})" if m.pid is not None else m.app
+
+
+class MeetingRecording:
+    """One meeting recorded like ``loopnote record --app PID``: built and run on its own
+    thread (loading the model must not hold up the watcher), stopped when the meeting ends."""
+
+    def __init__(
+        self, meeting: Meeting, args: argparse.Namespace, settings: Settings, out: WatchOutput
+    ) -> None:
+        self.meeting = meeting
+        self._args = args
+        self._settings = settings
+        self._out = out
+        self._lock = threading.Lock()
+        self._session: Session | None = None
+        self._ended = False
+        self._thread = threading.Thread(target=self._run, name="meeting", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._ended = True
+            session = self._session
+        if session is not None:
+            session.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        m, args, settings = self.meeting, self._args, self._settings
+        try:
+            inputs = get_backend().open(
+                CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
+            )
+            options = SessionOptions(
+                settings=settings,
+                title=args.title or f"Meeting in {m.app}",
+                keep_audio=settings.keep_audio != "no",
+                consent_text=consent_reminder(settings),
+                origin="live",
+            )
+
+            def recorder(folder: Path, source: Source) -> Recorder:
+                return Recorder(folder, source)
+
+            session = Session.build(inputs, options, recorder_factory=recorder)
+            with self._lock:
+                self._session = session
+                ended = self._ended
+            if ended:  # the meeting ended while the model loaded
+                session.stop()
+            folder = session.run(self._out.session_handler())
+            if self._out.jsonl is None:
+                sys.stderr.write(f"meeting saved in {folder}\n")
+        except LoopnoteError as e:
+            self._out.warn("record-failed", f"could not record the meeting in {_who(m)}: {e}")
+
+
+class Watch:
+    """The loop: reports in, decisions out, recordings started and stopped."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        settings: Settings,
+        rules: WatchRules,
+        auto: bool,
+        out: WatchOutput,
+    ) -> None:
+        self.args = args
+        self.settings = settings
+        self.detector = MeetingDetector(rules)
+        self.auto = auto
+        self.out = out
+        self.inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self.recordings: dict[str, MeetingRecording] = {}
+        self._notifier = DesktopNotifier() if settings.notify and not auto else None
+
+    def run(self) -> None:
+        backend = get_backend()
+        start_watching = getattr(backend, "watch_activity", None)
+        if start_watching is None:
+            raise UnsupportedPlatform(
+                f"meeting detection is not available with the {backend.name} capture backend"
+            )
+        watcher = start_watching(self.inbox.put)
+        self.out.emit(
+            {"type": "watching", "mode": "auto" if self.auto else "ask"},
+            f"watching for meetings ({'recording them' if self.auto else 'asking'}); Ctrl-C stops",
+        )
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            self.inbox.put(_Stop())  # SimpleQueue.put is safe in a signal handler
+
+        try:
+            with _signals(on_signal):
+                self._loop()
+        finally:
+            watcher.stop()
+            for rec in self.recordings.values():
+                rec.stop()
+            for rec in self.recordings.values():
+                rec.join()
+
+    def _loop(self) -> None:
+        while True:
+            deadline = self.detector.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                item: _Item | None = self.inbox.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            now = time.monotonic()
+            if isinstance(item, _Stop):
+                return
+            if isinstance(item, ActivitySnapshot):
+                decisions = self.detector.observe(item.apps, now)
+            elif isinstance(item, ServerLost):
+                self.out.warn("server-lost", f"{item.reason}; reconnecting")
+                decisions = self.detector.observe((), now)
+            elif isinstance(item, ServerBack):
+                self.out.warn("server-restarted", "the sound server is back; watching again")
+                decisions = []
+            else:
+                decisions = self.detector.advance(now)
+            for d in decisions:
+                self._act(d)
+
+    def _act(self, d: Decision) -> None:
+        m = d.meeting
+        if isinstance(d, MeetingStarted):
+            recording = self.auto and not self.recordings
+            others = [_who(x) for x in d.concurrent]
+            obj: dict[str, Any] = {
+                "type": "meeting_detected",
+                "app": m.app,
+                "binary": m.binary,
+                "pid": m.pid,
+                "recording": recording,
+            }
+            line = f"● meeting in {_who(m)}"
+            if others:
+                obj["concurrent_with"] = others
+                line += f" (while the meeting in {', '.join(others)} goes on)"
+            self.out.emit(obj, line + (": taking notes" if recording else ""))
+            if recording:
+                rec = self.recordings[m.key] = MeetingRecording(
+                    m, self.args, self.settings, self.out
+                )
+                rec.start()
+            elif self.auto:
+                self.out.warn(
+                    "meeting-not-recorded",
+                    f"the meeting in {_who(m)} is not recorded: already taking notes of "
+                    f"{', '.join(others)}",
+                )
+            else:
+                self._ask(m)
+            return
+        self.out.emit(
+            {
+                "type": "meeting_ended",
+                "app": m.app,
+                "binary": m.binary,
+                "pid": m.pid,
+                "duration": round(d.duration, 1),
+            },
+            f"● the meeting in {_who(m)} ended",
+        )
+        ending = self.recordings.pop(m.key, None)
+        if ending is not None:
+            ending.stop()
+            threading.Thread(target=ending.join, name="meeting-end", daemon=True).start()
+
+    def _ask(self, m: Meeting) -> None:
+        command = f"loopnote record --app {m.pid if m.pid is not None else m.app}"
+        reminder = reminder_text(self.settings.disclosure, width=10_000)  # the server wraps
+        if self.out.jsonl is None:
+            sys.stderr.write(f"  take notes: {command}\n  {reminder}\n")
+        notifier = self._notifier
+        if notifier is None:
+            return
+        title = f"Meeting in {m.app} — take notes?"
+        body = f"Take notes: {command}\n\n{reminder}"
+
+        def send() -> None:  # D-Bus may be slow: never in the loop
+            result = notifier.send(title, body)
+            if not result.ok:
+                self.out.warn("notify-failed", result.reason)
+
+        threading.Thread(target=send, name="notify", daemon=True).start()
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    if args.install or args.uninstall:
+        from loopnote.cli.watch_install import install, uninstall
+
+        return install(args) if args.install else uninstall()
+    settings = settings_from(args)
+    overrides: dict[str, Any] = {}
+    if args.allow:
+        overrides["watch_allow"] = tuple(args.allow)
+    if args.deny:
+        overrides["watch_deny"] = tuple(args.deny)
+    settings = replace(settings, **overrides)
+    if settings.watch not in ("ask", "auto"):
+        raise UsageError(f'config \'watch\' must be "ask" or "auto", not {settings.watch!r}')
+    if args.grace < 0:
+        raise UsageError("--grace must be zero or more seconds")
+    auto = args.auto or (settings.watch == "auto" and not args.ask)
+    out = WatchOutput(args.format == "jsonl")
+    rules = WatchRules(
+        grace=args.grace,
+        allow=settings.watch_allow,
+        deny=settings.watch_deny,
+        ignore_pids=frozenset({os.getpid()}),
+    )
+    for name in unknown_allowed(rules.allow):
+        out.warn(
+            "unknown-app",
+            f"the allow list names {name!r}, not an app known to hold meetings; "
+            "watching for it anyway",
+        )
+    Watch(args, settings, rules, auto, out).run()
+    return 0
