@@ -19,63 +19,17 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+sys.path.insert(0, str(ROOT / "tests"))
 
-
-@contextlib.contextmanager
-def hung_endpoint(list_models: bool) -> Iterator[str]:
-    """Accepts connections and never answers; with ``list_models`` it answers /v1/models."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def serve(conn: socket.socket) -> None:
-        conn.settimeout(5)
-        with contextlib.suppress(OSError):
-            head = conn.recv(65536).decode("latin-1")
-            if list_models and " /v1/models" in head.split("\r\n", 1)[0]:
-                body = json.dumps({"data": [{"id": "hung"}]}).encode()
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                    + str(len(body)).encode()
-                    + b"\r\nConnection: close\r\n\r\n"
-                    + body
-                )
-                conn.close()
-                return
-        held.append(conn)  # never answered
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    th = threading.Thread(target=loop, daemon=True)
-    th.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        th.join(2)
-        for c in held:
-            c.close()
-        sock.close()
+from hung_llm import hung_endpoint  # noqa: E402
 
 
 def transcribe(
@@ -93,7 +47,7 @@ def transcribe(
             if a != person:
                 args += ["--alias", a]
         if llm:
-            args += ["--llm", llm, "--llm-model", "hung"]
+            args += ["--llm", llm, "--llm-model", "m"]
         out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
         if out.returncode != 0:
             raise SystemExit(f"transcribe failed: {out.stderr.strip()[-400:]}")
@@ -143,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             if mode == "no-llm":
                 evs = transcribe(path, scene["person"], scene["aliases"], None)
             else:
-                with hung_endpoint(list_models=mode == "hung-summaries") as url:
+                with hung_endpoint(list_models=mode == "hung-summaries") as (url, _):
                     evs = transcribe(path, scene["person"], scene["aliases"], url)
             r = measure(evs, scene["mentions"])
             acc = modes.setdefault(mode, {"lat": [], "lines": [], "found": [], "warn": []})

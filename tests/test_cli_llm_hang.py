@@ -9,20 +9,16 @@ timeout) before the second mention is even spoken.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from hung_llm import hung_endpoint
 from recording import cli_env
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -31,58 +27,11 @@ CLIP = Path(__file__).parent / "fixtures" / "speech_confbridge_mute.flac"  # say
 LLM_TIMEOUT = 60.0  # LLMOptions.timeout: how long a summary request may hang
 
 
-@contextlib.contextmanager
-def hung_summaries() -> Iterator[tuple[str, list[float]]]:
-    """Lists its model at /v1/models, then never answers anything else; yields its URL and
-    the wall times summary requests arrived."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.2)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-    asked: list[float] = []
-
-    def serve(conn: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            head = conn.recv(65536).decode("latin-1").split("\r\n", 1)[0]
-            if " /v1/models" in head:
-                body = json.dumps({"data": [{"id": "m"}]}).encode()
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                    + body
-                )
-                conn.close()
-                return
-            asked.append(time.time())
-        held.append(conn)
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    th = threading.Thread(target=loop, daemon=True)
-    th.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", asked
-    finally:
-        stop.set()
-        th.join(2)
-        for c in held:
-            c.close()
-        sock.close()
-
-
 def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
     x, rate = sf.read(str(CLIP), dtype="float32")
     twice = tmp_path / "twice.wav"
     sf.write(str(twice), np.concatenate([x, np.zeros(12 * rate, np.float32), x]), rate)
-    with hung_summaries() as (url, asked):
+    with hung_endpoint(list_models=True) as (url, asked):
         out = subprocess.run(
             [
                 *(sys.executable, "-m", "loopnote", "transcribe", str(twice)),
