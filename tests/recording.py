@@ -37,8 +37,11 @@ class Recording:
         )
         self.events: list[dict[str, Any]] = []
 
-    def wait_for(self, kind: str, timeout: float = 90.0) -> dict[str, Any]:
-        """Read events until one of ``kind`` (returned) or the timeout."""
+    def wait_for(
+        self, kind: str, timeout: float = 90.0, source: str | None = None
+    ) -> dict[str, Any]:
+        """Read events until one of ``kind`` (of ``source``, if given; returned) or the
+        timeout."""
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -46,8 +49,9 @@ class Recording:
             if not line:
                 break
             self.events.append(json.loads(line))
-            if self.events[-1]["type"] == kind:
-                return self.events[-1]
+            ev = self.events[-1]
+            if ev["type"] == kind and source in (None, ev.get("source")):
+                return ev
         stderr = ""
         if self.proc.poll() is not None and self.proc.stderr is not None:
             stderr = self.proc.stderr.read()

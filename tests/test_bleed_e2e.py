@@ -87,6 +87,7 @@ def _record(lab: SoundServer, data: Path, feeds: tuple[Path, Path], *args: str) 
     rec = Recording(data, *args)
     start = rec.wait_for("session")
     assert start["sources"] == ["system", "mic"]
+    rec.wait_for("level", source="system")  # the capture streams deliver: play now
     meeting, mic = feeds
     players = [lab.play(meeting, device="meeting"), lab.play(mic, device="mic_feed")]
     for p in players:

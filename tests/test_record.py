@@ -58,6 +58,7 @@ def test_record_transcribes_system_and_mic_like_a_replay(lab: SoundServer, tmp_p
     rec = Recording(tmp_path, "--title", "lab meeting")
     start = rec.wait_for("session")
     assert start["sources"] == ["system", "mic"]
+    rec.wait_for("level", source="system")  # the capture streams deliver: play now
     _play_and_wait(lab, THEM, "meeting")
     _play_and_wait(lab, YOU, "mic_feed")
     time.sleep(4.0)  # let the last words settle
