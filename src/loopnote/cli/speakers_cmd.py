@@ -30,9 +30,14 @@ from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, 
 from loopnote.config import data_dir
 from loopnote.errors import AudioDecodeError, UsageError
 from loopnote.store import MeetingFolder, index_meeting_safely
-from loopnote.store.journal import write_atomic
-from loopnote.store.notes import notes_header, transcript_markdown
-from loopnote.store.speakers import YOU, SpeakerBook, default_label
+from loopnote.store.speakers import (
+    SpeakerBook,
+    clean_speaker_name,
+    plan_speaker_renames,
+    record_speaker_renames,
+    refresh_notes_transcript,
+    speaker_rows,
+)
 from loopnote.store.voices import (
     Voice,
     VoiceStore,
@@ -90,52 +95,29 @@ def _parse_renames(items: list[str]) -> list[tuple[str, str]]:
         old, sep, new = item.partition("=")
         if not sep or not old.strip():
             raise UsageError(f'--rename wants "OLD=NEW" (e.g. "Speaker 2=Marcus"), not {item!r}')
-        new = " ".join(new.split())
-        if not new:
-            raise UsageError(f"--rename {item!r}: the new name is empty")
+        try:
+            new = clean_speaker_name(new)
+        except UsageError as e:
+            raise UsageError(f"--rename {item!r}: {e}") from None
         out.append((old.strip(), new))
     return out
-
-
-def _find_speaker(ref: str, book: SpeakerBook, ids: list[str]) -> str | None:
-    low = ref.lower()
-    for sid in ids:
-        if low in (sid.lower(), default_label(sid).lower()):
-            return sid
-    named = [sid for sid in ids if (book.name(sid) or "").lower() == low]
-    return named[0] if len(named) == 1 else None
 
 
 def _rename(
     folder: MeetingFolder, renames: list[tuple[str, str]], remember: VoiceStore | None
 ) -> None:
-    book = folder.speaker_book()
-    ids = book.known_ids(folder.load_utterances())
-    if not ids:
-        raise UsageError(
-            f"{folder.id} has no speakers yet; run 'loopnote speakers {folder.id}' first"
-        )
-    resolved = []
-    for old, new in renames:  # check every rename before recording any
-        sid = _find_speaker(old, book, ids)
-        if sid is None:
-            known = ", ".join(book.name(s) or default_label(s) for s in ids)
-            raise UsageError(f"no speaker {old!r} in {folder.id} (speakers: {known})")
-        resolved.append((sid, new))
+    plan = plan_speaker_renames(folder, renames)  # every rename is checked before any is kept
     model, prints = load_meeting_voiceprints(folder.path)
     if remember is not None:
-        missing = [new for sid, new in resolved if sid not in prints]
+        missing = [r.name for r in plan if r.speaker_id not in prints]
         if missing:
             raise UsageError(
                 f"no voiceprint of {', '.join(missing)} in {folder.id}; run "
                 f"'loopnote speakers {folder.id} --again' first"
             )
-    for sid, new in resolved:
-        if remember is not None:
-            remember.remember(Voice(new, prints[sid], model, time.time()))
-        folder.append_event(
-            "speaker", {"id": sid, "name": new, "how": "user", "score": 1.0, "wall": time.time()}
-        )
+        for r in plan:
+            remember.remember(Voice(r.name, prints[r.speaker_id], model, time.time()))
+    record_speaker_renames(folder, plan)
 
 
 def _diarize(folder: MeetingFolder) -> None:
@@ -242,39 +224,6 @@ def _follow_old_ids(fresh: dict[str, str], old: SpeakerBook) -> dict[str, str]:
     return mapping
 
 
-def _refresh_notes(folder: MeetingFolder) -> None:
-    """notes.md shows the transcript with the speakers' labels (the notes above it stay)."""
-    notes = folder.read_notes()
-    if notes is None:
-        return
-    head = notes_header(notes).rstrip()
-    write_atomic(
-        folder.notes_path, head + "\n\n" + transcript_markdown(folder.load_labelled_utterances())
-    )
-
-
-def _listing(folder: MeetingFolder) -> list[dict[str, Any]]:
-    book = folder.speaker_book()
-    utterances = folder.load_utterances()
-    rows = []
-    for sid in [YOU, *book.known_ids(utterances)]:
-        mine = [u for u in utterances if book.speaker_id(u) == sid]
-        if not mine:
-            continue
-        named = book.names.get(sid)
-        rows.append(
-            {
-                "id": sid,
-                "label": book.name(sid) or ("You" if sid == YOU else default_label(sid)),
-                "name": book.name(sid),
-                "how": named.how if named and named.name else None,
-                "utterances": len(mine),
-                "seconds": round(sum(u.end - u.start for u in mine), 1),
-            }
-        )
-    return rows
-
-
 def _voices(args: argparse.Namespace, renames: list[tuple[str, str]]) -> int:
     store = VoiceStore(data_dir())
     if args.forget is not None:
@@ -310,11 +259,11 @@ def run(args: argparse.Namespace) -> int:
         _rename(folder, renames, VoiceStore(data_dir()) if args.remember else None)
     elif args.again or not folder.speaker_book().diarized:
         _diarize(folder)
-    _refresh_notes(folder)
+    refresh_notes_transcript(folder)
     folder.close()
     if (problem := index_meeting_safely(folder.path, settings_of(args))) is not None:
         warn(problem)
-    rows = _listing(folder)
+    rows = speaker_rows(folder)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0

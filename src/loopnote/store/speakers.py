@@ -12,16 +12,28 @@ rewritten).
 
 The last record wins. ``SpeakerBook.apply`` gives the utterances as a reader should see
 them: each with its final speaker's display label.
+
+``rename_speakers(folder, [(old, new)])``  the user names speakers ("Speaker 2", a name or an
+                                           id → a ``speaker`` event, ``how: "user"``); the
+                                           CLI and the web page both go through it
+``speaker_rows(folder)``                   the speakers as lists show them
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from loopnote.errors import UsageError
+from loopnote.store.journal import write_atomic
+from loopnote.store.notes import notes_header, transcript_markdown
 from loopnote.types import Utterance
+
+if TYPE_CHECKING:  # the folder reads its speakers through this module
+    from loopnote.store.folder import MeetingFolder
 
 YOU = "you"
 HOWS = ("conversation", "user", "voiceprint")
@@ -108,3 +120,104 @@ class SpeakerBook:
     @property
     def diarized(self) -> bool:
         return bool(self.labels)
+
+
+# ----- naming a speaker (the CLI's --rename and the web page share this rule) -----------
+
+
+@dataclass(frozen=True)
+class SpeakerRename:
+    speaker_id: str
+    name: str
+
+
+def clean_speaker_name(name: str) -> str:
+    """The name with its spaces tidied; an empty name is refused."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise UsageError("the new name is empty")
+    return cleaned
+
+
+def find_speaker(ref: str, book: SpeakerBook, ids: Sequence[str]) -> str | None:
+    """The id of the speaker ``ref`` names: an id ("s2"), a label ("Speaker 2") or a name
+    that only one speaker has; None if no speaker (or more than one) fits."""
+    low = ref.strip().lower()
+    for sid in ids:
+        if low in (sid.lower(), default_label(sid).lower()):
+            return sid
+    named = [sid for sid in ids if (book.name(sid) or "").lower() == low]
+    return named[0] if len(named) == 1 else None
+
+
+def plan_speaker_renames(
+    folder: MeetingFolder, renames: Sequence[tuple[str, str]]
+) -> list[SpeakerRename]:
+    """Check every ``(old, new)`` against the meeting's speakers before any is recorded."""
+    book = folder.speaker_book()
+    ids = book.known_ids(folder.load_utterances())
+    if not ids:
+        raise UsageError(
+            f"{folder.id} has no speakers yet; run 'loopnote speakers {folder.id}' first"
+        )
+    plan = []
+    for old, new in renames:
+        sid = find_speaker(old, book, ids)
+        if sid is None:
+            known = ", ".join(book.name(s) or default_label(s) for s in ids)
+            raise UsageError(f"no speaker {old.strip()!r} in {folder.id} (speakers: {known})")
+        plan.append(SpeakerRename(sid, clean_speaker_name(new)))
+    return plan
+
+
+def record_speaker_renames(folder: MeetingFolder, plan: Sequence[SpeakerRename]) -> None:
+    """One ``speaker`` event per rename: the user's name wins over any proposed one."""
+    for r in plan:
+        folder.append_event(
+            "speaker",
+            {"id": r.speaker_id, "name": r.name, "how": "user", "score": 1.0, "wall": time.time()},
+        )
+
+
+def rename_speakers(
+    folder: MeetingFolder, renames: Sequence[tuple[str, str]]
+) -> list[SpeakerRename]:
+    """Name speakers (all or none) and bring notes.md's transcript up to date."""
+    plan = plan_speaker_renames(folder, renames)
+    record_speaker_renames(folder, plan)
+    refresh_notes_transcript(folder)
+    return plan
+
+
+def refresh_notes_transcript(folder: MeetingFolder) -> None:
+    """notes.md shows the transcript with the speakers' labels (the notes above it stay)."""
+    notes = folder.read_notes()
+    if notes is None:
+        return
+    head = notes_header(notes).rstrip()
+    write_atomic(
+        folder.notes_path, head + "\n\n" + transcript_markdown(folder.load_labelled_utterances())
+    )
+
+
+def speaker_rows(folder: MeetingFolder) -> list[dict[str, Any]]:
+    """The meeting's speakers as lists show them: id, label, name, how, their share."""
+    book = folder.speaker_book()
+    utterances = folder.load_utterances()
+    rows = []
+    for sid in [YOU, *book.known_ids(utterances)]:
+        mine = [u for u in utterances if book.speaker_id(u) == sid]
+        if not mine:
+            continue
+        named = book.names.get(sid)
+        rows.append(
+            {
+                "id": sid,
+                "label": book.name(sid) or ("You" if sid == YOU else default_label(sid)),
+                "name": book.name(sid),
+                "how": named.how if named and named.name else None,
+                "utterances": len(mine),
+                "seconds": round(sum(u.end - u.start for u in mine), 1),
+            }
+        )
+    return rows

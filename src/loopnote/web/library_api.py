@@ -1,4 +1,5 @@
-"""The library over HTTP: list, search, one meeting, its audio, exports, rename, delete.
+"""The library over HTTP: list, search, one meeting, its audio, exports, rename, delete,
+name a speaker.
 
 ``LibraryApi(root, index_path)``  the routes, reading the same store as the CLI
 
@@ -10,6 +11,7 @@ becomes a path (``MeetingFolder`` finds the files). Search snippets come back as
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,11 +22,21 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from loopnote.errors import LoopnoteError, MeetingNotFound, StoreError, UsageError
-from loopnote.store import FORMATS, Library, MeetingFolder, SearchIndex, export_text, notes_header
+from loopnote.store import (
+    FORMATS,
+    Library,
+    MeetingFolder,
+    SearchIndex,
+    export_text,
+    index_meeting_safely,
+    notes_header,
+)
 from loopnote.store.notes import display_title
+from loopnote.store.speakers import YOU, rename_speakers, speaker_rows
 from loopnote.types import SOURCES
 from loopnote.web.clip import clip_wav, has_audio
 
+log = logging.getLogger(__name__)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
 _HIT_OPEN, _HIT_CLOSE = "\ue000", "\ue001"
 MEDIA_TYPES = {
@@ -65,6 +77,7 @@ class LibraryApi:
             Route("/api/meetings/{id}/export/{fmt}", self.export),
             Route("/api/meetings/{id}/rename", self.rename, methods=["POST"]),
             Route("/api/meetings/{id}/delete", self.delete, methods=["POST"]),
+            Route("/api/meetings/{id}/speakers", self.rename_speaker, methods=["POST"]),
         ]
 
     # ----- helpers --------------------------------------------------------------------
@@ -193,19 +206,53 @@ class LibraryApi:
             return _error(400, str(e))
         return JSONResponse({"deleted": deleted})
 
+    async def rename_speaker(self, request: Request) -> Response:
+        """``{"speaker": "s2" | "Speaker 2" | a name, "name": "Marcus"}``: the user names one."""
+        folder = self.folder(request.path_params["id"])
+        if folder is None:
+            return _error(404, "no such meeting")
+        try:
+            body = await request.json()
+            old, new = str(body["speaker"]), str(body["name"])
+        except Exception:
+            return _error(400, 'send {"speaker": "Speaker 2", "name": "..."}')
+
+        def run() -> dict[str, Any]:
+            try:
+                (done,) = rename_speakers(folder, [(old, new)])
+            finally:
+                folder.close()
+            # search (and search --speaker) find the lines under the new name
+            problem = index_meeting_safely(folder.path, index_path=self.index_path)
+            if problem is not None:
+                log.warning("%s", problem)
+            return {"id": done.speaker_id, "name": done.name, "speakers": speaker_rows(folder)}
+
+        try:
+            return JSONResponse(await self._run(run))
+        except LoopnoteError as e:
+            return _error(400, str(e))
+
 
 def meeting_json(folder: MeetingFolder) -> dict[str, Any]:
     """One meeting as the meeting page shows it (no word timings: the page needs lines)."""
     meta = folder.meta
     notes = folder.read_notes() or ""
     events = folder.load_events()
+    book = folder.speaker_book()
+    utterances = []
+    for u in folder.load_utterances():
+        d = {k: v for k, v in u.to_dict().items() if k != "words"}
+        d["speaker"] = book.display(u)  # what a reader sees: "Marcus", "Speaker 2" or none
+        d["speaker_id"] = book.speaker_id(u)
+        utterances.append(d)
     return {
         "meeting": {**meta.to_dict(), "display_title": display_title(meta)},
         "notes": notes_header(notes).strip(),
         "summaries": [n.to_dict() for n in folder.load_summaries(latest=True)],
-        "utterances": [
-            {k: v for k, v in u.to_dict().items() if k != "words"} for u in folder.load_utterances()
-        ],
+        "utterances": utterances,
+        # the speakers a user can name ("you" is the microphone, always "You")
+        "speakers": [r for r in speaker_rows(folder) if r["id"] != YOU],
         "alerts": [a.to_dict() for a in folder.load_alerts()],
         "bookmarks": [e for e in events if e.get("type") == "bookmark"],
         "audio": {s: has_audio(folder.path, s) for s in SOURCES},

@@ -231,10 +231,12 @@ async function showMeeting(id, params) {
     left.append(el("h2", { text: "Bookmarks" }));
     for (const b of data.bookmarks) left.append(el("p", {}, el("a", { href: `?t=${b.t}`, class: "time", "data-seek": b.t, text: clock(b.t) }), ` ${b.note || "bookmark"}`));
   }
+  const speakersBox = el("div", { id: "speakers" });
+  left.append(speakersBox);
   if (notes.consent) left.append(el("p", { class: "muted consent", text: notes.consent }));
   const kept = Object.values(data.audio).some(Boolean);
   const player = el("audio", { id: "player", preload: "none", controls: true, hidden: true });
-  const scroller = el("div", { class: "transcript", id: "transcript", tabindex: "0" });
+  const scroller = el("div", { class: `transcript${data.speakers.length ? " with-speakers" : ""}`, id: "transcript", tabindex: "0" });
   const right = el("section", { class: "main-col" },
     el("h2", { text: "Transcript" }),
     el("p", { class: "muted hint", text: kept ? "Click a line to hear it." : "The audio of this meeting was not kept." }),
@@ -268,6 +270,7 @@ async function showMeeting(id, params) {
   });
   fitToWindow(scroller);
   lines.setItems(data.utterances);
+  showSpeakers(speakersBox, m, data, () => lines.redraw());
   player.addEventListener("ended", () => playing && playing.classList.remove("playing"));
 
   const seek = (t, lineId) => {
@@ -288,6 +291,54 @@ async function showMeeting(id, params) {
   }));
   if (params.has("t") || params.has("line")) requestAnimationFrame(() => seek(Number(params.get("t") || 0), params.get("line")));
   window.loopnoteLines = lines;
+}
+
+// ----- the meeting's speakers: names the user gives -----------------------------------
+
+const HOW = { conversation: "named from the conversation", voiceprint: "known by voice" };
+
+function showSpeakers(box, m, data, redraw) {
+  box.textContent = "";
+  const them = data.utterances.some((u) => u.source === "system");
+  if (!data.speakers.length) {
+    if (them) box.append(el("h2", { text: "Speakers" }), el("p", { class: "muted small-print", text: `To tell the voices apart: loopnote speakers ${m.id}` }));
+    return;
+  }
+  const list = el("ul", { class: "speakers" });
+  for (const s of data.speakers) {
+    const label = el("span", { class: "speaker-label", text: s.label });
+    const how = s.name && HOW[s.how] ? el("span", { class: "muted speaker-how", text: ` ${HOW[s.how]}` }) : null;
+    const btn = el("button", { class: "small", text: "Rename", "aria-label": `Rename ${s.label}` });
+    const row = el("li", { class: "speaker", "data-speaker": s.id }, label, how, " ", btn);
+    btn.addEventListener("click", () => renameSpeaker(row, s, m, data, () => showSpeakers(box, m, data, redraw), redraw));
+    list.append(row);
+  }
+  box.append(el("h2", { text: "Speakers" }), list);
+}
+
+function renameSpeaker(row, s, m, data, redrawBlock, redrawLines) {
+  const input = el("input", { class: "speaker-input", value: s.name || "", placeholder: s.label, "aria-label": `New name for ${s.label}`, maxlength: "100" });
+  const problem = el("p", { class: "error speaker-error", role: "alert", hidden: true });
+  const form = el("form", { class: "speaker-rename" }, input, el("button", { text: "Save" }),
+    el("button", { type: "button", text: "Cancel", onclick: redrawBlock }), problem);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await post(`/api/meetings/${encodeURIComponent(m.id)}/speakers`, { speaker: s.id, name: input.value });
+      data.speakers = r.speakers.filter((x) => x.id !== "you");
+      const label = (r.speakers.find((x) => x.id === r.id) || {}).label || r.name;
+      for (const u of data.utterances) if (u.speaker_id === r.id) u.speaker = label;
+      redrawLines();
+      redrawBlock();
+    } catch (e) {
+      problem.textContent = e.message;
+      problem.hidden = false;
+      input.focus();
+    }
+  });
+  row.replaceChildren(form);
+  input.focus();
+  input.select();
 }
 
 function stripHead(notes) {

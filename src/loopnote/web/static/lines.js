@@ -81,6 +81,15 @@ export class BlockList {
     }
   }
 
+  // Draw again what is on screen (the items changed in place, e.g. a speaker's new name).
+  redraw() {
+    for (const block of this.blocks) {
+      if (!block.drawn) continue;
+      block.drawn = false;
+      this.render(block);
+    }
+  }
+
   // The element of item ``index``, drawn and scrolled into the middle of the view.
   reveal(index) {
     const block = this.blocks[Math.floor(index / this.blockSize)];
