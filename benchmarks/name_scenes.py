@@ -46,7 +46,7 @@ from speaker_scenes import voice_clips
 
 RATE = 16000
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "loopnote-bench"
-VERSION = "1"
+VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def build(person: Person, index: int) -> tuple[np.ndarray, dict[str, Any]]:
     return audio, {
         "person": person.name,
         "aliases": list(person.aliases),
-        "sounds_like": " ".join(s for s in (person.sounds_like, *person.alias_sounds) if s),
+        "sounds_like": [s for s in (person.sounds_like, *person.alias_sounds) if s],
         "half": half,
         "duration_s": round(len(audio) / RATE, 3),
         "mentions": mentions,

@@ -1,6 +1,6 @@
 """The name spotter: pure and clock-free; it hears the user's names in recognized text.
 
-``SpotterOptions``  who the user is and how eager the spotter is (documented defaults)
+``SpotterOptions``  who the user is, how the name sounds, and how eager the spotter is
 ``Mention``         one time the name was heard (term, heard text, where, when, score, cue)
 ``NameSpotter``     ``on_partial(PartialText)`` and ``on_utterance(Utterance)`` return the new
                     mentions to alert on; ``take_confirmations()`` returns the committed form
@@ -30,7 +30,7 @@ utterance of the system source that holds a match near it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loopnote.alerts.matching import (
     Term,
@@ -57,6 +57,9 @@ class SpotterOptions:
     first_name: bool = True  # also listen for the first word of a multi-word name
     chars_per_second: float = 14.0  # speaking rate used to place a name inside a partial
     bare_min_p: float = 0.1  # an utterance that is only the name needs this word probability
+    # How the name sounds, spelled as English reads ("Shivawn" for "Siobhan"): heard words
+    # are also compared with these spellings; a match alerts under the configured name.
+    sounds_like: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,14 @@ def _terms(options: SpotterOptions) -> list[Term]:
         first = options.name.strip().split()
         if len(first) > 1:
             labels.append(first[0])
+    spelled = [(s, options.name.strip() or s) for s in options.sounds_like]
     out: list[Term] = []
     seen: set[str] = set()
-    for label in labels:
-        term = make_term(label)
+    for spelling, label in [*((x, x) for x in labels), *spelled]:
+        term = make_term(spelling)
         if term is not None and term.joined not in seen:
             seen.add(term.joined)
-            out.append(term)
+            out.append(replace(term, label=label.strip()))
     return out
 
 
