@@ -329,3 +329,18 @@ def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None
     assert [(m.term, m.heard) for m in found] == [("Aoife Byrne", "Efa")]
     # the spelling does not make ordinary talk alert
     assert taught.find("I will eat a fair share of the budget.")[1] == []
+
+
+def test_partial_fires_at_once_when_the_name_closes_an_addressed_sentence() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    (m,) = spotter.on_partial(
+        PartialText("system", 12.0, "I think that covers it. Over to you, Siobhan.")
+    )
+    assert m.cue == "over-to" and m.term == "Siobhan"
+    # no cue of address, or no punctuation closing it: the next pass is waited for
+    plain = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    assert plain.on_partial(PartialText("system", 12.0, "I sent the draft to Siobhan.")) == []
+    bare = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    assert bare.on_partial(PartialText("system", 30.0, "Over to you, Siobhan")) == []
+    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", settle_on_address=False))
+    assert off.on_partial(PartialText("system", 12.0, "Over to you, Siobhan.")) == []
