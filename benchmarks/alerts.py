@@ -179,13 +179,13 @@ def replay(
 
 
 def _settings(person: str, aliases: tuple[str, ...], sounds_like: tuple[str, ...]) -> Settings:
-    return Settings(name=person, aliases=aliases, sounds_like=sounds_like)
+    taught = {"sounds_like": sounds_like} if sounds_like else {}
+    return Settings(name=person, aliases=aliases, **taught)
 
 
 def _spotter_options(settings: Settings) -> SpotterOptions:
-    return SpotterOptions(
-        name=settings.name, aliases=settings.aliases, sounds_like=settings.sounds_like
-    )
+    taught = {"sounds_like": settings.sounds_like} if getattr(settings, "sounds_like", ()) else {}
+    return SpotterOptions(name=settings.name, aliases=settings.aliases, **taught)
 
 
 REDECODE = [0.0, 0]  # seconds in the engine's listening for names, calls
