@@ -148,6 +148,8 @@ def test_only_the_other_side_is_listened_to_for_names() -> None:
     system, mic = recognizer_options(s, "system"), recognizer_options(s, "mic")
     assert system.names == ("Alex Morgan", "Al") and mic.names == ()
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
+    taught = recognizer_options(Settings(name="Aoife Byrne", sounds_like=("Eefa",)), "system")
+    assert taught.names == taught.prompt_terms == ("Aoife Byrne", "Eefa")
 
 
 @pytest.fixture(scope="module")
