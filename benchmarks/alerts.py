@@ -10,8 +10,9 @@
 ``name_scenes.py`` (27 people, 81 mentions), one half at a time (``dev`` or ``held``); with
 ``--taught`` the user's configuration also holds how the name sounds (``sounds_like``).
 Latency is split into where it goes: ``schedule`` (audio from the end of the name to the
-pass whose partial first held it), ``decode`` (that pass's compute and any lag before it,
-including the re-decode that listens for names, also timed on its own as ``redecode``) and
+pass whose partial first held it), ``lag`` (how far the replay was behind the audio when that
+pass began: a loaded machine), ``decode`` (that pass's compute, including the re-decode that
+listens for names, also timed on its own as ``redecode``) and
 ``stability`` (from the first partial holding the name to the alert: the settle rule).
 
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
@@ -258,7 +259,8 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
         )
         if seen is not None and f.mention.utterance_id is None:
             row["schedule"] = round(seen.fed - m["name_end"], 3)
-            row["decode"] = round(seen.wall - seen.fed, 3)
+            row["lag"] = round(seen.started - seen.fed, 3)  # replay behind the audio
+            row["decode"] = round(seen.wall - seen.started, 3)  # the pass itself
             row["stability"] = round(f.wall - seen.wall, 3)
         row["card"] = None if f.sentence_wall is None else round(f.sentence_wall - f.wall, 3)
         row["card_committed"] = None if f.card_wall is None else round(f.card_wall - f.wall, 3)
@@ -373,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         "missed": [m for r in scenes for m in r["missed"]] if args.half != "held" else None,
     }
     if not args.fast:
-        for part in ("schedule", "decode", "stability"):
+        for part in ("schedule", "lag", "decode", "stability"):
             values = [h[part] for r in scenes for h in r["hits"] if part in h]
             summary[f"{part}_p50"] = pct(values, 50)
             summary[f"{part}_p95"] = pct(values, 95)
