@@ -318,3 +318,29 @@ def test_a_bare_name_without_confidence_is_not_taken() -> None:
     assert len(spotter.on_utterance(heard)) == 1
     called = Utterance("s3", "system", 40.0, 40.6, "Alex?", (Word("Alex?", 40.0, 40.6, 0.0),))
     assert len(spotter.on_utterance(called)) == 1
+
+
+def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None:
+    taught = NameSpotter(SpotterOptions(name="Aoife Byrne", sounds_like=("Eefa",)))
+    plain = NameSpotter(SpotterOptions(name="Aoife Byrne"))
+    text = "Thanks, Efa. Let's move on to the next item."
+    assert plain.find(text)[1] == []
+    found = taught.on_utterance(utt(text))
+    assert [(m.term, m.heard) for m in found] == [("Aoife Byrne", "Efa")]
+    # the spelling does not make ordinary talk alert
+    assert taught.find("I will eat a fair share of the budget.")[1] == []
+
+
+def test_partial_fires_at_once_when_the_name_closes_an_addressed_sentence() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    (m,) = spotter.on_partial(
+        PartialText("system", 12.0, "I think that covers it. Over to you, Siobhan.")
+    )
+    assert m.cue == "over-to" and m.term == "Siobhan"
+    # no cue of address, or no punctuation closing it: the next pass is waited for
+    plain = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    assert plain.on_partial(PartialText("system", 12.0, "I sent the draft to Siobhan.")) == []
+    bare = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    assert bare.on_partial(PartialText("system", 30.0, "Over to you, Siobhan")) == []
+    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", settle_on_address=False))
+    assert off.on_partial(PartialText("system", 12.0, "Over to you, Siobhan.")) == []

@@ -10,7 +10,13 @@ import pytest
 import soundfile as sf
 
 from loopnote.asr import EngineRequest, load_engine
-from loopnote.asr.names import log_softmax, name_candidates, read_with_name, text_logprob
+from loopnote.asr.names import (
+    log_softmax,
+    name_candidates,
+    name_forms,
+    read_with_name,
+    text_logprob,
+)
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
 from loopnote.types import FloatArray
@@ -58,6 +64,27 @@ def test_no_candidate_inside_a_word_or_where_a_name_is_written() -> None:
     # step 0 holds the name already; step 1 continues a word; step 2 may start a name
     found = name_candidates(lp, tokens, [(ALEX,)], [True, False, True], gate=-4.0)
     assert [c.index for c in found] == [2]
+
+
+def test_a_name_begun_and_left_is_tried_at_the_token_it_was_left() -> None:
+    # the hypothesis wrote the name's first token, then strayed ("Alex" + "like" for
+    # "Alex Morgan"): the name's next token was close at the step it strayed
+    tokens = [ALEX, LIKE, THE]
+    lp = steps({ALEX: -0.1}, {LIKE: -0.5, MOR: -2.0}, {THE: -0.1})
+    found = name_candidates(lp, tokens, [(ALEX, MOR, GAN)], [True, False, True], gate=-4.0)
+    assert [(c.index, c.name, c.logprob) for c in found] == [(0, (ALEX, MOR, GAN), -2.0)]
+    far = steps({ALEX: -0.1}, {LIKE: -0.5, MOR: -9.0}, {THE: -0.1})
+    assert name_candidates(far, tokens, [(ALEX, MOR, GAN)], [True, False, True]) == []
+    # where a shorter form of the name is written whole, nothing is tried
+    assert name_candidates(lp, tokens, [(ALEX,), (ALEX, MOR, GAN)], [True, False, True]) == []
+
+
+def test_first_names_are_listened_for_too() -> None:
+    assert name_forms(["Siobhan  Kelly", "Shiv", "Siobhan", " "]) == [
+        "Siobhan Kelly",
+        "Siobhan",
+        "Shiv",
+    ]
 
 
 def test_the_first_reading_with_a_name_within_the_margin_is_kept() -> None:
@@ -121,6 +148,8 @@ def test_only_the_other_side_is_listened_to_for_names() -> None:
     system, mic = recognizer_options(s, "system"), recognizer_options(s, "mic")
     assert system.names == ("Alex Morgan", "Al") and mic.names == ()
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
+    taught = recognizer_options(Settings(name="Aoife Byrne", sounds_like=("Eefa",)), "system")
+    assert taught.names == taught.prompt_terms == ("Aoife Byrne", "Eefa")
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ class Settings:
     # who the user is (name alerts)
     name: str = ""
     aliases: tuple[str, ...] = ()
+    sounds_like: tuple[str, ...] = ()  # how the name sounds, in English spelling ("Shivawn")
     # summaries
     llm: str = ""  # OpenAI-compatible base URL; "" = extractive only
     llm_model: str = ""
@@ -72,7 +73,7 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
-_TUPLES = {"vocab", "aliases", "watch_allow", "watch_deny"}
+_TUPLES = {"vocab", "aliases", "sounds_like", "watch_allow", "watch_deny"}
 _BOOLS = {"headphones", "notify"}
 
 

@@ -83,7 +83,9 @@ class MeetingDownstream:
         self._summarizer = summarizer  # closed at the end (a local model's server)
         self.folder = folder
         self._startup_warnings = startup_warnings
-        self._spotter_options = SpotterOptions(name=settings.name, aliases=settings.aliases)
+        self._spotter_options = SpotterOptions(
+            name=settings.name, aliases=settings.aliases, sounds_like=settings.sounds_like
+        )
         self.spotter = NameSpotter(self._spotter_options) if settings.name else None
         self.bleed = bleed
         self._partial: dict[Source, str] = {}

@@ -78,7 +78,9 @@ class SessionOptions:
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
     """Recognition biased toward the user's names and the meeting's vocabulary; the other
     side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
-    names = tuple(t for t in (settings.name, *settings.aliases) if t.strip())
+    # a taught pronunciation ("Shivawn") is biased toward and listened for like a name
+    said = (settings.name, *settings.aliases, *settings.sounds_like)
+    names = tuple(t for t in said if t.strip())
     terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
     return RecognizerOptions(
         model=settings.model,

@@ -1,6 +1,6 @@
 """The name spotter: pure and clock-free; it hears the user's names in recognized text.
 
-``SpotterOptions``  who the user is and how eager the spotter is (documented defaults)
+``SpotterOptions``  who the user is, how the name sounds, and how eager the spotter is
 ``Mention``         one time the name was heard (term, heard text, where, when, score, cue)
 ``NameSpotter``     ``on_partial(PartialText)`` and ``on_utterance(Utterance)`` return the new
                     mentions to alert on; ``take_confirmations()`` returns the committed form
@@ -20,7 +20,9 @@ as ordinary words need ``common_threshold`` unless a cue is present. Names that 
 ordinary words themselves ("Will", "May") or shorter than three letters alert only with cues.
 
 Partial text wins latency: a name in a partial alerts once it is settled, i.e. another word
-follows it in the same partial, or the same words were heard there in the previous partial.
+follows it in the same partial, or the same words were heard there in the previous partial,
+or it closes a sentence that addresses someone ("over to you, Aoife.": a cue, a score that
+alerts without one, and punctuation after it).
 Its time is estimated from the partial's end and the characters after the name (never before
 the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
@@ -30,7 +32,7 @@ utterance of the system source that holds a match near it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loopnote.alerts.matching import (
     Term,
@@ -57,6 +59,10 @@ class SpotterOptions:
     first_name: bool = True  # also listen for the first word of a multi-word name
     chars_per_second: float = 14.0  # speaking rate used to place a name inside a partial
     bare_min_p: float = 0.1  # an utterance that is only the name needs this word probability
+    # How the name sounds, spelled as English reads ("Shivawn" for "Siobhan"): heard words
+    # are also compared with these spellings; a match alerts under the configured name.
+    sounds_like: tuple[str, ...] = ()
+    settle_on_address: bool = True  # a name closing an addressed sentence alerts at once
 
 
 @dataclass(frozen=True)
@@ -83,13 +89,14 @@ def _terms(options: SpotterOptions) -> list[Term]:
         first = options.name.strip().split()
         if len(first) > 1:
             labels.append(first[0])
+    spelled = [(s, options.name.strip() or s) for s in options.sounds_like]
     out: list[Term] = []
     seen: set[str] = set()
-    for label in labels:
-        term = make_term(label)
+    for spelling, label in [*((x, x) for x in labels), *spelled]:
+        term = make_term(spelling)
         if term is not None and term.joined not in seen:
             seen.add(term.joined)
-            out.append(term)
+            out.append(replace(term, label=label.strip()))
     return out
 
 
@@ -177,6 +184,13 @@ class NameSpotter:
                 chosen.append(h)
         return tokens, chosen
 
+    def _closes_address(self, h: _Hit, text: str, tokens: list[Token]) -> bool:
+        """The name ends the partial, addressed ("over to you, X.") and closed by punctuation:
+        the decoder ended the sentence on it, so the next pass is not waited for."""
+        if not self.options.settle_on_address or not h.cue or h.score < self.options.threshold:
+            return False
+        return text[tokens[h.j - 1].end :].strip()[:1] in {".", "?", "!", ","}
+
     def _near_alert(self, t: float) -> bool:
         return any(abs(t - a) < self.options.cooldown for a in self._alerted)
 
@@ -190,7 +204,11 @@ class NameSpotter:
             heard = partial.text[tokens[h.i].start : tokens[h.j - 1].end]
             key = (h.term.joined, "".join(t.norm for t in tokens[h.i : h.j]))
             keys.add(key)
-            settled = h.j < len(tokens) or key in self._last_partial
+            settled = (
+                h.j < len(tokens)
+                or key in self._last_partial
+                or self._closes_address(h, partial.text, tokens)
+            )
             if not settled:
                 continue
             after = partial.text[tokens[h.j - 1].end :].strip()

@@ -1,9 +1,13 @@
 """Listening for the user's names in a decoded buffer: the reading with a name, when the model
 nearly heard one.
 
+``name_forms``        the written forms to listen for: each name, and the first word of a
+                      name of several words (people are called by their first name)
 ``NameCandidate``     where a name could stand in a hypothesis: the token index, the name's
-                      tokens, and the log-probability the decoder gave its first token there
-``name_candidates``   pure: the positions where a name's first token came close (``gate``)
+                      tokens, and the log-probability the decoder gave the name's token where
+                      the hypothesis left it
+``name_candidates``   pure: the positions where the name came close (``gate``): its first
+                      token, or, where the hypothesis began the name, the token it strayed at
 ``log_softmax``       per-step log-probabilities from raw decoder logits
 ``text_logprob``      the summed log-probability of a token run (teacher-forced)
 ``read_with_name``    the choice: try the candidates, keep the first reading with a name that
@@ -12,6 +16,8 @@ nearly heard one.
 
 Recognizers mangle names into ordinary words ("Alex owns" heard as "I like songs"): the
 greedy decoder took another word, but the name was among its close choices at that step.
+Long names are several tokens, and the decoder often writes the first ones and strays after
+("Oluwaseun" → "Olu was soon"): there the token it left the name at is the one checked.
 The engine then decodes again with the name forced at that step, lets the decoder continue
 freely, and scores both readings of the same audio by teacher forcing. When the reading with
 the name explains the audio almost as well (within ``margin`` nats over the whole buffer),
@@ -43,6 +49,17 @@ class NameCandidate:
     logprob: float  # the decoder's log-probability of the name's first token there
 
 
+def name_forms(names: Sequence[str]) -> list[str]:
+    """Each name, and the first word of a name of several words, once each, in order."""
+    out: list[str] = []
+    for name in names:
+        words = name.split()
+        for form in (" ".join(words), *words[:1]):
+            if form and form not in out:
+                out.append(form)
+    return out
+
+
 def log_softmax(logits: npt.ArrayLike) -> Logprobs:
     x = np.asarray(logits, dtype=np.float64)
     top = x.max(axis=-1, keepdims=True)
@@ -59,27 +76,30 @@ def name_candidates(
     gate: float = NAME_GATE,
     limit: int = MAX_TRIES,
 ) -> list[NameCandidate]:
-    """Steps where a name's first token scored at least ``gate`` although the decoder wrote
-    something else there, closest first, at most ``limit``.
+    """Places where a name could start although the decoder wrote something else, closest
+    first, at most ``limit``: the name's token where the hypothesis left the name (its first
+    token, or a later one where the hypothesis began the name) scored at least ``gate``.
 
     ``logprobs[i]`` is the distribution the decoder chose ``tokens[i]`` from; a name may only
-    start where a word starts (``word_starts[i]``), and not where it is already written.
+    start where a word starts (``word_starts[i]``), and not where one is already written.
     """
     found: dict[int, NameCandidate] = {}
     steps = min(len(tokens), logprobs.shape[0])
-    firsts = {name[0] for name in names if name}
-    for name in names:
-        if not name:
+    named = [tuple(n) for n in names if n]
+    for i in range(steps):
+        if not word_starts[i]:
             continue
-        first = name[0]
-        for i in range(steps):
-            if not word_starts[i] or tokens[i] in firsts:  # a name (or its start) is there
+        if any(tuple(tokens[i : i + len(n)]) == n for n in named):  # a name is written here
+            continue
+        for name in named:
+            k = 0  # tokens of the name the hypothesis already wrote here
+            while k < len(name) and i + k < steps and tokens[i + k] == name[k]:
+                k += 1
+            if i + k >= steps:
                 continue
-            lp = float(logprobs[i, first])
-            if lp < gate:
-                continue
-            if i not in found or lp > found[i].logprob:
-                found[i] = NameCandidate(i, tuple(name), lp)
+            lp = float(logprobs[i + k, name[k]])
+            if lp >= gate and (i not in found or lp > found[i].logprob):
+                found[i] = NameCandidate(i, name, lp)
     return sorted(found.values(), key=lambda c: -c.logprob)[:limit]
 
 

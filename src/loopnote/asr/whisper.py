@@ -31,7 +31,7 @@ import numpy as np
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
-from loopnote.asr.names import log_softmax, read_with_name, text_logprob
+from loopnote.asr.names import log_softmax, name_forms, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
 
@@ -156,7 +156,7 @@ class WhisperEngine:
                 tokens,
                 log_softmax(result.logits[0])[len(fixed) if repeated else 0 :],
                 sorted(
-                    {tuple(tok.encode(" " + n.strip())) for n in request.names if n.strip()},
+                    {tuple(tok.encode(" " + n)) for n in name_forms(request.names)},
                     key=len,
                 ),
                 [tok.decode([t]).startswith(" ") for t in tokens],

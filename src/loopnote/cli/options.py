@@ -51,6 +51,13 @@ def add_meeting_options(p: argparse.ArgumentParser) -> None:
         dest="aliases",
         help="another name people call you (repeatable)",
     )
+    g.add_argument(
+        "--sounds-like",
+        metavar="SPELLING",
+        action="append",
+        dest="sounds_like",
+        help='how your name sounds, spelled as English reads, e.g. "Shivawn" (repeatable)',
+    )
     g = p.add_argument_group("summary")
     add_llm_options(g)
     g = p.add_argument_group("output")
@@ -91,6 +98,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "vocab": tuple(args.vocab or ()),
         "name": args.name,
         "aliases": tuple(args.aliases or ()),
+        "sounds_like": tuple(getattr(args, "sounds_like", None) or ()),
         "llm": args.llm,
         "llm_model": args.llm_model,
         "out": args.out,
