@@ -40,7 +40,6 @@ class Embedder(Protocol):
 
     def embed(self, clips: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
         """One unit-length row per clip (16 kHz mono float32)."""
-        ...
 
 
 class GE2EEmbedder:
