@@ -552,7 +552,8 @@ def test_one_slow_pass_changes_the_pace_but_does_not_warn(tmp_path: Path) -> Non
     s._workers["system"]._recognizer = OneSlowPass("system", RecognizerOptions(), [], k)
     got = Listener()
     s.run(got)
-    assert k.catching_up == [True, False]  # fewer passes for a while, then every pass again
+    # fewer passes for a while, then every pass again (a loaded machine may switch more often)
+    assert k.catching_up[:2] == [True, False] and k.catching_up[-1] is False
     assert not {"recognition-behind", "recognition-caught-up"} & set(got.codes())
 
 
