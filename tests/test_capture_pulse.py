@@ -445,8 +445,10 @@ def test_capture_command_writes_aligned_system_and_mic_files(
 ) -> None:
     from loopnote.cli.main import main
 
-    lab.play(write_tone(tmp_path / "s.wav", 440, 5), device="meeting", name="Meeting")
-    lab.play(write_tone(tmp_path / "m.wav", 1000, 5), device="mic_feed", name="Voice")
+    # the players outlast the command however long its start takes (it imports every
+    # subcommand; on a loaded machine that alone took seconds); the fixture stops them
+    lab.play(write_tone(tmp_path / "s.wav", 440, 30), device="meeting", name="Meeting")
+    lab.play(write_tone(tmp_path / "m.wav", 1000, 30), device="mic_feed", name="Voice")
     out = tmp_path / "call.wav"
     assert main(["capture", "--seconds", "2.5", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
