@@ -192,6 +192,13 @@ class PulseInput:
             # sleeps until the server sends an event; the timeout only re-reads local flags
             # (a reader may have woken us just before the loop started listening)
             pulse.event_listen(timeout=1.0)
+            stream = self._stream
+            if stream is not None and not stream.settled:
+                # a new recording the server linked elsewhere in its first second was left
+                # alone (see _check); while it has not been seen on its target, look again
+                # even if no event comes (e.g. a restarting PipeWire passing through its
+                # placeholder sink), so it cannot stay on the wrong source for the meeting
+                pending.set()
 
     def _drop_stream(self) -> None:
         with self._lock:
@@ -222,7 +229,9 @@ class PulseInput:
             self._drop_stream()
             self._lost(target)
             return self._open(got, None)
-        if got.source_index is not None:
+        if got.source_index is None:
+            stream.settled = True  # an app's stream: no source to verify the link against
+        else:
             actual = source_of_pid(pulse, stream.pid)
             if actual == got.source_index:
                 stream.settled = True
