@@ -34,14 +34,20 @@ _DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
 _WHEN_ALONE = (
     rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
     rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
-    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow|after (?:this|the) (?:call|meeting)"
+    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow"
+    rf"|(?:right )?after (?:this|the) (?:call|meeting)"
+    rf"|after lunch"
+    rf"|{_WEEKDAY} (?:morning|afternoon|evening)"
+    r"|once (?:the|our|your|it|we|they)\b[^,.;]{2,30}?\b(?:is|are|has been|have been) \w+"
     rf"|(?:next|this) {_WEEKDAY}{_PART}|in (?:a|one|two|three|four|\d+) {_SPAN}s?"
     rf"|within (?:a|one|two|three|\d+) (?:day|week)s?)"
 )
 # … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
 _WHEN_AFTER = (
     rf"(?:{_WEEKDAY}(?:'s)?{_PART}|{_MONTH} {_DAY_NO}|{_MONTH} \d{{1,2}}\b|the {_DAY_NO}"
-    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.))"
+    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.)"
+    r"|the (?:next )?(?:release|launch|demo|freeze|code freeze|board(?: meeting)?|offsite"
+    r"|cutover|migration|go-live|deadline)\b)"
 )
 _DUE = re.compile(
     rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
@@ -51,7 +57,7 @@ _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
     r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
-    r"|I'd be happy to|I'll make sure to)\s+(?P<what>.+)"
+    r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to)\s+(?P<what>.+)"
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
@@ -61,7 +67,11 @@ _REQUEST = re.compile(
 )
 _ASSIGN = re.compile(
     r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ )(?P<name>[A-Z][\w'-]+) (?:will|is going to|needs to|has to"
-    r"|should|owns|takes) (?P<what>.+)"
+    r"|should|takes) (?P<what>.+)"
+)
+_ON_IT = re.compile(  # "Wei is on it, he is looking at the config": already owned
+    r"(?:^|[,;]\s+|\b(?:and|so|but) )(?P<name>[A-Z][\w'-]+)(?: is|'s) (?:already )?on it"
+    r"(?:\s+already)?(?:[,;:]\s+(?P<what>[^?]+?))?[?.!]*$"
 )
 _SOMEONE = re.compile(
     r"(?i)^(?:and |so |but )?(?:(?:someone|somebody|one of us) (?:has to|needs to|should|must"
@@ -70,7 +80,7 @@ _SOMEONE = re.compile(
 _ACCEPT = re.compile(
     r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
     r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
-    r"|i(?:'ll| will| can) (?:take|do|handle|own) (?:that|it|this)"
+    r"|i(?:'ll| will| can)? (?:take|do|handle|own) (?:that|it|this|them)"
     r"|i(?:'ll| will) do that|i can do that)[.!]*$"
 )
 _TALK = re.compile(  # "I'll be honest", "walk us through it": talking now, not work to do
@@ -85,7 +95,9 @@ _DECISION = re.compile(
     r"|(?:it's|it is|that's|that is|this is) (?:decided|settled|agreed)"
     r"|we(?:'re| are) going with|we(?:'ll| will) (?:go with|use|keep|stick with|stay with"
     r"|switch to|not|go ahead with)|from now on"
-    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b)"
+    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
+    r"|(?:^|[.,]\s*)(?:the )?decision:|(?:let's|we) settle on\b"
+    r"|\b(?:think|guess|so|then) we go with\b)"
 )
 _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
     r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
@@ -103,13 +115,25 @@ _IT_IS = re.compile(
     r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
     r"|where|when|it|as)\b)[\w' -]{2,30}) it is[.!]*$"
 )
-_AGREED_CLAUSE = re.compile(r"(?i)^agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})")
+_PROPOSAL = re.compile(
+    r"(?i)\b(?:I think we|I'd say we|I(?:'d)? suggest (?:that )?we|I propose (?:that )?we"
+    r"|how about we|what if we|we should|we could)\s+(?!be\b|have\b|know\b|talk\b|discuss\b)"
+)
+_APPROVAL = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|yes|yeah|yep|good|great)[,.!]?\s+)?(?:agreed|fine|deal|approved"
+    r"|works for me|fine by me|fine with me|sounds good|ship it|go for it|let's do (?:it|that))"
+    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
+)
+_AGREED_CLAUSE = re.compile(
+    r"(?i)^(?:(?:so|okay|ok|then|alright|fine)[,.]?\s+)*agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})"
+)
 _STATED_OPEN = re.compile(
     r"(?i)\b(?:(?:leave|keep)\b.{0,60}\bopen\b|(?:stays?|remains?|is still|are still|still"
     r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
     r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
     r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
-    r"|tbd\b|to be decided|undecided|unresolved"
+    r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b"
+    r"|(?:not|isn't|is not) (?:settled|decided) yet"
     r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
     r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
@@ -117,7 +141,8 @@ _STATED_OPEN = re.compile(
 )
 _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
-    r"|good question|(?:can't|cannot) (?:promise|say|tell)|(?:have|need) to (?:ask|check)"
+    r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
+    r"|(?:have|need) to (?:ask|check)"
     r"|(?:have|need) approval|find out)\b"
 )
 _FOLLOW_UP = re.compile(
@@ -143,7 +168,7 @@ _NOT_NAMES = frozenset([
 ])
 # fmt: on
 _VOC_START = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|and|right|good|great|thanks|now)[,.]?\s+)*"
+    r"^(?:(?i:ok(?:ay)?|so|and|right|good|great|thanks|now)[,.]?\s+)*"
     r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
 )
 _VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
@@ -183,7 +208,8 @@ _SMALL_TALK = re.compile(
     r"(?i)\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
     r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
     r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
-    r"|that's (?:it|all) for today|thanks (?:all|everyone|everybody|both)|good retro"
+    r"|got a (?:sec|second|minute)|that's (?:it|all) for today"
+    r"|thanks (?:all|everyone|everybody|both)|good retro"
     r"|let's get started|let's kick off|let's do the usual|let's (?:go|walk) (?:through|over)"
     r"|let's (?:start|begin|wrap up)\b(?! with))\b"
 )
@@ -236,6 +262,8 @@ def request(text: str) -> tuple[str | None, str] | None:
 
 def assignment(text: str) -> tuple[str, str] | None:
     t = text.strip()
+    if (m := _ON_IT.search(t)) and (name := name_or_none(m.group("name"))):
+        return name, _task(m.group("what") or "") or "it"
     if m := _SOMEONE.match(t):
         what = _task(m.group("what"))
         return ("", what) if what else None
@@ -269,6 +297,16 @@ def is_process(text: str) -> bool:
 def _lets_decide(text: str) -> bool:
     """ "Let's measure it first", "let's keep Lisbon on the old VPN", not "let's move on"."""
     return bool(_LETS.search(text)) and not _LETS_PROCESS.search(text)
+
+
+def is_proposal(text: str) -> bool:
+    """ "I think we drop it", "I'd suggest we fix them this quarter": a decision if approved."""
+    return bool(_PROPOSAL.search(text)) and not is_question(text.rstrip("?") + ".")
+
+
+def is_approval(text: str) -> bool:
+    """ "Fine, ship it.", "Agreed.", "Works for me.": a whole reply approving what was put."""
+    return bool(_APPROVAL.match(text.strip()))
 
 
 def is_bare_agreement(text: str) -> bool:
