@@ -139,6 +139,7 @@ _STATED_OPEN = re.compile(
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
     r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
 )
+_NO_ANSWER = re.compile(r"(?i)\bno answer (?:yet|so far)\b(?P<on>\s+(?:on|about|for)\s+\w+)?")
 _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
     r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
@@ -168,7 +169,7 @@ _NOT_NAMES = frozenset([
 ])
 # fmt: on
 _VOC_START = re.compile(
-    r"^(?:(?i:ok(?:ay)?|so|and|right|good|great|thanks|now)[,.]?\s+)*"
+    r"^(?:(?i:ok(?:ay)?|so|and|right|good|great|thanks|now|hey|hi|hello|oh)[,.]?\s+)*"
     r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
 )
 _VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
@@ -330,7 +331,10 @@ def is_decision(text: str) -> bool:
 
 
 def open_point_is_named(text: str) -> bool:
-    """Whether "X stays open" names X, rather than "that stays open", "let's park it"."""
+    """Whether "X stays open" names X, rather than "that stays open", "let's park it", "I asked
+    product, no answer yet" (but "no answer yet on the timing" names it)."""
+    if (m := _NO_ANSWER.search(text)) and not m.group("on"):
+        return False
     for m in _STATED_OPEN.finditer(text):
         before = text[: m.start()].split()[-2:]
         after = text[m.end() :].split()[:1]
@@ -382,6 +386,9 @@ def topic_label(text: str) -> str | None:
     if sep and len(head.split()) == 1 and content_words(tail):
         label = tail  # "second candidate, the flaky indexer" names the indexer
     label = re.sub(r"(?i)^(?:the|our|a|an)\s+", "", label)
+    head, sep, _tail = label.partition(", ")
+    if sep and len(label.split()) > 8 and 2 <= len(head.split()) <= 8:
+        label = head  # "the refund for the customer from Lisbon, the double charge"
     if len(label.split()) > 8 or not content_words(label) or is_small_talk(label):
         return None
     if name_or_none(label) is not None and " " not in label:

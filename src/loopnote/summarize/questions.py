@@ -43,7 +43,7 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
         if kind == "stated":
             own = [y for y in [x, *same] if cues.open_marker(y.text) == "stated"]
             best = next((y for y in own if cues.open_point_is_named(y.text)), None)
-            if best is not None and len(best.text.split()) > 5 and _names_point(best.text):
+            if best is not None and len(best.text.split()) > 5:
                 out.append(Found(best.text, [best]))
             else:
                 ctx = _substantive_before(lines, pos)
@@ -89,15 +89,6 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
         out.append(Found(x.text, [x]))
         seen.add(x.u.id)
     return sorted(out, key=lambda f: f.lines[0].t)
-
-
-_NO_ANSWER = re.compile(r"(?i)\bno answer (?:yet|so far)\b(?P<on>\s+(?:on|about|for)\s+\w+)?")
-
-
-def _names_point(text: str) -> bool:
-    """ "I asked product, no answer yet." names nothing; "no answer yet on the timing" does."""
-    m = _NO_ANSWER.search(text)
-    return m is None or bool(m.group("on"))
 
 
 def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
