@@ -138,3 +138,18 @@ def test_summary_keeps_a_question_that_raises_a_topic_and_leaves_out_thanks() ->
     summary = md.split("## Summary")[1].split("## Decisions")[0]
     assert "catering contract" in summary
     assert "thanks Amir" not in summary and "Dana" not in summary
+
+
+def test_so_after_the_answer_to_a_choice_is_a_decision_but_a_plain_so_is_not() -> None:
+    notes = build_notes(
+        talk(
+            "Do you want the invoices to go to your customers directly, or to you first?",
+            "To us first, please.",
+            "Got it. So reissued invoices go to Northwind first.",
+            "So the staging database was down for an hour yesterday.",
+        ),
+        [],
+    )
+    [d] = notes.decisions
+    assert d.text == "So reissued invoices go to Northwind first."
+    assert d.context.startswith("Do you want the invoices")

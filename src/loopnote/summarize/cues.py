@@ -124,6 +124,10 @@ _APPROVAL = re.compile(
     r"|works for me|fine by me|fine with me|sounds good|ship it|go for it|let's do (?:it|that))"
     r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
 )
+_RECAP = re.compile(
+    r"(?i)^so,?\s+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
+    r"|um|uh)\b)\w+(?:\s+\S+){3,}"
+)
 _AGREED_CLAUSE = re.compile(
     r"(?i)^(?:(?:so|okay|ok|then|alright|fine)[,.]?\s+)*agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})"
 )
@@ -308,6 +312,12 @@ def is_proposal(text: str) -> bool:
 def is_approval(text: str) -> bool:
     """ "Fine, ship it.", "Agreed.", "Works for me.": a whole reply approving what was put."""
     return bool(_APPROVAL.match(text.strip()))
+
+
+def is_recap(text: str) -> bool:
+    """ "So reissued invoices go to Northwind first.": a statement that sums up a choice."""
+    t = text.strip()
+    return bool(_RECAP.match(t)) and not is_question(t) and commitment(t) is None
 
 
 def is_bare_agreement(text: str) -> bool:

@@ -173,6 +173,8 @@ def find_decisions(lines: list[Line]) -> list[Found]:
         agreed = prev is not None and cues.is_bare_agreement(prev.text)
         if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
             pass  # "Agreed. The upgrade is in for this quarter."
+        elif _recaps_choice(lines, x):
+            pass  # "To us first, please." "Got it. So reissued invoices go to you first."
         elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
             continue
         if cues.topic_label(x.text) or any(x in f.lines for f in out[-1:]):
@@ -191,6 +193,16 @@ def find_decisions(lines: list[Line]) -> list[Found]:
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
     return sorted(out + _approved(lines, out), key=lambda f: f.lines[0].t)
+
+
+def _recaps_choice(lines: list[Line], x: Line) -> bool:
+    """ "So X …" said right after the answer to a choice ("… directly, or to you first?")."""
+    if not cues.is_recap(x.text) or x.turn < 2:
+        return False
+    asked = [y for y in _turn(lines, x.turn - 2) if y.text.rstrip().endswith("?")]
+    return any(" or " in y.text for y in asked[-1:]) and not any(
+        y.text.rstrip().endswith("?") for y in _turn(lines, x.turn - 1)
+    )
 
 
 def _says_more(text: str) -> bool:
