@@ -153,3 +153,36 @@ def test_so_after_the_answer_to_a_choice_is_a_decision_but_a_plain_so_is_not() -
     [d] = notes.decisions
     assert d.text == "So reissued invoices go to Northwind first."
     assert d.context.startswith("Do you want the invoices")
+
+
+def test_more_ways_to_decide_commit_and_leave_open() -> None:
+    assert cues.is_decision("We're going to go with ISO dates in the export.")
+    assert cues.is_decision("Okay, consensus is we cut the periodic table history.")
+    assert not cues.is_decision("Let's not decide that on the bridge.")
+    assert cues.open_marker("Honestly, that's still up in the air.") == "stated"
+    assert cues.commitment("Put me down for the new risk assessment.") == "the new risk assessment"
+    assert cues.commitment("I send it to all drivers on Friday evening.") is not None
+    assert cues.commitment("I reran the pipeline fifteen times this sprint.") is None
+    assert cues.due_of("I'll post it in ten minutes.") == "in ten minutes"
+    assert cues.due_of("I'll have the migration ready first thing Monday.") == "first thing Monday"
+
+
+def test_that_still_up_in_the_air_is_the_question_just_asked() -> None:
+    notes = build_notes(
+        talk(
+            "The other thing is single sign-on. Do you support Okta?",
+            "Honestly, that's still up in the air. We have Azure AD today.",
+        ),
+        [],
+    )
+    [q] = notes.questions
+    assert "Okta" in q.text and q.context == "Honestly, that's still up in the air."
+
+
+def test_a_second_sentence_about_the_same_task_adds_its_date() -> None:
+    notes = build_notes(
+        talk("I can ask my church group. I will ask them tomorrow after the service.", "Good."),
+        [],
+    )
+    [a] = notes.actions
+    assert (a.what, a.due) == ("Ask my church group", "tomorrow")

@@ -33,14 +33,15 @@ _DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
 # a date or time that can stand alone ("tomorrow", "next Monday") …
 _WHEN_ALONE = (
     rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
+    rf"|first thing {_WEEKDAY}"
     rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
     rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow"
     rf"|(?:right )?after (?:this|the) (?:call|meeting)"
     rf"|after lunch"
     rf"|{_WEEKDAY} (?:morning|afternoon|evening)"
     r"|once (?:the|our|your|it|we|they)\b[^,.;]{2,30}?\b(?:is|are|has been|have been) \w+"
-    rf"|(?:next|this) {_WEEKDAY}{_PART}|in (?:a|one|two|three|four|\d+) {_SPAN}s?"
-    rf"|within (?:a|one|two|three|\d+) (?:day|week)s?)"
+    rf"|(?:next|this) {_WEEKDAY}{_PART}|(?:in|within) (?:a|an|one|two|three|four|five|ten"
+    rf"|fifteen|twenty|thirty|a few|a couple of|\d+) (?:{_SPAN}|minute|hour)s?)"
 )
 # … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
 _WHEN_AFTER = (
@@ -57,7 +58,13 @@ _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
     r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
-    r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to)\s+(?P<what>.+)"
+    r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to|put me down for"
+    r"|sign me up for)\s+(?P<what>.+)"
+)
+_PRESENT_COMMIT = re.compile(  # first person, present tense, with a date: work to do
+    r"(?i)^" + _LEAD + r"I (?P<what>(?:send|make|do|call|write|ask|bring|check|prepare|fix|take"
+    r"|book|email|share|finish|update|put|give|contact|review|order|deliver|come|buy|print"
+    r"|organize|organise|collect|pick) .+)"
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
@@ -67,7 +74,7 @@ _REQUEST = re.compile(
 )
 _ASSIGN = re.compile(
     r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ )(?P<name>[A-Z][\w'-]+) (?:will|is going to|needs to|has to"
-    r"|should|takes) (?P<what>.+)"
+    r"|should|takes (?=the |over |care |on ))(?P<what>.+)"
 )
 _ON_IT = re.compile(  # "Wei is on it, he is looking at the config": already owned
     r"(?:^|[,;]\s+|\b(?:and|so|but) )(?P<name>[A-Z][\w'-]+)(?: is|'s) (?:already )?on it"
@@ -80,7 +87,7 @@ _SOMEONE = re.compile(
 _ACCEPT = re.compile(
     r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
     r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
-    r"|i(?:'ll| will| can)? (?:take|do|handle|own) (?:that|it|this|them)"
+    r"|i(?:'ll| will| can)? (?:take|do|handle|own|make|send) (?:that|it|this|them)"
     r"|i(?:'ll| will) do that|i can do that)[.!]*$"
 )
 _TALK = re.compile(  # "I'll be honest", "walk us through it": talking now, not work to do
@@ -97,7 +104,8 @@ _DECISION = re.compile(
     r"|switch to|not|go ahead with)|from now on"
     r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
     r"|(?:^|[.,]\s*)(?:the )?decision:|(?:let's|we) settle on\b"
-    r"|\b(?:think|guess|so|then) we go with\b)"
+    r"|\b(?:think|guess|so|then) we go with\b|\bwe(?:'re| are) going to (?:go with|use|keep"
+    r"|switch to|stick with)\b|\b(?:the )?consensus is\b|\bwe decide (?:like this|to|that|on)\b)"
 )
 _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
     r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
@@ -125,7 +133,7 @@ _APPROVAL = re.compile(
     r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
 )
 _RECAP = re.compile(
-    r"(?i)^so,?\s+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
+    r"(?i)^(?:(?:okay|ok|alright|fine|right)[,.]?\s+|so,?\s+)+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
     r"|um|uh)\b)\w+(?:\s+\S+){3,}"
 )
 _AGREED_CLAUSE = re.compile(
@@ -136,7 +144,8 @@ _STATED_OPEN = re.compile(
     r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
     r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
     r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
-    r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b"
+    r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b|up in the air"
+    r"|(?:let's|let us|we) (?:not|don't) decide\b|we'll see (?:what|how|if|whether)\b"
     r"|(?:not|isn't|is not) (?:settled|decided) yet"
     r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
     r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
@@ -147,7 +156,7 @@ _NO_ANSWER = re.compile(r"(?i)\bno answer (?:yet|so far)\b(?P<on>\s+(?:on|about|
 _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
     r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
-    r"|(?:have|need) to (?:ask|check)"
+    r"|(?:have|need|must) to (?:ask|check)|must check|not (?:our|my) call"
     r"|(?:have|need) approval|find out)\b"
 )
 _FOLLOW_UP = re.compile(
@@ -252,6 +261,8 @@ def _task(what: str) -> str | None:
 
 def commitment(text: str) -> str | None:
     m = _COMMIT.search(text.strip())
+    if m is None and due_of(text):  # "I send it to all drivers on Friday evening."
+        m = _PRESENT_COMMIT.match(text.strip())
     return _task(m.group("what")) if m else None
 
 
@@ -317,7 +328,12 @@ def is_approval(text: str) -> bool:
 def is_recap(text: str) -> bool:
     """ "So reissued invoices go to Northwind first.": a statement that sums up a choice."""
     t = text.strip()
-    return bool(_RECAP.match(t)) and not is_question(t) and commitment(t) is None
+    return (
+        bool(_RECAP.match(t))
+        and not is_question(t)
+        and commitment(t) is None
+        and open_marker(t) != "stated"
+    )
 
 
 def is_bare_agreement(text: str) -> bool:

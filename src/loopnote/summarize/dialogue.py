@@ -292,7 +292,9 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         if ask is not None and (accepting or x.turn - ask.lines[0].turn <= 1):
             take(ask, x, what)
             continue
-        if what and cues.is_follow_up(what) and out and out[-1].lines[-1].u.id == x.u.id:
+        same_turn = bool(out) and out[-1].lines[-1].u.id == x.u.id
+        if what and (cues.is_follow_up(what) or _short_ref(what)) and same_turn:
+            # "I can ask my church group. I will ask them tomorrow.": one task, its date
             out[-1].due = out[-1].due or _due_near(lines, pos)
             out[-1].lines.append(x)
             continue

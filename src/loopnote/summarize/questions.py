@@ -46,17 +46,19 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
             if best is not None and len(best.text.split()) > 5:
                 out.append(Found(best.text, [best]))
             else:
-                ctx = _substantive_before(lines, pos)
-                if ctx is None:
+                point = _point_before(lines, pos)
+                if not point:
                     continue
-                same_point = next((f for f in out if ctx in f.lines), None)
+                same_point = next((f for f in out if point[-1] in f.lines), None)
                 if same_point is not None:  # "So that one is still open." "Yes, it stays open."
                     same_point.lines.append(x)
                 else:
-                    out.append(Found(ctx.text, [ctx, x], context=x.text))
+                    out.append(Found(_quote(point), [*point, x], context=x.text))
             seen.add(x.u.id)
             continue
         # "I don't know": open unless the meeting names the open point or decides soon after
+        if any(cues.open_marker(y.text) == "stated" for y in same):
+            continue  # "I don't know when. So the fridge stays open." says it itself
         q = _question_before(lines, pos, 2)
         if q and x.turn - q[-1].turn > 1:
             q = []  # someone replied in between: that question was answered
@@ -89,6 +91,16 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
         out.append(Found(x.text, [x]))
         seen.add(x.u.id)
     return sorted(out, key=lambda f: f.lines[0].t)
+
+
+def _point_before(lines: list[Line], pos: int) -> list[Line]:
+    """What "that stays open" refers to: the question just put, else the last sentence
+    that carries its own subject."""
+    q = _question_before(lines, pos, 1)
+    if q and q[-1].turn == lines[pos].turn - 1:
+        return q
+    ctx = _substantive_before(lines, pos)
+    return [ctx] if ctx else []
 
 
 def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
