@@ -3,6 +3,8 @@ decide, leave a point open, name a due date, address someone, open a new topic.
 
 Rules on one sentence at a time (English); the conversation around a sentence is handled in
 ``summarize.dialogue``. Every function returns what it found *quoted from the sentence*.
+Dates are read in ``summarize.dates`` and names spoken to in ``summarize.address``; both are
+offered here too.
 
 ``due_of(text)``            "Friday", "end of next week", "this afternoon", … or None
 ``commitment(text)``        the task of "I'll …", "I can take …", "I need to …"
@@ -10,6 +12,8 @@ Rules on one sentence at a time (English); the conversation around a sentence is
 ``assignment(text)``        (name, task) of "Kwame will …", "Someone has to …"
 ``is_acceptance(text)``     "Will do.", "Sure.", "I can take that." (takes on what was asked)
 ``is_decision(text)``       "we decided …", "let's go with …", "senior it is", …
+``is_proposal``, ``is_approval``, ``is_recap``   "I think we drop X" + "Fine, ship it.";
+                            "So X …" after an either-or question was answered
 ``open_marker(text)``       "stated" ("X stays open"), "unknown" ("I don't know") or None
 ``vocatives(text)``         names the sentence speaks to ("Marcus, …", "…, Marcus?")
 ``thanked(text)``           the name in "thanks Marcus" (who just spoke)
@@ -22,38 +26,12 @@ from __future__ import annotations
 
 import re
 
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december)"
-)
-_PART = r"(?: (?:morning|afternoon|evening|night|eod))?"
-_SPAN = r"(?:day|week|month|quarter|sprint|year)"
-_DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
-# a date or time that can stand alone ("tomorrow", "next Monday") …
-_WHEN_ALONE = (
-    rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
-    rf"|first thing {_WEEKDAY}"
-    rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
-    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow"
-    rf"|(?:right )?after (?:this|the) (?:call|meeting)"
-    rf"|after lunch"
-    rf"|{_WEEKDAY} (?:morning|afternoon|evening)"
-    r"|once (?:the|our|your|it|we|they)\b[^,.;]{2,30}?\b(?:is|are|has been|have been) \w+"
-    rf"|(?:next|this) {_WEEKDAY}{_PART}|(?:in|within) (?:a|an|one|two|three|four|five|ten"
-    rf"|fifteen|twenty|thirty|a few|a couple of|\d+) (?:{_SPAN}|minute|hour)s?)"
-)
-# … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
-_WHEN_AFTER = (
-    rf"(?:{_WEEKDAY}(?:'s)?{_PART}|{_MONTH} {_DAY_NO}|{_MONTH} \d{{1,2}}\b|the {_DAY_NO}"
-    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.)"
-    r"|the (?:next )?(?:release|launch|demo|freeze|code freeze|board(?: meeting)?|offsite"
-    r"|cutover|migration|go-live|deadline)\b)"
-)
-_DUE = re.compile(
-    rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
-    rf"|(?P<alone>{_WHEN_ALONE}))\b"
-)
+from loopnote.summarize.address import introduced as introduced
+from loopnote.summarize.address import name_or_none as name_or_none
+from loopnote.summarize.address import thanked as thanked
+from loopnote.summarize.address import vocatives as vocatives
+from loopnote.summarize.dates import due_of as due_of
+
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
@@ -163,30 +141,6 @@ _FOLLOW_UP = re.compile(
     r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
     r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone))\b"
 )
-_INTRODUCED = re.compile(
-    r"^(?:\w+[,.]\s+)*(?P<name>[A-Z][a-z][\w'-]*) (?:from|of) (?:our|the|my) [\w\s-]{2,30}"
-    r"(?:is here|is on the call|is joining|joins us|has joined)"
-)
-# fmt: off
-_NOT_NAMES = frozenset([
-    "so", "okay", "ok", "well", "yes", "yeah", "yep", "no", "nope", "right", "sure", "great",
-    "thanks", "thank", "good", "perfect", "alright", "first", "next", "also", "and", "but", "then",
-    "fine", "agreed", "hi", "hello", "hey", "morning", "nice", "cool", "now", "last", "one",
-    "please", "sorry", "anyway", "actually", "honestly", "look", "listen", "oh", "ah", "um", "uh",
-    "hmm", "wait", "everyone", "everybody", "all", "guys", "folks", "team", "someone", "somebody",
-    "nobody", "you", "i", "we", "they", "he", "she", "it", "this", "that", "there", "here", "what",
-    "which", "who", "why", "how", "when", "where", "if", "maybe", "second", "third", "finally",
-    "lastly", "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "good-bye", "bye", "welcome", "congrats", "exactly", "absolutely",
-    "definitely", "of", "true", "correct",
-])
-# fmt: on
-_VOC_START = re.compile(
-    r"^(?:(?i:ok(?:ay)?|so|and|right|good|great|thanks|now|hey|hi|hello|oh)[,.]?\s+)*"
-    r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
-)
-_VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
-_THANKS = re.compile(r"(?i)\b(?:thanks|thank you),?\s+(?P<name>[A-Z][a-z][\w'-]*)\b")
 _TOPIC = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
     r"(?:(?:the |our |my )?(?:first|second|third|fourth|fifth|next|last|final|another)"
@@ -244,14 +198,6 @@ _STOP = frozenset([
 # fmt: on
 
 
-def due_of(text: str) -> str | None:
-    m = _DUE.search(text)
-    if not m:
-        return None
-    due = m.group("after") or m.group("alone")
-    return re.sub(r"'s$", "", due.rstrip(","))
-
-
 def _task(what: str) -> str | None:
     w = what.strip().rstrip("?.! ")
     if len(w.split()) < 2 or _TALK.match(w):
@@ -293,12 +239,6 @@ def assignment(text: str) -> tuple[str, str] | None:
 def is_follow_up(task: str) -> bool:
     """ "report back", "let you know": a step of the task just named, not a task of its own."""
     return bool(_FOLLOW_UP.match(task))
-
-
-def introduced(text: str) -> str | None:
-    """The name in "Ben from our billing team is here too" (who speaks next)."""
-    m = _INTRODUCED.match(text.strip())
-    return name_or_none(m.group("name")) if m else None
 
 
 def is_acceptance(text: str) -> bool:
@@ -378,26 +318,6 @@ def open_marker(text: str) -> str | None:
     if _UNKNOWN.search(text):
         return "unknown"
     return None
-
-
-def name_or_none(word: str | None) -> str | None:
-    if not word or word.lower() in _NOT_NAMES or not word[0].isupper():
-        return None
-    return word
-
-
-def vocatives(text: str) -> list[str]:
-    t = text.strip()
-    out = []
-    for rx in (_VOC_START, _VOC_END):
-        if (m := rx.search(t)) and (n := name_or_none(m.group("name"))):
-            out.append(n)
-    return out
-
-
-def thanked(text: str) -> str | None:
-    m = _THANKS.search(text)
-    return name_or_none(m.group("name")) if m else None
 
 
 def topic_label(text: str) -> str | None:
