@@ -12,7 +12,10 @@ system source) and a rubric: decisions, action items (owner, due date), open que
 was asked of the user (by name) and the topics a summary should cover. Each meeting says
 whether it is ``dev`` (used while writing the rules), ``held-out`` (not looked at while
 writing them, then read once) or ``held-out-2`` (written after that reading, before the
-rules changed again, and not looked at until the end); each is reported apart.
+rules changed again, and not looked at until the end); each is reported apart. A second
+round of meetings of other kinds and styles, written before the rules were read again, is
+split the same way: ``dev-2`` (used while generalizing the rules) and ``held-out-3`` (scored
+once before that work and once after it, its misses never read in between).
 
 The meeting is stored through the store API (``MeetingFolder``: one utterance per turn, timed
 at a speaking pace, ids as the recognizer makes them), then ``loopnote notes ID --name USER``
@@ -53,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 MEETINGS = HERE / "meetings"
 WORDS_PER_SECOND = 2.6
 TURN_GAP = 0.7
+SPLITS = ("dev", "held-out", "held-out-2", "dev-2", "held-out-3")
 LIST_FIELDS = ("decisions", "actions", "open", "asked")
 HEADINGS = {
     "decisions": "Decisions",
@@ -320,7 +324,7 @@ def score_meeting(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("dev", "held-out", "held-out-2", "all"), default="all")
+    ap.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     ap.add_argument("--speakers", action="store_true", help="utterances carry speaker names")
     ap.add_argument("--keep", type=Path, help="keep the meeting folders under this directory")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every miss and extra")
@@ -343,13 +347,13 @@ def main() -> int:
         for m in meetings:
             mid, utterances = store_meeting(root, m, args.speakers)
             md = run_notes(root, mid, m.user, env)
-            show = args.verbose and (m.split == "dev" or args.split == m.split)
+            show = args.verbose and (m.split.startswith("dev") or args.split == m.split)
             scores = score_meeting(m, md, utterances, show)
             if args.keep:
                 print(f"{m.name} ({m.split}): {root / mid / 'notes.md'}")
             for k, v in scores.items():
                 totals.setdefault(m.split, {}).setdefault(k, Tally()).add(v)
-    for split in ("dev", "held-out", "held-out-2"):
+    for split in SPLITS:
         if split not in totals:
             continue
         n = sum(1 for m in meetings if m.split == split)

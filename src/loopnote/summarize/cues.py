@@ -3,6 +3,8 @@ decide, leave a point open, name a due date, address someone, open a new topic.
 
 Rules on one sentence at a time (English); the conversation around a sentence is handled in
 ``summarize.dialogue``. Every function returns what it found *quoted from the sentence*.
+Dates are read in ``summarize.dates`` and names spoken to in ``summarize.address``; both are
+offered here too.
 
 ``due_of(text)``            "Friday", "end of next week", "this afternoon", … or None
 ``commitment(text)``        the task of "I'll …", "I can take …", "I need to …"
@@ -10,6 +12,8 @@ Rules on one sentence at a time (English); the conversation around a sentence is
 ``assignment(text)``        (name, task) of "Kwame will …", "Someone has to …"
 ``is_acceptance(text)``     "Will do.", "Sure.", "I can take that." (takes on what was asked)
 ``is_decision(text)``       "we decided …", "let's go with …", "senior it is", …
+``is_proposal``, ``is_approval``, ``is_recap``   "I think we drop X" + "Fine, ship it.";
+                            "So X …" after an either-or question was answered
 ``open_marker(text)``       "stated" ("X stays open"), "unknown" ("I don't know") or None
 ``vocatives(text)``         names the sentence speaks to ("Marcus, …", "…, Marcus?")
 ``thanked(text)``           the name in "thanks Marcus" (who just spoke)
@@ -22,36 +26,23 @@ from __future__ import annotations
 
 import re
 
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november"
-    r"|december)"
-)
-_PART = r"(?: (?:morning|afternoon|evening|night|eod))?"
-_SPAN = r"(?:day|week|month|quarter|sprint|year)"
-_DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
-# a date or time that can stand alone ("tomorrow", "next Monday") …
-_WHEN_ALONE = (
-    rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
-    rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
-    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow|after (?:this|the) (?:call|meeting)"
-    rf"|(?:next|this) {_WEEKDAY}{_PART}|in (?:a|one|two|three|four|\d+) {_SPAN}s?"
-    rf"|within (?:a|one|two|three|\d+) (?:day|week)s?)"
-)
-# … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
-_WHEN_AFTER = (
-    rf"(?:{_WEEKDAY}(?:'s)?{_PART}|{_MONTH} {_DAY_NO}|{_MONTH} \d{{1,2}}\b|the {_DAY_NO}"
-    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.))"
-)
-_DUE = re.compile(
-    rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
-    rf"|(?P<alone>{_WHEN_ALONE}))\b"
-)
+from loopnote.summarize.address import introduced as introduced
+from loopnote.summarize.address import name_or_none as name_or_none
+from loopnote.summarize.address import thanked as thanked
+from loopnote.summarize.address import vocatives as vocatives
+from loopnote.summarize.dates import due_of as due_of
+
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
     r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
-    r"|I'd be happy to|I'll make sure to)\s+(?P<what>.+)"
+    r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to|put me down for"
+    r"|sign me up for)\s+(?P<what>.+)"
+)
+_PRESENT_COMMIT = re.compile(  # first person, present tense, with a date: work to do
+    r"(?i)^" + _LEAD + r"I (?P<what>(?:send|make|do|call|write|ask|bring|check|prepare|fix|take"
+    r"|book|email|share|finish|update|put|give|contact|review|order|deliver|come|buy|print"
+    r"|organize|organise|collect|pick) .+)"
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
@@ -61,7 +52,11 @@ _REQUEST = re.compile(
 )
 _ASSIGN = re.compile(
     r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ )(?P<name>[A-Z][\w'-]+) (?:will|is going to|needs to|has to"
-    r"|should|owns|takes) (?P<what>.+)"
+    r"|should|takes (?=the |over |care |on ))(?P<what>.+)"
+)
+_ON_IT = re.compile(  # "Wei is on it, he is looking at the config": already owned
+    r"(?:^|[,;]\s+|\b(?:and|so|but) )(?P<name>[A-Z][\w'-]+)(?: is|'s) (?:already )?on it"
+    r"(?:\s+already)?(?:[,;:]\s+(?P<what>[^?]+?))?[?.!]*$"
 )
 _SOMEONE = re.compile(
     r"(?i)^(?:and |so |but )?(?:(?:someone|somebody|one of us) (?:has to|needs to|should|must"
@@ -70,7 +65,7 @@ _SOMEONE = re.compile(
 _ACCEPT = re.compile(
     r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
     r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
-    r"|i(?:'ll| will| can) (?:take|do|handle|own) (?:that|it|this)"
+    r"|i(?:'ll| will| can)? (?:take|do|handle|own|make|send) (?:that|it|this|them)"
     r"|i(?:'ll| will) do that|i can do that)[.!]*$"
 )
 _TALK = re.compile(  # "I'll be honest", "walk us through it": talking now, not work to do
@@ -85,7 +80,10 @@ _DECISION = re.compile(
     r"|(?:it's|it is|that's|that is|this is) (?:decided|settled|agreed)"
     r"|we(?:'re| are) going with|we(?:'ll| will) (?:go with|use|keep|stick with|stay with"
     r"|switch to|not|go ahead with)|from now on"
-    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b)"
+    r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
+    r"|(?:^|[.,]\s*)(?:the )?decision:|(?:let's|we) settle on\b"
+    r"|\b(?:think|guess|so|then) we go with\b|\bwe(?:'re| are) going to (?:go with|use|keep"
+    r"|switch to|stick with)\b|\b(?:the )?consensus is\b|\bwe decide (?:like this|to|that|on)\b)"
 )
 _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
     r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
@@ -103,51 +101,46 @@ _IT_IS = re.compile(
     r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
     r"|where|when|it|as)\b)[\w' -]{2,30}) it is[.!]*$"
 )
-_AGREED_CLAUSE = re.compile(r"(?i)^agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})")
+_PROPOSAL = re.compile(
+    r"(?i)\b(?:I think we|I'd say we|I(?:'d)? suggest (?:that )?we|I propose (?:that )?we"
+    r"|how about we|what if we|we should|we could)\s+(?!be\b|have\b|know\b|talk\b|discuss\b)"
+)
+_APPROVAL = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|yes|yeah|yep|good|great)[,.!]?\s+)?(?:agreed|fine|deal|approved"
+    r"|works for me|fine by me|fine with me|sounds good|ship it|go for it|let's do (?:it|that))"
+    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
+)
+_RECAP = re.compile(
+    r"(?i)^(?:(?:okay|ok|alright|fine|right)[,.]?\s+|so,?\s+)+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
+    r"|um|uh)\b)\w+(?:\s+\S+){3,}"
+)
+_AGREED_CLAUSE = re.compile(
+    r"(?i)^(?:(?:so|okay|ok|then|alright|fine)[,.]?\s+)*agreed[,:;]\s+(?P<what>\w+(?:\s+\w+){2,})"
+)
 _STATED_OPEN = re.compile(
     r"(?i)\b(?:(?:leave|keep)\b.{0,60}\bopen\b|(?:stays?|remains?|is still|are still|still"
     r"|left) (?:an? )?open\b|open question|park (?:it|that|this)\b|parking lot"
     r"|come back to (?:that|this|it)\b|(?:have|need) to think about (?:that|this|it)\b"
     r"|take (?:that|this|it) offline|revisit (?:that|this|it)\b|to be determined"
-    r"|tbd\b|to be decided|undecided|unresolved"
+    r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b|up in the air"
+    r"|(?:let's|let us|we) (?:not|don't) decide\b|we'll see (?:what|how|if|whether)\b"
+    r"|(?:not|isn't|is not) (?:settled|decided) yet"
     r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
     r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
     r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
 )
+_NO_ANSWER = re.compile(r"(?i)\bno answer (?:yet|so far)\b(?P<on>\s+(?:on|about|for)\s+\w+)?")
 _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
-    r"|good question|(?:can't|cannot) (?:promise|say|tell)|(?:have|need) to (?:ask|check)"
+    r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
+    r"|(?:have|need|must) to (?:ask|check)|must check|not (?:our|my) call"
     r"|(?:have|need) approval|find out)\b"
 )
 _FOLLOW_UP = re.compile(
     r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
     r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone))\b"
 )
-_INTRODUCED = re.compile(
-    r"^(?:\w+[,.]\s+)*(?P<name>[A-Z][a-z][\w'-]*) (?:from|of) (?:our|the|my) [\w\s-]{2,30}"
-    r"(?:is here|is on the call|is joining|joins us|has joined)"
-)
-# fmt: off
-_NOT_NAMES = frozenset([
-    "so", "okay", "ok", "well", "yes", "yeah", "yep", "no", "nope", "right", "sure", "great",
-    "thanks", "thank", "good", "perfect", "alright", "first", "next", "also", "and", "but", "then",
-    "fine", "agreed", "hi", "hello", "hey", "morning", "nice", "cool", "now", "last", "one",
-    "please", "sorry", "anyway", "actually", "honestly", "look", "listen", "oh", "ah", "um", "uh",
-    "hmm", "wait", "everyone", "everybody", "all", "guys", "folks", "team", "someone", "somebody",
-    "nobody", "you", "i", "we", "they", "he", "she", "it", "this", "that", "there", "here", "what",
-    "which", "who", "why", "how", "when", "where", "if", "maybe", "second", "third", "finally",
-    "lastly", "today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "good-bye", "bye", "welcome", "congrats", "exactly", "absolutely",
-    "definitely", "of", "true", "correct",
-])
-# fmt: on
-_VOC_START = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|and|right|good|great|thanks|now)[,.]?\s+)*"
-    r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
-)
-_VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
-_THANKS = re.compile(r"(?i)\b(?:thanks|thank you),?\s+(?P<name>[A-Z][a-z][\w'-]*)\b")
 _TOPIC = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
     r"(?:(?:the |our |my )?(?:first|second|third|fourth|fifth|next|last|final|another)"
@@ -183,7 +176,8 @@ _SMALL_TALK = re.compile(
     r"(?i)\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
     r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
     r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
-    r"|that's (?:it|all) for today|thanks (?:all|everyone|everybody|both)|good retro"
+    r"|got a (?:sec|second|minute)|that's (?:it|all) for today"
+    r"|thanks (?:all|everyone|everybody|both)|good retro"
     r"|let's get started|let's kick off|let's do the usual|let's (?:go|walk) (?:through|over)"
     r"|let's (?:start|begin|wrap up)\b(?! with))\b"
 )
@@ -204,14 +198,6 @@ _STOP = frozenset([
 # fmt: on
 
 
-def due_of(text: str) -> str | None:
-    m = _DUE.search(text)
-    if not m:
-        return None
-    due = m.group("after") or m.group("alone")
-    return re.sub(r"'s$", "", due.rstrip(","))
-
-
 def _task(what: str) -> str | None:
     w = what.strip().rstrip("?.! ")
     if len(w.split()) < 2 or _TALK.match(w):
@@ -221,6 +207,8 @@ def _task(what: str) -> str | None:
 
 def commitment(text: str) -> str | None:
     m = _COMMIT.search(text.strip())
+    if m is None and due_of(text):  # "I send it to all drivers on Friday evening."
+        m = _PRESENT_COMMIT.match(text.strip())
     return _task(m.group("what")) if m else None
 
 
@@ -236,6 +224,8 @@ def request(text: str) -> tuple[str | None, str] | None:
 
 def assignment(text: str) -> tuple[str, str] | None:
     t = text.strip()
+    if (m := _ON_IT.search(t)) and (name := name_or_none(m.group("name"))):
+        return name, _task(m.group("what") or "") or "it"
     if m := _SOMEONE.match(t):
         what = _task(m.group("what"))
         return ("", what) if what else None
@@ -251,12 +241,6 @@ def is_follow_up(task: str) -> bool:
     return bool(_FOLLOW_UP.match(task))
 
 
-def introduced(text: str) -> str | None:
-    """The name in "Ben from our billing team is here too" (who speaks next)."""
-    m = _INTRODUCED.match(text.strip())
-    return name_or_none(m.group("name")) if m else None
-
-
 def is_acceptance(text: str) -> bool:
     return bool(_ACCEPT.match(text.strip()))
 
@@ -269,6 +253,27 @@ def is_process(text: str) -> bool:
 def _lets_decide(text: str) -> bool:
     """ "Let's measure it first", "let's keep Lisbon on the old VPN", not "let's move on"."""
     return bool(_LETS.search(text)) and not _LETS_PROCESS.search(text)
+
+
+def is_proposal(text: str) -> bool:
+    """ "I think we drop it", "I'd suggest we fix them this quarter": a decision if approved."""
+    return bool(_PROPOSAL.search(text)) and not is_question(text.rstrip("?") + ".")
+
+
+def is_approval(text: str) -> bool:
+    """ "Fine, ship it.", "Agreed.", "Works for me.": a whole reply approving what was put."""
+    return bool(_APPROVAL.match(text.strip()))
+
+
+def is_recap(text: str) -> bool:
+    """ "So reissued invoices go to Northwind first.": a statement that sums up a choice."""
+    t = text.strip()
+    return (
+        bool(_RECAP.match(t))
+        and not is_question(t)
+        and commitment(t) is None
+        and open_marker(t) != "stated"
+    )
 
 
 def is_bare_agreement(text: str) -> bool:
@@ -292,7 +297,10 @@ def is_decision(text: str) -> bool:
 
 
 def open_point_is_named(text: str) -> bool:
-    """Whether "X stays open" names X, rather than "that stays open", "let's park it"."""
+    """Whether "X stays open" names X, rather than "that stays open", "let's park it", "I asked
+    product, no answer yet" (but "no answer yet on the timing" names it)."""
+    if (m := _NO_ANSWER.search(text)) and not m.group("on"):
+        return False
     for m in _STATED_OPEN.finditer(text):
         before = text[: m.start()].split()[-2:]
         after = text[m.end() :].split()[:1]
@@ -312,26 +320,6 @@ def open_marker(text: str) -> str | None:
     return None
 
 
-def name_or_none(word: str | None) -> str | None:
-    if not word or word.lower() in _NOT_NAMES or not word[0].isupper():
-        return None
-    return word
-
-
-def vocatives(text: str) -> list[str]:
-    t = text.strip()
-    out = []
-    for rx in (_VOC_START, _VOC_END):
-        if (m := rx.search(t)) and (n := name_or_none(m.group("name"))):
-            out.append(n)
-    return out
-
-
-def thanked(text: str) -> str | None:
-    m = _THANKS.search(text)
-    return name_or_none(m.group("name")) if m else None
-
-
 def topic_label(text: str) -> str | None:
     t = text.strip()
     m = _TOPIC.match(t) or _ON_TOPIC.match(t)
@@ -344,6 +332,9 @@ def topic_label(text: str) -> str | None:
     if sep and len(head.split()) == 1 and content_words(tail):
         label = tail  # "second candidate, the flaky indexer" names the indexer
     label = re.sub(r"(?i)^(?:the|our|a|an)\s+", "", label)
+    head, sep, _tail = label.partition(", ")
+    if sep and len(label.split()) > 8 and 2 <= len(head.split()) <= 8:
+        label = head  # "the refund for the customer from Lisbon, the double charge"
     if len(label.split()) > 8 or not content_words(label) or is_small_talk(label):
         return None
     if name_or_none(label) is not None and " " not in label:

@@ -1,5 +1,5 @@
 """A finished meeting read as a conversation: who takes on what, what was decided and what it
-settles, what stayed open, what was put to the user. Built on the sentence cues of
+settles. Built on the sentence cues of
 ``summarize.cues``; every item quotes the transcript and cites the sentences it rests on.
 
 ``Line``                      one sentence: text, time, utterance, turn
@@ -8,9 +8,9 @@ settles, what stayed open, what was put to the user. Built on the sentence cues 
 ``find_decisions(lines)``     decisions, each with the question it settles when it needs one
 ``find_actions(lines, user)`` action items with owner and due date (requests and their
                               acceptance merged into one)
-``find_open(lines, window)``  points the meeting left open (said so, or met with "I don't know")
-``find_asked(lines, user)``   the questions and requests put to the user by name, and who
-                              asked when that is known (same cues as owners)
+
+The questions (what stayed open, what was put to the user) are read in
+``summarize.questions`` with the same helpers.
 
 Owners come, in order, from the utterance's speaker name (``Utterance.speaker``, when a
 speaker stage has set it; the microphone is always "You"), the name a request or question
@@ -86,11 +86,13 @@ def _turn(lines: list[Line], turn: int) -> list[Line]:
     return [x for x in lines if x.turn == turn]
 
 
-def _addressed_before(lines: list[Line], line: Line) -> str | None:
+def _addressed_before(lines: list[Line], line: Line, back_and_forth: bool = True) -> str | None:
     """The name the previous turn spoke to (a question or request that gave the floor)."""
     for x in reversed(_turn(lines, line.turn - 1)):
         if name := _floor_to(x):
             return name
+    if not back_and_forth:
+        return None
     # back and forth: given the floor two turns ago, and nobody else was given it since
     if line.turn >= 3 and not any(_floor_to(x) for x in _turn(lines, line.turn - 1)):
         for x in reversed(_turn(lines, line.turn - 3)):
@@ -111,6 +113,12 @@ def _thanked_after(lines: list[Line], line: Line) -> str | None:
     return cues.thanked(nxt[0].text) if nxt else None
 
 
+def after_user(lines: list[Line], x: Line) -> bool:
+    """Whether ``x`` (not the user's) is in the turn right after one of the user's."""
+    before = _turn(lines, x.turn - 1)
+    return x.u.source != "mic" and bool(before) and before[0].u.source == "mic"
+
+
 def _substantive_before(lines: list[Line], pos: int) -> Line | None:
     """The nearest earlier sentence that carries its own subject (what "that" refers to)."""
     first_turn = lines[pos].turn - _CONTEXT_TURNS
@@ -123,6 +131,7 @@ def _substantive_before(lines: list[Line], pos: int) -> Line | None:
             and not cues.refers_back(" ".join(words[:4]))
             and not cues.is_acceptance(x.text)
             and not cues.is_small_talk(x.text)
+            and cues.open_marker(x.text) != "stated"
         ):
             return x
     return None
@@ -164,18 +173,54 @@ def find_decisions(lines: list[Line]) -> list[Found]:
         agreed = prev is not None and cues.is_bare_agreement(prev.text)
         if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
             pass  # "Agreed. The upgrade is in for this quarter."
+        elif _recaps_choice(lines, x):
+            pass  # "To us first, please." "Got it. So reissued invoices go to you first."
         elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
             continue
-        if cues.topic_label(x.text):
+        if cues.topic_label(x.text) or any(x in f.lines for f in out[-1:]):
             continue
         item = Found(x.text, [x])
         short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
         q = _question_before(lines, pos, _CONTEXT_TURNS, about=x.text) if short else []
         if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
             q = _question_before(lines, pos, _CONTEXT_TURNS)
-        if q:
+        nxt = lines[pos + 1] if pos + 1 < len(lines) else None
+        if cues.refers_back(x.text) and nxt and nxt.u.id == x.u.id and _says_more(nxt.text):
+            item = Found(_quote([x, nxt]), [x, nxt])  # "We go with that. Cut the …"
+        elif q:
             item.context, item.context_lines = _quote(q), q
+        elif cues.starts_with_reference(x.text) and (ctx := _substantive_before(lines, pos)):
+            item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
+    return sorted(out + _approved(lines, out), key=lambda f: f.lines[0].t)
+
+
+def _recaps_choice(lines: list[Line], x: Line) -> bool:
+    """ "So X …" said right after the answer to a choice ("… directly, or to you first?")."""
+    if not cues.is_recap(x.text) or x.turn < 2:
+        return False
+    asked = [y for y in _turn(lines, x.turn - 2) if y.text.rstrip().endswith("?")]
+    return any(" or " in y.text for y in asked[-1:]) and not any(
+        y.text.rstrip().endswith("?") for y in _turn(lines, x.turn - 1)
+    )
+
+
+def _says_more(text: str) -> bool:
+    return len(text.split()) >= 4 and not cues.is_question(text) and not cues.refers_back(text)
+
+
+def _approved(lines: list[Line], found: list[Found]) -> list[Found]:
+    """Proposals ("I think we drop X. Fine?") that the next turn approves ("Fine, ship it.")."""
+    taken = {x.u.id for f in found for x in f.lines}
+    out = []
+    for x in lines:
+        first = _turn(lines, x.turn)[0]
+        if x is not first or not cues.is_approval(x.text) or x.u.id in taken:
+            continue
+        put = [y for y in _turn(lines, x.turn - 1) if cues.is_proposal(y.text)]
+        if put and put[-1].u.id not in taken:
+            out.append(Found(put[-1].text, [put[-1], x]))
+            taken.add(put[-1].u.id)
     return out
 
 
@@ -209,7 +254,11 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
 
     def owner_for(x: Line, fallback: str | None = None) -> str | None:
         return (
-            speaker_of(x.u) or fallback or _addressed_before(lines, x) or _thanked_after(lines, x)
+            speaker_of(x.u)
+            or fallback
+            or _addressed_before(lines, x, back_and_forth=False)
+            or _thanked_after(lines, x)
+            or _addressed_before(lines, x)
         )
 
     def take(item: Found, x: Line, what: str | None) -> None:
@@ -220,6 +269,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             item.due, item.taker_due = due, True  # the taker's own date wins
         if what and _short_ref(item.text) and not _short_ref(what):
             item.text = _cap(what)
+        elif what and len(_adds(what, item.text)) >= 2:
+            item.context, item.context_lines = x.text, [x]  # the taker says what it is
         merging[x.u.id] = item
 
     for pos, x in enumerate(lines):
@@ -241,7 +292,9 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         if ask is not None and (accepting or x.turn - ask.lines[0].turn <= 1):
             take(ask, x, what)
             continue
-        if what and cues.is_follow_up(what) and out and out[-1].lines[-1].u.id == x.u.id:
+        same_turn = bool(out) and out[-1].lines[-1].u.id == x.u.id
+        if what and (cues.is_follow_up(what) or _short_ref(what)) and same_turn:
+            # "I can ask my church group. I will ask them tomorrow.": one task, its date
             out[-1].due = out[-1].due or _due_near(lines, pos)
             out[-1].lines.append(x)
             continue
@@ -257,6 +310,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                 prev = lines[pos - 1] if pos > 0 and lines[pos - 1].u.id == x.u.id else None
                 names = cues.vocatives(prev.text) if prev else []
                 name = names[0] if names else None
+            if name is None and after_user(lines, x):
+                name = "You"  # a reply to the user that asks something of them
             out.append(Found(_cap(task), [x], owner=name, due=_due_near(lines, pos), open_ask=True))
             continue
         if asg := cues.assignment(text):
@@ -288,6 +343,14 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
     return kept
 
 
+def _adds(what: str, task: str) -> set[str]:
+    """The words the taker's "I'll email them about the refund" adds to the task asked for
+    (its due date aside)."""
+    due = cues.due_of(what)
+    said = what.replace(due, "") if due else what
+    return cues.content_words(said) - cues.content_words(task)
+
+
 def _bare_task(what: str, due: str | None) -> bool:
     """ "Confirm by Wednesday": nothing but a verb and a date."""
     rest = what.lower().replace(due.lower(), "") if due else what.lower()
@@ -299,102 +362,3 @@ def _short_ref(what: str) -> bool:
     """ "take that", "put that in writing", "send both": the task is named elsewhere (what it
     acts on is a pronoun near its start, not "…so Sofia can include it")."""
     return cues.refers_back(" ".join(what.split()[:3]))
-
-
-def _words_if_open(text: str) -> int:
-    return len(text.split()) if cues.open_marker(text) else 0
-
-
-def find_open(lines: list[Line], window: float) -> list[Found]:
-    out: list[Found] = []
-    seen: set[str] = set()
-    for pos, x in enumerate(lines):
-        kind = cues.open_marker(x.text)
-        if kind is None or x.u.id in seen:
-            continue
-        later = [y for y in lines[pos + 1 :] if y.turn <= x.turn + 3 and y.u.id != x.u.id]
-        same = [y for y in lines[pos + 1 :] if y.u.id == x.u.id]
-        if kind == "stated":
-            own = [y for y in [x, *same] if cues.open_marker(y.text) == "stated"]
-            best = next((y for y in own if cues.open_point_is_named(y.text)), None)
-            if best is not None and len(best.text.split()) > 5:
-                out.append(Found(best.text, [best]))
-            else:
-                ctx = _substantive_before(lines, pos)
-                if ctx is None:
-                    continue
-                out.append(Found(ctx.text, [ctx, x], context=x.text))
-            seen.add(x.u.id)
-            continue
-        # "I don't know": open unless the meeting names the open point or decides soon after
-        q = _question_before(lines, pos, 2)
-        topic = cues.content_words(_quote([*q, x]))
-        if any(
-            cues.open_marker(y.text) == "stated" and topic & cues.content_words(y.text)
-            for y in later
-        ):
-            continue  # the meeting names this open point itself a little later
-        if any(cues.is_decision(y.text) for y in later if y.turn <= x.turn + 2):
-            continue
-        if (q and q[-1].u.id != x.u.id) or (q and q[-1].index < x.index):
-            reply = max(
-                [x, *same], key=lambda y: len(y.text.split()) if cues.open_marker(y.text) else 0
-            )
-            out.append(Found(_quote(q), [*q, x], context=reply.text))
-            seen.add(x.u.id)
-            seen.add(q[-1].u.id)
-        elif not q and len(x.text.split()) >= 8:
-            out.append(Found(x.text, [x]))
-            seen.add(x.u.id)
-    for pos, x in enumerate(lines):  # a question nobody answered before the talk moved on
-        if x.u.id in seen or not cues.is_question(x.text) or len(x.text.split()) < 4:
-            continue
-        if cues.is_small_talk(x.text) or any(x.u.id == y.u.id for y in lines[pos + 1 :]):
-            continue
-        after = [y for y in lines[pos + 1 :] if y.u.id != x.u.id]
-        if after and after[0].t - x.t <= window:
-            continue
-        out.append(Found(x.text, [x]))
-        seen.add(x.u.id)
-    return sorted(out, key=lambda f: f.lines[0].t)
-
-
-def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
-    out: list[Found] = []
-    done: set[int] = set()
-    for pos, x in enumerate(lines):
-        if x.u.source == "mic" or pos in done or not _mentions(x.text, user):
-            continue
-        if cues.is_small_talk(x.text) or (
-            _is_user(cues.thanked(x.text), user) and not cues.is_question(x.text)
-        ):
-            continue
-        asked = [x]
-        bare = len(re.sub(r"[^\w\s']", " ", x.text).split()) <= 2  # "Robin?", "Hi Alex."
-        if bare or not (x.text.rstrip().endswith("?") or cues.request(x.text)):
-            nxt = [
-                (k, y)
-                for k, y in enumerate(lines[pos + 1 : pos + 4], start=pos + 1)
-                if y.turn == x.turn
-            ]
-            hit = next(
-                ((k, y) for k, y in nxt if y.text.rstrip().endswith("?") or cues.request(y.text)),
-                None,
-            )
-            if hit is None or cues.is_small_talk(hit[1].text):
-                continue
-            done.add(hit[0])
-            asked = [x, hit[1]]
-        thanked = _thanked_after(lines, asked[-1])
-        asker = x.u.speaker or _addressed_before(lines, x)
-        if asker is None and not _is_user(thanked, user):
-            asker = thanked
-        item = Found(_quote(asked), asked, owner=asker)
-        leans = any(_short_ref(y.text) or cues.starts_with_reference(y.text) for y in asked)
-        brief = len(_quote(asked).split()) <= 12 and cues.refers_back(_quote(asked))
-        if (leans or brief or cues.refers_back(asked[-1].text)) and (
-            ctx := _substantive_before(lines, pos)
-        ):
-            item.context, item.context_lines = ctx.text, [ctx]
-        out.append(item)
-    return out

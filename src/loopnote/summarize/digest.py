@@ -38,6 +38,9 @@ _LEANS_BACK = re.compile(  # "That's too slow.", "It is.": a reply to what came 
     r"|i (?:think|believe|guess|hope|suppose) (?:so|not))\b"
 )
 _PERSON_LED = re.compile(r"(?i)^(?:they|he|she|we|you)\b")
+_RAISING_WORDS = 9
+_QUESTION_WEIGHT = 0.7
+_DECISION_WEIGHT = 1.3
 _CHUNK_WORDS = 80  # a group's sentences are taken in turn from stretches of about this size
 _REPLY = re.compile(
     r"(?i)^(?:(?:yes|yeah|yep|sure|exactly|absolutely|definitely|of course|agreed|good|great"
@@ -90,8 +93,12 @@ def _groups(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[tuple[str, 
 
 def _stands_alone(text: str) -> bool:
     n = len(text.split())
-    if n < _MIN_WORDS or n > _MAX_WORDS or cues.is_question(text):
+    if n < _MIN_WORDS or n > _MAX_WORDS:
         return False
+    if cues.is_question(text) and (n < _RAISING_WORDS or cues.vocatives(text)):
+        return False  # a long question to nobody in particular raises its topic
+    if cues.open_marker(text) == "stated" and not cues.open_point_is_named(text):
+        return False  # "I asked product, no answer yet.": the open questions say about what
     if cues.is_process(text) and n <= 12:
         return False  # "Let's triage the tech debt list."
     if _LEANS_BACK.match(text) or cues.is_small_talk(text) or cues.vocatives(text):
@@ -102,8 +109,10 @@ def _stands_alone(text: str) -> bool:
         return False
     if cues.topic_label(text) or cues.open_marker(text) == "unknown" or cues.request(text):
         return False
-    if cues.commitment(text):
-        return False  # "I'll …": the action items say who
+    if cues.thanked(text):
+        return False  # "Thanks Diego, get some sleep."
+    if (what := cues.commitment(text)) and len(cues.content_words(what)) < 4:
+        return False  # "I'll do it tomorrow": the action items say who and when
     if _PERSON_LED.match(text) and n < 10:
         return False  # "They're part of the team.": too short to say who
     return not (cues.refers_back(text) and n <= 9)
@@ -163,6 +172,10 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
             score = (score + len(own)) / math.sqrt(len(text.split()))
             if _norm(text) in picked:
                 score += 0.5
+            if cues.is_question(text):
+                score *= _QUESTION_WEIGHT
+            elif cues.is_decision(text):
+                score *= _DECISION_WEIGHT  # what the meeting settled comes first
             scored.append((score, x, text, own))
         total = sum(len(x.text.split()) for x in group)
         budget = min(_CAP, _BASE_BUDGET + _SHARE * total)

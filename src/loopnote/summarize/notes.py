@@ -1,7 +1,8 @@
 """The notes of a finished meeting: title, summary, decisions, action items, open questions and
 what was asked of the user. Everything comes from what was said (``summarize.dialogue`` reads
-the conversation, ``summarize.digest`` picks the summary); nothing is invented, every item
-cites the utterances it rests on, and an empty meeting says so.
+the conversation, ``summarize.questions`` its questions, ``summarize.digest`` picks the
+summary); nothing is invented, every item cites the utterances it rests on, and an empty
+meeting says so.
 
 ``NotesOptions``           the user's names (for "asked of you"), an optional title
 ``Ref``, ``NoteItem``, ``ActionItem``, ``Notes``   the structured notes (frozen, ``to_dict``)
@@ -28,12 +29,11 @@ from loopnote.summarize.dialogue import (
     Found,
     Line,
     find_actions,
-    find_asked,
     find_decisions,
-    find_open,
     lines_of,
 )
 from loopnote.summarize.digest import Point, Topic, digest
+from loopnote.summarize.questions import find_asked, find_open
 from loopnote.types import Source, SummaryNode, Utterance
 
 

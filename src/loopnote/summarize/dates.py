@@ -1,0 +1,50 @@
+"""Due dates as people say them: "Friday", "by the 14th", "end of next week", "after lunch",
+"first thing Monday", "in ten minutes", "before the release", "once the contract is signed".
+
+``due_of(text)``   the date or time quoted from the sentence, or None
+"""
+
+from __future__ import annotations
+
+import re
+
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december)"
+)
+_PART = r"(?: (?:morning|afternoon|evening|night|eod))?"
+_SPAN = r"(?:day|week|month|quarter|sprint|year)"
+_DAY_NO = r"\d{1,2}(?:st|nd|rd|th)"
+# a date or time that can stand alone ("tomorrow", "next Monday") …
+_WHEN_ALONE = (
+    rf"(?:(?:first thing |early |late |later )?(?:tomorrow|today|tonight){_PART}"
+    rf"|first thing {_WEEKDAY}"
+    rf"|this (?:morning|afternoon|evening)|(?:later )?this {_SPAN}|(?:early |late )?next {_SPAN}"
+    rf"|(?:the )?end of (?:the |this |next )?{_SPAN}|eod|eow"
+    rf"|(?:right )?after (?:this|the) (?:call|meeting)"
+    rf"|after lunch"
+    rf"|{_WEEKDAY} (?:morning|afternoon|evening)"
+    r"|once (?:the|our|your|it|we|they)\b[^,.;]{2,30}?\b(?:is|are|has been|have been) \w+"
+    rf"|(?:next|this) {_WEEKDAY}{_PART}|(?:in|within) (?:a|an|one|two|three|four|five|ten"
+    rf"|fifteen|twenty|thirty|a few|a couple of|\d+) (?:{_SPAN}|minute|hour)s?)"
+)
+# … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
+_WHEN_AFTER = (
+    rf"(?:{_WEEKDAY}(?:'s)?{_PART}|{_MONTH} {_DAY_NO}|{_MONTH} \d{{1,2}}\b|the {_DAY_NO}"
+    rf"|noon|\d{{1,2}}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.)"
+    r"|the (?:next )?(?:release|launch|demo|freeze|code freeze|board(?: meeting)?|offsite"
+    r"|cutover|migration|go-live|deadline)\b)"
+)
+_DUE = re.compile(
+    rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
+    rf"|(?P<alone>{_WHEN_ALONE}))\b"
+)
+
+
+def due_of(text: str) -> str | None:
+    m = _DUE.search(text)
+    if not m:
+        return None
+    due = m.group("after") or m.group("alone")
+    return re.sub(r"'s$", "", due.rstrip(","))
