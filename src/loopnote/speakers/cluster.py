@@ -36,7 +36,7 @@ class ClusterOptions:
     # inside them. Relative, because how alike one voice's stretches are, and how alike two
     # voices are, depends on the recording (a shared line or room brings voices closer).
     merge_ratio: float | None = 0.6
-    confirm_seconds: float = 8.0  # speech a candidate needs before it is a speaker
+    confirm_seconds: float = 6.0  # speech a candidate needs before it is a speaker
     max_speakers: int = 12
     max_candidates: int = 4
 
