@@ -298,6 +298,12 @@ def replay(minutes: float, embedder: Any, segmenter: SegmentationModel | None) -
                     n, k = n + 1, k + 1
             offset += len(scene.audio) / speaker_scenes.RATE
             rss.append(proc.memory_info().rss)
+            cpu_so_far = (time.process_time() - c0) / offset
+            print(
+                f"  replay {offset / 60:.1f} min: cpu {cpu_so_far:.3f} of a core, "
+                f"rss {rss[-1] / 2**20:.0f} MiB",
+                flush=True,
+            )
             if offset >= minutes * 60:
                 break
     cpu = time.process_time() - c0
