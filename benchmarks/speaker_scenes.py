@@ -9,12 +9,20 @@ Voices (each a different person, recorded professionally, from Debian packages):
 - ``reader``: pocketsphinx-testdata, LibriVox reading (female, English)
 - espeak-ng voices as extra, synthetic speakers (``synth-m``, ``synth-f``), only where a
   scene needs more men than the recordings have.
+- ``allison-es``: asterisk-core-sounds-es, Allison again in Spanish: the same person as
+  ``allison`` (a one-speaker scene where she changes language must stay one speaker).
+- ``narrator``: the LibriVox reading of ../shared (male, English), a real voice used only
+  in held-out scenes, so no tuning ever heard it.
 
 Only prompts with a transcript in the package's list are used (others are tones or music).
 The Spanish package is Allison again (same voice, other language), so it never stands for
 another speaker. Every voice's prompts are split in two halves by a stable hash of the file
 name: ``dev`` scenes take one half, ``held`` scenes the other, so held-out figures come from
-audio never heard while the method was tuned.
+audio never heard while the method was tuned. Held-out scenes also have scenes of their own
+(``HELD_ONLY_PLAN``, with the narrator's voice).
+
+Real calls pass every voice through one channel (a phone line, a room), which makes voices
+more alike than recordings from different studios are; ``channel`` lays one over the mix.
 
 A scene is a list of turns laid on a timeline (short gaps, some overlaps), mixed to 16 kHz
 mono, with the truth as (start, end, speaker) turns; ``rttm()`` writes it as RTTM.
@@ -37,7 +45,15 @@ import soxr
 RATE = 16000
 ASTERISK = Path("/usr/share/asterisk/sounds")
 POCKETSPHINX = Path("/usr/share/pocketsphinx/test/data")
-ASTERISK_VOICES = {"allison": "en", "june": "fr", "carlo": "it", "irina": "ru"}
+ASTERISK_VOICES = {
+    "allison": "en",
+    "june": "fr",
+    "carlo": "it",
+    "irina": "ru",
+    "allison-es": "es",
+}
+PERSON = {"allison-es": "allison"}  # voices that are one person
+NARRATOR = Path(__file__).resolve().parents[2] / "shared/corpus/clips/moonshine__two_cities.flac"
 GENDER = {
     "allison": "f",
     "june": "f",
@@ -46,6 +62,8 @@ GENDER = {
     "reader": "f",
     "synth-m": "m",
     "synth-f": "f",
+    "allison-es": "f",
+    "narrator": "m",
 }
 ESPEAK = {"synth-m": "en-us+m3", "synth-f": "en+f4"}
 ESPEAK_LINES = [
@@ -130,6 +148,11 @@ def voice_clips(voice: str, half: str, min_seconds: float = 1.2) -> tuple[np.nda
         files = [by_stem[k] for k in sorted(by_stem)]
     elif voice == "reader":
         files = sorted((POCKETSPHINX / "librivox").glob("*.wav"))
+    elif voice == "narrator":  # held-out only: every piece, whichever half is asked for
+        audio = _decode(NARRATOR)
+        step = 5 * RATE
+        pieces = [_trim(audio[k : k + step]) for k in range(0, len(audio) - 2 * RATE, step)]
+        return tuple(p for p in pieces if len(p) >= min_seconds * RATE)
     elif voice in ESPEAK:
         return tuple(_espeak(voice, i) for i in range(len(ESPEAK_LINES)) if _half(str(i)) == half)
     else:
@@ -201,10 +224,12 @@ def build_scene(
     short_share: float = 0.25,
     noise: str | None = None,
     snr_db: float = 20.0,
+    channel: str | None = None,
 ) -> Scene:
     """Turns by ``voices`` in a seeded random order (no voice twice in a row), short gaps,
     about ``overlap_share`` of changes overlapping by 0.3-1.0 s, ``short_share`` of turns cut
-    to 0.8-1.5 s. ``noise``: "noise" (pink-ish) or "music" (chords) under the whole scene."""
+    to 0.8-1.5 s. ``noise``: "noise" (pink-ish) or "music" (chords) under the whole scene.
+    ``channel``: "phone" (300-3400 Hz) or "room" (a small room's reverberation) over all."""
     seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
     rng = np.random.default_rng(seed)
     clips = {v: list(voice_clips(v, half)) for v in voices}
@@ -235,10 +260,31 @@ def build_scene(
         gain = 0.25 / max(float(np.sqrt(np.mean(clip**2))), 1e-4) * float(rng.uniform(0.6, 1.0))
         s = int(start * RATE)
         mix[s : s + len(clip)] += clip * min(gain, 20.0) * 0.3
-        out_turns.append(Turn(start, start + len(clip) / RATE, voice))
+        out_turns.append(Turn(start, start + len(clip) / RATE, PERSON.get(voice, voice)))
+    if channel:
+        mix = _channel(channel, mix, rng)
     if noise:
         mix += _background(noise, total, rng, float(np.sqrt(np.mean(mix**2))), snr_db)
-    return Scene(name, np.clip(mix, -1, 1), out_turns, list(voices))
+    return Scene(
+        name, np.clip(mix, -1, 1), out_turns, list(dict.fromkeys(PERSON.get(v, v) for v in voices))
+    )
+
+
+def _channel(kind: str, mix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if kind == "phone":
+        spec = np.fft.rfft(mix)
+        freqs = np.fft.rfftfreq(len(mix), 1 / RATE)
+        spec[(freqs < 300) | (freqs > 3400)] = 0
+        out = np.fft.irfft(spec, len(mix))
+        return (np.tanh(out * 2.0) / 2.0).astype(np.float32)  # a line's soft limiting
+    if kind == "room":
+        n = int(0.35 * RATE)  # RT60 about 0.35 s
+        decay = np.exp(-6.9 * np.arange(n) / n)
+        ir = rng.standard_normal(n) * decay * 0.08
+        ir[0] = 1.0
+        wet = np.fft.irfft(np.fft.rfft(mix, len(mix) + n) * np.fft.rfft(ir, len(mix) + n))
+        return (wet[: len(mix)] / max(float(np.abs(wet).max()), 1e-6) * 0.9).astype(np.float32)
+    raise ValueError(kind)
 
 
 def _background(
@@ -279,11 +325,28 @@ SCENE_PLAN: list[tuple[str, list[str], int, dict[str, object]]] = [
     ("one-noise", ["june"], 10, {"noise": "noise", "snr_db": 10.0}),
     ("one-music", ["carlo"], 10, {"noise": "music", "snr_db": 12.0}),
     ("one-clean", ["allison"], 10, {}),
+    ("five", ["allison", "carlo", "irina", "june", "reader"], 30, {}),
+    ("two-f-phone", ["june", "irina"], 14, {"channel": "phone"}),
+    ("three-room", ["allison", "carlo", "reader"], 18, {"channel": "room"}),
+    ("four-f-room", ["allison", "june", "irina", "reader"], 24, {"channel": "room"}),
+    ("two-overlap", ["reader", "allison"], 16, {"overlap_share": 0.5}),
+    ("three-short-phone", ["carlo", "june", "irina"], 24, {"short_share": 0.6, "channel": "phone"}),
+    ("one-bilingual", ["allison", "allison-es"], 12, {}),
+    ("one-phone-noise", ["irina"], 10, {"channel": "phone", "noise": "noise", "snr_db": 15.0}),
+]
+# Scenes only the held-out half has: a voice no dev scene holds.
+HELD_ONLY_PLAN: list[tuple[str, list[str], int, dict[str, object]]] = [
+    ("two-m-narrator", ["carlo", "narrator"], 14, {}),
+    ("three-narrator-room", ["june", "narrator", "allison"], 18, {"channel": "room"}),
+    ("one-narrator-music", ["narrator"], 8, {"noise": "music", "snr_db": 12.0}),
 ]
 
 
 def scenes(half: str) -> list[Scene]:
+    plan = list(SCENE_PLAN)
+    if half == "held" and NARRATOR.exists():
+        plan += HELD_ONLY_PLAN
     return [
         build_scene(f"{half}-{name}", voices, half, turns, **opts)  # type: ignore[arg-type]
-        for name, voices, turns, opts in SCENE_PLAN
+        for name, voices, turns, opts in plan
     ]

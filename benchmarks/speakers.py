@@ -24,6 +24,14 @@ truth; dev and held-out halves use different recordings) plus the pyannote sampl
   whole stack.
 - long meeting: the clusterer's time per window at the start and end of an hour, and its
   peak memory.
+- ``--replay MINUTES`` (60 by default, 3 with ``--quick``, 0 skips): the live path over
+  that much audio (the dev scenes back to back): ``UtteranceLabeller.label_parts`` on
+  every reference turn as it ends, with the segmentation model. Reported: CPU as a share
+  of one core; resident memory at the start, the end and its peak; how long after an
+  utterance ends its label is given (the labeller's own time; the session adds the
+  recognizer's commit delay). Utterances carry evenly spaced words (scenes have none).
+- Speech is cut where the voice changes (pyannote segmentation-3.0, ONNX) before
+  windows are embedded; ``--no-segmentation`` measures without it.
 
 Targets (issue 17): DER <= 15 %, count right in >= 80 % of scenes, naming precision >= 95 %,
 <= 10 % of one core.
@@ -48,7 +56,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import speaker_naming
 import speaker_scenes
 
-from loopnote.speakers import ClusterOptions, DiarizeOptions, diarize, load_embedder, propose_names
+from loopnote.speakers import (
+    ClusterOptions,
+    DiarizeOptions,
+    SegmentationModel,
+    UtteranceLabeller,
+    diarize,
+    load_embedder,
+    propose_names,
+)
+from loopnote.types import Word
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -99,9 +116,10 @@ def run_scene(
     ref: list[tuple[float, float, str]],
     embedder: Any,
     opts: DiarizeOptions,
+    segmenter: SegmentationModel | None,
 ) -> dict[str, Any]:
     c0 = time.process_time()
-    result = diarize(audio, embedder, opts)
+    result = diarize(audio, embedder, opts, segmenter=segmenter)
     cpu = time.process_time() - c0
     hyp = [(t.start, t.end, t.speaker) for t in result.turns]
     scores = der(ref, hyp, len(audio) / speaker_scenes.RATE)
@@ -251,6 +269,57 @@ def long_meeting(hours: float = 1.0) -> dict[str, float]:
     }
 
 
+def replay(minutes: float, embedder: Any, segmenter: SegmentationModel | None) -> dict[str, Any]:
+    """The live labeller over ``minutes`` of scene audio, fed in 0.5 s blocks."""
+    import psutil
+
+    proc = psutil.Process()
+    labeller = UtteranceLabeller(embedder, segmenter=segmenter)
+    rss = [proc.memory_info().rss]
+    delays: list[float] = []
+    c0, offset, n = time.process_time(), 0.0, 0
+    block = speaker_scenes.RATE // 2
+    while offset < minutes * 60:
+        for scene in speaker_scenes.scenes("dev"):
+            ends = sorted(scene.turns, key=lambda t: t.end)
+            k = 0
+            for i in range(0, len(scene.audio), block):
+                labeller.feed(scene.audio[i : i + block], offset + i / speaker_scenes.RATE)
+                now = offset + (i + block) / speaker_scenes.RATE
+                while k < len(ends) and ends[k].end <= now:
+                    t = ends[k]
+                    words = [
+                        Word("w", offset + x, offset + x + 0.3)
+                        for x in np.arange(t.start, t.end - 0.3, 0.35)
+                    ]
+                    w0 = time.perf_counter()
+                    labeller.label_parts(f"s{n:05d}", offset + t.start, offset + t.end, words)
+                    delays.append(time.perf_counter() - w0)
+                    n, k = n + 1, k + 1
+            offset += len(scene.audio) / speaker_scenes.RATE
+            rss.append(proc.memory_info().rss)
+            cpu_so_far = (time.process_time() - c0) / offset
+            print(
+                f"  replay {offset / 60:.1f} min: cpu {cpu_so_far:.3f} of a core, "
+                f"rss {rss[-1] / 2**20:.0f} MiB",
+                flush=True,
+            )
+            if offset >= minutes * 60:
+                break
+    cpu = time.process_time() - c0
+    mib = 2**20
+    return {
+        "audio_minutes": round(offset / 60, 1),
+        "utterances": n,
+        "cpu_share": round(cpu / offset, 4),
+        "rss_start_mib": round(rss[0] / mib, 1),
+        "rss_end_mib": round(rss[-1] / mib, 1),
+        "rss_peak_mib": round(max(rss) / mib, 1),
+        "label_ms_mean": round(1000 * float(np.mean(delays)), 1),
+        "label_ms_p95": round(1000 * float(np.percentile(delays, 95)), 1),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--part", choices=("dev", "held", "both"), default="both")
@@ -260,6 +329,11 @@ def main() -> int:
     ap.add_argument("--join", type=float, help="ClusterOptions.join (default: the product's)")
     ap.add_argument("--merge", type=float, help="ClusterOptions.merge")
     ap.add_argument("--confirm", type=float, help="ClusterOptions.confirm_seconds")
+    ap.add_argument("--ratio", type=float, help="ClusterOptions.merge_ratio (0: off)")
+    ap.add_argument("--no-segmentation", action="store_true", help="no voice-change cuts")
+    ap.add_argument(
+        "--replay", type=float, help="minutes of live replay (60; 3 with --quick; 0: none)"
+    )
     args = ap.parse_args()
     if not speaker_scenes.available():
         print(
@@ -275,7 +349,9 @@ def main() -> int:
         join=args.join if args.join is not None else cluster.join,
         merge=args.merge if args.merge is not None else cluster.merge,
         confirm_seconds=args.confirm if args.confirm is not None else cluster.confirm_seconds,
+        merge_ratio=(args.ratio or None) if args.ratio is not None else cluster.merge_ratio,
     )
+    segmenter = None if args.no_segmentation else SegmentationModel.load()
     opts = DiarizeOptions(cluster=cluster)
     print(f"clustering: {cluster}")
     report: dict[str, Any] = {}
@@ -295,7 +371,7 @@ def main() -> int:
             scenes = scenes[::2]
         for scene in scenes:
             ref = [(t.start, t.end, t.speaker) for t in scene.turns]
-            row = run_scene(scene.name, scene.audio, ref, embedder, opts)
+            row = run_scene(scene.name, scene.audio, ref, embedder, opts, segmenter)
             print(json.dumps(row), flush=True)
             rows.append(row)
         report[part] = {
@@ -312,10 +388,19 @@ def main() -> int:
         if rate != speaker_scenes.RATE:
             audio = soxr.resample(audio, rate, speaker_scenes.RATE).astype(np.float32)
         row = run_scene(
-            "pyannote-sample", audio, read_rttm(sample.with_suffix(".rttm")), embedder, opts
+            "pyannote-sample",
+            audio,
+            read_rttm(sample.with_suffix(".rttm")),
+            embedder,
+            opts,
+            segmenter,
         )
         report["pyannote_sample"] = row
         print(f"pyannote sample (real recording, held out): {row}")
+    minutes = args.replay if args.replay is not None else (3.0 if args.quick else 60.0)
+    if minutes > 0:
+        report["replay"] = replay(minutes, embedder, segmenter)
+        print(f"live replay: {report['replay']}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0

@@ -94,3 +94,44 @@ def test_cost_stays_bounded_over_a_long_meeting() -> None:
         c.add(sample(centers[(k // 8) % 4], rng), 1.5)
         assert len(c._clusters) <= c.options.max_speakers + c.options.max_candidates
     assert len(c.speakers) == 4
+
+
+def test_two_voices_on_one_line_stay_two_speakers() -> None:
+    """A shared line or room brings two voices' centroids close (cosine 0.5 measured on a
+    real recording): a fixed merge threshold there made one speaker of them. The relative
+    test keeps them apart because each voice's own stretches are far more alike."""
+    rng = np.random.default_rng(6)
+    line = voices(1, seed=20)[0]
+    a, b = (0.76 * line + 0.65 * v for v in voices(2, seed=21))  # centroids about 0.5 apart
+    order = [0] * 8 + [1] * 8 + [0] * 6 + [1] * 6
+    c = OnlineClusterer()
+    for i in order:
+        c.add(sample((a, b)[i], rng, 0.08), 1.5)
+    assert len(c.speakers) == 2
+    assert purity(c.labels(), order) >= 0.95
+
+
+def test_a_voice_with_much_spread_is_not_split() -> None:
+    """One voice whose stretches vary a lot (mood, microphone distance) stays one speaker:
+    its clusters are as alike across as within."""
+    rng = np.random.default_rng(7)
+    (a,) = voices(1, seed=30)
+    c = OnlineClusterer()
+    for _ in range(60):
+        c.add(sample(a, rng, 0.16), 1.5)  # stretches about 0.4 alike, like a studio voice
+    assert c.speakers == ["s1"]
+
+
+def test_settling_gives_early_stretches_their_final_speaker() -> None:
+    rng = np.random.default_rng(8)
+    a, b = voices(2, seed=40)
+    rows = [sample(a, rng) for _ in range(4)] + [sample(b, rng) for _ in range(8)]
+    c = OnlineClusterer(ClusterOptions(confirm_seconds=100.0))  # b is never confirmed
+    for r in rows:
+        c.add(r, 1.5)
+    assert set(c.settle(np.array(rows))) == {"s1"}
+    c2 = OnlineClusterer()
+    for r in rows:
+        c2.add(r, 1.5)
+    settled = c2.settle(np.array(rows))
+    assert settled[:4] == ["s1"] * 4 and set(settled[4:]) == {"s2"}

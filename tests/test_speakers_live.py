@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.speakers.live import UtteranceLabeller
+from loopnote.speakers.segment import Changes
+from loopnote.types import Word
 
 RATE = 16000
 
@@ -62,3 +64,32 @@ def test_audio_older_than_the_ring_is_not_kept() -> None:
     assert speaker is None
     speaker, _ = lab.label("new", 27.0, 30.0)
     assert speaker == "s1"
+
+
+class LevelChanges:
+    """A scripted segmenter: a change wherever the audio's level steps."""
+
+    def changes(self, clip: npt.NDArray[np.float32]) -> Changes:
+        steps = np.nonzero(np.abs(np.diff(clip)) > 0.05)[0]
+        return Changes(times=[(k + 1) / RATE for k in steps])
+
+
+def test_an_utterance_holding_two_voices_is_cut_at_the_word_and_each_part_labelled() -> None:
+    lab = UtteranceLabeller(LevelEmbedder(), keep_seconds=60.0, segmenter=LevelChanges())  # type: ignore[arg-type]
+    t = 0.0
+    for i, voice in enumerate([0, 1, 0, 1]):  # both voices known first
+        lab.feed(np.full(4 * RATE, (voice + 1) / 10, np.float32), t)
+        lab.label(f"u{i}", t, t + 4.0)
+        t += 4.0
+    # one utterance: voice 0 for 3 s, then voice 1 for 3 s
+    lab.feed(np.concatenate([np.full(3 * RATE, 0.1), np.full(3 * RATE, 0.2)]).astype(np.float32), t)
+    words = [Word(f"w{k}", t + 0.1 + 0.4 * k, t + 0.4 + 0.4 * k) for k in range(15)]
+    parts, _ = lab.label_parts("u4", t, t + 6.0, words)
+    assert len(parts) == 2
+    assert parts[1].start == words[parts[1].first_word].start
+    assert abs(parts[1].start - (t + 3.0)) <= 0.4
+    assert parts[0].speaker == lab._labels[0] and parts[1].speaker == lab._labels[1]
+    # without word timestamps an utterance is never cut
+    lab.feed(np.full(6 * RATE, 0.1, np.float32), t + 6.0)
+    parts, _ = lab.label_parts("u5", t + 6.0, t + 12.0, [])
+    assert len(parts) == 1

@@ -33,6 +33,7 @@ from loopnote.store import MeetingFolder, index_meeting_safely
 from loopnote.store.speakers import (
     SpeakerBook,
     clean_speaker_name,
+    part_id,
     plan_speaker_renames,
     record_speaker_renames,
     refresh_notes_transcript,
@@ -122,14 +123,17 @@ def _rename(
 
 def _diarize(folder: MeetingFolder) -> None:
     from loopnote.speakers import (
+        SegmentationModel,
         Turn,
+        cut_times,
         diarize,
         load_embedder,
         propose_names,
-        speaker_of,
+        split_by_speaker,
     )
 
     embedder = load_embedder()  # before reading audio: a missing extra fails fast
+    segmenter = SegmentationModel.load()
     sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
     try:
         audio, rate = read_source(folder.path, "system")
@@ -143,17 +147,23 @@ def _diarize(folder: MeetingFolder) -> None:
         import soxr
 
         mono = soxr.resample(mono, rate, 16000)
-    result = diarize(np.asarray(mono, np.float32), embedder)
+    result = diarize(np.asarray(mono, np.float32), embedder, segmenter=segmenter)
     voices = VoiceStore(data_dir())
     old = folder.speaker_book()
     utterances = folder.load_utterances()
-    fresh = {
-        u.id: spk
-        for u in utterances
-        if u.source == "system" and (spk := speaker_of(u.start, u.end, result.turns)) is not None
-    }
-    mapping = _follow_old_ids(fresh, old)
     wall = time.time()
+    fresh: dict[str, str] = {}  # utterance (or part) id -> speaker
+    for u in utterances:
+        if u.source != "system":
+            continue
+        parts = split_by_speaker(u.start, u.end, u.words, result.turns)
+        cuts = cut_times(parts)
+        if cuts != old.splits.get(u.id, []):  # one speaker per utterance, to a word
+            folder.append_event("split", {"utterance_id": u.id, "at": cuts, "wall": wall})
+        for k, part in enumerate(parts):
+            if part.speaker is not None:
+                fresh[part_id(u.id, k)] = part.speaker
+    mapping = _follow_old_ids(fresh, old)
     for uid, spk in fresh.items():
         sid = mapping.get(spk, spk)
         if old.labels.get(uid) != sid:
@@ -183,7 +193,7 @@ def _diarize(folder: MeetingFolder) -> None:
     book = folder.speaker_book()
     turns = [
         Turn(u.id, who, u.text)
-        for u in sorted(utterances, key=lambda u: u.start)
+        for u in sorted(book.split(utterances), key=lambda u: u.start)
         if (who := book.speaker_id(u)) is not None
     ]
     for p in propose_names(turns):

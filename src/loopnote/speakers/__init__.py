@@ -5,6 +5,8 @@
 ``diarize``             speaker turns of a stretch of audio; ``speaker_of`` for an utterance
 ``propose_names``       names from conversation cues (pure rules, precision first)
 ``UtteranceLabeller``   speakers of utterances as they commit (for a live session)
+``SegmentationModel``   where the voice changes and where two speak at once (ONNX)
+``split_by_speaker``    an utterance cut where its voice changes, at a word boundary
 """
 
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer, Relabel
@@ -26,8 +28,12 @@ from loopnote.speakers.naming import (
     find_cues,
     propose_names,
 )
+from loopnote.speakers.segment import ChangeOptions, Changes, SegmentationModel, split_regions
+from loopnote.speakers.split import UtterancePart, cut_times, split_by_speaker
 
 __all__ = [
+    "ChangeOptions",
+    "Changes",
     "ClusterOptions",
     "Cue",
     "Diarization",
@@ -37,13 +43,18 @@ __all__ = [
     "NamingOptions",
     "OnlineClusterer",
     "Relabel",
+    "SegmentationModel",
     "SpeakerTurn",
     "Turn",
     "UtteranceLabeller",
+    "UtterancePart",
+    "cut_times",
     "diarize",
     "find_cues",
     "load_embedder",
     "propose_names",
     "speaker_of",
     "speech_regions",
+    "split_by_speaker",
+    "split_regions",
 ]

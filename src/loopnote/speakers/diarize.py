@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer
 from loopnote.speakers.embed import RATE, Embedder
+from loopnote.speakers.segment import SegmentationModel, split_regions
 
 log = logging.getLogger(__name__)
 FRAME = 0.01
@@ -37,6 +38,7 @@ class DiarizeOptions:
     hop: float = 0.75
     min_window: float = 0.5
     vad_threshold: float = 0.5
+    settle: bool = True  # a last pass gives each window its nearest final speaker
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
 
 
@@ -87,35 +89,70 @@ def windows(
     return out
 
 
+def embed_windows(
+    audio: npt.NDArray[np.float32],
+    embedder: Embedder,
+    spans: Sequence[tuple[float, float]],
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> npt.NDArray[np.float32]:
+    """One embedding per window of ``audio`` (in batches, so memory stays small)."""
+    rows: list[npt.NDArray[np.float32]] = []
+    batch = 16
+    for i in range(0, len(spans), batch):
+        chunk = spans[i : i + batch]
+        rows.append(embedder.embed([audio[int(s * RATE) : int(e * RATE)] for s, e in chunk]))
+        if progress is not None:
+            progress(min(1.0, (i + batch) / len(spans)))
+    return np.concatenate(rows) if rows else np.zeros((0, 1), np.float32)
+
+
+def cluster_windows(
+    spans: Sequence[tuple[float, float]],
+    embeddings: npt.NDArray[np.float32],
+    regions: Sequence[tuple[float, float]],
+    options: DiarizeOptions | None = None,
+) -> Diarization:
+    """Place the windows in time order with the online clusterer, then settle: once the
+    whole meeting is heard, each window goes to the speaker whose centroid it is nearest
+    (what the online pass gave it before a later voice was known may be wrong)."""
+    opts = options or DiarizeOptions()
+    clusterer = OnlineClusterer(opts.cluster)
+    relabels = 0
+    for (s, e), emb in zip(spans, embeddings, strict=True):
+        _, changed = clusterer.add(emb, e - s)
+        relabels += len(changed)
+    labels = clusterer.labels()
+    if opts.settle:
+        settled = clusterer.settle(embeddings)
+        relabels += sum(a != b for a, b in zip(labels, settled, strict=True))
+        labels = settled
+    turns = _turns(spans, labels, regions)
+    speakers = [s for s in clusterer.speakers if any(t.speaker == s for t in turns)]
+    centroids = {s: c for s in speakers if (c := clusterer.centroid(s)) is not None}
+    return Diarization(turns, speakers, len(spans), relabels, centroids)
+
+
 def diarize(
     audio: npt.NDArray[np.float32],
     embedder: Embedder,
     options: DiarizeOptions | None = None,
     *,
     regions: Sequence[tuple[float, float]] | None = None,
+    segmenter: SegmentationModel | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Diarization:
-    """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None)."""
+    """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None).
+    With a ``segmenter``, speech is first cut where the voice changes, so no window mixes
+    two voices (a mixed window pulls a speaker's centroid toward the other voice)."""
     opts = options or DiarizeOptions()
     if regions is None:
         regions = speech_regions(audio, opts.vad_threshold)
+    if segmenter is not None:
+        regions = split_regions(regions, segmenter.changes(audio).times)
     spans = windows(regions, opts)
-    clusterer = OnlineClusterer(opts.cluster)
-    relabels = 0
-    batch = 16
-    for i in range(0, len(spans), batch):
-        chunk = spans[i : i + batch]
-        embs = embedder.embed([audio[int(s * RATE) : int(e * RATE)] for s, e in chunk])
-        for (s, e), emb in zip(chunk, embs, strict=True):
-            _, changed = clusterer.add(emb, e - s)
-            relabels += len(changed)
-        if progress is not None and spans:
-            progress(min(1.0, (i + batch) / len(spans)))
-    labels = clusterer.labels()
-    turns = _turns(spans, labels, regions)
-    speakers = [s for s in clusterer.speakers if any(t.speaker == s for t in turns)]
-    centroids = {s: c for s in speakers if (c := clusterer.centroid(s)) is not None}
-    return Diarization(turns, speakers, len(spans), relabels, centroids)
+    embeddings = embed_windows(audio, embedder, spans, progress=progress)
+    return cluster_windows(spans, embeddings, regions, opts)
 
 
 def _turns(

@@ -6,19 +6,29 @@ them with the online clusterer, and returns the utterance's speaker (the majorit
 windows) with the earlier utterances whose speaker changed because of it (as ``relabel``
 events would record them). Cost per utterance is its windows' embeddings plus the
 clusterer's bounded work; memory is the audio ring plus a small integer per window.
+
+``label_parts`` is ``label`` for an utterance that may hold two voices: with a
+``segmenter``, it finds where the voice changes inside the utterance, cuts it at the word
+where that happens, and labels each part (the caller records a ``split`` event with
+``cut_times(parts)`` and names the parts as the store does, ``s00012``, ``s00012.2``, …).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
 from loopnote.speakers.cluster import OnlineClusterer
-from loopnote.speakers.diarize import DiarizeOptions, windows
+from loopnote.speakers.diarize import DiarizeOptions, SpeakerTurn, windows
 from loopnote.speakers.embed import RATE, Embedder
+from loopnote.speakers.segment import SegmentationModel
+from loopnote.speakers.split import UtterancePart, split_by_speaker
+from loopnote.types import Word
 
 
 @dataclass
@@ -26,6 +36,7 @@ class UtteranceLabeller:
     embedder: Embedder
     options: DiarizeOptions = field(default_factory=DiarizeOptions)
     keep_seconds: float = 120.0
+    segmenter: SegmentationModel | None = None  # finds voice changes inside an utterance
     _audio: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _audio_start: float = 0.0  # session time of _audio[0]
     _clusterer: OnlineClusterer | None = None
@@ -79,3 +90,33 @@ class UtteranceLabeller:
                 if u != index and new is not None:
                     changed.append((self._utterances[u], new))
         return self._labels[index], changed
+
+    def label_parts(
+        self, utterance_id: str, start: float, end: float, words: Sequence[Word]
+    ) -> tuple[list[UtterancePart], list[tuple[str, str]]]:
+        """The utterance cut where its voice changes (one part if it does not, or without a
+        segmenter or word timestamps), each part labelled like ``label`` labels an
+        utterance (part ``k`` from 1 on under ``utterance_id + f".{k + 1}"``); and the
+        ``(utterance id, speaker)`` of earlier utterances whose label changed."""
+        changes = self._changes(start, end) if self.segmenter is not None and words else []
+        edges = [start, *changes, end]
+        local = [SpeakerTurn(a, b, f"p{k}") for k, (a, b) in enumerate(pairwise(edges))]
+        pieces = split_by_speaker(start, end, words, local)
+        parts: list[UtterancePart] = []
+        changed: list[tuple[str, str]] = []
+        for k, piece in enumerate(pieces):
+            pid = utterance_id if k == 0 else f"{utterance_id}.{k + 1}"
+            speaker, more = self.label(pid, piece.start, piece.end)
+            parts.append(replace(piece, speaker=speaker))
+            changed += more
+        return parts, changed
+
+    def _changes(self, start: float, end: float) -> list[float]:
+        assert self.segmenter is not None
+        lo = max(start, self._audio_start)
+        clip = self._audio[
+            int((lo - self._audio_start) * RATE) : int((end - self._audio_start) * RATE)
+        ]
+        if len(clip) < RATE:
+            return []
+        return [lo + t for t in self.segmenter.changes(clip).times if start < lo + t < end]

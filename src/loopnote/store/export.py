@@ -38,7 +38,7 @@ def _utterance_dicts(folder: MeetingFolder) -> list[dict[str, Any]]:
     from the events applied)."""
     book = folder.speaker_book()
     out = []
-    for u in folder.load_utterances():
+    for u in book.split(folder.load_utterances()):
         d = u.to_dict()
         sid = book.speaker_id(u)
         if sid is not None:

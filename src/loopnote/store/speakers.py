@@ -8,10 +8,14 @@ rewritten).
   meeting was diarized after the fact);
 - ``{"type": "speaker", "id": "s2", "name": "Marcus", "how": "conversation"|"user"|
   "voiceprint", "score": ..., "wall": ...}``: a name proposed or set; ``name: null`` takes
-  a name back.
+  a name back;
+- ``{"type": "split", "utterance_id": "s00012", "at": [31.4], "wall": ...}``: the voice
+  changes inside the utterance; readers cut it before the first word starting at each
+  time. The first part keeps the id, the others are ``s00012.2``, ``s00012.3``, … (relabels
+  name them like any utterance); ``at: []`` undoes a split.
 
 The last record wins. ``SpeakerBook.apply`` gives the utterances as a reader should see
-them: each with its final speaker's display label.
+them: split where the voice changes, each with its final speaker's display label.
 
 ``rename_speakers(folder, [(old, new)])``  the user names speakers ("Speaker 2", a name or an
                                            id → a ``speaker`` event, ``how: "user"``); the
@@ -61,6 +65,7 @@ class SpeakerBook:
 
     labels: dict[str, str] = field(default_factory=dict)  # utterance id -> speaker id
     names: dict[str, SpeakerName] = field(default_factory=dict)  # speaker id -> its name
+    splits: dict[str, list[float]] = field(default_factory=dict)  # utterance id -> cut times
 
     @classmethod
     def from_events(cls, events: Iterable[dict[str, Any]]) -> SpeakerBook:
@@ -71,6 +76,10 @@ class SpeakerBook:
                 uid, spk = e.get("utterance_id"), e.get("speaker")
                 if isinstance(uid, str) and isinstance(spk, str) and spk:
                     book.labels[uid] = spk
+            elif kind == "split":
+                uid, at = e.get("utterance_id"), e.get("at")
+                if isinstance(uid, str) and isinstance(at, list):
+                    book.splits[uid] = sorted(float(t) for t in at if isinstance(t, int | float))
             elif kind == "speaker":
                 sid, name = e.get("id"), e.get("name")
                 if isinstance(sid, str) and sid and (name is None or isinstance(name, str)):
@@ -104,9 +113,17 @@ class SpeakerBook:
             return name
         return None if sid == YOU else default_label(sid)
 
+    def split(self, utterances: Sequence[Utterance]) -> list[Utterance]:
+        """The utterances cut where ``split`` events say the voice changes."""
+        out: list[Utterance] = []
+        for u in utterances:
+            out += split_utterance(u, self.splits.get(u.id, []))
+        return out
+
     def apply(self, utterances: Sequence[Utterance]) -> list[Utterance]:
-        """The utterances with ``speaker`` set to what a reader should see."""
-        return [replace(u, speaker=self.display(u)) for u in utterances]
+        """The utterances, split where the voice changes, with ``speaker`` set to what a
+        reader should see."""
+        return [replace(u, speaker=self.display(u)) for u in self.split(utterances)]
 
     def known_ids(self, utterances: Sequence[Utterance]) -> list[str]:
         """Every speaker id of the meeting's remote voices, in order of first speech."""
@@ -120,6 +137,50 @@ class SpeakerBook:
     @property
     def diarized(self) -> bool:
         return bool(self.labels)
+
+
+def part_id(utterance_id: str, k: int) -> str:
+    """The id of part ``k`` (from 0) of a split utterance; the first keeps the id."""
+    return utterance_id if k == 0 else f"{utterance_id}.{k + 1}"
+
+
+def split_utterance(u: Utterance, at: Sequence[float]) -> list[Utterance]:
+    """``u`` cut before the first word starting at or after each time in ``at`` (a cut
+    that leaves a part without words is ignored; without words nothing is cut)."""
+    if not at or not u.words:
+        return [u]
+    groups: list[list[int]] = [[]]
+    cuts = sorted(at)
+    for i, w in enumerate(u.words):
+        while cuts and w.start >= cuts[0]:
+            cuts.pop(0)
+            if groups[-1]:
+                groups.append([])
+        groups[-1].append(i)
+    if len(groups) == 1:
+        return [u]
+    # cut the text where each part's first word begins (the text is the words joined)
+    offsets, pos = [], 0
+    for w in u.words:
+        found = u.text.find(w.text, pos)
+        offsets.append(found if found >= 0 else pos)
+        pos = offsets[-1] + len(w.text) if found >= 0 else pos
+    parts = []
+    for k, idx in enumerate(groups):
+        first, last = idx[0], idx[-1]
+        t0 = offsets[first] if k else 0
+        t1 = offsets[groups[k + 1][0]] if k + 1 < len(groups) else len(u.text)
+        parts.append(
+            replace(
+                u,
+                id=part_id(u.id, k),
+                start=u.start if k == 0 else u.words[first].start,
+                end=u.end if k == len(groups) - 1 else u.words[groups[k + 1][0]].start,
+                text=u.text[t0:t1].strip(),
+                words=u.words[first : last + 1],
+            )
+        )
+    return parts
 
 
 # ----- naming a speaker (the CLI's --rename and the web page share this rule) -----------
@@ -155,7 +216,7 @@ def plan_speaker_renames(
 ) -> list[SpeakerRename]:
     """Check every ``(old, new)`` against the meeting's speakers before any is recorded."""
     book = folder.speaker_book()
-    ids = book.known_ids(folder.load_utterances())
+    ids = book.known_ids(book.split(folder.load_utterances()))
     if not ids:
         raise UsageError(
             f"{folder.id} has no speakers yet; run 'loopnote speakers {folder.id}' first"
@@ -203,7 +264,7 @@ def refresh_notes_transcript(folder: MeetingFolder) -> None:
 def speaker_rows(folder: MeetingFolder) -> list[dict[str, Any]]:
     """The meeting's speakers as lists show them: id, label, name, how, their share."""
     book = folder.speaker_book()
-    utterances = folder.load_utterances()
+    utterances = book.split(folder.load_utterances())
     rows = []
     for sid in [YOU, *book.known_ids(utterances)]:
         mine = [u for u in utterances if book.speaker_id(u) == sid]

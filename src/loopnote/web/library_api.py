@@ -241,7 +241,7 @@ def meeting_json(folder: MeetingFolder) -> dict[str, Any]:
     events = folder.load_events()
     book = folder.speaker_book()
     utterances = []
-    for u in folder.load_utterances():
+    for u in book.split(folder.load_utterances()):
         d = {k: v for k, v in u.to_dict().items() if k != "words"}
         d["speaker"] = book.display(u)  # what a reader sees: "Marcus", "Speaker 2" or none
         d["speaker_id"] = book.speaker_id(u)
