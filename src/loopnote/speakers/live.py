@@ -79,3 +79,14 @@ class UtteranceLabeller:
                 if u != index and new is not None:
                     changed.append((self._utterances[u], new))
         return self._labels[index], changed
+
+    def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Each speaker's voiceprint so far (the clusterer's centroid), by speaker id."""
+        c = self._clusterer
+        if c is None:
+            return {}
+        out = {}
+        for sid in c.speakers:
+            if (v := c.centroid(sid)) is not None:
+                out[sid] = np.asarray(v, np.float32)
+        return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -37,11 +37,14 @@ from loopnote.events import (
     SessionEnded,
     SessionStarted,
     SourceChanged,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
+from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
 from loopnote.tui.format import SOURCE_LABELS, hms, who
 from loopnote.tui.handoff import EventQueue, Stamped
@@ -49,6 +52,8 @@ from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
 from loopnote.types import Alert, SummaryLevel
+
+ASKER_SLACK = 0.5  # s: a name heard in partial text may end just past its line's last word
 
 SessionFn = Callable[[Callable[[Event], None]], None]
 """Runs a whole session, calling the given function with each event; returns when it ends."""
@@ -125,6 +130,8 @@ class LiveView(App[int]):
         self.last_alert: Alert | None = None
         self.utterance_ids: list[str] = []
         self.utterance_lines: list[str] = []
+        self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
+        self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -203,9 +210,29 @@ class LiveView(App[int]):
             self.transcript.set_partial(event.partial.source, event.partial.text)
         elif isinstance(event, UtteranceCommitted):
             u = event.utterance
+            if u.source == "system" and event.speaker_name:
+                u = replace(u, speaker=event.speaker_name)
+            if u.source == "system":
+                self.spans[u.id] = (u.start, u.end)
+                if event.speaker:
+                    self.speaker_of[u.id] = event.speaker
             self.transcript.add_utterance(u)
             self.utterance_ids.append(u.id)
             self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
+        elif isinstance(event, UtteranceRelabelled):
+            self.speaker_of[event.utterance_id] = event.speaker
+            label = event.speaker_name or default_label(event.speaker)
+            self.transcript.relabel(event.utterance_id, label)
+            self._asker(event.utterance_id, label)
+        elif isinstance(event, SpeakerNamed):
+            label = event.name or default_label(event.speaker)
+            for uid, sid in self.speaker_of.items():
+                if sid == event.speaker:
+                    self.transcript.relabel(uid, label)
+                    self._asker(uid, label)
+            if event.name:
+                how = "" if event.how == "user" else f" (from the {event.how})"
+                self.status.say(f"{default_label(event.speaker)} is {event.name}{how}")
         elif isinstance(event, LevelChanged):
             self.header.set_level(event.source, event.dbfs, event.health)
         elif isinstance(event, SummaryUpdated):
@@ -258,6 +285,13 @@ class LiveView(App[int]):
         self.refresh_bindings()
         where = f" Saved in {folder}." if folder else ""
         self.status.say(f"The meeting has ended.{where} Press q to close.", "bold")
+
+    def _asker(self, utterance_id: str, label: str) -> None:
+        """The shown card says who asked once the line that named the user is labelled."""
+        alert = self.last_alert
+        start, end = self.spans.get(utterance_id, (0.0, -1.0))
+        if alert is not None and start <= alert.t <= end + ASKER_SLACK:
+            self.card.set_asker(alert, label)
 
     def _alert(self, alert: Alert) -> None:
         self.last_alert = alert

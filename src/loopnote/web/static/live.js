@@ -227,7 +227,7 @@ class LivePage {
     this.banner.append(
       el("div", { class: "alert-head" }, el("strong", { text: `Your name was said (${clock(a.t)}): ` }), `“${a.heard}”`, dismiss),
       el("div", { class: "card", id: "card" },
-        card.addressed ? el("p", {}, el("strong", { text: "Asked: " }), card.addressed) : null,
+        card.addressed ? el("p", {}, el("strong", { text: card.asker ? `${card.asker} asked you: ` : "Asked: " }), card.addressed) : null,
         card.last_verbatim ? el("p", {}, el("strong", { text: "Last 30 s: " }), card.last_verbatim) : null,
         card.recent_brief ? el("p", {}, el("strong", { text: "Recently: " }), card.recent_brief) : null,
         card.meeting_so_far ? el("p", {}, el("strong", { text: "So far: " }), card.meeting_so_far) : null));
