@@ -24,7 +24,7 @@ from loopnote.events import (
     UtteranceCommitted,
     UtteranceRelabelled,
 )
-from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerNews
+from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
 from loopnote.session import Session, SessionOptions
 from loopnote.store import MeetingFolder, export_json
 from loopnote.store.voices import Voice, load_meeting_voiceprints
@@ -69,6 +69,9 @@ class ScriptedLabeller:
             changed.append((self.ids[earlier], spk))
         return self.who.get(start), changed
 
+    def warm_up(self) -> None:
+        pass
+
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
         return {s: v for s, v in SPEAKERS.items() if s in self.who.values()}
 
@@ -93,7 +96,7 @@ def run_meeting(
         inputs,
         options,
         recognizer_factory=scripted(lines, k := Knobs()),
-        labeller=labeller,
+        speakers=SpeakerLabelling(labeller),
     )
     got = Listener()
 
@@ -190,7 +193,10 @@ def test_the_card_says_who_said_the_recent_lines_the_labeller_knows(tmp_path: Pa
     slow = PacedInput("system", 9.0, speed=1.0)
     options = SessionOptions(settings=settings(tmp_path, name="Priya"), origin="file")
     s = Session.build(
-        [slow], options, recognizer_factory=scripted({"system": lines}, Knobs()), labeller=lab
+        [slow],
+        options,
+        recognizer_factory=scripted({"system": lines}, Knobs()),
+        speakers=SpeakerLabelling(lab),
     )
     got = Listener()
     s.run(got)

@@ -35,12 +35,11 @@ from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
 from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
-from loopnote.live_speakers import Labelled, Labeller, LiveSpeakers, Named, SpeakerNews
+from loopnote.live_speakers import Labelled, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
 from loopnote.live_summary import LiveSummary
 from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.slowpath import SlowWorker
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
-from loopnote.store.voices import Voice
 from loopnote.summarize import (
     ExtractiveSummarizer,
     FallbackSummarizer,
@@ -82,9 +81,7 @@ class MeetingDownstream:
         bleed: SpeakerBleed | None = None,
         resumed: bool = False,
         summarizer: Summarizer | None = None,
-        labeller: Labeller | None = None,
-        voices: list[Voice] | None = None,
-        speaker_model: str = "",
+        speakers: SpeakerLabelling | None = None,
     ) -> None:
         self.settings = settings
         self._summarizer = summarizer  # closed at the end (a local model's server)
@@ -110,13 +107,17 @@ class MeetingDownstream:
         )
         worker = (
             LiveSpeakers(
-                labeller, self._late.extend, self._slow_failed, voices=voices, model=speaker_model
+                speakers.labeller,
+                self._late.extend,
+                self._slow_failed,
+                voices=speakers.voices,
+                model=speakers.model,
             )
-            if labeller is not None
+            if speakers is not None
             else None
         )
         self.speakers = MeetingSpeakers(
-            folder, you=settings.name, worker=worker, model=speaker_model
+            folder, you=settings.name, worker=worker, model=speakers.model if speakers else ""
         )
         self._started = False
         self._notify_failing = ""  # the reason notifications last failed, "" when they work
@@ -135,14 +136,11 @@ class MeetingDownstream:
         folder: MeetingFolder | None = None,
         bleed: SpeakerBleed | None = None,
         summarizer: Summarizer | None = None,
-        labeller: Labeller | None = None,
-        voices: list[Voice] | None = None,
-        speaker_model: str = "",
+        speakers: SpeakerLabelling | None = None,
     ) -> MeetingDownstream:
         """Create the meeting folder (or take a reopened one) and check the summarizer
         (``summarizer`` replaces the one the settings call for; it runs on a slow worker).
-        ``labeller`` labels the system source's speakers live (``voices``: the remembered
-        voices it may name, made by ``speaker_model``)."""
+        ``speakers`` labels the system source's speakers live."""
         warnings: list[SessionWarning] = []
         if summarizer is None:
             summarizer, warnings = make_summarizer(settings)
@@ -171,9 +169,7 @@ class MeetingDownstream:
             bleed=bleed,
             resumed=resumed,
             summarizer=summarizer,
-            labeller=labeller,
-            voices=voices,
-            speaker_model=speaker_model,
+            speakers=speakers,
         )
         if down._resumed:
             down._replay_stored()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -49,6 +49,18 @@ class Labeller(Protocol):
 
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]: ...
 
+    def warm_up(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SpeakerLabelling:
+    """What a meeting labels its speakers with: the labeller, the remembered voices it may
+    name (opt-in, ``store/voices.py``) and the name of the model that made them."""
+
+    labeller: Labeller
+    voices: list[Voice] = field(default_factory=list)
+    model: str = ""
+
 
 @dataclass(frozen=True)
 class Labelled:
@@ -71,6 +83,7 @@ SpeakerNews = Labelled | Named
 class _Op:
     utterance: Utterance | None = None
     user_named: str = ""  # a speaker id the user named
+    warm_up: bool = False
 
 
 class _AudioBuffer:
@@ -120,6 +133,8 @@ class LiveSpeakers:
         self._worker: SlowWorker[_Op] = SlowWorker("speakers", self._job, on_error)
 
     def start(self) -> None:
+        """Start the worker; it loads the model's libraries before the first line comes."""
+        self._worker.post(_Op(warm_up=True))
         self._worker.start()
 
     def audio(self, samples: npt.NDArray[np.float32], t: float) -> None:
@@ -143,7 +158,9 @@ class LiveSpeakers:
         self._feed_pending()
         news: list[SpeakerNews] = []
         for op in batch:
-            if op.user_named:
+            if op.warm_up:
+                self._labeller.warm_up()
+            elif op.user_named:
                 self._names[op.user_named] = (None, "user")
             elif op.utterance is not None:
                 news += self._label(op.utterance)
@@ -215,4 +232,4 @@ class LiveSpeakers:
         return Named(speaker, name, how, round(float(score), 3))
 
 
-__all__ = ["Labelled", "Labeller", "LiveSpeakers", "Named", "SpeakerNews"]
+__all__ = ["Labelled", "Labeller", "LiveSpeakers", "Named", "SpeakerLabelling", "SpeakerNews"]

@@ -37,7 +37,7 @@ from loopnote.store.speakers import YOU, default_label, plan_speaker_renames, re
 from loopnote.store.voices import save_meeting_voiceprints
 from loopnote.types import SessionWarning, Utterance
 
-FINISH_SECONDS = 30.0  # the last labels: a few embeddings, unless the worker hangs
+FINISH_SECONDS = 60.0  # the last labels: a few embeddings (or the model's first load)
 
 
 class MeetingSpeakers:

@@ -51,11 +51,11 @@ from loopnote.events import (
     SourceChanged,
     StateChanged,
 )
-from loopnote.live_speakers import Labeller
+from loopnote.live_speakers import SpeakerLabelling
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
 from loopnote.store.journal import FILE_MODE
-from loopnote.store.voices import Voice, VoiceStore
+from loopnote.store.voices import VoiceStore
 from loopnote.summarize import Summarizer
 from loopnote.types import FloatArray, PartialText, SessionWarning, Source, Utterance
 
@@ -159,12 +159,13 @@ class Session:
         first_index: Mapping[Source, int] | None = None,
         recognizer_factory: RecognizerFactory | None = None,
         summarizer: Summarizer | None = None,
-        labeller: Labeller | None = None,
+        speakers: SpeakerLabelling | None = None,
     ) -> Session:
         """Load the models, create (or take) the meeting folder, check the summarizer, open
         the recorders. ``recognizer_factory`` replaces the recognizer (tests script it);
         ``summarizer`` the one the settings call for (it runs off the fast path);
-        ``labeller`` the speaker labeller (a scripted recognition has none unless given)."""
+        ``speakers`` labels the system source's speakers (by default ``live_labeller``; a
+        scripted recognition has none unless given)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
         clock = clock or SystemClock()
@@ -180,10 +181,8 @@ class Session:
             recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
-        voices: list[Voice] = []
-        speaker_model = ""
-        if labeller is None and recognizer_factory is None and "system" in sources:
-            labeller, voices, speaker_model = live_labeller(settings)
+        if speakers is None and recognizer_factory is None and "system" in sources:
+            speakers = live_labeller(settings)
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )
@@ -198,9 +197,7 @@ class Session:
             folder=folder,
             bleed=bleed,
             summarizer=summarizer,
-            labeller=labeller,
-            voices=voices,
-            speaker_model=speaker_model,
+            speakers=speakers,
         )
         recognizers = {
             s: recognizer_factory(
@@ -406,24 +403,24 @@ class Session:
         self._publish(event)
 
 
-def live_labeller(settings: Settings) -> tuple[Labeller | None, list[Voice], str]:
-    """The speaker labeller for a live meeting, the remembered voices it may name, and its
-    model's name; none without the extra ``loopnote[speakers]`` (or with ``speakers = false``)."""
+def live_labeller(settings: Settings) -> SpeakerLabelling | None:
+    """The speaker labeller for a live meeting with the remembered voices it may name; none
+    without the extra ``loopnote[speakers]`` (or with ``speakers = false``)."""
     if not settings.speakers:
-        return None, [], ""
+        return None
     from loopnote.speakers import UtteranceLabeller, load_embedder
 
     try:
         embedder = load_embedder()
     except ModelNotAvailable as e:
         log.info("no live speaker labels: %s", e)
-        return None, [], ""
+        return None
     try:
         voices = VoiceStore(data_dir()).voices()
     except StoreError as e:
         log.warning("remembered voices are not used: %s", e)
         voices = []
-    return UtteranceLabeller(embedder), voices, embedder.name
+    return SpeakerLabelling(UtteranceLabeller(embedder), voices, embedder.name)
 
 
 def _speaker_tap(down: MeetingDownstream) -> Callable[[FloatArray, float], None] | None:

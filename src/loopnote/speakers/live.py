@@ -80,6 +80,10 @@ class UtteranceLabeller:
                     changed.append((self._utterances[u], new))
         return self._labels[index], changed
 
+    def warm_up(self) -> None:
+        """Run the model once (its first call loads libraries: seconds on a busy machine)."""
+        self.embedder.embed([np.zeros(int(1.5 * RATE), np.float32)])
+
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
         """Each speaker's voiceprint so far (the clusterer's centroid), by speaker id."""
         c = self._clusterer
