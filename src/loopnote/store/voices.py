@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from loopnote.config import Settings, data_dir
 from loopnote.errors import StoreError
 from loopnote.store.journal import write_atomic
 
@@ -127,6 +128,17 @@ def match_voice(
     if len(scored) > 1 and scored[0][0] - scored[1][0] < margin:
         return None
     return scored[0][1], scored[0][0]
+
+
+def consent_voices(settings: Settings) -> list[str]:
+    """The remembered voices a meeting with these settings may recognize (the consent text
+    names them); none when live speaker labels are off or the file cannot be read."""
+    if not settings.speakers:
+        return []
+    try:
+        return [v.name for v in VoiceStore(data_dir()).voices()]
+    except StoreError:
+        return []
 
 
 def save_meeting_voiceprints(
