@@ -48,7 +48,7 @@ from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
 from loopnote.tui.format import SOURCE_LABELS, hms, who
 from loopnote.tui.handoff import EventQueue, Stamped
-from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
+from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
 from loopnote.types import Alert, SummaryLevel
@@ -79,8 +79,12 @@ class SessionDone(Message):
 MAX_PENDING = 5_000  # queued events before superseded levels and partials are dropped
 STOP_RETRY_SECONDS = 0.25  # ask a session that is still starting to stop again this often
 
-_LIVE_ACTIONS = {"toggle_pause", "bookmark", "end"}  # replaced by "close" once it has ended
-_MAIN_ACTIONS = {"toggle_pause", "bookmark", "search", "card", "follow", "end", "close", "help"}
+# replaced by "close" once it has ended
+_LIVE_ACTIONS = {"toggle_pause", "bookmark", "end", "name_speaker"}
+_MAIN_ACTIONS = {
+    *("toggle_pause", "bookmark", "search", "card", "follow", "end", "close", "help"),
+    "name_speaker",
+}
 
 
 class LiveView(App[int]):
@@ -101,6 +105,7 @@ class LiveView(App[int]):
         Binding("m", "bookmark", "Mark"),
         Binding("slash", "search", "Search"),
         Binding("a", "card", "Card", show=False),
+        Binding("n", "name_speaker", "Name a speaker", show=False),
         Binding("end", "follow", "Follow", show=False),
         Binding("q", "end", "End meeting"),
         Binding("q", "close", "Close"),  # once the meeting has ended
@@ -132,6 +137,7 @@ class LiveView(App[int]):
         self.utterance_lines: list[str] = []
         self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
         self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
+        self.labels: dict[str, str] = {}  # speaker id -> its name, once named
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -226,6 +232,7 @@ class LiveView(App[int]):
             self._asker(event.utterance_id, label)
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
+            self.labels[event.speaker] = label
             for uid, sid in self.speaker_of.items():
                 if sid == event.speaker:
                     self.transcript.relabel(uid, label)
@@ -349,6 +356,18 @@ class LiveView(App[int]):
                 self.status.say("That line has scrolled out of the view; it is in the meeting.")
 
         self.push_screen(SearchScreen(self.utterance_ids, self.utterance_lines), jump)
+
+    def action_name_speaker(self) -> None:
+        def named(answer: tuple[str, str] | None) -> None:
+            if answer is not None and self._control(
+                "name the speaker", lambda: self.control.rename_speaker(*answer)
+            ):
+                self.status.say(f"Naming {answer[0]} {answer[1]}…")
+
+        heard = sorted(
+            {self.labels.get(sid) or default_label(sid) for sid in self.speaker_of.values()}
+        )
+        self.push_screen(NameSpeakerScreen(heard), named)
 
     def action_card(self) -> None:
         if self.last_alert is None:
