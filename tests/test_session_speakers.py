@@ -266,3 +266,33 @@ def test_export_json_gives_every_utterance_its_final_speaker(tmp_path: Path) -> 
     assert speakers["This is Tom from sales."] == ("s1", "Tom")
     assert speakers["Thanks for having me."] == ("s2", None)  # corrected by a later look
     assert speakers["Sounds good."] == ("s2", None)
+
+
+def test_a_session_with_the_real_recognizer_labels_speakers_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a scripted recognition goes without the default labeller (``live_labeller``)."""
+    lab = ScriptedLabeller({0.5: "s1"})
+    asked: list[bool] = []
+
+    def fake_live_labeller(s: object) -> SpeakerLabelling:
+        asked.append(True)
+        return SpeakerLabelling(lab)
+
+    class Engine:  # the recognizer is scripted below; the engine is only named
+        name = "fake-engine"
+
+    lines = {"system": [("This is Tom from sales.", 0.5, 1.5)]}
+    monkeypatch.setattr("loopnote.session.live_labeller", fake_live_labeller)
+    monkeypatch.setattr(
+        "loopnote.session.StreamingRecognizer",
+        lambda engine, source, opts: scripted(lines, Knobs())(source, opts),
+    )
+    options = SessionOptions(settings=settings(tmp_path), origin="file")
+    s = Session.build([PacedInput("system", 2.0, speed=4.0)], options, engine=Engine())  # type: ignore[arg-type]
+    got = Listener()
+    s.run(got)
+    assert asked == [True]
+    assert [(e.speaker, e.speaker_name) for e in got.of(UtteranceRelabelled)] == [
+        ("s1", "Speaker 1")
+    ]

@@ -171,6 +171,8 @@ class Session:
         clock = clock or SystemClock()
         settings = options.settings
         sources = tuple(i.source for i in inputs)
+        if speakers is None and recognizer_factory is None and "system" in sources:
+            speakers = live_labeller(settings)
         if recognizer_factory is None:
             loaded = engine or load_engine(settings.model)
             model = loaded.name
@@ -181,8 +183,6 @@ class Session:
             recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
-        if speakers is None and recognizer_factory is None and "system" in sources:
-            speakers = live_labeller(settings)
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )
