@@ -127,3 +127,20 @@ def test_empty_meeting_gives_an_empty_but_valid_card() -> None:
     assert card.last_verbatim == "Them: Priya?"
     assert card.recent_brief == "" and card.meeting_so_far == ""
     assert card.to_dict()["t"] == 3.0
+
+
+def test_the_card_names_who_asked_and_who_said_each_line_when_known() -> None:
+    from dataclasses import replace
+
+    from loopnote.alerts.card import card_text
+
+    named = [replace(x, speaker="Dana") if x.id == "s8" else x for x in MEETING]
+    named[-2] = replace(named[-2], speaker="Speaker 2")
+    card = build_card(mention_for(MEETING), named)
+    assert card.asker == "Dana"
+    assert card.last_verbatim == (
+        "Speaker 2: Right, so the open point is the migration.\n"
+        "Dana: Priya, what do you think about the migration timing?"
+    )
+    assert card_text(card).startswith("Dana asked you:\n")
+    assert build_card(mention_for(MEETING), MEETING).asker == ""  # unlabelled: no guess

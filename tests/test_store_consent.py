@@ -122,3 +122,22 @@ def test_real_copy_with_xclip_under_xvfb(xvfb: str, monkeypatch: pytest.MonkeyPa
         ["xclip", "-selection", "clipboard", "-o"], capture_output=True, timeout=5, check=True
     ).stdout.decode()
     assert got == text
+
+
+def test_the_reminder_says_when_remembered_voices_are_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from loopnote.config import Settings
+    from loopnote.store.voices import Voice, VoiceStore, consent_voices
+
+    monkeypatch.setenv("LOOPNOTE_DATA_DIR", str(tmp_path / "data"))
+    assert consent_voices(Settings()) == []  # off by default: nothing remembered
+    assert "Remembered voices" not in reminder_text("We record this.")
+    VoiceStore(tmp_path / "data").remember(Voice("Marcus", np.ones(4, np.float32), "m", 0.0))
+    assert consent_voices(Settings()) == ["Marcus"]
+    assert consent_voices(Settings(speakers=False)) == []
+    text = reminder_text("We record this.", voices=["Marcus"])
+    assert "Remembered voices are on: loopnote names Marcus" in " ".join(text.split())
+    assert text.endswith("  We record this.")

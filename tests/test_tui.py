@@ -78,6 +78,9 @@ class RecordingControl:
     def stop(self) -> None:
         self.calls.append("stop")
 
+    def rename_speaker(self, ref: str, name: str) -> None:
+        self.calls.append(f"rename:{ref}={name}")
+
 
 def utt(i: int, text: str, source: str = "system", start: float | None = None) -> Event:
     s = float(i * 5) if start is None else start
@@ -540,3 +543,41 @@ async def test_a_name_alert_closes_search_and_comes_to_the_front() -> None:
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen) and app.card.shown
         assert control.calls == []  # closing the question did not end the meeting
+
+
+@aio
+async def test_them_lines_show_their_speaker_follow_relabels_and_n_names_one() -> None:
+    from loopnote.events import SpeakerNamed, UtteranceRelabelled
+
+    control = RecordingControl()
+    app = make_app(control)
+    card = CatchUpCard("Alex, can you take it?", "Them: Alex, can you take it?", "", "", 14.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = utt(1, "this is Marcus from sales")
+        app.post_event(first)
+        asked = Utterance("u2", "system", 10.0, 14.0, "Alex, can you take it?")
+        app.post_event(UtteranceCommitted(asked, W0 + 14))
+        app.post_event(AlertRaised(Alert("name", "Alex", "Alex", None, 11.0, 0.9, card), W0 + 11))
+        await pilot.pause()
+        assert "Them" in app.transcript.plain_lines()[0]
+        assert str(app.card.query_one("#t-addressed").render()) == "They asked"
+        # the slow worker labels the lines a moment later, then names a speaker
+        app.post_event(UtteranceRelabelled("u1", "s1", W0 + 15, "Speaker 1"))
+        app.post_event(UtteranceRelabelled("u2", "s2", W0 + 15, "Speaker 2"))
+        await pilot.pause()
+        lines = app.transcript.plain_lines()
+        assert "Speaker 1" in lines[0] and "Speaker 2" in lines[1]
+        assert str(app.card.query_one("#t-addressed").render()) == "Speaker 2 asked you"
+        app.post_event(SpeakerNamed("s1", "Marcus", "conversation", 0.8, W0 + 16))
+        await pilot.pause()
+        assert "Marcus" in app.transcript.plain_lines()[0]
+        await pilot.press("escape")
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Speaker 2" in str(app.screen.query_one("#problem").render())
+        await pilot.press(*"Speaker 2")
+        await pilot.press("enter")  # not OLD=NEW: the screen says how
+        assert "Speaker 2=Marcus" in str(app.screen.query_one("#problem").render())
+        await pilot.press(*"=Priya", "enter")
+        await pilot.pause()
+        assert control.calls == ["rename:Speaker 2=Priya"]

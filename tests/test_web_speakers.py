@@ -146,6 +146,34 @@ def test_rename_a_speaker_from_the_meeting_page(
     assert "Priya Raman" in folder.notes_path.read_text()  # notes.md's transcript follows
 
 
+@needs_browser
+@pytest.mark.slow
+def test_the_library_lists_each_meetings_speakers(
+    served: tuple[WebServer, MeetingFolder, Path], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    server, folder, root = served
+    plain = make_meeting(root, tmp_path / "index.sqlite3", "Untold", LINES[:2], audio=False)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.link("/"))
+        page.wait_for_selector(".meeting-row")
+        cells = {
+            row.locator("a.title").inner_text(): row.locator(".speakers-heard").inner_text()
+            for row in page.locator(".meeting-row").all()
+        }
+        # told apart: the names (or "Speaker N"); not told apart yet: the sources
+        assert cells == {"Launch plan": "Marcus, Speaker 2 + You", "Untold": "Them + You"}
+        shot(page, "library-speakers")
+        page.goto(server.link(f"/meetings/{folder.id}"))
+        page.wait_for_selector(".line")
+        assert "Marcus, Speaker 2 + You" in page.locator(".meeting-head + p").inner_text()
+        browser.close()
+    plain.folder.close()
+
+
 # ----- the request: bad input and who may send it ----------------------------------------
 
 

@@ -49,6 +49,7 @@ class Settings:
     # consent
     disclosure: str = DEFAULT_DISCLOSURE
     notify: bool = True  # desktop notifications for alerts
+    speakers: bool = True  # label the other side's speakers live (extra loopnote[speakers])
     # meeting detection (loopnote watch)
     watch: str = "ask"  # "ask" (a notification) | "auto" (record right away)
     watch_allow: tuple[str, ...] = ()  # only these apps (name, binary or pid) start meetings
@@ -74,7 +75,7 @@ def data_dir() -> Path:
 
 
 _TUPLES = {"vocab", "aliases", "sounds_like", "watch_allow", "watch_deny"}
-_BOOLS = {"headphones", "notify"}
+_BOOLS = {"headphones", "notify", "speakers"}
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:

@@ -6,9 +6,10 @@
                        order: each method stores what it is given and returns the events that
                        follow (transcript lines, alerts, warnings). The store, the name
                        spotter and alerts run here. The rolling summary and desktop
-                       notifications run on slow workers (slowpath.py): the fast path posts
-                       to them and never waits; what they produce is picked up by ``collect``
-                       on the session's next deadline.
+                       notifications, and speaker labels (live_speakers.py), run on slow
+                       workers (slowpath.py): the fast path posts to them and never waits;
+                       what they produce is picked up by ``collect`` on the session's next
+                       deadline (meeting_speakers.py stores the labels and names).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from loopnote.capture.base import DeviceSwitch
 from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
-from loopnote.events import AlertRaised, Event, SummaryUpdated, UtteranceCommitted, WarningRaised
+from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
+from loopnote.live_speakers import Labelled, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
 from loopnote.live_summary import LiveSummary
+from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.slowpath import SlowWorker
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
@@ -63,7 +66,7 @@ LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0
 
 log = logging.getLogger(__name__)
 
-Late = SummaryNode | SessionWarning
+Late = SummaryNode | SessionWarning | SpeakerNews
 
 
 class MeetingDownstream:
@@ -78,6 +81,7 @@ class MeetingDownstream:
         bleed: SpeakerBleed | None = None,
         resumed: bool = False,
         summarizer: Summarizer | None = None,
+        speakers: SpeakerLabelling | None = None,
     ) -> None:
         self.settings = settings
         self._summarizer = summarizer  # closed at the end (a local model's server)
@@ -101,6 +105,20 @@ class MeetingDownstream:
             if notifier is not None
             else None
         )
+        worker = (
+            LiveSpeakers(
+                speakers.labeller,
+                self._late.extend,
+                self._slow_failed,
+                voices=speakers.voices,
+                model=speakers.model,
+            )
+            if speakers is not None
+            else None
+        )
+        self.speakers = MeetingSpeakers(
+            folder, you=settings.name, worker=worker, model=speakers.model if speakers else ""
+        )
         self._started = False
         self._notify_failing = ""  # the reason notifications last failed, "" when they work
 
@@ -118,9 +136,11 @@ class MeetingDownstream:
         folder: MeetingFolder | None = None,
         bleed: SpeakerBleed | None = None,
         summarizer: Summarizer | None = None,
+        speakers: SpeakerLabelling | None = None,
     ) -> MeetingDownstream:
         """Create the meeting folder (or take a reopened one) and check the summarizer
-        (``summarizer`` replaces the one the settings call for; it runs on a slow worker)."""
+        (``summarizer`` replaces the one the settings call for; it runs on a slow worker).
+        ``speakers`` labels the system source's speakers live."""
         warnings: list[SessionWarning] = []
         if summarizer is None:
             summarizer, warnings = make_summarizer(settings)
@@ -149,6 +169,7 @@ class MeetingDownstream:
             bleed=bleed,
             resumed=resumed,
             summarizer=summarizer,
+            speakers=speakers,
         )
         if down._resumed:
             down._replay_stored()
@@ -179,6 +200,8 @@ class MeetingDownstream:
         self.summary.start()
         if self._notify is not None:
             self._notify.start()
+        if self.speakers.worker is not None:
+            self.speakers.worker.start()
         self._started = True
         out: list[Event] = []
         if self.spotter is not None:
@@ -200,7 +223,7 @@ class MeetingDownstream:
         self._recent.append(u)
         while self._recent and self._recent[0].end < u.end - RECENT_SECONDS:
             self._recent.pop(0)
-        out: list[Event] = [UtteranceCommitted(u, wall)]
+        out: list[Event] = [self.speakers.committed(u, wall)]
         if self.spotter is not None:
             out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
             for m in self.spotter.take_confirmations():
@@ -226,15 +249,21 @@ class MeetingDownstream:
         return out + self.collect(wall)
 
     def collect(self, wall: float) -> list[Event]:
-        """Summaries and warnings the slow workers finished since the last call."""
+        """Summaries, speaker labels and warnings the slow workers finished since the last
+        call."""
         out: list[Event] = []
         while self._late:
             item = self._late.popleft()
             if isinstance(item, SummaryNode):
                 out.append(self._summary(item, wall))
+            elif isinstance(item, Labelled | Named):
+                out += self.speakers.news(item, wall)
             else:
                 out.append(self._warning(item, wall))
         return out
+
+    def rename_speaker(self, ref: str, name: str, wall: float) -> list[Event]:
+        return self.speakers.rename(ref, name, wall)
 
     def warning(self, w: SessionWarning, wall: float) -> list[Event]:
         if w.code == "language-detected" and w.source is not None:  # --language auto
@@ -273,6 +302,8 @@ class MeetingDownstream:
             )
         if self._notify is not None and self._started:
             self._notify.close(timeout=5.0)
+        if self._started and (late := self.speakers.close()) is not None:
+            self._late.append(late)
         out += self.collect(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         try:
@@ -352,7 +383,7 @@ class MeetingDownstream:
     def _card(self, mention: Mention) -> CatchUpCard:
         return build_card(
             mention,
-            self._recent,
+            self.speakers.labelled(self._recent),
             partial=self._partial.get("system", ""),
             section_summary=self._latest("section"),
             meeting_summary=self._latest("meeting"),

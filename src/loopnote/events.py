@@ -3,7 +3,7 @@
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
 last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``warning``, ``level``,
-``source``, ``bookmark``, ``state`` between.
+``source``, ``bookmark``, ``state``, ``speaker``, ``relabel`` between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
@@ -58,9 +58,57 @@ class PartialUpdated:
 class UtteranceCommitted:
     utterance: Utterance
     wall: float
+    speaker: str | None = None  # speaker id known at emission ("you" for the mic)
+    speaker_name: str | None = None  # its display name, when one is known
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "utterance", **self.utterance.to_dict(), "wall": round(self.wall, 3)}
+        return {
+            "type": "utterance",
+            **self.utterance.to_dict(),
+            "speaker": self.speaker,
+            "speaker_name": self.speaker_name,
+            "wall": round(self.wall, 3),
+        }
+
+
+@dataclass(frozen=True)
+class SpeakerNamed:
+    """A name proposed or set for a speaker (``name`` None takes a proposal back)."""
+
+    speaker: str
+    name: str | None
+    how: str  # "conversation" | "user" | "voiceprint"
+    score: float
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "speaker",
+            "id": self.speaker,
+            "name": self.name,
+            "how": self.how,
+            "score": self.score,
+            "wall": round(self.wall, 3),
+        }
+
+
+@dataclass(frozen=True)
+class UtteranceRelabelled:
+    """An utterance's speaker, found after it was emitted or corrected by a later look."""
+
+    utterance_id: str
+    speaker: str
+    wall: float
+    speaker_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "relabel",
+            "utterance_id": self.utterance_id,
+            "speaker": self.speaker,
+            "speaker_name": self.speaker_name,
+            "wall": round(self.wall, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -181,6 +229,8 @@ Event = (
     SessionStarted
     | PartialUpdated
     | UtteranceCommitted
+    | SpeakerNamed
+    | UtteranceRelabelled
     | SummaryUpdated
     | AlertRaised
     | WarningRaised
@@ -203,5 +253,7 @@ class SessionControl(Protocol):
     def resume(self) -> None: ...
 
     def bookmark(self, note: str = "") -> None: ...
+
+    def rename_speaker(self, ref: str, name: str) -> None: ...
 
     def stop(self) -> None: ...

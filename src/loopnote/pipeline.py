@@ -2,11 +2,12 @@
 
 ``SourceWorker``  ``put`` (from the capture thread) enqueues only, into a bounded inbox.
                   Its audio thread records each chunk, converts it to 16 kHz mono, removes
-                  speaker bleed (mic, through ``SpeakerBleed``), meters it and pushes it onto
-                  the ``Backlog``; its recognition thread feeds the recognizer from the
-                  backlog and applies the backlog policy (backlog.py). Everything it produces
-                  (partials, utterances, levels, warnings, device switches, and
-                  ``SourceEnded`` last) goes to the session's output, in order per kind.
+                  speaker bleed (mic, through ``SpeakerBleed``), meters it, hands it to its
+                  ``tap`` (the live speaker labels) and pushes it onto the ``Backlog``; its
+                  recognition thread feeds the recognizer from the backlog and applies the
+                  backlog policy (backlog.py). Everything it produces (partials,
+                  utterances, levels, warnings, device switches, and ``SourceEnded`` last)
+                  goes to the session's output, in order per kind.
 ``Recognizer``    what the worker needs of a recognizer (asr.StreamingRecognizer is one)
 
 Recording happens on the audio thread, before recognition: however far recognition falls
@@ -95,6 +96,7 @@ class SourceWorker:
         recorder: AudioWriter | None = None,
         bleed: SpeakerBleed | None = None,
         levels: Callable[[LevelChanged], None] | None = None,
+        tap: Callable[[FloatArray, float], None] | None = None,
     ) -> None:
         self.source: Source = source
         self.backlog = backlog
@@ -105,6 +107,7 @@ class SourceWorker:
         self._clock = clock
         self._recorder = recorder
         self._bleed = bleed
+        self._tap = tap  # gets the 16 kHz audio too (speaker labels); must not block
         self._convert = ToMono16k()
         self._inbox: queue.Queue[CaptureItem | None] = queue.Queue(maxsize=INBOX_CHUNKS)
         self._audio_thread = threading.Thread(
@@ -183,6 +186,8 @@ class SourceWorker:
         mono, start = self._convert.convert(chunk)
         mono, start = self._clean(mono, start)
         self._meter(mono, start)
+        if self._tap is not None and mono.shape[0]:
+            self._tap(mono, start)
         self.backlog.push(mono, start)
 
     def _clean(self, mono: FloatArray, start: float) -> tuple[FloatArray, float]:

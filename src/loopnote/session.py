@@ -37,8 +37,9 @@ from loopnote.backlog import Backlog, Pace
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import AudioInput, DeviceSwitch
 from loopnote.clock import Clock, SystemClock
-from loopnote.config import Settings
+from loopnote.config import Settings, data_dir
 from loopnote.downstream import MeetingDownstream
+from loopnote.errors import ModelNotAvailable, StoreError
 from loopnote.events import (
     BookmarkAdded,
     Event,
@@ -50,11 +51,13 @@ from loopnote.events import (
     SourceChanged,
     StateChanged,
 )
+from loopnote.live_speakers import SpeakerLabelling
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
 from loopnote.store import MeetingFolder
 from loopnote.store.journal import FILE_MODE
+from loopnote.store.voices import VoiceStore
 from loopnote.summarize import Summarizer
-from loopnote.types import PartialText, SessionWarning, Source, Utterance
+from loopnote.types import FloatArray, PartialText, SessionWarning, Source, Utterance
 
 TICK_SECONDS = 0.1  # deadline of the periodic work
 OUT_ITEMS = 2000  # worker results waiting for the fast path
@@ -90,7 +93,13 @@ def recognizer_options(settings: Settings, source: Source = "system") -> Recogni
     )
 
 
-Control = BookmarkAdded | StateChanged
+@dataclass(frozen=True)
+class SpeakerRename:
+    ref: str
+    name: str
+
+
+Control = BookmarkAdded | StateChanged | SpeakerRename
 
 
 class Session:
@@ -132,6 +141,7 @@ class Session:
                 (recorders or {}).get(inp.source),
                 bleed=bleed,
                 levels=self._level,
+                tap=_speaker_tap(downstream) if inp.source == "system" else None,
             )
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
@@ -149,15 +159,20 @@ class Session:
         first_index: Mapping[Source, int] | None = None,
         recognizer_factory: RecognizerFactory | None = None,
         summarizer: Summarizer | None = None,
+        speakers: SpeakerLabelling | None = None,
     ) -> Session:
-        """Load the model, create (or take) the meeting folder, check the summarizer, open
+        """Load the models, create (or take) the meeting folder, check the summarizer, open
         the recorders. ``recognizer_factory`` replaces the recognizer (tests script it);
-        ``summarizer`` the one the settings call for (it runs off the fast path)."""
+        ``summarizer`` the one the settings call for (it runs off the fast path);
+        ``speakers`` labels the system source's speakers (by default ``live_labeller``; a
+        scripted recognition has none unless given)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
         clock = clock or SystemClock()
         settings = options.settings
         sources = tuple(i.source for i in inputs)
+        if speakers is None and recognizer_factory is None and "system" in sources:
+            speakers = live_labeller(settings)
         if recognizer_factory is None:
             loaded = engine or load_engine(settings.model)
             model = loaded.name
@@ -182,6 +197,7 @@ class Session:
             folder=folder,
             bleed=bleed,
             summarizer=summarizer,
+            speakers=speakers,
         )
         recognizers = {
             s: recognizer_factory(
@@ -239,6 +255,11 @@ class Session:
 
     def bookmark(self, note: str = "") -> None:
         self._out.put(BookmarkAdded(self.now(), note, self._clock.wall()))
+
+    def rename_speaker(self, ref: str, name: str) -> None:
+        """Name a speaker ("Speaker 2", its id or its current name); a name that does not
+        fit comes back as a ``rename-failed`` warning."""
+        self._out.put(SpeakerRename(ref, name))
 
     def stop(self, *, interrupted: bool = False) -> None:
         """End the meeting; ``interrupted`` marks it cut short (e.g. a replay stopped early)."""
@@ -374,9 +395,37 @@ class Session:
             self._emit(item)
         elif isinstance(item, LevelChanged):
             self._emit(item)
+        elif isinstance(item, SpeakerRename):
+            for ev in self._down.rename_speaker(item.ref, item.name, wall):
+                self._emit(ev)
 
     def _emit(self, event: Event) -> None:
         self._publish(event)
+
+
+def live_labeller(settings: Settings) -> SpeakerLabelling | None:
+    """The speaker labeller for a live meeting with the remembered voices it may name; none
+    without the extra ``loopnote[speakers]`` (or with ``speakers = false``)."""
+    if not settings.speakers:
+        return None
+    from loopnote.speakers import UtteranceLabeller, load_embedder
+
+    try:
+        embedder = load_embedder()
+    except ModelNotAvailable as e:
+        log.info("no live speaker labels: %s", e)
+        return None
+    try:
+        voices = VoiceStore(data_dir()).voices()
+    except StoreError as e:
+        log.warning("remembered voices are not used: %s", e)
+        voices = []
+    return SpeakerLabelling(UtteranceLabeller(embedder), voices, embedder.name)
+
+
+def _speaker_tap(down: MeetingDownstream) -> Callable[[FloatArray, float], None] | None:
+    worker = down.speakers.worker
+    return worker.audio if worker is not None else None
 
 
 def _ignore(event: Event) -> None:

@@ -180,15 +180,19 @@ class CatchUpCard:
     recent_brief: str  # the last few minutes in brief
     meeting_so_far: str  # the meeting so far, one paragraph
     t: float = 0.0  # session time the card describes
+    asker: str = ""  # who addressed the user ("Priya", "Speaker 2"), when known
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "addressed": self.addressed,
             "last_verbatim": self.last_verbatim,
             "recent_brief": self.recent_brief,
             "meeting_so_far": self.meeting_so_far,
             "t": round(self.t, 3),
         }
+        if self.asker:
+            d["asker"] = self.asker
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CatchUpCard:
@@ -198,6 +202,7 @@ class CatchUpCard:
             str(d.get("recent_brief", "")),
             str(d.get("meeting_so_far", "")),
             float(d.get("t", 0.0)),
+            str(d.get("asker", "")),
         )
 
 

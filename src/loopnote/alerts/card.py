@@ -8,7 +8,9 @@
 
 The card holds: the sentence that addressed the user (followed by the question put to them
 when the naming sentence is not a question itself), the last ~30 s verbatim with who spoke
-("Them" is the ``system`` source, "You" the microphone), the last few minutes in brief (the
+("Them" is the ``system`` source, or its speaker's label where the utterance carries one;
+"You" the microphone), who asked (the speaker of the utterance that named the user, when
+known), the last few minutes in brief (the
 section summary when there is one, else a pick of sentences), and the meeting so far in one
 paragraph (the meeting summary when there is one, else a pick of sentences).
 """
@@ -72,7 +74,9 @@ def _addressed(mention: Mention, later: Sequence[str]) -> str:
 
 
 def _label(u: Utterance, options: CardOptions) -> str:
-    return options.them if u.source == "system" else options.you
+    if u.source == "system":
+        return u.speaker or options.them
+    return options.you
 
 
 def _verbatim(utts: Sequence[Utterance], partial: str, options: CardOptions) -> str:
@@ -86,7 +90,7 @@ def _verbatim(utts: Sequence[Utterance], partial: str, options: CardOptions) -> 
             lines.append(f"{label}: {u.text.strip()}")
         last_source = label
     if partial.strip():
-        if lines and last_source == options.them:
+        if lines and last_source == options.them:  # a labelled line may not be its speaker's
             lines[-1] += " " + partial.strip()
         else:
             lines.append(f"{options.them}: {partial.strip()}")
@@ -159,6 +163,7 @@ def build_card(
         ]
         after_name.append(partial)
     addressed = _addressed(mention, after_name)
+    asker = next((u.speaker or "" for u in utts if u.id == mention.utterance_id), "")
     recent = [u for u in utts if u.end > now - o.verbatim_seconds]
     verbatim = _verbatim(recent, partial, o)
     window = [u for u in utts if u.end > now - o.brief_seconds]
@@ -174,13 +179,14 @@ def build_card(
         recent_brief=recent_brief,
         meeting_so_far=so_far,
         t=now,
+        asker=asker,
     )
 
 
 def card_text(card: CatchUpCard) -> str:
     """The card as plain text, one titled part after another (empty parts left out)."""
     parts = [
-        ("Asked of you", card.addressed),
+        (f"{card.asker} asked you" if card.asker else "Asked of you", card.addressed),
         ("Last 30 s", card.last_verbatim),
         ("Last minutes", card.recent_brief),
         ("So far", card.meeting_so_far),

@@ -10,6 +10,7 @@ from typing import Any
 
 from loopnote.config import load_settings
 from loopnote.store import copy_to_clipboard, reminder_text
+from loopnote.store.voices import consent_voices
 
 
 def register(sub: Any) -> None:
@@ -25,8 +26,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    disclosure = load_settings().disclosure
-    print(reminder_text(disclosure, first_time=True))
+    settings = load_settings()
+    disclosure = settings.disclosure
+    print(reminder_text(disclosure, first_time=True, voices=consent_voices(settings)))
     if args.copy:
         tool = copy_to_clipboard(disclosure)
         print(f"\nCopied the disclosure line to the clipboard ({tool}).")

@@ -21,6 +21,7 @@ from loopnote.errors import MeetingNotFound
 from loopnote.recovery import find_interrupted, recover_meeting
 from loopnote.session import SessionOptions
 from loopnote.store import ConsentState, Library, reminder_text
+from loopnote.store.voices import consent_voices
 from loopnote.types import Source
 
 
@@ -76,7 +77,7 @@ def consent_reminder(settings: Settings, stream: Any = sys.stderr) -> str:
     """Show the reminder (the long one the first time ever); returns what was shown."""
     state = ConsentState(data_dir())
     first = state.first_time()
-    text = reminder_text(settings.disclosure, first_time=first)
+    text = reminder_text(settings.disclosure, first_time=first, voices=consent_voices(settings))
     stream.write(f"● REC  {text}\n\n")
     stream.flush()
     if first:

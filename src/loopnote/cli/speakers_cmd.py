@@ -40,6 +40,8 @@ from loopnote.store.speakers import (
     speaker_rows,
 )
 from loopnote.store.voices import (
+    VOICE_MARGIN,
+    VOICE_MATCH,
     Voice,
     VoiceStore,
     load_meeting_voiceprints,
@@ -47,11 +49,6 @@ from loopnote.store.voices import (
 )
 
 log = logging.getLogger(__name__)
-# Cosine similarity of a meeting's speaker to a remembered voice that names it, and the lead
-# it needs over the next voice: one voice's means from two sets of recordings measured
-# 0.78-0.95, two voices' at most 0.44 (benchmarks/speaker_scenes.py voices).
-VOICE_MATCH = 0.65
-VOICE_MARGIN = 0.1
 
 
 def register(sub: Any) -> None:

@@ -120,3 +120,18 @@ class UtteranceLabeller:
         if len(clip) < RATE:
             return []
         return [lo + t for t in self.segmenter.changes(clip).times if start < lo + t < end]
+
+    def warm_up(self) -> None:
+        """Run the model once (its first call loads libraries: seconds on a busy machine)."""
+        self.embedder.embed([np.zeros(int(1.5 * RATE), np.float32)])
+
+    def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Each speaker's voiceprint so far (the clusterer's centroid), by speaker id."""
+        c = self._clusterer
+        if c is None:
+            return {}
+        out = {}
+        for sid in c.speakers:
+            if (v := c.centroid(sid)) is not None:
+                out[sid] = np.asarray(v, np.float32)
+        return out

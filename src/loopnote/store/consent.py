@@ -1,7 +1,8 @@
 """Consent: the reminder shown before recording, the first-recording state, the clipboard.
 
 ``reminder_text(disclosure, first_time)``  the reminder (longer the very first time) with the
-                                           disclosure line to paste in the meeting chat
+                                           disclosure line to paste in the meeting chat, and
+                                           which remembered voices are on, if any
 ``ConsentState(data_dir)``                 remembers whether the first reminder was shown
 ``ClipboardTool``, ``clipboard_tools()``   clipboard programs found on this machine, in order
 ``copy_to_clipboard(text)``                put text on the clipboard; says which tool did it,
@@ -41,10 +42,28 @@ FIRST_REMINDER = (
 )
 
 
-def reminder_text(disclosure: str, *, first_time: bool = False, width: int = 78) -> str:
-    """The reminder, wrapped to ``width``, then the disclosure line on a line of its own."""
+def reminder_text(
+    disclosure: str,
+    *,
+    first_time: bool = False,
+    width: int = 78,
+    voices: Sequence[str] = (),
+) -> str:
+    """The reminder, wrapped to ``width``, then the disclosure line on a line of its own;
+    ``voices``: the remembered voices this meeting may recognize (then it says so)."""
     head = textwrap.fill(FIRST_REMINDER if first_time else SHORT_REMINDER, width)
+    if voices:
+        head += "\n\n" + textwrap.fill(voices_notice(voices), width)
     return f"{head}\n\nDisclosure line for the meeting chat:\n\n  {disclosure}"
+
+
+def voices_notice(voices: Sequence[str]) -> str:
+    names = ", ".join(voices)
+    return (
+        f"Remembered voices are on: loopnote names {names} by their voice when they speak "
+        "(kept on this computer only; 'loopnote speakers --voices' lists them, "
+        "'--forget NAME' deletes one)."
+    )
 
 
 class ConsentState:

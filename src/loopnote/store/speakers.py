@@ -138,6 +138,12 @@ class SpeakerBook:
     def diarized(self) -> bool:
         return bool(self.labels)
 
+    def labels_heard(self) -> list[str]:
+        """The remote speakers' display labels ("Marcus", "Speaker 2"), in the order their
+        labels were recorded (no transcript needed: lists show it for every meeting)."""
+        ids = dict.fromkeys(self.labels.values())
+        return [self.name(sid) or default_label(sid) for sid in ids if sid != YOU]
+
 
 def part_id(utterance_id: str, k: int) -> str:
     """The id of part ``k`` (from 0) of a split utterance; the first keeps the id."""

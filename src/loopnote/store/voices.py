@@ -19,10 +19,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from loopnote.config import Settings, data_dir
 from loopnote.errors import StoreError
 from loopnote.store.journal import write_atomic
 
 VOICES = "voices.json"
+# Cosine similarity of a meeting's speaker to a remembered voice that names it, and the lead
+# it needs over the next voice: one voice's means from two sets of recordings measured
+# 0.78-0.95, two voices' at most 0.44 (benchmarks/speaker_scenes.py voices).
+VOICE_MATCH = 0.65
+VOICE_MARGIN = 0.1
 MEETING_VOICEPRINTS = "voiceprints.json"
 
 
@@ -101,15 +107,38 @@ class VoiceStore:
         self, embedding: npt.NDArray[np.float32], model: str, *, at_least: float, margin: float
     ) -> tuple[str, float] | None:
         """The remembered voice this embedding is, if one is clearly closest."""
-        scored = sorted(
-            ((float(v.embedding @ embedding), v.name) for v in self.voices() if v.model == model),
-            reverse=True,
-        )
-        if not scored or scored[0][0] < at_least:
-            return None
-        if len(scored) > 1 and scored[0][0] - scored[1][0] < margin:
-            return None
-        return scored[0][1], scored[0][0]
+        return match_voice(self.voices(), embedding, model, at_least=at_least, margin=margin)
+
+
+def match_voice(
+    voices: list[Voice],
+    embedding: npt.NDArray[np.float32],
+    model: str,
+    *,
+    at_least: float = VOICE_MATCH,
+    margin: float = VOICE_MARGIN,
+) -> tuple[str, float] | None:
+    """The name of the voice in ``voices`` this embedding clearly is, and its similarity."""
+    scored = sorted(
+        ((float(v.embedding @ embedding), v.name) for v in voices if v.model == model),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < at_least:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < margin:
+        return None
+    return scored[0][1], scored[0][0]
+
+
+def consent_voices(settings: Settings) -> list[str]:
+    """The remembered voices a meeting with these settings may recognize (the consent text
+    names them); none when live speaker labels are off or the file cannot be read."""
+    if not settings.speakers:
+        return []
+    try:
+        return [v.name for v in VoiceStore(data_dir()).voices()]
+    except StoreError:
+        return []
 
 
 def save_meeting_voiceprints(

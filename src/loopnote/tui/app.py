@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -37,18 +37,23 @@ from loopnote.events import (
     SessionEnded,
     SessionStarted,
     SourceChanged,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
+from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
 from loopnote.tui.format import SOURCE_LABELS, hms, who
 from loopnote.tui.handoff import EventQueue, Stamped
-from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
+from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
 from loopnote.types import Alert, SummaryLevel
+
+ASKER_SLACK = 0.5  # s: a name heard in partial text may end just past its line's last word
 
 SessionFn = Callable[[Callable[[Event], None]], None]
 """Runs a whole session, calling the given function with each event; returns when it ends."""
@@ -74,8 +79,12 @@ class SessionDone(Message):
 MAX_PENDING = 5_000  # queued events before superseded levels and partials are dropped
 STOP_RETRY_SECONDS = 0.25  # ask a session that is still starting to stop again this often
 
-_LIVE_ACTIONS = {"toggle_pause", "bookmark", "end"}  # replaced by "close" once it has ended
-_MAIN_ACTIONS = {"toggle_pause", "bookmark", "search", "card", "follow", "end", "close", "help"}
+# replaced by "close" once it has ended
+_LIVE_ACTIONS = {"toggle_pause", "bookmark", "end", "name_speaker"}
+_MAIN_ACTIONS = {
+    *("toggle_pause", "bookmark", "search", "card", "follow", "end", "close", "help"),
+    "name_speaker",
+}
 
 
 class LiveView(App[int]):
@@ -96,6 +105,7 @@ class LiveView(App[int]):
         Binding("m", "bookmark", "Mark"),
         Binding("slash", "search", "Search"),
         Binding("a", "card", "Card", show=False),
+        Binding("n", "name_speaker", "Name a speaker", show=False),
         Binding("end", "follow", "Follow", show=False),
         Binding("q", "end", "End meeting"),
         Binding("q", "close", "Close"),  # once the meeting has ended
@@ -125,6 +135,9 @@ class LiveView(App[int]):
         self.last_alert: Alert | None = None
         self.utterance_ids: list[str] = []
         self.utterance_lines: list[str] = []
+        self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
+        self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
+        self.labels: dict[str, str] = {}  # speaker id -> its name, once named
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -203,9 +216,30 @@ class LiveView(App[int]):
             self.transcript.set_partial(event.partial.source, event.partial.text)
         elif isinstance(event, UtteranceCommitted):
             u = event.utterance
+            if u.source == "system" and event.speaker_name:
+                u = replace(u, speaker=event.speaker_name)
+            if u.source == "system":
+                self.spans[u.id] = (u.start, u.end)
+                if event.speaker:
+                    self.speaker_of[u.id] = event.speaker
             self.transcript.add_utterance(u)
             self.utterance_ids.append(u.id)
             self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
+        elif isinstance(event, UtteranceRelabelled):
+            self.speaker_of[event.utterance_id] = event.speaker
+            label = event.speaker_name or default_label(event.speaker)
+            self.transcript.relabel(event.utterance_id, label)
+            self._asker(event.utterance_id, label)
+        elif isinstance(event, SpeakerNamed):
+            label = event.name or default_label(event.speaker)
+            self.labels[event.speaker] = label
+            for uid, sid in self.speaker_of.items():
+                if sid == event.speaker:
+                    self.transcript.relabel(uid, label)
+                    self._asker(uid, label)
+            if event.name:
+                how = "" if event.how == "user" else f" (from the {event.how})"
+                self.status.say(f"{default_label(event.speaker)} is {event.name}{how}")
         elif isinstance(event, LevelChanged):
             self.header.set_level(event.source, event.dbfs, event.health)
         elif isinstance(event, SummaryUpdated):
@@ -258,6 +292,13 @@ class LiveView(App[int]):
         self.refresh_bindings()
         where = f" Saved in {folder}." if folder else ""
         self.status.say(f"The meeting has ended.{where} Press q to close.", "bold")
+
+    def _asker(self, utterance_id: str, label: str) -> None:
+        """The shown card says who asked once the line that named the user is labelled."""
+        alert = self.last_alert
+        start, end = self.spans.get(utterance_id, (0.0, -1.0))
+        if alert is not None and start <= alert.t <= end + ASKER_SLACK:
+            self.card.set_asker(alert, label)
 
     def _alert(self, alert: Alert) -> None:
         self.last_alert = alert
@@ -315,6 +356,18 @@ class LiveView(App[int]):
                 self.status.say("That line has scrolled out of the view; it is in the meeting.")
 
         self.push_screen(SearchScreen(self.utterance_ids, self.utterance_lines), jump)
+
+    def action_name_speaker(self) -> None:
+        def named(answer: tuple[str, str] | None) -> None:
+            if answer is not None and self._control(
+                "name the speaker", lambda: self.control.rename_speaker(*answer)
+            ):
+                self.status.say(f"Naming {answer[0]} {answer[1]}…")
+
+        heard = sorted(
+            {self.labels.get(sid) or default_label(sid) for sid in self.speaker_of.values()}
+        )
+        self.push_screen(NameSpeakerScreen(heard), named)
 
     def action_card(self) -> None:
         if self.last_alert is None:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -80,8 +81,17 @@ class CardPanel(Vertical, can_focus=True):
             w = self.query_one(f"#b-{key}", Static)
             w.display = bool(body.strip())
             w.update(Text(body.strip()))
+        asked = f"{card.asker} asked you" if card and card.asker else dict(SECTIONS)["addressed"]
+        self.query_one("#t-addressed", Static).update(asked)
         self.display = True
         self.focus()
+
+    def set_asker(self, alert: Alert, asker: str) -> None:
+        """Who asked, once known, on the card of ``alert`` (if it is still the one shown)."""
+        if self.alert is None or self.alert.t != alert.t or self.alert.card is None:
+            return
+        self.alert = replace(alert, card=replace(self.alert.card, asker=asker))
+        self.query_one("#t-addressed", Static).update(f"{asker} asked you")
 
     @property
     def shown(self) -> bool:

@@ -49,7 +49,7 @@ def card_text(card: CatchUpCard, term: str = "") -> str:
     head = f"Catch-up at {hms(card.t)}" + (f" ({term} was mentioned)" if term else "")
     parts = [head]
     for title, body in (
-        ("They asked", card.addressed),
+        (f"{card.asker} asked you" if card.asker else "They asked", card.addressed),
         ("Last 30 seconds", card.last_verbatim),
         ("Last few minutes", card.recent_brief),
         ("Meeting so far", card.meeting_so_far),

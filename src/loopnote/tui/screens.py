@@ -96,6 +96,34 @@ class SearchScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class NameSpeakerScreen(ModalScreen[tuple[str, str] | None]):
+    """Name one of the other side's speakers: dismisses with ``(old, new)``, or None."""
+
+    DEFAULT_CSS = _MODAL_CSS.format(name="NameSpeakerScreen")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def __init__(self, speakers: Sequence[str]) -> None:
+        super().__init__()
+        self.speakers = list(speakers)
+
+    def compose(self) -> ComposeResult:
+        heard = ", ".join(self.speakers) or "no one labelled yet"
+        with Vertical():
+            yield Input(placeholder="Speaker 2=Marcus", id="rename")
+            yield Static(f"speakers: {heard}", id="problem")
+            yield Static("enter name them   esc close", classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        old, sep, new = event.value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            self.query_one("#problem", Static).update('write it as "Speaker 2=Marcus"')
+            return
+        self.dismiss((old.strip(), new.strip()))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = (
         _MODAL_CSS.format(name="ConfirmScreen")
@@ -126,6 +154,7 @@ HELP = (
     ("m", "mark this moment (a bookmark)"),
     ("/", "search the transcript so far"),
     ("a", "show the last catch-up card again"),
+    ("n", "name a speaker (Speaker 2=Marcus)"),
     ("end", "follow the newest line again"),
     ("↑ ↓ pgup pgdn", "scroll the transcript"),
     ("q  ctrl+c", "end the meeting (asks first)"),

@@ -1,6 +1,7 @@
 """The transcript pane: a virtualized, append-only log of the meeting.
 
-``TranscriptView``  a Line-API scroll view: ``add_utterance``, ``add_note``, ``set_partial``,
+``TranscriptView``  a Line-API scroll view: ``add_utterance``, ``relabel`` (a line's speaker
+                    became known or changed), ``add_note``, ``set_partial``,
                     ``clear_partial``, ``jump_to``; it follows the end unless the user scrolled
                     back, and keeps at most ``max_items`` entries.
 
@@ -13,7 +14,7 @@ changes (only its own lines are refreshed); a commit replaces it.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rich.console import Console
 from rich.segment import Segment
@@ -37,6 +38,7 @@ class _Entry:
     body: Text
     strips: list[Strip] = field(default_factory=list)
     width: int = -1
+    utterance: Utterance | None = None
 
 
 def _wrap(entry: _Entry, width: int, console: Console) -> int:
@@ -65,7 +67,7 @@ def utterance_entry(u: Utterance) -> _Entry:
         (label[: LABEL_WIDTH * 2].ljust(LABEL_WIDTH), LABEL_STYLES[u.source]),
         " ",
     )
-    return _Entry(prefix, Text(u.text.strip()))
+    return _Entry(prefix, Text(u.text.strip()), utterance=u)
 
 
 def partial_entry(source: Source, text: str) -> _Entry:
@@ -119,6 +121,20 @@ class TranscriptView(ScrollView, can_focus=True):
         self._by_id[u.id] = self._first_seq + len(self._entries)
         self._partials.pop(u.source, None)
         self._append(utterance_entry(u))
+
+    def relabel(self, utterance_id: str, speaker: str) -> bool:
+        """Show a committed line under ``speaker``; False if it is no longer kept."""
+        seq = self._by_id.get(utterance_id)
+        if seq is None or seq < self._first_seq:
+            return False
+        idx = seq - self._first_seq
+        u = self._entries[idx].utterance
+        if u is None or u.speaker == speaker:
+            return True
+        self._entries[idx] = utterance_entry(replace(u, speaker=speaker))
+        self._rebuild_starts()  # its label may wrap differently
+        self._resized_content()
+        return True
 
     def add_note(self, t: float, mark: str, text: str, style: str = "") -> None:
         self._append(note_entry(t, mark, text, style))

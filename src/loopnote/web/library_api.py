@@ -99,13 +99,18 @@ class LibraryApi:
     # ----- reading --------------------------------------------------------------------
 
     async def list_meetings(self, request: Request) -> Response:
-        listing = await self._run(lambda: Library(self.root).listing())
-        meetings = []
-        for m in listing.meetings:
-            d = m.to_dict()
-            d.pop("path", None)
-            meetings.append(d)
-        return JSONResponse({"meetings": meetings, "skipped": [r for _, r in listing.skipped]})
+        def run() -> tuple[list[dict[str, Any]], list[str]]:
+            listing = Library(self.root).listing()
+            meetings = []
+            for m in listing.meetings:
+                d = m.to_dict()
+                d["speakers"] = _speakers_heard(m.path)
+                d.pop("path", None)
+                meetings.append(d)
+            return meetings, [r for _, r in listing.skipped]
+
+        meetings, skipped = await self._run(run)
+        return JSONResponse({"meetings": meetings, "skipped": skipped})
 
     async def search(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()
@@ -232,6 +237,14 @@ class LibraryApi:
             return JSONResponse(await self._run(run))
         except LoopnoteError as e:
             return _error(400, str(e))
+
+
+def _speakers_heard(path: Path) -> list[str]:
+    """The names (or "Speaker N") of a meeting's remote speakers; [] when not told apart."""
+    try:
+        return MeetingFolder.open(path).speaker_book().labels_heard()
+    except StoreError:
+        return []
 
 
 def meeting_json(folder: MeetingFolder) -> dict[str, Any]:

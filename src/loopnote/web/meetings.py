@@ -31,6 +31,7 @@ from loopnote.errors import LoopnoteError, UsageError
 from loopnote.events import SessionEnded, WarningRaised
 from loopnote.session import Session, SessionOptions
 from loopnote.store import ConsentState, reminder_text
+from loopnote.store.voices import consent_voices
 from loopnote.types import SessionWarning, Source
 from loopnote.web.hub import LiveHub
 
@@ -96,7 +97,10 @@ class LiveSlot:
         assert self.settings is not None
         first = ConsentState(data_dir()).first_time()
         # unwrapped: the page wraps it to its width
-        return reminder_text(self.settings.disclosure, first_time=first, width=100_000)
+        voices = consent_voices(self.settings)
+        return reminder_text(
+            self.settings.disclosure, first_time=first, width=100_000, voices=voices
+        )
 
     def start(self, request: StartRequest) -> LiveHub:
         """Open the sources and start the meeting; a capture problem is one ``LoopnoteError``."""

@@ -30,6 +30,12 @@ export function clock(t) {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
+// "Marcus, Speaker 2 + You" once the voices were told apart, else "Them + You"
+function speakersOf(m) {
+  const them = m.speakers && m.speakers.length ? m.speakers.join(", ") : WHO.system;
+  return m.sources.map((s) => (s === "system" ? them : WHO[s])).join(" + ");
+}
+
 export function who(u) {
   return u.speaker || WHO[u.source] || u.source;
 }
@@ -152,7 +158,7 @@ async function showLibrary() {
           m.status !== "complete" ? el("span", { class: "badge", text: m.status }) : null),
         el("td", { text: localDate(m.started_wall) }),
         el("td", { text: duration(m.duration) }),
-        el("td", { text: m.sources.map((s) => WHO[s]).join(" + ") })));
+        el("td", { class: "speakers-heard", text: speakersOf(m) })));
     main.append(el("table", { class: "meetings" },
       el("thead", {}, el("tr", {}, el("th", { text: "Title" }), el("th", { text: "Date" }), el("th", { text: "Duration" }), el("th", { text: "Speakers" }))),
       el("tbody", {}, ...rows)));
@@ -208,7 +214,7 @@ async function showMeeting(id, params) {
     flash(`Deleted “${m.display_title}”.`);
     navigate("/");
   });
-  const sub = `${localDate(m.started_wall)} · ${duration(m.duration)} · ${m.sources.map((s) => WHO[s]).join(" + ")}${m.status !== "complete" ? ` · ${m.status}` : ""}`;
+  const sub = `${localDate(m.started_wall)} · ${duration(m.duration)} · ${speakersOf({ ...m, speakers: data.speakers.map((s) => s.label) })}${m.status !== "complete" ? ` · ${m.status}` : ""}`;
   main.append(el("div", { class: "meeting-head" }, title, renameBtn),
     el("p", { class: "muted" }, sub), el("div", { class: "actions" }, exports, del));
 

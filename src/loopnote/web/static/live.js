@@ -152,7 +152,14 @@ class LivePage {
         break;
       case "utterance":
         this.partials[ev.source] = "";
-        this.lines.push(ev);
+        // a "them" line shows its speaker's name once known; "you" stays You
+        this.lines.push({ ...ev, speaker_id: ev.speaker, speaker: ev.source === "system" ? ev.speaker_name : null });
+        break;
+      case "relabel":
+        this.relabel((u) => u.id === ev.utterance_id, ev.speaker, ev.speaker_name);
+        break;
+      case "speaker":
+        this.relabel((u) => u.speaker_id === ev.id, ev.id, ev.name || speakerLabel(ev.id));
         break;
       case "summary":
         this.summary(ev);
@@ -188,6 +195,18 @@ class LivePage {
         document.getElementById("live-link").hidden = true;
         break;
     }
+  }
+
+  // Lines whose speaker became known or changed name (the slow worker labels "them" lines).
+  relabel(match, speakerId, name) {
+    let changed = false;
+    for (const u of this.lines.items) {
+      if (u.source !== "system" || !match(u)) continue;
+      u.speaker_id = speakerId;
+      u.speaker = name || speakerLabel(speakerId);
+      changed = true;
+    }
+    if (changed) this.lines.redraw();
   }
 
   summary(n) {
@@ -227,7 +246,7 @@ class LivePage {
     this.banner.append(
       el("div", { class: "alert-head" }, el("strong", { text: `Your name was said (${clock(a.t)}): ` }), `“${a.heard}”`, dismiss),
       el("div", { class: "card", id: "card" },
-        card.addressed ? el("p", {}, el("strong", { text: "Asked: " }), card.addressed) : null,
+        card.addressed ? el("p", {}, el("strong", { text: card.asker ? `${card.asker} asked you: ` : "Asked: " }), card.addressed) : null,
         card.last_verbatim ? el("p", {}, el("strong", { text: "Last 30 s: " }), card.last_verbatim) : null,
         card.recent_brief ? el("p", {}, el("strong", { text: "Recently: " }), card.recent_brief) : null,
         card.meeting_so_far ? el("p", {}, el("strong", { text: "So far: " }), card.meeting_so_far) : null));
@@ -295,4 +314,9 @@ class LivePage {
     const p = await Notification.requestPermission();
     this.notifyBtn.hidden = p !== "default";
   }
+}
+
+function speakerLabel(id) {
+  const m = /^s(\d+)$/.exec(id || "");
+  return m ? `Speaker ${m[1]}` : id;
 }

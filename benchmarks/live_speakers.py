@@ -1,0 +1,247 @@
+"""Live speaker labels: how soon a line's speaker is final, what labelling costs, and that
+the transcript does not wait for it.
+
+    python benchmarks/live_speakers.py                  # dev and held-out scenes, real time
+    python benchmarks/live_speakers.py --quick          # two scenes per half (CI)
+    python benchmarks/live_speakers.py --latency        # also the transcript with labels on/off
+    python benchmarks/live_speakers.py --json out.json
+
+Each scene of benchmarks/speaker_scenes.py (real voices, exact turns) is replayed at the pace
+it plays through ``live_speakers.LiveSpeakers`` with the product's labeller: its audio in
+0.1 s blocks as the system source's audio thread hands it over, and each true turn posted as
+a committed line ``COMMIT_LAG`` after it ends (when the recognizer would commit it).
+
+- label delay: wall time from a line's post to its first label, and to its final label (the
+  last relabel it got; "final" is only known at the end, so this is the honest figure for
+  "when can the user trust it"); lines never labelled are counted apart.
+- live DER: the lines' final labels against the truth (speakers.py's DER, 0.25 s collar).
+- CPU: CPU seconds of the labeller's thread per second of audio (a share of one core),
+  without the model's one-time warm-up; the cold start (the first call loads librosa and
+  numba: wall seconds, reported on its own) happens once per process, before the scenes.
+- ``--latency``: a scene replayed in real time through a whole session with the real
+  recognizer, with live labels on and off: the transcript's latency (line emitted − end of
+  its audio) must hold with labels on.
+
+Targets (issue 17): <= 10 % of one core added; the transcript latency holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import speaker_scenes
+from speakers import der
+
+from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews
+from loopnote.speakers import UtteranceLabeller, load_embedder
+from loopnote.types import Utterance
+
+RATE = speaker_scenes.RATE
+BLOCK = 0.1  # s of audio per hand-over
+COMMIT_LAG = 0.5  # s after a turn ends that its line is committed
+
+
+class TimedLabeller:
+    """The product's labeller, with the CPU time of its thread counted per call."""
+
+    def __init__(self, inner: UtteranceLabeller) -> None:
+        self.inner = inner
+        self.cpu = 0.0
+        self.warm_cpu = 0.0
+
+    def feed(self, samples: npt.NDArray[np.float32], t: float) -> None:
+        c0 = time.thread_time()
+        self.inner.feed(samples, t)
+        self.cpu += time.thread_time() - c0
+
+    def label(
+        self, utterance_id: str, start: float, end: float
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        c0 = time.thread_time()
+        out = self.inner.label(utterance_id, start, end)
+        self.cpu += time.thread_time() - c0
+        return out
+
+    def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
+        return self.inner.centroids()
+
+    def warm_up(self) -> None:
+        c0 = time.thread_time()
+        self.inner.warm_up()
+        self.warm_cpu += time.thread_time() - c0
+
+
+def label_scene(scene: speaker_scenes.Scene, embedder: Any, speed: float) -> dict[str, Any]:
+    lab = TimedLabeller(UtteranceLabeller(embedder))
+    heard: list[tuple[float, SpeakerNews]] = []
+    lock = threading.Lock()
+
+    def deliver(news: list[SpeakerNews]) -> None:
+        now = time.monotonic()
+        with lock:
+            heard.extend((now, n) for n in news)
+
+    live = LiveSpeakers(lab, deliver)
+    live.start()
+    turns = sorted(scene.turns, key=lambda t: t.end)
+    posted: dict[str, tuple[float, Any]] = {}
+    audio = scene.audio
+    t0 = time.monotonic()
+    block = int(BLOCK * RATE)
+    k = 0
+    for i in range(0, len(audio), block):
+        t_audio = (i + block) / RATE
+        if (wait := t0 + t_audio / speed - time.monotonic()) > 0:
+            time.sleep(wait)
+        live.audio(audio[i : i + block], i / RATE)
+        while k < len(turns) and turns[k].end + COMMIT_LAG <= t_audio:
+            t = turns[k]
+            uid = f"u{k:04d}"
+            live.utterance(Utterance(uid, "system", t.start, t.end, ""))
+            posted[uid] = (time.monotonic(), t)
+            k += 1
+    for j in range(k, len(turns)):
+        t = turns[j]
+        uid = f"u{j:04d}"
+        live.utterance(Utterance(uid, "system", t.start, t.end, ""))
+        posted[uid] = (time.monotonic(), t)
+    live.close(600.0)
+    first: dict[str, float] = {}
+    final: dict[str, tuple[float, str]] = {}
+    for when, n in heard:
+        if isinstance(n, Labelled):
+            first.setdefault(n.utterance_id, when)
+            final[n.utterance_id] = (when, n.speaker)
+    first_delay = [first[u] - posted[u][0] for u in posted if u in first]
+    final_delay = [final[u][0] - posted[u][0] for u in posted if u in final]
+    hyp = [(t.start, t.end, final[u][1]) for u, (_, t) in posted.items() if u in final]
+    ref = [(t.start, t.end, t.speaker) for t in scene.turns]
+    seconds = len(audio) / RATE
+    return {
+        "scene": scene.name,
+        "lines": len(posted),
+        "unlabelled": len(posted) - len(final),
+        "first_label_p50_s": round(_q(first_delay, 0.5), 3),
+        "final_label_p50_s": round(_q(final_delay, 0.5), 3),
+        "final_label_p90_s": round(_q(final_delay, 0.9), 3),
+        "final_label_max_s": round(max(final_delay, default=float("nan")), 3),
+        "live_der": round(der(ref, hyp, seconds)["der"], 4),
+        "cpu_share": round(lab.cpu / seconds, 4),
+        "warm_up_cpu_s": round(lab.warm_cpu, 2),
+    }
+
+
+def _q(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def transcript_latency(scene: speaker_scenes.Scene, labels: bool) -> dict[str, Any]:
+    """A real-time session on the scene's audio (the real recognizer): line latency."""
+    from loopnote.capture.file import FileInput
+    from loopnote.config import Settings
+    from loopnote.events import Event, SessionStarted, UtteranceCommitted, UtteranceRelabelled
+    from loopnote.session import Session, SessionOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "scene.wav"
+        sf.write(wav, scene.audio, RATE)
+        settings = Settings(out=str(Path(tmp) / "meetings"), notify=False, speakers=labels)
+        session = Session.build([FileInput(wav)], SessionOptions(settings=settings, origin="file"))
+        lat: list[float] = []
+        relabels = 0
+        wall0 = 0.0
+
+        def on_event(e: Event) -> None:
+            nonlocal wall0, relabels
+            if isinstance(e, SessionStarted):
+                wall0 = e.wall
+            elif isinstance(e, UtteranceCommitted):
+                lat.append(e.wall - wall0 - e.utterance.end)
+            elif isinstance(e, UtteranceRelabelled):
+                relabels += 1
+
+        c0 = time.process_time()
+        session.run(on_event)
+        cpu = time.process_time() - c0
+    seconds = len(scene.audio) / RATE
+    return {
+        "labels": labels,
+        "lines": len(lat),
+        "relabels": relabels,
+        "latency_p50_s": round(_q(lat, 0.5), 3),
+        "latency_p95_s": round(_q(lat, 0.95), 3),
+        "process_cpu_share": round(cpu / seconds, 3),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--part", choices=("dev", "held", "both"), default="both")
+    ap.add_argument("--quick", action="store_true", help="two scenes per half")
+    ap.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
+    ap.add_argument("--latency", action="store_true", help="also a whole session, labels on/off")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    if not speaker_scenes.available():
+        print(
+            "speaker scenes need asterisk-core-sounds-* and pocketsphinx-testdata", file=sys.stderr
+        )
+        return 2
+    embedder = load_embedder()
+    t0 = time.monotonic()
+    UtteranceLabeller(embedder).warm_up()  # a session does this as it starts
+    report: dict[str, Any] = {"cold_start_s": round(time.monotonic() - t0, 2)}
+    print(f"the model's first call (libraries loading): {report['cold_start_s']} s", flush=True)
+    parts = ["dev", "held"] if args.part == "both" else [args.part]
+    for part in parts:
+        scenes = speaker_scenes.scenes(part)
+        if args.quick:
+            scenes = scenes[:: max(1, len(scenes) // 2)][:2]
+        rows = []
+        for scene in scenes:
+            row = label_scene(scene, embedder, args.speed)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+        summary = {
+            key: round(statistics.fmean(r[key] for r in rows), 4)
+            for key in (
+                "first_label_p50_s",
+                "final_label_p50_s",
+                "final_label_p90_s",
+                "live_der",
+                "cpu_share",
+            )
+        }
+        summary["final_label_max_s"] = max(r["final_label_max_s"] for r in rows)
+        summary["unlabelled_lines"] = sum(r["unlabelled"] for r in rows)
+        summary["lines"] = sum(r["lines"] for r in rows)
+        report[part] = {"summary": summary, "scenes": rows}
+        print(f"{part}: {summary}", flush=True)
+    if args.latency:
+        scene = speaker_scenes.scenes(parts[-1])[0]
+        report["latency"] = [transcript_latency(scene, on) for on in (False, True)]
+        for row in report["latency"]:
+            print(f"session on {scene.name}: {row}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

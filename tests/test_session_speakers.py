@@ -1,0 +1,298 @@
+"""Live speaker labels in the session, fast: real queues, threads and meeting folders, a
+scripted recognizer and a scripted labeller (no model) that can be made slow or hung.
+
+``ScriptedLabeller`` says the speaker the test wrote for each line (by its text); it records
+the audio it was fed, so the test can check the system source's audio reaches it on the
+session's clock. A hung labeller must not delay a line, an alert or the end of the meeting.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from loopnote.events import (
+    AlertRaised,
+    Event,
+    SpeakerNamed,
+    UtteranceCommitted,
+    UtteranceRelabelled,
+)
+from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
+from loopnote.session import Session, SessionOptions
+from loopnote.store import MeetingFolder, export_json
+from loopnote.store.voices import Voice, load_meeting_voiceprints
+from loopnote.types import Utterance
+from test_session import Knobs, Listener, PacedInput, scripted, settings
+
+SPEAKERS = {"s1": np.eye(8, dtype=np.float32)[0], "s2": np.eye(8, dtype=np.float32)[1]}
+
+
+class ScriptedLabeller:
+    """Labels by the line's start time (``who``: start → speaker); ``fix`` makes a later
+    label correct an earlier one; ``gate`` (when set) holds every call until it opens."""
+
+    def __init__(
+        self,
+        who: dict[float, str],
+        fix: dict[float, tuple[float, str]] | None = None,
+        gate: threading.Event | None = None,
+    ) -> None:
+        self.who = who
+        self.fix = fix or {}
+        self.gate = gate
+        self.entered = threading.Event()
+        self.fed: list[tuple[float, int]] = []  # (start, samples)
+        self.ids: dict[float, str] = {}
+        self.spans: list[tuple[float, float, float]] = []  # start, end, audio level there
+
+    def feed(self, samples: npt.NDArray[np.float32], t: float) -> None:
+        self.fed.append((t, len(samples)))
+
+    def label(
+        self, utterance_id: str, start: float, end: float
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        self.entered.set()
+        if self.gate is not None:
+            self.gate.wait()
+        self.ids[start] = utterance_id
+        self.spans.append((start, end, self._covered(start, end)))
+        changed = []
+        if start in self.fix:
+            earlier, spk = self.fix[start]
+            changed.append((self.ids[earlier], spk))
+        return self.who.get(start), changed
+
+    def warm_up(self) -> None:
+        pass
+
+    def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
+        return {s: v for s, v in SPEAKERS.items() if s in self.who.values()}
+
+    def _covered(self, start: float, end: float) -> float:
+        """Seconds of [start, end] the fed audio covers."""
+        return sum(max(0.0, min(end, t + n / RATE) - max(start, t)) for t, n in self.fed)
+
+
+def run_meeting(
+    tmp_path: Path,
+    lines: dict[str, list[tuple[str, float, float]]],
+    labeller: ScriptedLabeller,
+    *,
+    seconds: float = 8.0,
+    speed: float = 2.0,
+    on_event: object = None,
+    **kw: object,
+) -> tuple[Path, Listener, Knobs]:
+    options = SessionOptions(settings=settings(tmp_path, **kw), origin="file")
+    inputs = [PacedInput(src, seconds, speed=speed) for src in lines]
+    s = Session.build(
+        inputs,
+        options,
+        recognizer_factory=scripted(lines, k := Knobs()),
+        speakers=SpeakerLabelling(labeller),
+    )
+    got = Listener()
+
+    def listen(event: Event) -> None:
+        got(event)
+        if callable(on_event):
+            on_event(s, event)
+
+    folder = s.run(listen)
+    return folder, got, k
+
+
+CONVERSATION = [
+    ("This is Tom from sales.", 0.5, 1.5),
+    ("Thanks for having me.", 2.0, 3.0),
+    ("Priya, can you take the launch?", 4.0, 5.5),
+    ("Sounds good.", 6.0, 7.0),
+]
+
+
+def test_lines_carry_the_speaker_known_then_and_labels_follow_as_relabels(
+    tmp_path: Path,
+) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, fix={6.0: (2.0, "s2")})
+    mic = [("Sure, I can.", 5.6, 5.9)]
+    folder, got, _ = run_meeting(
+        tmp_path, {"system": CONVERSATION, "mic": mic}, lab, name="Priya", headphones=True
+    )
+    committed = {e.utterance.text: e for e in got.of(UtteranceCommitted)}
+    you = committed["Sure, I can."]
+    assert (you.speaker, you.speaker_name) == ("you", "Priya")
+    assert you.to_json()["speaker"] == "you"
+    # a system line is told before the slow worker labels it
+    assert committed["This is Tom from sales."].to_json()["speaker"] is None
+    relabels = [(e.utterance_id, e.speaker) for e in got.of(UtteranceRelabelled)]
+    ids = {e.utterance.text: e.utterance.id for e in got.of(UtteranceCommitted)}
+    assert (ids["Thanks for having me."], "s1") in relabels
+    assert relabels[-2:] == [(ids["Thanks for having me."], "s2"), (ids["Sounds good."], "s2")]
+    (named,) = got.of(SpeakerNamed)
+    assert (named.speaker, named.name, named.how) == ("s1", "Tom", "conversation")
+    assert named.to_json()["type"] == "speaker" and named.to_json()["id"] == "s1"
+    # the audio of every labelled line reached the labeller on the session's clock
+    for start, end, covered in lab.spans:
+        assert covered >= 0.9 * (end - start), (start, end, covered)
+    # after the meeting, readers see the final labels (the journal was not rewritten)
+    stored = MeetingFolder.open(folder)
+    assert all(u.speaker is None for u in stored.load_utterances() if u.source == "system")
+    labelled = {u.text: u.speaker for u in stored.load_labelled_utterances()}
+    assert labelled["This is Tom from sales."] == "Tom"
+    assert labelled["Thanks for having me."] == "Speaker 2"
+    assert "Tom" in (folder / "notes.md").read_text(encoding="utf-8")
+    _, prints = load_meeting_voiceprints(folder)
+    assert sorted(prints) == ["s1", "s2"]  # a rename after the meeting can remember them
+
+
+def test_a_hung_labeller_delays_no_line_no_alert_and_not_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("loopnote.meeting_speakers.FINISH_SECONDS", 2.0)
+    gate = threading.Event()
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, gate=gate)
+    hung_when: dict[str, bool] = {}
+
+    def listen(_s: Session, event: Event) -> None:
+        if isinstance(event, UtteranceCommitted | AlertRaised):
+            key = event.utterance.text if isinstance(event, UtteranceCommitted) else "alert"
+            hung_when[key] = lab.entered.is_set() and not gate.is_set()
+
+    t0 = time.monotonic()
+    _, got, k = run_meeting(tmp_path, {"system": CONVERSATION}, lab, on_event=listen, name="Priya")
+    took = time.monotonic() - t0
+    assert [hung_when[x[0]] for x in CONVERSATION[1:]] == [True, True, True]
+    assert hung_when["alert"] is True
+    told = {
+        e.utterance.text: t
+        for e, t in zip(got.events, got.at, strict=True)
+        if isinstance(e, UtteranceCommitted)
+    }
+    for text, said in k.said.items():
+        assert told[text] - said < 1.0, text
+    assert not got.of(UtteranceRelabelled)  # it never answered
+    assert "speakers-late" in got.codes()
+    assert took < 8.0 / 2.0 + 10.0  # the end waited for the labeller once, then went on
+    gate.set()
+
+
+def test_the_card_says_who_said_the_recent_lines_the_labeller_knows(tmp_path: Path) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s2", 4.0: "s2"})
+    lines = [
+        ("This is Tom from sales.", 0.5, 1.5),
+        ("Dana here, hello.", 2.0, 3.0),
+        ("Okay. Priya, can you take the launch?", 4.0, 5.5),
+    ]
+    slow = PacedInput("system", 9.0, speed=1.0)
+    options = SessionOptions(settings=settings(tmp_path, name="Priya"), origin="file")
+    s = Session.build(
+        [slow],
+        options,
+        recognizer_factory=scripted({"system": lines}, Knobs()),
+        speakers=SpeakerLabelling(lab),
+    )
+    got = Listener()
+    s.run(got)
+    (alert,) = got.of(AlertRaised)
+    card = alert.alert.card
+    assert "Tom: This is Tom from sales." in card.last_verbatim
+    assert "Dana: Dana here, hello.\nThem: Okay. Priya," in card.last_verbatim
+
+
+def test_a_speaker_is_renamed_live_and_a_bad_rename_changes_nothing(tmp_path: Path) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"})
+    asked: list[str] = []
+
+    def listen(s: Session, event: Event) -> None:
+        if isinstance(event, UtteranceRelabelled) and event.speaker == "s2" and not asked:
+            asked.append(event.utterance_id)
+            s.rename_speaker("Speaker 2", "Marcus")
+            s.rename_speaker("Speaker 9", "Nobody")
+            s.rename_speaker("s1", "  ")
+
+    folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, on_event=listen)
+    user = [e for e in got.of(SpeakerNamed) if e.how == "user"]
+    assert [(e.speaker, e.name) for e in user] == [("s2", "Marcus")]
+    assert got.codes().count("rename-failed") == 2
+    stored = MeetingFolder.open(folder)
+    labelled = {u.text: u.speaker for u in stored.load_labelled_utterances()}
+    assert labelled["Sounds good."] == "Marcus"
+    assert labelled["This is Tom from sales."] == "Tom"  # the conversation's name stays
+
+
+def test_a_remembered_voice_names_its_speaker(tmp_path: Path) -> None:
+    news: list[SpeakerNews] = []
+    lab = ScriptedLabeller({0.0: "s1", 3.0: "s2"})
+    voices = [
+        Voice("Marcus", SPEAKERS["s2"], "fake", 0.0),
+        Voice("Ana", -SPEAKERS["s1"], "fake", 0),
+    ]
+    live = LiveSpeakers(lab, news.extend, voices=voices, model="fake")
+    live.start()
+    live.audio(np.zeros(6 * RATE, np.float32), 0.0)
+    live.utterance(Utterance("s00001", "system", 0.0, 3.0, "Hello."))
+    live.utterance(Utterance("s00002", "system", 3.0, 6.0, "Hi."))
+    assert live.close(5.0)
+    assert Named("s2", "Marcus", "voiceprint", 1.0) in news
+    assert not [n for n in news if isinstance(n, Named) and n.speaker == "s1"]
+
+
+def test_audio_lost_while_the_labeller_stalled_keeps_its_clock() -> None:
+    lab = ScriptedLabeller({})
+    live = LiveSpeakers(lab, lambda news: None, keep_seconds=5.0)
+    for k in range(20):  # 20 s arrive while nothing is labelled: the oldest 15 s go
+        live.audio(np.zeros(RATE, np.float32), float(k))
+    live.start()
+    live.utterance(Utterance("s00001", "system", 16.0, 19.0, "Late."))
+    assert live.close(5.0)
+    starts = [t for t, _ in lab.fed]
+    assert starts[0] >= 14.0  # only the newest seconds were kept
+    (_, _, covered) = lab.spans[0]
+    assert abs(covered - 3.0) < 1e-3
+
+
+def test_export_json_gives_every_utterance_its_final_speaker(tmp_path: Path) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, fix={6.0: (2.0, "s2")})
+    folder, _, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab)
+    data = json.loads(json.dumps(export_json(MeetingFolder.open(folder))))
+    speakers = {u["text"]: (u.get("speaker"), u.get("speaker_name")) for u in data["utterances"]}
+    assert speakers["This is Tom from sales."] == ("s1", "Tom")
+    assert speakers["Thanks for having me."] == ("s2", None)  # corrected by a later look
+    assert speakers["Sounds good."] == ("s2", None)
+
+
+def test_a_session_with_the_real_recognizer_labels_speakers_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a scripted recognition goes without the default labeller (``live_labeller``)."""
+    lab = ScriptedLabeller({0.5: "s1"})
+    asked: list[bool] = []
+
+    def fake_live_labeller(s: object) -> SpeakerLabelling:
+        asked.append(True)
+        return SpeakerLabelling(lab)
+
+    class Engine:  # the recognizer is scripted below; the engine is only named
+        name = "fake-engine"
+
+    lines = {"system": [("This is Tom from sales.", 0.5, 1.5)]}
+    monkeypatch.setattr("loopnote.session.live_labeller", fake_live_labeller)
+    monkeypatch.setattr(
+        "loopnote.session.StreamingRecognizer",
+        lambda engine, source, opts: scripted(lines, Knobs())(source, opts),
+    )
+    options = SessionOptions(settings=settings(tmp_path), origin="file")
+    s = Session.build([PacedInput("system", 2.0, speed=4.0)], options, engine=Engine())  # type: ignore[arg-type]
+    got = Listener()
+    s.run(got)
+    assert asked == [True]
+    assert [(e.speaker, e.speaker_name) for e in got.of(UtteranceRelabelled)] == [
+        ("s1", "Speaker 1")
+    ]
