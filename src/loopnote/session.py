@@ -51,6 +51,7 @@ from loopnote.events import (
     StateChanged,
 )
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
+from loopnote.settling import make_settler
 from loopnote.store import MeetingFolder
 from loopnote.store.journal import FILE_MODE
 from loopnote.summarize import Summarizer
@@ -73,6 +74,7 @@ class SessionOptions:
     consent_text: str = ""  # the reminder that was shown before capture started
     origin: str = "live"  # "live" | "file" (what the meeting was made from)
     pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
+    settle: bool = True  # make the settled transcript (settling.py) beside the live one
 
 
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
@@ -132,7 +134,10 @@ class Session:
                 (recorders or {}).get(inp.source),
                 bleed=bleed,
                 levels=self._level,
+                tap=downstream.settler.tap.write if downstream.settler is not None else None,
             )
+        if downstream.settler is not None:  # settling waits while live recognition is behind
+            downstream.settler.behind = self._most_behind
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -149,15 +154,19 @@ class Session:
         first_index: Mapping[Source, int] | None = None,
         recognizer_factory: RecognizerFactory | None = None,
         summarizer: Summarizer | None = None,
+        settle_engine: Engine | None = None,
     ) -> Session:
         """Load the model, create (or take) the meeting folder, check the summarizer, open
         the recorders. ``recognizer_factory`` replaces the recognizer (tests script it);
-        ``summarizer`` the one the settings call for (it runs off the fast path)."""
+        ``summarizer`` the one the settings call for (it runs off the fast path);
+        ``settle_engine`` the settling pass's engine (by default the model again, in a child
+        process at a lower priority; none with a scripted recognizer)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
         clock = clock or SystemClock()
         settings = options.settings
         sources = tuple(i.source for i in inputs)
+        scripted = recognizer_factory is not None
         if recognizer_factory is None:
             loaded = engine or load_engine(settings.model)
             model = loaded.name
@@ -168,6 +177,15 @@ class Session:
             recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
+        settler = (
+            make_settler(
+                settings.model,
+                {s: recognizer_options(settings, s) for s in sources},
+                settle_engine,
+            )
+            if options.settle and (settle_engine is not None or not scripted)
+            else None
+        )
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )
@@ -182,6 +200,7 @@ class Session:
             folder=folder,
             bleed=bleed,
             summarizer=summarizer,
+            settler=settler,
         )
         recognizers = {
             s: recognizer_factory(
@@ -222,6 +241,9 @@ class Session:
     def now(self) -> float:
         """Session time of the live edge (seconds since capture started)."""
         return max(0.0, self._clock.monotonic() - self._mono0)
+
+    def _most_behind(self) -> float:
+        return max((w.backlog_seconds() for w in self._workers.values()), default=0.0)
 
     def backlog(self, source: Source) -> float:
         """Seconds the live transcript of ``source`` is behind its captured audio."""
@@ -328,6 +350,8 @@ class Session:
             item = self._out.get_nowait()
             if not isinstance(item, SourceEnded):
                 self._handle(item)
+        for ev in self._down.settle_rest(self._clock.wall):
+            self._emit(ev)
         end_t = max((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
         for ev in self._down.finish(end_t, wall, interrupted=interrupted):
