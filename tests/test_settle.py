@@ -31,6 +31,7 @@ from loopnote.store.settled import apply_settled, settled_record
 from loopnote.types import AudioChunk, FloatArray, Utterance, Word
 
 SLOPE = 0.001  # ramp: sample value per second of session time
+QUIET = SettleOptions(speech_check=False)  # a ramp is no speech a VAD would hear
 
 # what was said (word, start, end); the live lines below lose or mishear some of it
 TRUTH = [
@@ -111,7 +112,7 @@ class RampInput:
 def build(tmp_path: Path, inp: object, engine: TruthEngine, k: Knobs | None = None) -> Session:
     return Session.build(
         [inp],  # type: ignore[list-item]
-        SessionOptions(settings=settings(tmp_path), origin="file", pace=Pace()),
+        SessionOptions(settings=settings(tmp_path), origin="file", pace=Pace(), settle=QUIET),
         recognizer_factory=scripted({"system": LIVE}, k or Knobs()),
         recorder_factory=lambda folder, source: Recorder(folder, source),
         settle_engine=engine,  # type: ignore[arg-type]
@@ -204,7 +205,7 @@ def test_an_interrupted_meeting_keeps_its_settled_lines_and_settles_the_rest_on_
     got = Listener()
     recover_meeting(
         s.folder,
-        SessionOptions(settings=settings(tmp_path), origin="file"),
+        SessionOptions(settings=settings(tmp_path), origin="file", settle=QUIET),
         got,
         recognizer_factory=scripted({}, Knobs()),
         settle_engine=again,  # type: ignore[arg-type]

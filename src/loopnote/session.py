@@ -33,6 +33,7 @@ from pathlib import Path
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
+from loopnote.asr.settle import SettleOptions
 from loopnote.backlog import Backlog, Pace
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import AudioInput, DeviceSwitch
@@ -74,7 +75,8 @@ class SessionOptions:
     consent_text: str = ""  # the reminder that was shown before capture started
     origin: str = "live"  # "live" | "file" (what the meeting was made from)
     pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
-    settle: bool = True  # make the settled transcript (settling.py) beside the live one
+    # the settled transcript beside the live one (settling.py); None: none
+    settle: SettleOptions | None = field(default_factory=SettleOptions)
 
 
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
@@ -138,6 +140,7 @@ class Session:
             )
         if downstream.settler is not None:  # settling waits while live recognition is behind
             downstream.settler.behind = self._most_behind
+            downstream.settler.horizon = self._settled_time
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -182,8 +185,9 @@ class Session:
                 settings.model,
                 {s: recognizer_options(settings, s) for s in sources},
                 settle_engine,
+                options.settle,
             )
-            if options.settle and (settle_engine is not None or not scripted)
+            if options.settle is not None and (settle_engine is not None or not scripted)
             else None
         )
         bleed = SpeakerBleed.for_meeting(
@@ -243,7 +247,15 @@ class Session:
         return max(0.0, self._clock.monotonic() - self._mono0)
 
     def _most_behind(self) -> float:
-        return max((w.backlog_seconds() for w in self._workers.values()), default=0.0)
+        """How far live recognition is behind a live edge (an input not paced in real time
+        has none to keep up with)."""
+        paced = [w.backlog_seconds() for w in self._workers.values() if w.backlog.paced]
+        return max(paced, default=0.0)
+
+    def _settled_time(self, source: Source) -> float:
+        """Live recognition of ``source`` will commit nothing ending before this."""
+        w = self._workers.get(source)
+        return float("inf") if w is None or not w.alive else w.settled_time
 
     def backlog(self, source: Source) -> float:
         """Seconds the live transcript of ``source`` is behind its captured audio."""

@@ -44,9 +44,9 @@ from loopnote.audio.recorder import read_source
 from loopnote.audio.ring import Ring
 from loopnote.errors import AudioDecodeError
 from loopnote.slowpath import SlowWorker
-from loopnote.types import FloatArray, Source, Utterance
+from loopnote.types import FloatArray, SessionWarning, Source, Utterance
 
-RING_SECONDS = 300.0  # audio kept for stretches waiting to settle (older: read from disk)
+RING_SECONDS = 600.0  # audio kept for stretches waiting to settle (older: read from disk)
 YIELD_SECONDS = 1.0  # live recognition this far behind: settling waits
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class LiveSettler:
         engine: Engine,
         options: dict[Source, RecognizerOptions],
         tap: AudioTap,
-        deliver: Callable[[Settled], None] = lambda s: None,
+        deliver: Callable[[Settled | SessionWarning], None] = lambda s: None,
         *,
         behind: Callable[[], float] = lambda: 0.0,
         settle: SettleOptions | None = None,
@@ -122,6 +122,8 @@ class LiveSettler:
         self.tap = tap
         self.deliver = deliver  # set by the meeting's downstream, which stores the results
         self.behind = behind  # seconds live recognition is behind
+        # per source: live recognition will commit nothing ending before this time
+        self.horizon: Callable[[Source], float] = lambda s: tap.heard_until(s) - self._o.follow
         self._o = settle or SettleOptions()
         self._s = _State()
         self._ops: SlowWorker[tuple[str, object]] = SlowWorker("settle", self._job, on_error)
@@ -179,7 +181,7 @@ class LiveSettler:
                 self._finish(*arg)
                 return
         for source, cutter in s.cutters.items():
-            s.waiting += cutter.advance(self.tap.heard_until(source) - self._o.follow)
+            s.waiting += cutter.advance(self.horizon(source))
         while s.waiting and self.behind() <= YIELD_SECONDS:
             ready = [st for st in s.waiting if self._heard(st)]
             if not ready:
@@ -192,19 +194,30 @@ class LiveSettler:
         return self.tap.heard_until(st.source) >= st.audio_span(self._o)[1]
 
     def _finish(self, live: list[Utterance], done: set[str], read_disk: DiskReader | None) -> None:
-        todo = [
-            st
-            for st in cut_stretches(live, self._o)
-            if not any(i in done or i in self._s.done for i in st.ids)
-        ]
+        s = self._s
+        known = s.waiting + [st for c in s.cutters.values() for st in c.flush()]
+        seen = {i for st in known for i in st.ids} | s.done | done
+        # a meeting resumed after a crash: its earlier lines were never cut here
+        earlier = cut_stretches([u for u in live if u.id not in seen], self._o)
+        todo = sorted(known + earlier, key=lambda st: st.start)
+        s.waiting = []
         disk: dict[Source, FloatArray | None] = {}
+        lost = 0
         for n, st in enumerate(todo, 1):
             if (
                 read_disk is not None
                 and self.tap.read(st.source, st.start, st.start + 0.01) is None
             ) and st.source not in disk:
                 disk[st.source] = read_disk(st.source)
-            self._settle(st, "end", disk.get(st.source), n, len(todo))
+            lost += not self._settle(st, "end", disk.get(st.source), n, len(todo))
+        if lost:
+            self.deliver(
+                SessionWarning(
+                    "settle-incomplete",
+                    f"{lost} stretch(es) of speech keep their live transcript: "
+                    "their audio was no longer held (loopnote retranscribe needs saved audio)",
+                )
+            )
 
     def _settle(
         self,
@@ -213,7 +226,8 @@ class LiveSettler:
         recorded: FloatArray | None,
         n: int = 0,
         total: int = 0,
-    ) -> None:
+    ) -> bool:
+        """Settle ``st``; False when its audio is gone."""
         start, end = st.audio_span(self._o)
         audio = self.tap.read(st.source, start, end)
         if audio is None and recorded is not None:
@@ -221,7 +235,7 @@ class LiveSettler:
             audio = recorded[a:b] if a < recorded.shape[0] else None
         if audio is None or audio.size == 0:
             log.info("%s %.1f-%.1f: no audio to settle it, kept as heard", st.source, start, end)
-            return
+            return False
         o = self._options.get(st.source) or RecognizerOptions()
         request = EngineRequest(
             language=o.language,
@@ -229,7 +243,7 @@ class LiveSettler:
             hotwords=o.hotwords(),
             prompt=prompt_before(self._s.text.get(st.source, ""), self._o),
         )
-        settled = settle_stretch(self._engine, st, audio, start, request)
+        settled = settle_stretch(self._engine, st, audio, start, request, self._o)
         self._s.done.update(st.ids)
         text = " ".join(u.text for u in settled if u.text)
         self._s.text[st.source] = (self._s.text.get(st.source, "") + " " + text).strip()[-2000:]
@@ -244,6 +258,7 @@ class LiveSettler:
                 total,
             )
         )
+        return True
 
 
 def recorded_16k(folder: Path, source: Source) -> FloatArray | None:
@@ -259,7 +274,10 @@ def recorded_16k(folder: Path, source: Source) -> FloatArray | None:
 
 
 def make_settler(
-    model: str, options: dict[Source, RecognizerOptions], engine: Engine | None = None
+    model: str,
+    options: dict[Source, RecognizerOptions],
+    engine: Engine | None = None,
+    settle: SettleOptions | None = None,
 ) -> LiveSettler:
     """A settler decoding with ``engine``, by default ``model`` in a child process at a
     lower priority (it loads while the meeting starts)."""
@@ -267,7 +285,7 @@ def make_settler(
         process = EngineProcess(model)
         process.start()
         engine = process
-    return LiveSettler(engine, options, AudioTap())
+    return LiveSettler(engine, options, AudioTap(), settle=settle)
 
 
 __all__ = ["AudioTap", "LiveSettler", "Settled", "make_settler", "recorded_16k"]

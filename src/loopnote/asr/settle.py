@@ -24,12 +24,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 import numpy as np
+import numpy.typing as npt
 
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
-from loopnote.asr.guards import join_words
+from loopnote.asr.guards import join_words, normalize
+from loopnote.asr.options import GuardOptions
+from loopnote.asr.vad import FRAME, SileroVad
 from loopnote.types import FloatArray, Source, Utterance, Word
+
+WORD_SLACK = 0.2  # seconds around a word's times where speech may be heard
+TAIL_CONFIDENCE = 0.5  # word probability a word after the live pass's last one needs
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,16 @@ class SettleOptions:
     ``max_stretch``   a stretch longer than this ends at its next live utterance (s)
     ``pad``           audio before a stretch's first live word that belongs to it (s)
     ``follow``        audio after a stretch decoded with it (s): its right context
-    ``prompt_chars``  settled text before the stretch given to the decoder as context"""
+    ``prompt_chars``  settled text before the stretch given to the decoder as context
+    ``speech_check``  drop words over audio the VAD does not hear as speech (a word the
+                      decoder invented in the silence after the last one)"""
 
     split_gap: float = 1.0
     max_stretch: float = 24.0
     pad: float = 1.0
     follow: float = 3.0
     prompt_chars: int = 200
+    speech_check: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Stretch:
     live: tuple[Utterance, ...]
     start: float
     end: float
+    following: tuple[Word, ...] = ()  # the next live utterance's words, when known
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -77,7 +88,8 @@ class StretchCutter:
         if self._open:
             last, first = self._open[-1], self._open[0]
             if u.start - last.end >= self._o.split_gap or u.end - first.start > self._o.max_stretch:
-                out.append(self._close(min(max(last.end, (last.end + u.start) / 2), u.start)))
+                end = min(max(last.end, (last.end + u.start) / 2), u.start)
+                out.append(self._close(end, u.words))
         self._open.append(u)
         return out
 
@@ -93,12 +105,12 @@ class StretchCutter:
             return []
         return [self._close(self._open[-1].end + self._o.split_gap / 2)]
 
-    def _close(self, end: float) -> Stretch:
+    def _close(self, end: float, following: tuple[Word, ...] = ()) -> Stretch:
         live = tuple(self._open)
         start = max(self._after, live[0].start - self._o.pad)
         self._open = []
         self._after = end
-        return Stretch(self.source, live, start, max(end, start))
+        return Stretch(self.source, live, start, max(end, start), following)
 
 
 def cut_stretches(utterances: Sequence[Utterance], options: SettleOptions) -> list[Stretch]:
@@ -119,30 +131,92 @@ def settle_stretch(
     audio: FloatArray,
     audio_start: float,
     request: EngineRequest,
+    options: SettleOptions,
 ) -> list[Utterance]:
     """Decode ``audio`` (16 kHz mono from session time ``audio_start``) and give the settled
     form of each live utterance of ``stretch``, in order."""
     samples = np.asarray(audio, np.float32).reshape(-1)
     segments = engine.transcribe(samples, replace(request, long_form=True))
-    words = [
-        Word(w.text, w.start + audio_start, w.end + audio_start, w.p)
-        for seg in segments
-        for w in seg.words
-        if stretch.start <= audio_start + (w.start + w.end) / 2 < stretch.end
-    ]
-    return assign_words(stretch.live, words)
+    heard = _speech(samples) if options.speech_check else None
+    decoded = [w for seg in segments for w in seg.words]
+    if heard is not None:
+        decoded = [w for w in decoded if _spoken(heard, w, WORD_SLACK, 0.5)]
+    words = _own_words(stretch, [_shift(w, audio_start) for w in decoded])
+    # words past the last one the live pass wrote: kept when the decoder was sure of them
+    # (a decoder running on into the pause after speech invents words it is unsure of)
+    last = max((i for i, (_, mine) in enumerate(words) if mine), default=-1)
+    kept = [w for i, (w, _) in enumerate(words) if i <= last or w.p >= TAIL_CONFIDENCE]
+    return assign_words(stretch.live, kept)
+
+
+def _shift(w: Word, dt: float) -> Word:
+    return Word(w.text, w.start + dt, w.end + dt, w.p)
+
+
+def _own_words(stretch: Stretch, decoded: Sequence[Word]) -> list[tuple[Word, bool]]:
+    """The decoded words that belong to the stretch, each with whether the live pass wrote
+    it there: those it wrote in the stretch, and the others heard before its end; never a
+    word the live pass wrote in the utterance after it, nor anything after such a word (two
+    decodes place a word near a pause a little differently; the text says on which side)."""
+    mine = [w for u in stretch.live for w in u.words]
+    owner = _align([*mine, *stretch.following], decoded)
+    out: list[tuple[Word, bool]] = []
+    for w, k in zip(decoded, owner, strict=True):
+        if k is not None and k >= len(mine):
+            break  # the next utterance's
+        if k is not None or stretch.start <= (w.start + w.end) / 2 < stretch.end:
+            out.append((w, k is not None))
+    return out
+
+
+def _align(heard: Sequence[Word], decoded: Sequence[Word]) -> list[int | None]:
+    """For each decoded word, the index in ``heard`` of the same word at the same place in
+    the text (longest common blocks), or None."""
+    matcher = SequenceMatcher(
+        None,
+        [normalize(w.text) for w in heard],
+        [normalize(w.text) for w in decoded],
+        autojunk=False,
+    )
+    owner: list[int | None] = [None] * len(decoded)
+    for a, b, size in matcher.get_matching_blocks():
+        for i in range(size):
+            owner[b + i] = a + i
+    return owner
+
+
+def _speech(samples: FloatArray) -> npt.NDArray[np.float32]:
+    return SileroVad().probabilities(samples)
+
+
+def _spoken(probs: npt.NDArray[np.float32], w: Word, slack: float, share: float) -> bool:
+    """Speech under the word (its times give or take ``slack``): the VAD's highest
+    probability there reaches ``share`` of the speech threshold (the live recognizer drops
+    a segment lying wholly below half of it)."""
+    a = max(0, int((w.start - slack) * SAMPLE_RATE) // FRAME)
+    b = int((w.end + slack) * SAMPLE_RATE) // FRAME + 1
+    span = probs[a:b]
+    return span.size == 0 or float(span.max()) >= GuardOptions().speech_prob * share
 
 
 def assign_words(live: Sequence[Utterance], words: Sequence[Word]) -> list[Utterance]:
-    """Each word to the live utterance it was heard in (the pause between two utterances
-    is split at its middle); each live utterance rebuilt from its words."""
+    """Each word to the live utterance it was heard in; each live utterance rebuilt from
+    its words. A word the live pass also wrote goes with it (word times of two decodes
+    differ by a word or so at a boundary); any other goes by time (the pause between two
+    utterances split at its middle), never past the matched words around it."""
+    words = sorted(words, key=lambda w: w.start)
+    owner = _matched_owners(live, words)
     bounds = [(a.end + b.start) / 2 for a, b in itertools.pairwise(live)]
     groups: list[list[Word]] = [[] for _ in live]
-    k = 0
-    for w in sorted(words, key=lambda w: w.start):
-        mid = (w.start + w.end) / 2
-        while k < len(bounds) and mid >= bounds[k]:
-            k += 1
+    lo = 0
+    for j, w in enumerate(words):
+        if owner[j] is None:
+            by_time = sum(1 for b in bounds if (w.start + w.end) / 2 >= b)
+            hi = next((k for k in owner[j:] if k is not None), len(live) - 1)
+            owner[j] = min(max(by_time, lo), hi)
+        k = owner[j]
+        assert k is not None
+        lo = k
         groups[k].append(w)
     out: list[Utterance] = []
     for u, ws in zip(live, groups, strict=True):
@@ -153,6 +227,15 @@ def assign_words(live: Sequence[Utterance], words: Sequence[Word]) -> list[Utter
         else:
             out.append(replace(u, text="", words=()))
     return out
+
+
+def _matched_owners(live: Sequence[Utterance], words: Sequence[Word]) -> list[int | None]:
+    """For each settled word, the index of the live utterance holding the same word."""
+    utterance_of = [k for k, u in enumerate(live) for _ in u.words]
+    return [
+        None if i is None else utterance_of[i]
+        for i in _align([w for u in live for w in u.words], words)
+    ]
 
 
 def prompt_before(text: str, options: SettleOptions) -> str | None:
