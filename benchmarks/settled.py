@@ -28,8 +28,8 @@ from pathlib import Path
 
 import soundfile as sf
 from errors import wer
-from evalset import SHARED, build
-from transcribe import CHUNK, SR, Latency, latencies, load_item, pct
+from evalset import SHARED, EvalFile, build
+from transcribe import CHUNK, SR, Item, Latency, latencies, load_item, pct
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine, transcribe_offline
 from loopnote.asr.engine import Engine
@@ -41,6 +41,21 @@ from loopnote.session import Session, SessionOptions
 from loopnote.settling import AudioTap, LiveSettler, Settled
 from loopnote.store.settled import apply_settled, settled_record
 from loopnote.types import FloatArray, PartialText, SessionWarning, Utterance
+
+
+def first_seconds(f: EvalFile, seconds: float) -> Item:
+    """The file, or its first ``seconds`` (the utterances that end by then)."""
+    item = load_item(f)
+    if seconds <= 0 or item.audio.size <= seconds * SR:
+        return item
+    kept = [s for s in f.segments if s.end <= seconds]
+    return Item(
+        item.name,
+        item.part,
+        item.audio[: int(seconds * SR)],
+        [s.text for s in kept],
+        [s.start for s in kept],
+    )
 
 
 def live_utterances(
@@ -180,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--langs", nargs="*", default=[])
     ap.add_argument("--lang-prompts", type=int, default=12, help="prompts per language and part")
     ap.add_argument("--no-wer", action="store_true")
+    ap.add_argument("--seconds", type=float, default=0.0, help="only each file's first S s")
     args = ap.parse_args(argv)
     if not SHARED.is_dir():
         print(f"corpus not found at {SHARED}", file=sys.stderr)
@@ -189,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"model {engine.name}  cores {os.cpu_count()}  load average {load} (shared machine)\n")
     options = RecognizerOptions(model=args.model)
-    files = [load_item(f) for f in build(args.files)]
+    files = [first_seconds(f, args.seconds) for f in build(args.files)]
     parts = ("dev", "held-out") if args.part == "all" else (args.part,)
     for part in () if args.no_wer else parts:
         score(engine, base, part, [f for f in files if f.part == part], options)
