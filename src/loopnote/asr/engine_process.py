@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from loopnote import host
 from loopnote.asr.engine import EngineRequest, EngineSegment
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
@@ -85,17 +86,8 @@ class EngineProcess:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            proc.stdin.close()  # the child's cue to end
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            host.end_child(proc)
 
 
 def _reply(stream: IO[bytes]) -> dict[str, Any]:

@@ -154,6 +154,12 @@ class LivePage {
         this.partials[ev.source] = "";
         this.lines.push(ev);
         break;
+      case "settled":  // the stretch decoded again: its lines as the meeting keeps them
+        for (const u of ev.utterances) {
+          const i = this.lines.items.findIndex((x) => x.id === u.id);
+          if (i >= 0 && u.text) this.lines.replace(i, { ...this.lines.items[i], ...u });
+        }
+        break;
       case "summary":
         this.summary(ev);
         break;
