@@ -92,7 +92,10 @@ def test_jsonl_contract_and_meeting_folder(tmp_path: Path) -> None:
     journal = [json.loads(x) for x in (folder / "transcript.jsonl").read_text().splitlines()]
     assert [u["text"] for u in journal] == [e["text"] for e in evs if e["type"] == "utterance"]
     notes = (folder / "notes.md").read_text()
-    assert "## Transcript" in notes and journal[0]["text"] in notes
+    # the notes show the settled transcript: the live one's lines, each settled once
+    settled = [u for e in evs if e["type"] == "settled" for u in e["utterances"]]
+    assert sorted(u["id"] for u in settled) == sorted(u["id"] for u in journal)
+    assert "## Transcript" in notes and settled[0]["text"] in notes
 
 
 @pytest.mark.model

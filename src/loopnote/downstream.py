@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from loopnote.alerts import (
@@ -34,10 +35,17 @@ from loopnote.capture.base import DeviceSwitch
 from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
-from loopnote.events import AlertRaised, Event, SummaryUpdated, WarningRaised
+from loopnote.events import (
+    AlertRaised,
+    Event,
+    SummaryUpdated,
+    TranscriptSettled,
+    WarningRaised,
+)
 from loopnote.live_speakers import Labelled, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
 from loopnote.live_summary import LiveSummary
 from loopnote.meeting_speakers import MeetingSpeakers
+from loopnote.settling import LiveSettler, Settled
 from loopnote.slowpath import SlowWorker
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
@@ -62,11 +70,12 @@ from loopnote.types import (
 
 RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
 SUMMARY_FINISH_SECONDS = 150.0  # the last summaries may wait for one LLM timeout, not forever
+TICK = 0.1  # how often the settling pass at the end reports its progress (s)
 LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0.1 s)
 
 log = logging.getLogger(__name__)
 
-Late = SummaryNode | SessionWarning | SpeakerNews
+Late = SummaryNode | SessionWarning | SpeakerNews | Settled
 
 
 class MeetingDownstream:
@@ -82,8 +91,10 @@ class MeetingDownstream:
         resumed: bool = False,
         summarizer: Summarizer | None = None,
         speakers: SpeakerLabelling | None = None,
+        settler: LiveSettler | None = None,
     ) -> None:
         self.settings = settings
+        self.settler = settler  # the settled transcript (its own slow worker)
         self._summarizer = summarizer  # closed at the end (a local model's server)
         self.folder = folder
         self._startup_warnings = startup_warnings
@@ -97,6 +108,8 @@ class MeetingDownstream:
         self._nodes: dict[str, SummaryNode] = {}
         self._resumed = resumed
         self._late: deque[Late] = deque(maxlen=LATE_ITEMS)  # append/popleft are thread-safe
+        if settler is not None:
+            settler.deliver = self._late.append
         self._summary_state = summary
         self.summary = LiveSummary(summary, self._summaries_ready, self._slow_failed)
         self._notifier = notifier
@@ -137,6 +150,7 @@ class MeetingDownstream:
         bleed: SpeakerBleed | None = None,
         summarizer: Summarizer | None = None,
         speakers: SpeakerLabelling | None = None,
+        settler: LiveSettler | None = None,
     ) -> MeetingDownstream:
         """Create the meeting folder (or take a reopened one) and check the summarizer
         (``summarizer`` replaces the one the settings call for; it runs on a slow worker).
@@ -170,6 +184,7 @@ class MeetingDownstream:
             resumed=resumed,
             summarizer=summarizer,
             speakers=speakers,
+            settler=settler,
         )
         if down._resumed:
             down._replay_stored()
@@ -180,7 +195,7 @@ class MeetingDownstream:
         for node in self.folder.load_summaries():
             self._nodes[node.node_id] = node
         s = self._summary_state
-        for u in self.folder.load_utterances():
+        for u in self.folder.load_utterances(live=True):
             self._recent.append(u)
             for n in s.tick(u.end) + s.add(u):
                 self._nodes[n.node_id] = n
@@ -198,6 +213,8 @@ class MeetingDownstream:
         if not self._resumed:
             self.folder.update(started_wall=wall)
         self.summary.start()
+        if self.settler is not None:
+            self.settler.start()
         if self._notify is not None:
             self._notify.start()
         if self.speakers.worker is not None:
@@ -229,6 +246,8 @@ class MeetingDownstream:
             for m in self.spotter.take_confirmations():
                 self._confirm(m)
         self.summary.add(u)
+        if self.settler is not None:
+            self.settler.add(u)
         return out
 
     def partial(self, p: PartialText, wall: float) -> list[Event]:
@@ -246,6 +265,8 @@ class MeetingDownstream:
         if self.bleed is not None and (w := self.bleed.detected_warning(t)) is not None:
             out.append(self._warning(w, wall))
         self.summary.tick(t)
+        if self.settler is not None:
+            self.settler.tick()
         return out + self.collect(wall)
 
     def collect(self, wall: float) -> list[Event]:
@@ -258,6 +279,8 @@ class MeetingDownstream:
                 out.append(self._summary(item, wall))
             elif isinstance(item, Labelled | Named):
                 out += self.speakers.news(item, wall)
+            elif isinstance(item, Settled):
+                out.append(self._settled(item, wall))
             else:
                 out.append(self._warning(item, wall))
         return out
@@ -268,6 +291,8 @@ class MeetingDownstream:
     def warning(self, w: SessionWarning, wall: float) -> list[Event]:
         if w.code == "language-detected" and w.source is not None:  # --language auto
             self.folder.set_language(w.source, str(w.extra.get("language", "")))
+            if self.settler is not None:
+                self.settler.set_language(w.source, str(w.extra.get("language", "")))
         return [self._warning(w, wall)]
 
     def device_switch(self, d: DeviceSwitch) -> None:
@@ -280,6 +305,20 @@ class MeetingDownstream:
         self.folder.append_event("paused" if paused else "resumed", t=t)
 
     # -- the end --------------------------------------------------------------------------
+    def settle_rest(self, wall: Callable[[], float]) -> Iterator[Event]:
+        """Settle what is not settled yet (recognition has ended), each stretch announced
+        as it settles (its ``done``/``total``: the progress)."""
+        held = self.bleed.flush() if self.bleed is not None else []
+        yield from (ev for r in held for ev in self._commit(r, wall()))
+        settler, self.settler = self.settler, None  # nothing more to add
+        if settler is not None:
+            live, done = self.folder.load_utterances(live=True), self.folder.settled_ids()
+            job = settler.finish_in_background(live, done, self.folder.path)
+            while job.is_alive():
+                job.join(TICK)
+                yield from self.collect(wall())
+            yield from self.collect(wall())
+
     def finish(
         self,
         end_t: float,
@@ -352,6 +391,12 @@ class MeetingDownstream:
             )
 
     # -- helpers --------------------------------------------------------------------------
+    def _settled(self, s: Settled, wall: float) -> TranscriptSettled:
+        self.folder.append_settled(s.utterances, s.replaces, s.model, s.how)  # stored, then told
+        return TranscriptSettled(
+            s.source, s.utterances, s.replaces, s.model, s.how, wall, s.done, s.total
+        )
+
     def _summary(self, node: SummaryNode, wall: float) -> SummaryUpdated:
         self._nodes[node.node_id] = node
         self.folder.append_summary(node)

@@ -2,7 +2,7 @@
 
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
-last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``warning``, ``level``,
+last, and ``partial``, ``utterance``, ``settled``, ``summary``, ``alert``, ``warning``, ``level``,
 ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel`` between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
@@ -107,6 +107,38 @@ class UtteranceRelabelled:
             "utterance_id": self.utterance_id,
             "speaker": self.speaker,
             "speaker_name": self.speaker_name,
+            "wall": round(self.wall, 3),
+        }
+
+
+@dataclass(frozen=True)
+class TranscriptSettled:
+    """A stretch of ``source`` decoded again with the audio after it: its settled utterances
+    replace the live ones named in ``replaces`` (a settled utterance with empty text drops
+    them). ``done``/``total``: progress of the pass at the meeting's end (0 while live)."""
+
+    source: Source
+    utterances: tuple[Utterance, ...]
+    replaces: tuple[tuple[str, ...], ...]
+    model: str
+    how: str  # "live" | "end" | "retranscribe"
+    wall: float
+    done: int = 0
+    total: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "settled",
+            "source": self.source,
+            "utterances": [
+                {**u.to_dict(), "replaces": list(r)}
+                for u, r in zip(self.utterances, self.replaces, strict=True)
+            ],
+            "replaces": [i for r in self.replaces for i in r],
+            "model": self.model,
+            "pass": self.how,
+            "done": self.done,
+            "total": self.total,
             "wall": round(self.wall, 3),
         }
 
@@ -231,6 +263,7 @@ Event = (
     | UtteranceCommitted
     | SpeakerNamed
     | UtteranceRelabelled
+    | TranscriptSettled
     | SummaryUpdated
     | AlertRaised
     | WarningRaised

@@ -8,6 +8,7 @@
 ``write_at(fd, data, offset)``  write at an offset without moving the file position for good
 ``flush_to_disk(fd)``        ``fsync`` that reaches the disk on macOS too (``F_FULLFSYNC``)
 ``replace(src, dst)``        ``os.replace``, waiting out Windows' brief sharing violations
+``end_child(proc)``          end a child process that stops when its standard input closes
 
 Privacy of files: on Linux and macOS a meeting folder is 0700 and its files 0600. Windows has
 no such bits (``os.chmod`` only sets the read-only flag); a file there has the access list
@@ -20,9 +21,10 @@ is as private there as under a 0700 folder. A data folder placed elsewhere
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
-from typing import Literal
+from typing import Any, Literal
 
 try:
     import fcntl
@@ -125,3 +127,17 @@ def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
             if attempt == _REPLACE_TRIES - 1:
                 raise
             time.sleep(0.05)
+
+
+def end_child(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Close ``proc``'s standard input (its cue to end), wait for it (killed after
+    ``timeout`` s), and close its output pipe."""
+    if proc.stdin is not None:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()

@@ -96,9 +96,10 @@ class SourceWorker:
         recorder: AudioWriter | None = None,
         bleed: SpeakerBleed | None = None,
         levels: Callable[[LevelChanged], None] | None = None,
-        tap: Callable[[FloatArray, float], None] | None = None,
+        tap: Callable[[Source, FloatArray, float], None] | None = None,
     ) -> None:
         self.source: Source = source
+        self._tap = tap  # what recognition hears, also for the settling pass
         self.backlog = backlog
         self._recognizer = recognizer
         self._output = output
@@ -186,9 +187,7 @@ class SourceWorker:
         mono, start = self._convert.convert(chunk)
         mono, start = self._clean(mono, start)
         self._meter(mono, start)
-        if self._tap is not None and mono.shape[0]:
-            self._tap(mono, start)
-        self.backlog.push(mono, start)
+        self._heard(mono, start)
 
     def _clean(self, mono: FloatArray, start: float) -> tuple[FloatArray, float]:
         if self._bleed is None or self.source != "mic":
@@ -203,6 +202,11 @@ class SourceWorker:
         mono, start = self._clean(mono, start)
         if self._bleed is not None and self.source == "mic":
             mono = np.concatenate([mono, self._bleed.drain()])
+        self._heard(mono, start)
+
+    def _heard(self, mono: FloatArray, start: float) -> None:
+        if self._tap is not None and mono.size:
+            self._tap(self.source, mono, start)
         self.backlog.push(mono, start)
 
     def _record(self, chunk: AudioChunk) -> None:

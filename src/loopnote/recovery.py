@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loopnote.asr.engine import Engine
 from loopnote.audio.recorder import read_source, repair, segments
 from loopnote.capture.base import AudioInput
 from loopnote.capture.file import ArrayInput
@@ -41,14 +42,17 @@ def recover_meeting(
     on_event: Callable[[Event], None],
     *,
     recognizer_factory: RecognizerFactory | None = None,
+    settle_engine: Engine | None = None,
 ) -> Path:
     """Bring an interrupted meeting to a normal end; returns its folder.
-    ``recognizer_factory`` replaces the recognizer (tests script it)."""
+    ``recognizer_factory`` replaces the recognizer (tests script it), ``settle_engine`` the
+    settling pass's engine; stretches the interrupted meeting left unsettled settle at its
+    end, from the recorded audio."""
     folder = MeetingFolder.open(path)
     repair(path)
     done: dict[Source, float] = {}
     first_index: dict[Source, int] = {}
-    for u in folder.load_utterances():
+    for u in folder.load_utterances(live=True):
         done[u.source] = max(done.get(u.source, 0.0), u.end)
         # ids are numbered per source; some numbers were used by lines never stored (mic
         # lines dropped as speaker bleed), so the next is the highest stored + 1, not a count
@@ -73,6 +77,7 @@ def recover_meeting(
         folder=folder,
         first_index=first_index,
         recognizer_factory=recognizer_factory,
+        settle_engine=settle_engine,
     )
     return session.run(on_event)
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
+from loopnote.asr.settle import SettleOptions
 from loopnote.backlog import Backlog, Pace
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import AudioInput, DeviceSwitch
@@ -53,6 +54,7 @@ from loopnote.events import (
 )
 from loopnote.live_speakers import SpeakerLabelling
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
+from loopnote.settling import make_settler
 from loopnote.store import MeetingFolder
 from loopnote.store.journal import FILE_MODE
 from loopnote.store.voices import VoiceStore
@@ -76,6 +78,8 @@ class SessionOptions:
     consent_text: str = ""  # the reminder that was shown before capture started
     origin: str = "live"  # "live" | "file" (what the meeting was made from)
     pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
+    # the settled transcript beside the live one (settling.py); None: none
+    settle: SettleOptions | None = field(default_factory=SettleOptions)
 
 
 def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
@@ -141,8 +145,11 @@ class Session:
                 (recorders or {}).get(inp.source),
                 bleed=bleed,
                 levels=self._level,
-                tap=_speaker_tap(downstream) if inp.source == "system" else None,
+                tap=_audio_tap(downstream),
             )
+        if downstream.settler is not None:  # settling waits while live recognition is behind
+            downstream.settler.behind = self._most_behind
+            downstream.settler.horizon = self._settled_time
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -160,12 +167,15 @@ class Session:
         recognizer_factory: RecognizerFactory | None = None,
         summarizer: Summarizer | None = None,
         speakers: SpeakerLabelling | None = None,
+        settle_engine: Engine | None = None,
     ) -> Session:
         """Load the models, create (or take) the meeting folder, check the summarizer, open
         the recorders. ``recognizer_factory`` replaces the recognizer (tests script it);
         ``summarizer`` the one the settings call for (it runs off the fast path);
         ``speakers`` labels the system source's speakers (by default ``live_labeller``; a
-        scripted recognition has none unless given)."""
+        scripted recognition has none unless given); ``settle_engine`` the settling pass's
+        engine (by default the model again, in a child process at a lower priority; none
+        with a scripted recognizer)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
         clock = clock or SystemClock()
@@ -173,6 +183,7 @@ class Session:
         sources = tuple(i.source for i in inputs)
         if speakers is None and recognizer_factory is None and "system" in sources:
             speakers = live_labeller(settings)
+        scripted = recognizer_factory is not None
         if recognizer_factory is None:
             loaded = engine or load_engine(settings.model)
             model = loaded.name
@@ -183,6 +194,16 @@ class Session:
             recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
+        settler = (
+            make_settler(
+                settings.model,
+                {s: recognizer_options(settings, s) for s in sources},
+                settle_engine,
+                options.settle,
+            )
+            if options.settle is not None and (settle_engine is not None or not scripted)
+            else None
+        )
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )
@@ -198,6 +219,7 @@ class Session:
             bleed=bleed,
             summarizer=summarizer,
             speakers=speakers,
+            settler=settler,
         )
         recognizers = {
             s: recognizer_factory(
@@ -238,6 +260,17 @@ class Session:
     def now(self) -> float:
         """Session time of the live edge (seconds since capture started)."""
         return max(0.0, self._clock.monotonic() - self._mono0)
+
+    def _most_behind(self) -> float:
+        """How far live recognition is behind a live edge (an input not paced in real time
+        has none to keep up with)."""
+        paced = [w.backlog_seconds() for w in self._workers.values() if w.backlog.paced]
+        return max(paced, default=0.0)
+
+    def _settled_time(self, source: Source) -> float:
+        """Live recognition of ``source`` will commit nothing ending before this."""
+        w = self._workers.get(source)
+        return float("inf") if w is None or not w.alive else w.settled_time
 
     def backlog(self, source: Source) -> float:
         """Seconds the live transcript of ``source`` is behind its captured audio."""
@@ -349,6 +382,8 @@ class Session:
             item = self._out.get_nowait()
             if not isinstance(item, SourceEnded):
                 self._handle(item)
+        for ev in self._down.settle_rest(self._clock.wall):
+            self._emit(ev)
         end_t = max((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
         for ev in self._down.finish(end_t, wall, interrupted=interrupted):
@@ -423,9 +458,22 @@ def live_labeller(settings: Settings) -> SpeakerLabelling | None:
     return SpeakerLabelling(UtteranceLabeller(embedder), voices, embedder.name)
 
 
-def _speaker_tap(down: MeetingDownstream) -> Callable[[FloatArray, float], None] | None:
+def _audio_tap(down: MeetingDownstream) -> Callable[[Source, FloatArray, float], None] | None:
+    """What recognition hears, handed on to the slow workers that need audio (the settling
+    pass: every source; live speaker labels: the system source); None when none does."""
+    settle = down.settler.tap.write if down.settler is not None else None
     worker = down.speakers.worker
-    return worker.audio if worker is not None else None
+    speakers = worker.audio if worker is not None else None
+    if settle is None and speakers is None:
+        return None
+
+    def tap(source: Source, mono: FloatArray, start: float) -> None:
+        if settle is not None:
+            settle(source, mono, start)
+        if speakers is not None and source == "system":
+            speakers(mono, start)
+
+    return tap
 
 
 def _ignore(event: Event) -> None:

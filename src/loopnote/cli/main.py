@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "catchup_cmd",
     "ui_cmd",
     "speakers_cmd",
+    "retranscribe_cmd",
     "watch_cmd",
 )
 

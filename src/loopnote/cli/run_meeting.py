@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from loopnote.capture.base import AudioInput
+from loopnote.cli.progress import settling_progress
 from loopnote.config import Settings
 from loopnote.events import Event
 from loopnote.pipeline import AudioWriter
@@ -62,7 +63,7 @@ def run_meeting(
 
     with _signals(on_signal):
         try:
-            folder = session.run(handler)
+            folder = session.run(settling_progress(handler))
         except KeyboardInterrupt:
             return session.folder, True
     return folder, interrupted.is_set()

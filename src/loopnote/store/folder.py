@@ -5,7 +5,9 @@
 ``append_utterance/summary/alert``    add one record to its journal (on disk on return)
 ``append_event/warning/bookmark/source_change``  add to ``events.jsonl``
 ``write_notes(notes_markdown)``       (re)write ``notes.md`` from the journals
-``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped)
+``load_utterances/summaries/alerts/events``  read the journals back (torn lines skipped);
+                                      utterances settled where present (``live=True``: as heard)
+``append_settled(utterances, replaces, model, how)``  add settled utterances (store/settled.py)
 ``speaker_book()``, ``load_labelled_utterances()``  speaker labels and names (from events)
 ``update(...)``, ``finish(...)``      rewrite ``meeting.json`` atomically
 ``set_language(source, code)``        the language a source was detected to speak
@@ -20,6 +22,7 @@ Layout::
                 summaries.jsonl    SummaryNode revisions, appended
                 alerts.jsonl       Alerts
                 events.jsonl       warnings, bookmarks, source switches
+                settled.jsonl      the settled transcript (store/settled.py)
                 notes.md           notes + timestamped transcript
                 audio/             recorded audio (written by the recorder)
 """
@@ -32,6 +35,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +52,7 @@ from loopnote.store.journal import (
 )
 from loopnote.store.notes import render_notes
 from loopnote.store.schema import MeetingMeta, Status, migrate
+from loopnote.store.settled import SETTLED, apply_settled, settled_record
 from loopnote.store.speakers import SpeakerBook
 from loopnote.types import Alert, CatchUpCard, SessionWarning, Source, SummaryNode, Utterance
 
@@ -200,6 +205,18 @@ class MeetingFolder:
     def append_utterance(self, u: Utterance) -> None:
         self._journal(TRANSCRIPT).append(u.to_dict())
 
+    def append_settled(
+        self,
+        utterances: Sequence[Utterance],
+        replaces: Sequence[Sequence[str]],
+        model: str,
+        how: str,
+    ) -> None:
+        """Settled utterances, each with the live ids it replaces (``replaces[i]``)."""
+        j = self._journal(SETTLED)
+        for u, ids in zip(utterances, replaces, strict=True):
+            j.append(settled_record(u, ids, model, how))
+
     def append_summary(self, node: SummaryNode) -> None:
         self._journal(SUMMARIES).append(node.to_dict())
 
@@ -251,14 +268,20 @@ class MeetingFolder:
         self.skipped_lines += contents.skipped
         return contents.records
 
-    def load_utterances(self) -> list[Utterance]:
+    def load_utterances(self, *, live: bool = False) -> list[Utterance]:
+        """The transcript: settled where a stretch has settled, else as heard live; with
+        ``live`` only what was heard live."""
         out: list[Utterance] = []
         for d in self._records(TRANSCRIPT):
             try:
                 out.append(Utterance.from_dict(d))
             except (KeyError, TypeError, ValueError):
                 self.skipped_lines += 1
-        return out
+        return out if live else apply_settled(out, self._records(SETTLED))
+
+    def settled_ids(self) -> set[str]:
+        """Live utterance ids the settled transcript already replaces."""
+        return {str(i) for d in self._records(SETTLED) for i in d.get("replaces", ())}
 
     def load_summaries(self, *, latest: bool = True) -> list[SummaryNode]:
         """Summary nodes; with ``latest`` only the newest revision of each node."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from loopnote import host
 from loopnote.errors import ModelNotAvailable
 from loopnote.summarize.gguf import read_gguf_info
 
@@ -173,15 +174,7 @@ class LocalLLMServer:
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            if proc.stdin is not None:
-                proc.stdin.close()  # the child's cue to end
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+            host.end_child(proc)  # its stdin closing is the child's cue to end
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -37,6 +37,14 @@ export class BlockList {
     return this.items.length - 1;
   }
 
+  // The item at ``index`` is now ``item`` (redrawn where it is shown).
+  replace(index, item) {
+    this.items[index] = item;
+    const block = this.blocks.find((b) => index >= b.start && index < b.start + b.count);
+    const old = block && block.drawn ? block.el.children[index - block.start] : null;
+    if (old) old.replaceWith(this.draw(index));
+  }
+
   newBlock() {
     const el = document.createElement("div");
     el.className = "block";

@@ -161,6 +161,12 @@ class LivePage {
       case "speaker":
         this.relabel((u) => u.speaker_id === ev.id, ev.id, ev.name || speakerLabel(ev.id));
         break;
+      case "settled":  // the stretch decoded again: its lines as the meeting keeps them
+        for (const u of ev.utterances) {
+          const i = this.lines.items.findIndex((x) => x.id === u.id);
+          if (i >= 0 && u.text) this.lines.replace(i, { ...this.lines.items[i], ...u });
+        }
+        break;
       case "summary":
         this.summary(ev);
         break;
