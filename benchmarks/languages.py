@@ -41,6 +41,7 @@ import av
 import jiwer
 import numpy as np
 import soxr
+from errors import Breakdown, locate
 
 from loopnote.asr import (
     EngineRequest,
@@ -60,6 +61,7 @@ DOCS = Path("/usr/share/doc")
 MIN_WORDS = 3
 CHARS_PER_SECOND = (5.0, 22.0)  # letters per second of speech any reader stays within
 HELD_OUT_EVERY = 4  # one prompt in four is held out
+SPLITS = ("dev", "held-out")
 
 _DIGITS = {
     "es": "cero uno dos tres cuatro cinco seis siete ocho nueve diez",
@@ -235,6 +237,22 @@ def offline(engine: Engine, audio: FloatArray, options: RecognizerOptions) -> Ru
     return Run(words, time.monotonic() - wall0, time.process_time() - cpu0)
 
 
+def streaming_only(
+    prompts: list[Prompt], spans: list[tuple[float, float]], on: Run, off: Run, lang: str
+) -> Breakdown:
+    """Live errors where offline is right, by position in the prompt and type."""
+    only = Breakdown()
+    refs = [p.text for p in prompts]
+
+    def norm(text: str) -> str:
+        return normalize(text, lang)
+
+    live_hyp = " ".join(words_in(on.words, s) for s in spans)
+    off_hyp = " ".join(words_in(off.words, s) for s in spans)
+    only.add(locate(refs, live_hyp, norm), locate(refs, off_hyp, norm))
+    return only
+
+
 def detect(engine: Engine, prompt: Prompt) -> str:
     """The language a pass over the first prompt detects (what --language auto starts from)."""
     segments = engine.transcribe(prompt.audio, EngineRequest(language=None, final=True))
@@ -247,7 +265,8 @@ def main() -> None:
     ap.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
     ap.add_argument("--dev", type=int, default=16, help="dev prompts per language")
     ap.add_argument("--held-out", type=int, default=8, help="held-out prompts per language")
-    ap.add_argument("--worst", type=int, default=0, help="print the N worst prompts (offline)")
+    ap.add_argument("--worst", type=int, default=0, help="print the N prompts live gets most wrong")
+    ap.add_argument("--splits", nargs="+", default=["dev", "held-out"], choices=SPLITS)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     engine = load_engine(args.model)
@@ -262,7 +281,7 @@ def main() -> None:
         print(f"  --language auto on the first prompt: {detect(engine, dev[0])}")
         options = RecognizerOptions(model=args.model, language=lang)
         for split, chosen in (("dev", dev), ("held-out", held)):
-            if not chosen:
+            if not chosen or split not in args.splits:
                 continue
             audio, spans = join(chosen)
             reference = " ".join(p.text for p in chosen)
@@ -288,16 +307,25 @@ def main() -> None:
                 f"WER live {w_live:6.1%}  offline {w_off:6.1%}  live/offline {ratio:>6}  "
                 f"(CPU RTF live {on.cpu / seconds:.2f}, offline {off.cpu / seconds:.2f})"
             )
-            if args.worst:
+            only = streaming_only(chosen, spans, on, off, lang)
+            row["streaming_only_errors"] = only.total()
+            print(f"    streaming-only errors (offline right there): {only.total()}")
+            print("\n".join(only.lines()))
+            if args.worst and split == "dev":  # held-out is only scored, never studied
                 scored = sorted(
                     (
-                        (wer(p.text, words_in(off.words, span), lang), p, span)
+                        (
+                            wer(p.text, words_in(on.words, span), lang)
+                            - wer(p.text, words_in(off.words, span), lang),
+                            p,
+                            span,
+                        )
                         for p, span in zip(chosen, spans, strict=True)
                     ),
                     key=lambda x: -x[0],
                 )
                 for w, p, span in scored[: args.worst]:
-                    print(f"    {w:5.0%} {p.name}: {p.text!r}")
+                    print(f"    {w:+5.0%} {p.name}: {p.text!r}")
                     print(f"          offline: {words_in(off.words, span)!r}")
                     print(f"          live:    {words_in(on.words, span)!r}")
     print(f"\nload {os.getloadavg()[0]:.1f}")
