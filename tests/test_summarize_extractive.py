@@ -120,6 +120,14 @@ def test_clean_sentence() -> None:
     assert clean_sentence("umbrella sales rose") == "Umbrella sales rose."
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    ["我们下周一发布。", "会議を始めます！", "نبدأ الآن؟", "यह पहला है।", "Bien.", "«Oui»"],
+)
+def test_a_sentence_closed_in_its_own_script_gets_no_period(sentence: str) -> None:
+    assert clean_sentence(sentence, trim=False) == sentence
+
+
 def test_when_the_budget_is_short_the_picks_still_span_the_meeting(
     ex: ExtractiveSummarizer,
 ) -> None:

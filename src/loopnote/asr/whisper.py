@@ -39,8 +39,8 @@ WINDOW_FULL = 30  # seconds: Whisper's training window
 WINDOW_MIN = 8  # seconds: smallest encoder window used for streaming buffers
 MAX_TOKENS = 448  # Whisper's decoder context
 TOKENS_PER_SECOND = 50  # encoder positions per second of audio
-_APPEND = "\"'.。,，!！?？:：”)]}、"
-_PREPEND = "\"'“¿([{-"
+_APPEND = "\"'.。,，!！?？:：”)]}、؟،۔।॥։።။…」』"
+_PREPEND = "\"'“¿¡([{「『-"
 
 
 def default_cpu_threads() -> int:
