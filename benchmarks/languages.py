@@ -267,6 +267,9 @@ def main() -> None:
     ap.add_argument("--held-out", type=int, default=8, help="held-out prompts per language")
     ap.add_argument("--worst", type=int, default=0, help="print the N prompts live gets most wrong")
     ap.add_argument("--splits", nargs="+", default=["dev", "held-out"], choices=SPLITS)
+    ap.add_argument(
+        "--min-seconds", type=float, default=0.0, help="only prompts at least this long"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     engine = load_engine(args.model)
@@ -274,6 +277,7 @@ def main() -> None:
     rows = []
     for lang in args.langs:
         prompts, dropped = load_prompts(lang)
+        prompts = [p for p in prompts if p.audio.size >= args.min_seconds * SR]
         dev = pick([p for p in prompts if not p.held_out], args.dev)
         held = pick([p for p in prompts if p.held_out], args.held_out)
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(dropped.items()))
