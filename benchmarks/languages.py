@@ -21,7 +21,7 @@ For each language and split the chosen prompts are joined into one recording wit
 (the transcript is the same as in real time: passes are scheduled by audio time), and
 transcribed offline by the same model in one go. WER is over the whole recording; both sides
 are normalized alike (case, punctuation, diacritics, "ё", digits 0-10 as words). The script
-also says which language ``--language auto`` detects from the first prompt.
+also says which language ``--language auto`` settles on from the first prompts.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from loopnote.asr import (
     transcribe_offline,
 )
 from loopnote.asr.engine import Engine
+from loopnote.asr.languages import LanguageLock
 from loopnote.types import FloatArray, Utterance, Word
 
 SR = 16_000
@@ -253,10 +254,16 @@ def streaming_only(
     return only
 
 
-def detect(engine: Engine, prompt: Prompt) -> str:
-    """The language a pass over the first prompt detects (what --language auto starts from)."""
-    segments = engine.transcribe(prompt.audio, EngineRequest(language=None, final=True))
-    return next((f"{s.language} ({s.language_probability:.2f})" for s in segments), "-")
+def detect(engine: Engine, prompts: list[Prompt]) -> str:
+    """The language ``--language auto`` settles on when these prompts are the first speech
+    (each a stretch of speech that ends), and after how many of them."""
+    lock = LanguageLock(engine)
+    for n, prompt in enumerate(prompts, 1):
+        lock.transcribe(prompt.audio, EngineRequest(language=None, final=True))
+        if lock.detected is not None:
+            found = lock.detected
+            return f"{found.language} ({found.probability:.2f}) after {n} prompt(s)"
+    return "-"
 
 
 def main() -> None:
@@ -282,7 +289,7 @@ def main() -> None:
         held = pick([p for p in prompts if p.held_out], args.held_out)
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(dropped.items()))
         print(f"\n{lang}: {len(prompts)} usable prompts ({left_out} left out)")
-        print(f"  --language auto on the first prompt: {detect(engine, dev[0])}")
+        print(f"  --language auto from the first prompts: {detect(engine, dev)}")
         options = RecognizerOptions(model=args.model, language=lang)
         for split, chosen in (("dev", dev), ("held-out", held)):
             if not chosen or split not in args.splits:
