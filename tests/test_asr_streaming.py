@@ -161,30 +161,6 @@ def test_two_readings_agree_only_when_both_heard_enough_audio() -> None:
     assert [w.text for w in committed] == [s[0] for s in script]
 
 
-def test_speech_that_resumes_after_a_pause_is_decoded_with_the_audio_before_it() -> None:
-    engine = ScriptEngine(SCRIPT)
-    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5))
-    audio = timeline(6.0)
-    one = np.ones(1, dtype=np.float32)
-    policy.begin(0.0, audio[:FRAME], one)
-    for i in range(FRAME, round(2.2 * SAMPLE_RATE), FRAME):
-        policy.append(audio[i : i + FRAME], one)
-    paused = policy.pause()  # the VAD heard the speech end: all of it is committed ...
-    assert paused.final and [w.text for w in paused.committed][-1] == "you?"
-    assert policy.active  # ... and the stretch stays open
-    committed = list(paused.committed)
-    for i in range(round(2.2 * SAMPLE_RATE), audio.size, FRAME):
-        result = policy.append(audio[i : i + FRAME], one)
-        if result:
-            committed.extend(result.committed)
-    committed.extend(policy.end(6.0).committed)
-    assert [w.text for w in committed] == [s[0] for s in SCRIPT]
-    resumed = [c for c in engine.calls if c[1] > 2.6]
-    # the passes after the pause still hear its start, the words before it as their prefix
-    assert resumed and all(t0 == 0.0 for t0, _, _ in resumed)
-    assert all((r.prefix or "").startswith("Hello there,") for _, _, r in resumed)
-
-
 def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:
     results = []
     for chunk in (FRAME, 3 * FRAME, 7 * FRAME):

@@ -100,9 +100,6 @@ class RecognizerOptions:
     ``max_buffer``     buffer length past which it is cut after the last committed word
     ``max_utterance``  seconds after which committed words are emitted even without a
                        sentence end
-    ``resume_within``  seconds of silence after a stretch of speech (beyond the VAD's
-                       ``min_silence``, when its words are committed) during which speech that
-                       resumes is decoded with the audio before the pause as context
     ``context_chars``  committed text passed to the decoder as the prompt (continuity)
     ``prompt_terms``   the user's name, aliases and meeting vocabulary: passed as hotwords
                        on every pass, to bias recognition toward their spelling
@@ -123,7 +120,6 @@ class RecognizerOptions:
     trim_after: float = 8.0
     max_buffer: float = 12.0
     max_utterance: float = 30.0
-    resume_within: float = 2.0
     context_chars: int = 200
     prompt_terms: tuple[str, ...] = ()
     names: tuple[str, ...] = ()

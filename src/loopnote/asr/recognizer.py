@@ -56,8 +56,6 @@ class StreamingRecognizer:
         # nor an onset that arrives while the previous stretch is ending costs a first word.
         self._preroll: deque[tuple[int, FloatArray, float]] = deque(maxlen=pad_frames)
         self._free_from = 0  # first frame not given to a stretch of speech
-        self._paused_at: int | None = None  # frame where the open stretch's speech paused
-        self._resume_frames = round(self.options.resume_within * SAMPLE_RATE / FRAME)
         self._rest = np.zeros(0, dtype=np.float32)
         self._t0: float | None = None
         self._frames = 0  # whole frames processed
@@ -148,19 +146,11 @@ class StreamingRecognizer:
         self._preroll.append((index, frame, prob))
         result = self._policy.append(frame, one)
         out = self._emit(result) if result else []
-        if event is VadEvent.START:
-            self._paused_at = None  # speech resumed within the pause: the same stretch
-        elif event is VadEvent.END:
-            # everything heard is committed now; the stretch stays open for a while, so
-            # speech that resumes after a short pause keeps the audio before it as context
-            out.extend(self._emit(self._policy.pause()))
-            self._paused_at = index
-        elif self._paused_at is not None and index - self._paused_at >= self._resume_frames:
+        if event is VadEvent.END:
             pad_frames = round(self.options.vad.speech_pad * SAMPLE_RATE / FRAME)
             free = min(self._segmenter.speech_end + pad_frames, index + 1)
             out.extend(self._emit(self._policy.end(self._frame_time(free))))
             self._free_from = free  # frames after the cut may start the next stretch
-            self._paused_at = None
         return out
 
     def finish(self) -> list[Emitted]:
@@ -175,8 +165,6 @@ class StreamingRecognizer:
                 out.extend(self._emit(result) if result else [])
             out.extend(self._emit(self._policy.end(self._policy.end_time)))
         out.extend(self._flush())
-        if self._language is not None:
-            self._language.settle()
         out.extend(self._language_notice())
         self._preroll.clear()
         self._rest = np.zeros(0, dtype=np.float32)

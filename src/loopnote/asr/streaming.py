@@ -125,14 +125,6 @@ class StreamingPolicy:
             return result
         return self._run(final=False)
 
-    def pause(self) -> Pass:
-        """Speech paused: commit everything heard, as ``end`` does, but keep the buffer open:
-        speech that resumes soon is decoded with the audio before the pause (its words the
-        decoder's prefix), as one recording would be, instead of as a fragment of its own."""
-        result = self._run(final=True)
-        self._since_pass = 0
-        return result
-
     def end(self, t: float) -> Pass:
         """Close the stretch at session time ``t`` (clipped to the buffer): commit everything."""
         keep = round((min(max(t, self._t), self.end_time) - self._t) * SAMPLE_RATE)
