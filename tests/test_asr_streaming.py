@@ -8,7 +8,6 @@ the word still being spoken comes back misheard, as a real recognizer does with 
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -139,26 +138,6 @@ def test_a_word_cut_off_by_the_buffer_end_is_not_committed_though_two_passes_agr
     assert [w.text for w in committed] == ["Пожалуйста,", "введите", "переключение"]
     cut_passes = [c for c in engine.calls if 1.8 < c[1] < 3.2]
     assert len(cut_passes) >= 2  # the same cut-off reading twice in a row
-
-
-class ShortSighted(ScriptEngine):
-    """Misreads the first word from less than 2.2 s of audio (the same way every time)."""
-
-    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
-        segments = super().transcribe(samples, request)
-        if samples.size >= 2.2 * SAMPLE_RATE or request.prefix or not segments:
-            return segments
-        first, *rest = segments[0].words
-        return [replace(segments[0], words=(replace(first, text="Se"), *rest))]
-
-
-def test_two_readings_agree_only_when_both_heard_enough_audio() -> None:
-    script = [("Su", 0.2, 0.5), ("saludo", 0.6, 1.2), ("temporal", 1.3, 1.9), ("ha", 2.0, 2.2)]
-    script += [("sido", 2.3, 2.6), ("borrado.", 2.7, 3.3)]
-    engine = ShortSighted(script)
-    options = RecognizerOptions(step=0.5, first_step=0.5, commit_after=2.0)
-    committed = run(StreamingPolicy(engine, options), 4.0, FRAME)
-    assert [w.text for w in committed] == [s[0] for s in script]
 
 
 def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:

@@ -9,7 +9,7 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
 
 Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
-and on every word before it (and both held at least ``commit_after`` seconds of audio); the
+and on every word before it (and the buffer holds at least ``commit_after`` seconds); the
 last word of a pass waits while it ends at the buffer's end (it may be cut off there).
 Committed words never change: the buffer's committed words are given to the decoder as a
 prefix, so each pass only decodes what follows them. Past ``trim_after`` seconds the buffer is
@@ -78,7 +78,6 @@ class StreamingPolicy:
         self._since_pass = 0  # samples appended since the last pass
         self._passes = 0
         self._prev: list[Word] = []  # tentative words of the last pass
-        self._prev_heard = 0.0  # seconds of audio the last pass decoded
         self._in_buffer: list[Word] = []  # committed words whose audio is still buffered
         self._last_end = 0.0  # end of the last committed word
         self._recent: list[Word] = []  # the last few committed words, across cuts
@@ -105,7 +104,6 @@ class StreamingPolicy:
         self._since_pass = 0
         self._passes = 0
         self._prev = []
-        self._prev_heard = 0.0
         self._in_buffer = []
         self._onset = t
         self.active = True
@@ -203,10 +201,8 @@ class StreamingPolicy:
         words = self._drop_committed(words)
         if final:
             agreed = len(words)
-        elif min(duration, self._prev_heard) < self.options.commit_after:
-            # too little audio for reliable words, in this pass or the one it would agree
-            # with (two short readings often agree on the same wrong word): commit nothing yet
-            agreed = 0
+        elif duration < self.options.commit_after:
+            agreed = 0  # too little audio for reliable words: show them, commit nothing yet
         else:
             agreed = agreed_prefix(self._prev, words)
             if agreed == len(words) and agreed and words[-1].end > self.end_time - _EDGE:
@@ -215,7 +211,6 @@ class StreamingPolicy:
         tentative = words[agreed:]
         covered = self._t + duration
         self._prev = [] if final else list(tentative)
-        self._prev_heard = duration
         if not final:
             self._trim(tentative)
         return Pass(tuple(committed), tuple(tentative), covered, final)
