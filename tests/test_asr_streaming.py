@@ -128,18 +128,6 @@ def test_commits_only_what_two_passes_agree_on_and_never_changes_it() -> None:
     assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(committed))
 
 
-def test_a_word_cut_off_by_the_buffer_end_is_not_committed_though_two_passes_agree() -> None:
-    # two passes both end inside a long word and read the same piece of it
-    script = [("Пожалуйста,", 0.2, 1.0), ("введите", 1.1, 1.6), ("переключение", 1.7, 3.3)]
-    engine = ScriptEngine(script)
-    committed = run(
-        StreamingPolicy(engine, RecognizerOptions(step=0.5, commit_after=1.0)), 4.0, FRAME
-    )
-    assert [w.text for w in committed] == ["Пожалуйста,", "введите", "переключение"]
-    cut_passes = [c for c in engine.calls if 1.8 < c[1] < 3.2]
-    assert len(cut_passes) >= 2  # the same cut-off reading twice in a row
-
-
 def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:
     results = []
     for chunk in (FRAME, 3 * FRAME, 7 * FRAME):

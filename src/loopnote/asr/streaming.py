@@ -9,8 +9,7 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
 
 Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
-and on every word before it (and the buffer holds at least ``commit_after`` seconds); the
-last word of a pass waits while it ends at the buffer's end (it may be cut off there).
+and on every word before it (and the buffer holds at least ``commit_after`` seconds).
 Committed words never change: the buffer's committed words are given to the decoder as a
 prefix, so each pass only decodes what follows them. Past ``trim_after`` seconds the buffer is
 cut at the last committed sentence end, past ``max_buffer`` at the last committed word, so a
@@ -42,10 +41,6 @@ from loopnote.types import FloatArray, Word
 
 _RECENT = 40  # committed words remembered to catch a hypothesis that says them again
 _HARD_LIMIT = 28.0  # seconds; Whisper sees at most 30 s at once
-# seconds: a hypothesis's last word that ends this close to the buffer's end may be cut off
-# (the rest of a long word not heard yet: committed, its rest would be lost behind the
-# prefix) and its closing period a guess (Whisper closes whatever audio it gets)
-_EDGE = 0.3
 
 
 @dataclass(frozen=True)
@@ -205,8 +200,6 @@ class StreamingPolicy:
             agreed = 0  # too little audio for reliable words: show them, commit nothing yet
         else:
             agreed = agreed_prefix(self._prev, words)
-            if agreed == len(words) and agreed and words[-1].end > self.end_time - _EDGE:
-                agreed -= 1  # it may be cut off by the buffer's end: wait for what follows
         committed = self._commit(words[:agreed])
         tentative = words[agreed:]
         covered = self._t + duration
