@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import jiwer
@@ -85,17 +85,20 @@ class Located:
     inserted: list[int] = field(default_factory=list)  # before each word (one extra at end)
 
 
-def locate(segments: Sequence[str], hypothesis: str) -> Located:
+def locate(
+    segments: Sequence[str], hypothesis: str, norm: Callable[[str], str] = normalize
+) -> Located:
+    """``norm`` is the scoring form (English's ``normalize`` unless another language's)."""
     out = Located()
     ref: list[str] = []
     for text in segments:
-        words = normalize(text).split()
+        words = norm(text).split()
         for i, w in enumerate(words):
             ref.append(w)
             out.position.append("first" if i == 0 else "last" if i == len(words) - 1 else "inside")
     out.outcome = ["ok"] * len(ref)
     out.inserted = [0] * (len(ref) + 1)
-    hyp = normalize(hypothesis)
+    hyp = norm(hypothesis)
     if not ref:
         return out
     if not hyp:

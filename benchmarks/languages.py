@@ -21,7 +21,7 @@ For each language and split the chosen prompts are joined into one recording wit
 (the transcript is the same as in real time: passes are scheduled by audio time), and
 transcribed offline by the same model in one go. WER is over the whole recording; both sides
 are normalized alike (case, punctuation, diacritics, "ё", digits 0-10 as words). The script
-also says which language ``--language auto`` detects from the first prompt.
+also says which language ``--language auto`` settles on from the first prompts.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import av
 import jiwer
 import numpy as np
 import soxr
+from errors import Breakdown, locate
 
 from loopnote.asr import (
     EngineRequest,
@@ -50,6 +51,7 @@ from loopnote.asr import (
     transcribe_offline,
 )
 from loopnote.asr.engine import Engine
+from loopnote.asr.languages import LanguageLock
 from loopnote.types import FloatArray, Utterance, Word
 
 SR = 16_000
@@ -60,6 +62,7 @@ DOCS = Path("/usr/share/doc")
 MIN_WORDS = 3
 CHARS_PER_SECOND = (5.0, 22.0)  # letters per second of speech any reader stays within
 HELD_OUT_EVERY = 4  # one prompt in four is held out
+SPLITS = ("dev", "held-out")
 
 _DIGITS = {
     "es": "cero uno dos tres cuatro cinco seis siete ocho nueve diez",
@@ -235,10 +238,32 @@ def offline(engine: Engine, audio: FloatArray, options: RecognizerOptions) -> Ru
     return Run(words, time.monotonic() - wall0, time.process_time() - cpu0)
 
 
-def detect(engine: Engine, prompt: Prompt) -> str:
-    """The language a pass over the first prompt detects (what --language auto starts from)."""
-    segments = engine.transcribe(prompt.audio, EngineRequest(language=None, final=True))
-    return next((f"{s.language} ({s.language_probability:.2f})" for s in segments), "-")
+def streaming_only(
+    prompts: list[Prompt], spans: list[tuple[float, float]], on: Run, off: Run, lang: str
+) -> Breakdown:
+    """Live errors where offline is right, by position in the prompt and type."""
+    only = Breakdown()
+    refs = [p.text for p in prompts]
+
+    def norm(text: str) -> str:
+        return normalize(text, lang)
+
+    live_hyp = " ".join(words_in(on.words, s) for s in spans)
+    off_hyp = " ".join(words_in(off.words, s) for s in spans)
+    only.add(locate(refs, live_hyp, norm), locate(refs, off_hyp, norm))
+    return only
+
+
+def detect(engine: Engine, prompts: list[Prompt]) -> str:
+    """The language ``--language auto`` settles on when these prompts are the first speech
+    (each a stretch of speech that ends), and after how many of them."""
+    lock = LanguageLock(engine)
+    for n, prompt in enumerate(prompts, 1):
+        lock.transcribe(prompt.audio, EngineRequest(language=None, final=True))
+        if lock.detected is not None:
+            found = lock.detected
+            return f"{found.language} ({found.probability:.2f}) after {n} prompt(s)"
+    return "-"
 
 
 def main() -> None:
@@ -247,7 +272,11 @@ def main() -> None:
     ap.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
     ap.add_argument("--dev", type=int, default=16, help="dev prompts per language")
     ap.add_argument("--held-out", type=int, default=8, help="held-out prompts per language")
-    ap.add_argument("--worst", type=int, default=0, help="print the N worst prompts (offline)")
+    ap.add_argument("--worst", type=int, default=0, help="print the N prompts live gets most wrong")
+    ap.add_argument("--splits", nargs="+", default=["dev", "held-out"], choices=SPLITS)
+    ap.add_argument(
+        "--min-seconds", type=float, default=0.0, help="only prompts at least this long"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     engine = load_engine(args.model)
@@ -255,14 +284,15 @@ def main() -> None:
     rows = []
     for lang in args.langs:
         prompts, dropped = load_prompts(lang)
+        prompts = [p for p in prompts if p.audio.size >= args.min_seconds * SR]
         dev = pick([p for p in prompts if not p.held_out], args.dev)
         held = pick([p for p in prompts if p.held_out], args.held_out)
         left_out = ", ".join(f"{n} {why}" for why, n in sorted(dropped.items()))
         print(f"\n{lang}: {len(prompts)} usable prompts ({left_out} left out)")
-        print(f"  --language auto on the first prompt: {detect(engine, dev[0])}")
+        print(f"  --language auto from the first prompts: {detect(engine, dev)}")
         options = RecognizerOptions(model=args.model, language=lang)
         for split, chosen in (("dev", dev), ("held-out", held)):
-            if not chosen:
+            if not chosen or split not in args.splits:
                 continue
             audio, spans = join(chosen)
             reference = " ".join(p.text for p in chosen)
@@ -288,16 +318,25 @@ def main() -> None:
                 f"WER live {w_live:6.1%}  offline {w_off:6.1%}  live/offline {ratio:>6}  "
                 f"(CPU RTF live {on.cpu / seconds:.2f}, offline {off.cpu / seconds:.2f})"
             )
-            if args.worst:
+            only = streaming_only(chosen, spans, on, off, lang)
+            row["streaming_only_errors"] = only.total()
+            print(f"    streaming-only errors (offline right there): {only.total()}")
+            print("\n".join(only.lines()))
+            if args.worst and split == "dev":  # held-out is only scored, never studied
                 scored = sorted(
                     (
-                        (wer(p.text, words_in(off.words, span), lang), p, span)
+                        (
+                            wer(p.text, words_in(on.words, span), lang)
+                            - wer(p.text, words_in(off.words, span), lang),
+                            p,
+                            span,
+                        )
                         for p, span in zip(chosen, spans, strict=True)
                     ),
                     key=lambda x: -x[0],
                 )
                 for w, p, span in scored[: args.worst]:
-                    print(f"    {w:5.0%} {p.name}: {p.text!r}")
+                    print(f"    {w:+5.0%} {p.name}: {p.text!r}")
                     print(f"          offline: {words_in(off.words, span)!r}")
                     print(f"          live:    {words_in(on.words, span)!r}")
     print(f"\nload {os.getloadavg()[0]:.1f}")

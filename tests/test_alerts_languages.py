@@ -56,3 +56,12 @@ def test_an_utterance_in_russian_raises_the_alert() -> None:
     u = Utterance("s00001", "system", words[0].start, words[-1].end, text, words)
     mentions = NameSpotter(SpotterOptions(name="Alex Morgan")).on_utterance(u)
     assert [m.heard for m in mentions] == ["Алекс"]
+
+
+def test_a_name_after_an_end_mark_of_another_script_starts_a_sentence() -> None:
+    # capitalized at a sentence's start says nothing about being a name
+    for text in ("好的。Anna来说一下", "¿Anna vienes?", "«Anna arrive»", "تمام؟ Anna"):
+        (token,) = [t for t in tokenize(text) if t.norm == "anna"]
+        assert not token.proper, text
+    (token,) = [t for t in tokenize("我们请 Anna 来说") if t.norm == "anna"]
+    assert token.proper

@@ -123,12 +123,27 @@ def test_auto_keeps_detecting_until_a_pass_holds_enough_speech_then_keeps_that_l
     assert engine.asked == [None, None, None, "fr"] and out[0].language == "fr"
 
 
-def test_a_short_stretch_settles_only_when_the_model_is_sure() -> None:
-    engine = DetectingEngine([("es", 0.5), ("ru", 0.97)])
+def test_short_stretches_vote_and_one_sure_misreading_does_not_settle_it() -> None:
+    # a short Spanish phrase read as Italian, very surely; then Spanish stretches
+    engine = DetectingEngine([("it", 0.98), ("es", 0.6), ("es", 0.9), ("es", 0.95)])
     lock = LanguageLock(engine)
-    lock.transcribe(audio(1.0), EngineRequest(language=None, final=True))
+    final = EngineRequest(language=None, final=True)
+    lock.transcribe(audio(2.7), final)
     assert lock.detected is None
-    lock.transcribe(audio(1.0), EngineRequest(language=None, final=True))
+    lock.transcribe(audio(1.0), EngineRequest(language=None))  # the next stretch, still open
+    lock.transcribe(audio(2.0), final)  # ... ends (its latest reading votes, once)
+    assert lock.detected is None  # 4.7 s heard
+    lock.transcribe(audio(2.5), final)
+    assert lock.detected is not None and lock.detected.language == "es"
+    assert 0.5 < lock.detected.probability < 1.0
+
+
+def test_a_stream_that_ends_early_settles_on_what_was_heard() -> None:
+    engine = DetectingEngine([("ru", 0.9)])
+    lock = LanguageLock(engine)
+    lock.transcribe(audio(1.5), EngineRequest(language=None, final=True))
+    assert lock.detected is None
+    lock.settle()
     assert lock.detected is not None and lock.detected.language == "ru"
 
 

@@ -6,7 +6,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jiwer
@@ -263,3 +263,37 @@ def test_partials_say_which_words_are_final(engine: WhisperEngine) -> None:
     assert shown > 0, "no partial showed a final word before its utterance"
     utts = [e for e in events if isinstance(e, Utterance)]
     assert len(utts) >= 2
+
+
+def test_a_reading_that_loops_is_decoded_again_by_sampling(
+    engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The greedy reading is taken for a loop (its compression ratio made too high): the pass
+    is decoded again by sampling, which gives a real reading, the same on every run."""
+    from loopnote.asr import whisper
+
+    name = "asterisk__pls-hold-while-try.flac"
+    audio = load(name)
+    greedy = engine.transcribe(audio, EngineRequest(final=True))
+    assert greedy
+    real_ratio = whisper._compression_ratio
+    readings = []
+
+    def first_loops(calls: list[str]) -> Callable[[str], float]:
+        def ratio(text: str) -> float:
+            calls.append(text)
+            return 9.9 if len(calls) == 1 else real_ratio(text)
+
+        return ratio
+
+    for _ in range(2):
+        calls: list[str] = []
+        monkeypatch.setattr(whisper, "_compression_ratio", first_loops(calls))
+        segments = engine.transcribe(audio, EngineRequest(final=True))
+        assert len(calls) >= 2, "no second decode"
+        readings.append(" ".join(w.text for s in segments for w in s.words))
+    assert readings[0] == readings[1]
+    assert jiwer.wer(norm(REFS[name]), norm(readings[0])) <= 0.3
+    # nothing better than the loop: the greedy reading stays (the guards cut the repeats)
+    monkeypatch.setattr(whisper, "_compression_ratio", lambda text: 9.9)
+    assert engine.transcribe(audio, EngineRequest(final=True))[0].text == greedy[0].text

@@ -255,6 +255,15 @@ def test_words_squeezed_into_the_buffer_end_are_dropped_late_in_a_meeting_too(t0
         ("(e.g.", False),
         ("fine,", False),
         ("U.S.", True),
+        ("好。", True),
+        ("吗？", True),
+        ("ですね！", True),
+        ("「はい。」", True),
+        ("عرفت؟", True),
+        ("है।", True),
+        ("Так.", True),
+        ("你好，", False),
+        ("«Non»", False),
     ],
 )
 def test_a_title_with_a_period_does_not_end_a_sentence(text: str, ends: bool) -> None:
@@ -265,6 +274,14 @@ def test_the_halves_of_a_hyphenated_word_stay_joined() -> None:
     words = [w("an"), w("ill"), w("-disposed"), w("man,"), w("-"), w("well")]
     assert join_words(words) == "an ill-disposed man, - well"
     assert join_words([]) == ""
+
+
+def test_words_of_scripts_without_spaces_are_joined_without_spaces() -> None:
+    words = [w("我们"), w("下"), w("周一"), w("发布"), w("。"), w("OK"), w("good.")]
+    assert join_words(words) == "我们下周一发布。 OK good."
+    assert join_words([w("会議を"), w("始めます"), w("、"), w("Loopnote"), w("で")]) == (
+        "会議を始めます、 Loopnote で"
+    )
 
 
 def test_a_title_does_not_cut_the_buffer() -> None:

@@ -19,6 +19,7 @@ import jiwer
 import pytest
 
 from loopnote.asr import models
+from loopnote.asr.languages import LOCK_SECONDS
 from recording import cli_env
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audio"
@@ -162,7 +163,10 @@ def test_french_detected_from_the_first_speech_shown_and_stored(tmp_path: Path) 
     assert len(notices) == 1 and notices[0]["language"] == "fr"
     assert "French" in notices[0]["message"]
     first = min(e["start"] for e in events if e["type"] == "utterance")
-    assert notices[0]["t"] < first + 8.0  # from the first speech, not the end
+    last = max(e["end"] for e in events if e["type"] == "utterance")
+    # from the first speech (its first LOCK_SECONDS, with the pauses between phrases), not
+    # at the end
+    assert notices[0]["t"] < min(first + 2 * LOCK_SECONDS, last)
     meta = json.loads((folder / "meeting.json").read_text())
     assert meta["language"] == "auto" and meta["languages"] == {"system": "fr"}
     # French text, elisions kept whole ("d'accès", "n'ai"), most words right

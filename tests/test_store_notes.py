@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loopnote.store import MeetingMeta, clock_time, render_notes, title_from_text
 from loopnote.store.notes import notes_header, transcript_lines
 from loopnote.store.schema import Consent
@@ -73,3 +75,16 @@ def test_title_from_text() -> None:
     long = "word " * 30
     t = title_from_text(long, limit=20)
     assert t.endswith("…") and len(t) <= 21
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("我们下周一发布新版本。请大家检查测试结果。", "我们下周一发布新版本"),
+        ("会議を始めます！次の議題です。", "会議を始めます"),
+        ("Начнём с бюджета. Потом обед.", "Начнём с бюджета"),
+        ("هل انتهينا؟ نعم", "هل انتهينا"),
+    ],
+)
+def test_title_from_text_in_other_scripts(text: str, title: str) -> None:
+    assert title_from_text(text) == title

@@ -120,6 +120,14 @@ def test_clean_sentence() -> None:
     assert clean_sentence("umbrella sales rose") == "Umbrella sales rose."
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    ["我们下周一发布。", "会議を始めます！", "نبدأ الآن؟", "यह पहला है।", "Bien.", "«Oui»"],
+)
+def test_a_sentence_closed_in_its_own_script_gets_no_period(sentence: str) -> None:
+    assert clean_sentence(sentence, trim=False) == sentence
+
+
 def test_when_the_budget_is_short_the_picks_still_span_the_meeting(
     ex: ExtractiveSummarizer,
 ) -> None:
@@ -132,3 +140,26 @@ def test_when_the_budget_is_short_the_picks_still_span_the_meeting(
     named = [t for t in topics if t in out]
     assert 2 <= len(named) < len(topics)
     assert "budget" in out and "travel" in out  # both ends of the meeting are represented
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [
+            "我们今天讨论下个季度的预算。市场部需要更多的资金来推广新产品。",
+            "王伟说他会在周五之前完成报告。我们下周一再开会。",
+            "大家同意先削减差旅费用。还有其他问题吗？",
+        ],
+        [
+            "会議を始めます。今日は予算について話します。",
+            "田中さんが金曜日までに報告書を完成させます。",
+        ],
+    ],
+)
+def test_a_summary_of_chinese_or_japanese_is_whole_sentences_of_it(
+    ex: ExtractiveSummarizer, texts: list[str]
+) -> None:
+    summary = ex.summarize(texts, "moment", 30)
+    sentences = {s for t in texts for s in split_sentences(t)}
+    picked = summary.split()
+    assert picked and all(s in sentences for s in picked)  # whole, end marks kept, no "."

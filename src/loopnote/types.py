@@ -22,6 +22,20 @@ Source = Literal["system", "mic"]
 SOURCES: tuple[Source, ...] = ("system", "mic")
 SummaryLevel = Literal["moment", "section", "meeting"]
 
+# Marks that close a sentence in the scripts Whisper writes: Latin and Cyrillic, Arabic and
+# Urdu, Devanagari, Armenian, Ethiopic, Burmese (a space follows them) ...
+SENTENCE_ENDS = ".!?…؟۔।॥։።။"
+# ... and the full-width marks of Chinese and Japanese (no space follows them)
+SENTENCE_ENDS_FULL_WIDTH = "。！？．"
+# Scripts written without spaces between words, as regex ranges
+NO_SPACE_SCRIPTS = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+)
+
 FloatArray = npt.NDArray[np.float32]
 
 

@@ -30,9 +30,10 @@ import jellyfish
 from rapidfuzz import fuzz
 
 from loopnote.alerts._common_words import COMMON_RANK
+from loopnote.types import SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SENTENCE_END = ".?!…"
+_SENTENCE_END = SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH
 # Rank below which a word is so common that a name equal to it needs cues of address.
 COMMON_NAME_RANK = 1000
 
@@ -75,7 +76,7 @@ def tokenize(text: str) -> list[Token]:
         if not norm:
             continue
         before = text[: m.start()].rstrip()
-        initial = not before or before[-1] in _SENTENCE_END or before[-1] in '"“(-—:'
+        initial = not before or before[-1] in _SENTENCE_END or before[-1] in '"“(-—:¿¡«„'
         title = raw[:1].isupper() and (len(raw) == 1 or not raw.isupper())
         out.append(Token(norm, raw, m.start(), m.end(), title and not initial))
     return out

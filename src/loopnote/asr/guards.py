@@ -6,7 +6,8 @@
 ``cut_squeezed_tail(...)`` drop the zero-length words a decoder piles up at the buffer end
 ``guard_segments(...)``    keep the words of the segments that pass the guards (repetitions
                            are cut by the caller, which knows the words committed before)
-``ends_sentence(word)``    True when a word closes a sentence (. ? !), not a title ("Mr.")
+``ends_sentence(word)``    True when a word closes a sentence (. ? ! 。 ？ ؟ । ...), not a
+                           title ("Mr.")
 ``join_words(words)``      the words as text (a hyphenated compound's halves stay joined)
 """
 
@@ -18,7 +19,7 @@ from typing import Protocol
 
 from loopnote.asr.engine import EngineSegment
 from loopnote.asr.options import GuardOptions
-from loopnote.types import Word
+from loopnote.types import NO_SPACE_SCRIPTS, SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH, Word
 
 
 class SpeechProb(Protocol):
@@ -68,10 +69,13 @@ def _unspaced(text: str) -> str:
     return normalize(text).replace(" ", "")
 
 
+_ENDS = tuple(SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH)
+
+
 def ends_sentence(word: Word) -> bool:
-    text = word.text.rstrip("\"')]}”’")
-    if text.endswith((".", "?", "!", "…")):
-        return not (text.endswith(".") and text[:-1].lower().lstrip("\"'(“") in _TITLES)
+    text = word.text.rstrip("\"')]}”’»」』")
+    if text.endswith(_ENDS):
+        return not (text.endswith(".") and text[:-1].lower().lstrip("\"'(“«") in _TITLES)
     return False
 
 
@@ -81,11 +85,20 @@ def joins_previous(text: str) -> bool:
     return len(text) > 1 and text[0] == "-" and text[1].isalnum()
 
 
+# Characters written without a space on either side: scripts without spaces between words
+# and the CJK punctuation and full-width forms
+_UNSPACED = re.compile(rf"[{NO_SPACE_SCRIPTS}\u3000-\u303f\uff00-\uffef]")
+
+
 def join_words(words: Sequence[Word]) -> str:
-    """The words as text: spaces between them, none before a compound's second half."""
+    """The words as text: spaces between them, none before a compound's second half, none
+    between two words of a script written without spaces (Chinese, Japanese, Thai)."""
     out = ""
     for w in words:
-        sep = "" if not out or joins_previous(w.text) else " "
+        unspaced = bool(out and w.text) and bool(
+            _UNSPACED.match(out[-1]) and _UNSPACED.match(w.text[0])
+        )
+        sep = "" if not out or unspaced or joins_previous(w.text) else " "
         out += sep + w.text
     return out
 

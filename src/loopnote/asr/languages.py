@@ -48,10 +48,9 @@ LANGUAGES: dict[str, str] = {
 }  # fmt: skip
 _BY_NAME = {name.lower(): code for code, name in LANGUAGES.items()}
 
-# A pass over at least this much audio settles the language; a shorter stretch settles it
-# only when it ended and the model was this sure of it.
-LOCK_SECONDS = 3.0
-LOCK_PROBABILITY_SHORT = 0.8
+# Seconds of speech, over one stretch or several, whose detections settle the language: one
+# short phrase is often taken for a neighbouring language, and surely (Spanish for Italian)
+LOCK_SECONDS = 6.0
 
 
 def language_name(code: str) -> str:
@@ -95,14 +94,20 @@ class Detection:
 
 class LanguageLock:
     """One source's engine with detection settled once: passes asking for ``None`` (auto)
-    let the model detect until one holds ``LOCK_SECONDS`` of audio (or a stretch of speech
-    ended with a confident reading); from then on every pass decodes that language, so the
-    text of a source does not switch language from one pass to the next."""
+    let the model detect until ``LOCK_SECONDS`` of speech were heard, then every pass decodes
+    the language that most of that speech was detected in (weighted by the model's
+    confidence), so the text of a source does not switch language from one pass to the next.
+
+    Each stretch of speech votes once, with its latest (longest) reading; a stretch still
+    open counts too, so one long stretch settles it on its own."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.detected: Detection | None = None
         self._announced = False
+        self._votes: dict[str, float] = {}  # confidence-weighted seconds of ended stretches
+        self._heard = 0.0  # seconds of ended stretches
+        self._open: tuple[str, float, float] | None = None  # open stretch: language, p, s
 
     @property
     def name(self) -> str:
@@ -123,11 +128,36 @@ class LanguageLock:
         heard = [s for s in segments if s.language]
         if heard:
             best = max(heard, key=lambda s: s.language_probability)
-            long_enough = samples.size >= LOCK_SECONDS * SAMPLE_RATE or request.long_form
-            sure = request.final and best.language_probability >= LOCK_PROBABILITY_SHORT
-            if long_enough or sure:
-                self.detected = Detection(best.language, best.language_probability)
+            seconds = samples.size / SAMPLE_RATE
+            self._open = (best.language, best.language_probability, seconds)
+        if request.final or request.long_form:
+            self._close_stretch()
+        self._settle(force=request.long_form)
         return segments
+
+    def settle(self) -> None:
+        """The stream ended: settle on what was heard, however little."""
+        if self.detected is None:
+            self._close_stretch()
+            self._settle(force=True)
+
+    def _close_stretch(self) -> None:
+        if self._open is not None:
+            language, p, seconds = self._open
+            self._votes[language] = self._votes.get(language, 0.0) + p * seconds
+            self._heard += seconds
+            self._open = None
+
+    def _settle(self, *, force: bool) -> None:
+        votes = dict(self._votes)
+        heard = self._heard
+        if self._open is not None:
+            language, p, seconds = self._open
+            votes[language] = votes.get(language, 0.0) + p * seconds
+            heard += seconds
+        if votes and (heard >= LOCK_SECONDS or force):
+            language = max(votes, key=lambda k: votes[k])
+            self.detected = Detection(language, votes[language] / heard if heard else 0.0)
 
     def take_detection(self) -> Detection | None:
         """The detection, the first time it is asked for after it settled (to announce it)."""

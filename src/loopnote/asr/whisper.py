@@ -12,9 +12,11 @@ with faster-whisper's feature extractor and tokenizer: the encoder window is siz
 buffer (whole seconds, at least ``min_window``) instead of Whisper's fixed 30 s, which makes
 a pass on a few seconds of audio several times cheaper; greedy or beam decoding without
 timestamp tokens, the caller's prompt, hotwords and prefix; word times from the
-cross-attention alignment. Segments come back raw (nothing skipped on no-speech): the
-streaming guards decide. A whole recording (``long_form``) goes through faster-whisper's own
-``transcribe`` (30 s windows, timestamps, temperature fallback), as an offline reference.
+cross-attention alignment. A reading that loops (its text compresses too well) is decoded
+again by sampling at rising temperatures, Whisper's own fallback. Segments come back raw
+(nothing skipped on no-speech): the streaming guards decide. A whole recording
+(``long_form``) goes through faster-whisper's own ``transcribe`` (30 s windows, timestamps,
+temperature fallback), as an offline reference.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ WINDOW_FULL = 30  # seconds: Whisper's training window
 WINDOW_MIN = 8  # seconds: smallest encoder window used for streaming buffers
 MAX_TOKENS = 448  # Whisper's decoder context
 TOKENS_PER_SECOND = 50  # encoder positions per second of audio
-_APPEND = "\"'.。,，!！?？:：”)]}、"
-_PREPEND = "\"'“¿([{-"
+# A streaming pass whose text compresses better than this is a loop (Whisper's threshold) and
+# is decoded again by sampling at these temperatures, ``BEST_OF`` readings each
+COMPRESSION_RATIO_MAX = 2.4
+FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
+BEST_OF = 5
+_APPEND = "\"'.。,，!！?？:：”)]}、؟،۔।॥։።။…」』"
+_PREPEND = "\"'“¿¡([{「『-"
 
 
 def default_cpu_threads() -> int:
@@ -130,18 +137,36 @@ class WhisperEngine:
         prompt.extend(fixed)
         max_new = min(MAX_TOKENS - len(prompt), int(10 * duration) + 16)
         suppress = list(get_suppressed_tokens(tok, [-1]))
-        result = ct2.generate(
-            encoded,
-            [prompt],
-            beam_size=request.beam_size,
-            max_length=len(prompt) + max_new,
-            return_scores=True,
-            return_no_speech_prob=True,
-            return_logits_vocab=bool(request.names),
-            suppress_blank=True,
-            suppress_tokens=suppress,
-        )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
+
+        def decode(temperature: float) -> tuple[Any, list[int]]:
+            sampled = temperature > 0
+            out = ct2.generate(
+                encoded,
+                [prompt],
+                beam_size=1 if sampled else request.beam_size,
+                num_hypotheses=BEST_OF if sampled else 1,
+                sampling_topk=0 if sampled else 1,
+                sampling_temperature=temperature if sampled else 1.0,
+                max_length=len(prompt) + max_new,
+                return_scores=True,
+                return_no_speech_prob=True,
+                return_logits_vocab=bool(request.names),
+                suppress_blank=True,
+                suppress_tokens=suppress,
+            )[0]
+            return out, [t for t in out.sequences_ids[0] if t < tok.eot]
+
+        result, tokens = decode(0.0)
+        if _compression_ratio(tok.decode(tokens)) > COMPRESSION_RATIO_MAX:
+            # A loop (the same words over and over): decoded again with sampling, as Whisper
+            # does offline; the first reading that is no loop replaces it. The seed is fixed,
+            # so the same audio always gives the same text.
+            ctranslate2.set_random_seed(0)
+            for temperature in FALLBACK_TEMPERATURES:
+                again, again_tokens = decode(temperature)
+                if _compression_ratio(tok.decode(again_tokens)) <= COMPRESSION_RATIO_MAX:
+                    result, tokens = again, again_tokens
+                    break
         repeated = bool(fixed) and tokens[: len(fixed)] == fixed
         if repeated:  # the output repeats the prefix it was given
             tokens = tokens[len(fixed) :]

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from loopnote.store.schema import MeetingMeta
-from loopnote.types import Source, Utterance
+from loopnote.types import SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH, Source, Utterance
 
 LABELS: dict[Source, str] = {"system": "Them", "mic": "You"}
 TRANSCRIPT_HEADING = "## Transcript"
@@ -100,12 +100,13 @@ def notes_header(notes_text: str) -> str:
     return head
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s")
+_SENTENCE = re.compile(rf"(?<=[{re.escape(SENTENCE_ENDS)}])\s|(?<=[{SENTENCE_ENDS_FULL_WIDTH}])")
 
 
 def title_from_text(text: str, limit: int = 60) -> str:
     """A short title: the first sentence of ``text``, cut at a word before ``limit`` chars."""
-    first = _SENTENCE.split(" ".join(text.split()), maxsplit=1)[0].strip().rstrip(".!?")
+    first = _SENTENCE.split(" ".join(text.split()), maxsplit=1)[0].strip()
+    first = first.rstrip(SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH)
     if len(first) <= limit:
         return first
     cut = first[:limit].rsplit(" ", 1)[0]

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from loopnote.errors import ModelNotAvailable
 from loopnote.summarize.base import split_sentences, word_count
-from loopnote.types import SummaryLevel
+from loopnote.types import SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH, SummaryLevel
 
 Matrix = npt.NDArray[np.float32]
 
@@ -74,7 +74,7 @@ def clean_sentence(sentence: str, *, trim: bool = True) -> str:
     if not s:
         return ""
     s = s[0].upper() + s[1:]
-    if s[-1] not in ".!?…\"'":
+    if s[-1] not in SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH + "\"'»」』":
         s += "."
     return s
 

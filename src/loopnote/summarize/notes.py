@@ -34,7 +34,13 @@ from loopnote.summarize.dialogue import (
 )
 from loopnote.summarize.digest import Point, Topic, digest
 from loopnote.summarize.questions import find_asked, find_open
-from loopnote.types import Source, SummaryNode, Utterance
+from loopnote.types import (
+    SENTENCE_ENDS,
+    SENTENCE_ENDS_FULL_WIDTH,
+    Source,
+    SummaryNode,
+    Utterance,
+)
 
 
 @dataclass(frozen=True)
@@ -151,8 +157,9 @@ def _title(first: str, words: int) -> str:
     sents = split_sentences(first)
     if not sents:
         return ""
-    w = sents[0].rstrip(".!?…").split()
-    return " ".join(w[:words]) + ("…" if len(w) > words else "")
+    # cut by words, or by characters in scripts written without spaces
+    chunks = split_sentences(sents[0].rstrip(SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH), words)
+    return chunks[0] + ("…" if len(chunks) > 1 else "") if chunks else ""
 
 
 def _latest(nodes: Sequence[SummaryNode]) -> list[SummaryNode]:

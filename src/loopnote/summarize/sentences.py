@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import re
 
-_ENDS = ".!?…؟۔।॥"
-_FULL_WIDTH_ENDS = "。！？"
-_CLOSERS = "\"'”’»)]}"
+from loopnote.types import NO_SPACE_SCRIPTS, SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH
+
+_ENDS = SENTENCE_ENDS
+_FULL_WIDTH_ENDS = SENTENCE_ENDS_FULL_WIDTH
+_CLOSERS = "\"'”’»)]}」』"
 _OPENERS = "¿¡«„\"'“‘([{"
-_NO_SPACE_SCRIPTS = (
-    "\u3040-\u30ff"  # hiragana, katakana
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
-    "\u0e00-\u0eff"  # Thai, Lao
-    "\u1000-\u109f"  # Myanmar
-    "\u1780-\u17ff"  # Khmer
-)
+_NO_SPACE_SCRIPTS = NO_SPACE_SCRIPTS
 _TOKEN = re.compile(rf"[{_NO_SPACE_SCRIPTS}]|[^\s{_NO_SPACE_SCRIPTS}]+")
 _BOUNDARY = re.compile(
     rf"(?<=[{re.escape(_ENDS)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[{_FULL_WIDTH_ENDS}])[{re.escape(_CLOSERS)}]*\s*"
