@@ -21,7 +21,12 @@ import pytest
 from loopnote.cli.watch_install import startup_file, startup_text
 from recording import cli_env
 from soundserver import SoundServer
-from test_alerts_notify import _received, notification_server, session_bus  # noqa: F401
+from test_alerts_notify import (  # noqa: F401
+    _received,
+    _start_server,
+    notification_server,
+    session_bus,
+)
 from test_watch_pulse import GRACE, Watcher, end, start_app
 
 
@@ -105,6 +110,53 @@ def test_ask_mode_asks_by_notification_with_the_consent_reminder(
 @pytest.mark.soundlab
 @pytest.mark.model
 @pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="dbus-daemon is not installed")
+def test_pressing_take_notes_records_the_meeting_until_the_call_ends(
+    lab: SoundServer,
+    session_bus: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "notifications.jsonl"
+    server = _start_server(session_bus, log, "--press", "Take notes")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loopnote", "watch", "--format", "jsonl", "--grace", str(GRACE)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli_env(tmp_path), "DBUS_SESSION_BUS_ADDRESS": session_bus},
+    )
+    w = Watcher.following(proc)
+    try:
+        w.wait_for("watching", 30, mode="ask")
+        app = start_app("LabCall", "--play", "--record")
+        try:
+            detected = w.wait_for("meeting_detected", 3.0, pid=app.pid)
+            assert detected["recording"] is False
+            w.wait_for("take_notes", 10.0, pid=app.pid)  # the server pressed the button
+            session = w.wait_for("session", 120)
+            assert session["sources"] == ["system", "mic"]
+            time.sleep(3.0)
+        finally:
+            end(app)
+        w.wait_for("meeting_ended", GRACE + 3.0, pid=app.pid)
+        ended = w.wait_for("end", 120)
+        code, err = w.stop()
+        assert code == 0, err
+        assert "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            w.stop()
+        server.terminate()
+        server.wait(timeout=10)
+    assert _received(log)[0]["summary"] == "Meeting in LabCall — take notes?"
+    notes = (Path(ended["folder"]) / "notes.md").read_text()
+    assert "Meeting in LabCall" in notes
+    assert "participants were told" in notes  # the consent reminder was saved
+
+
+@pytest.mark.soundlab
+@pytest.mark.model
+@pytest.mark.slow
 def test_auto_records_the_meeting_until_the_call_ends(lab: SoundServer, tmp_path: Path) -> None:
     w = Watcher(tmp_path, "--auto", "--title", "lab call")
     try:
@@ -130,3 +182,42 @@ def test_auto_records_the_meeting_until_the_call_ends(lab: SoundServer, tmp_path
     notes = (folder / "notes.md").read_text()
     assert "lab call" in notes
     assert "participants were told" in notes and "Heads-up" in notes  # the reminder was saved
+
+
+@pytest.mark.soundlab
+@pytest.mark.model
+@pytest.mark.slow
+def test_auto_reports_a_second_meeting_and_does_not_merge_it(
+    lab: SoundServer, tmp_path: Path
+) -> None:
+    w = Watcher(tmp_path, "--auto")
+    try:
+        w.wait_for("watching", 30, mode="auto")
+        first_app = start_app("LabCallA", "--play", "--record")
+        try:
+            first = w.wait_for("meeting_detected", 3.0, pid=first_app.pid)
+            assert first["recording"] is True
+            second_app = start_app("LabCallB", "--play", "--record", "--tone", "660")
+            try:
+                second = w.wait_for("meeting_detected", 3.0, pid=second_app.pid)
+                warning = w.wait_for("warning", 3.0, code="meeting-not-recorded")
+            finally:
+                end(second_app)
+            w.wait_for("meeting_ended", GRACE + 3.0, pid=second_app.pid)
+            session = w.wait_for("session", 120)
+            time.sleep(1.0)
+        finally:
+            end(first_app)
+        w.wait_for("meeting_ended", GRACE + 3.0, pid=first_app.pid)
+        w.wait_for("end", 120)
+        code, err = w.stop()
+        assert code == 0, err
+    finally:
+        if w.proc.poll() is None:
+            w.stop()
+    assert second["recording"] is False
+    assert second["concurrent_with"] == [f"LabCallA (pid {first_app.pid})"]
+    assert "LabCallB" in warning["message"] and "LabCallA" in warning["message"]
+    assert session["sources"] == ["system", "mic"]
+    sessions = [e for e in w.seen if e["type"] == "session"]
+    assert len(sessions) == 1  # one recording: the second call was not merged into it

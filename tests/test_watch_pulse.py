@@ -53,24 +53,36 @@ class Watcher:
     """A `loopnote watch --format jsonl` process and the lines it printed."""
 
     def __init__(self, data: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "loopnote",
-                "watch",
-                "--format",
-                "jsonl",
-                "--no-notify",
-                "--grace",
-                str(GRACE),
-                *args,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(data),
+        self._follow(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "loopnote",
+                    "watch",
+                    "--format",
+                    "jsonl",
+                    "--no-notify",
+                    "--grace",
+                    str(GRACE),
+                    *args,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=cli_env(data),
+            )
         )
+
+    @classmethod
+    def following(cls, proc: subprocess.Popen[str]) -> Watcher:
+        """Follow a watcher started some other way (other flags, another environment)."""
+        w = cls.__new__(cls)
+        w._follow(proc)
+        return w
+
+    def _follow(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         threading.Thread(target=self._read, daemon=True).start()

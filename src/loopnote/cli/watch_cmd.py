@@ -2,9 +2,11 @@
 
 The capture backend's activity watcher reports who plays and who records the microphone on
 each change; ``MeetingDetector`` (capture/meetings.py) decides; this module acts: a desktop
-notification "Meeting in APP — take notes?" (``ask``), or a recording of that app's audio
-plus the microphone (``--auto``, config ``watch = "auto"``), built and run the way
-``loopnote record`` does, stopped when the detector says the meeting ended. The loop sleeps
+notification "Meeting in APP — take notes?" with a "Take notes" button (``ask``; pressing it
+records the meeting), or a recording of that app's audio plus the microphone right away
+(``--auto``, config ``watch = "auto"``), built and run the way ``loopnote record`` does,
+stopped when the detector says the meeting ended. Without a notification service the
+question goes to the terminal, with the command that takes the notes. The loop sleeps
 until the next report or the detector's next deadline: nothing runs while nothing changes.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from loopnote.alerts.notify import DesktopNotifier
+from loopnote.alerts.asking import AskingNotifier
 from loopnote.audio.recorder import Recorder
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureRequest
@@ -103,7 +105,24 @@ class _Stop:
     pass
 
 
-_Item = ActivityReport | _Stop
+@dataclass(frozen=True)
+class _TakeNotes:
+    """The user pressed "Take notes" on the question about this meeting."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class _Question:
+    """The question about this meeting is on screen (``handle`` takes it back)."""
+
+    key: str
+    handle: str
+
+
+_Item = ActivityReport | _Stop | _TakeNotes | _Question
+
+TAKE_NOTES = "Take notes"
 
 
 class WatchOutput:
@@ -217,7 +236,8 @@ class Watch:
         self.out = out
         self.inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.recordings: dict[str, MeetingRecording] = {}
-        self._notifier = DesktopNotifier() if settings.notify and not auto else None
+        self._notifier = AskingNotifier() if settings.notify and not auto else None
+        self._questions: dict[str, str] = {}  # meeting key -> its notification's handle
 
     def run(self) -> None:
         backend = get_backend()
@@ -244,6 +264,8 @@ class Watch:
                 rec.stop()
             for rec in self.recordings.values():
                 rec.join()
+            if self._notifier is not None:
+                self._notifier.close()
 
     def _loop(self) -> None:
         while True:
@@ -256,6 +278,13 @@ class Watch:
             now = time.monotonic()
             if isinstance(item, _Stop):
                 return
+            if isinstance(item, _TakeNotes):
+                self._take_notes(item.key)
+                continue
+            if isinstance(item, _Question):
+                if any(m.key == item.key for m in self.detector.meetings):
+                    self._questions[item.key] = item.handle
+                continue
             if isinstance(item, ActivitySnapshot):
                 decisions = self.detector.observe(item.apps, now)
             elif isinstance(item, ServerLost):
@@ -287,10 +316,7 @@ class Watch:
                 line += f" (while the meeting in {', '.join(others)} goes on)"
             self.out.emit(obj, line + (": taking notes" if recording else ""))
             if recording:
-                rec = self.recordings[m.key] = MeetingRecording(
-                    m, self.args, self.settings, self.out
-                )
-                rec.start()
+                self._record(m)
             elif self.auto:
                 self.out.warn(
                     "meeting-not-recorded",
@@ -314,6 +340,28 @@ class Watch:
         if ending is not None:
             ending.stop()
             threading.Thread(target=ending.join, name="meeting-end", daemon=True).start()
+        question = self._questions.pop(m.key, "")
+        notifier = self._notifier
+        if question and notifier is not None:  # too late to answer it
+            threading.Thread(
+                target=notifier.withdraw, args=(question,), name="notify", daemon=True
+            ).start()
+
+    def _record(self, m: Meeting) -> None:
+        rec = self.recordings[m.key] = MeetingRecording(m, self.args, self.settings, self.out)
+        rec.start()
+
+    def _take_notes(self, key: str) -> None:
+        """The user answered the question: record that meeting if it still goes on."""
+        self._questions.pop(key, None)
+        m = next((x for x in self.detector.meetings if x.key == key), None)
+        if m is None or key in self.recordings:
+            return  # it ended meanwhile, or it is recorded already
+        self.out.emit(
+            {"type": "take_notes", "app": m.app, "binary": m.binary, "pid": m.pid},
+            f"● taking notes of the meeting in {_who(m)}",
+        )
+        self._record(m)
 
     def _ask(self, m: Meeting) -> None:
         command = f"loopnote record --app {m.pid if m.pid is not None else m.app}"
@@ -326,10 +374,15 @@ class Watch:
         title = f"Meeting in {m.app} — take notes?"
         body = f"Take notes: {command}\n\n{reminder}"
 
+        def pressed() -> None:  # on the notifier's thread: only hand it to the loop
+            self.inbox.put(_TakeNotes(m.key))
+
         def send() -> None:  # D-Bus may be slow: never in the loop
-            result = notifier.send(title, body)
+            result = notifier.ask(title, body, TAKE_NOTES, pressed)
             if not result.ok:
                 self.out.warn("notify-failed", result.reason)
+            elif result.can_answer:
+                self.inbox.put(_Question(m.key, result.handle))
 
         threading.Thread(target=send, name="notify", daemon=True).start()
 
