@@ -69,9 +69,9 @@ def register(sub: Any) -> None:
     g.add_argument(
         "--grace",
         type=float,
-        default=10.0,
         metavar="SECONDS",
-        help="a meeting ends this long after its app stopped using the microphone (default 10)",
+        help="a meeting ends this long after its app stopped using the microphone "
+        "(config watch_grace; default 10)",
     )
     g.add_argument(
         "--allow",
@@ -398,15 +398,17 @@ def run_watch(args: argparse.Namespace) -> int:
         overrides["watch_allow"] = tuple(args.allow)
     if args.deny:
         overrides["watch_deny"] = tuple(args.deny)
+    if args.grace is not None:
+        if args.grace < 0:
+            raise UsageError("--grace must be zero or more seconds")
+        overrides["watch_grace"] = args.grace
     settings = replace(settings, **overrides)
     if settings.watch not in ("ask", "auto"):
         raise UsageError(f'config \'watch\' must be "ask" or "auto", not {settings.watch!r}')
-    if args.grace < 0:
-        raise UsageError("--grace must be zero or more seconds")
     auto = args.auto or (settings.watch == "auto" and not args.ask)
     out = WatchOutput(args.format == "jsonl")
     rules = WatchRules(
-        grace=args.grace,
+        grace=settings.watch_grace,
         allow=settings.watch_allow,
         deny=settings.watch_deny,
         ignore_pids=frozenset({os.getpid()}),
