@@ -20,12 +20,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from loopnote.alerts.asking import AskingNotifier
-from loopnote.audio.recorder import Recorder
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureRequest
 from loopnote.capture.meetings import (
@@ -44,13 +42,13 @@ from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.output import JsonlPrinter
 from loopnote.cli.plain import PlainPrinter
 from loopnote.cli.record_cmd import consent_reminder
-from loopnote.cli.run_meeting import _signals
+from loopnote.cli.run_meeting import stop_signals
 from loopnote.config import Settings
 from loopnote.errors import LoopnoteError, UnsupportedPlatform, UsageError
 from loopnote.events import Event
-from loopnote.session import Session, SessionOptions
+from loopnote.live import open_live_meeting
+from loopnote.session import Session
 from loopnote.store import reminder_text
-from loopnote.types import Source
 
 
 def register(sub: Any) -> None:
@@ -191,21 +189,9 @@ class MeetingRecording:
     def _run(self) -> None:
         m, args, settings = self.meeting, self._args, self._settings
         try:
-            inputs = get_backend().open(
-                CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
-            )
-            options = SessionOptions(
-                settings=settings,
-                title=args.title or f"Meeting in {m.app}",
-                keep_audio=settings.keep_audio != "no",
-                consent_text=consent_reminder(settings),
-                origin="live",
-            )
-
-            def recorder(folder: Path, source: Source) -> Recorder:
-                return Recorder(folder, source)
-
-            session = Session.build(inputs, options, recorder_factory=recorder)
+            capture = CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
+            title = args.title or f"Meeting in {m.app}"
+            session = open_live_meeting(settings, capture, title, consent_reminder).build()
             with self._lock:
                 self._session = session
                 ended = self._ended
@@ -256,7 +242,7 @@ class Watch:
             self.inbox.put(_Stop())  # SimpleQueue.put is safe in a signal handler
 
         try:
-            with _signals(on_signal):
+            with stop_signals(on_signal):
                 self._loop()
         finally:
             watcher.stop()
