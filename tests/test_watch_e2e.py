@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,29 @@ def test_ask_mode_asks_by_notification_with_the_consent_reminder(
     assert kinds == ["meeting_detected", "meeting_ended"]
 
 
+def _one_recorded_call(w: Watcher, recording: bool, then: str = "") -> dict[str, Any]:
+    """A call that the watcher detects (recording it at once or not), then ``then`` (an
+    event naming the call), its meeting recorded until the call ends and the watcher stops
+    cleanly; returns the meeting's ``end`` event."""
+    app = start_app("LabCall", "--play", "--record")
+    try:
+        detected = w.wait_for("meeting_detected", 3.0, pid=app.pid)
+        assert detected["recording"] is recording
+        if then:
+            w.wait_for(then, 10.0, pid=app.pid)
+        session = w.wait_for("session", 120)
+        assert session["sources"] == ["system", "mic"]
+        time.sleep(3.0)
+    finally:
+        end(app)
+    w.wait_for("meeting_ended", GRACE + 3.0, pid=app.pid)
+    ended = w.wait_for("end", 120)
+    code, err = w.stop()
+    assert code == 0, err
+    assert "Traceback" not in err
+    return ended
+
+
 @pytest.mark.soundlab
 @pytest.mark.model
 @pytest.mark.slow
@@ -128,21 +152,7 @@ def test_pressing_take_notes_records_the_meeting_until_the_call_ends(
     w = Watcher.following(proc)
     try:
         w.wait_for("watching", 30, mode="ask")
-        app = start_app("LabCall", "--play", "--record")
-        try:
-            detected = w.wait_for("meeting_detected", 3.0, pid=app.pid)
-            assert detected["recording"] is False
-            w.wait_for("take_notes", 10.0, pid=app.pid)  # the server pressed the button
-            session = w.wait_for("session", 120)
-            assert session["sources"] == ["system", "mic"]
-            time.sleep(3.0)
-        finally:
-            end(app)
-        w.wait_for("meeting_ended", GRACE + 3.0, pid=app.pid)
-        ended = w.wait_for("end", 120)
-        code, err = w.stop()
-        assert code == 0, err
-        assert "Traceback" not in err
+        ended = _one_recorded_call(w, recording=False, then="take_notes")
     finally:
         if proc.poll() is None:
             w.stop()
@@ -161,20 +171,7 @@ def test_auto_records_the_meeting_until_the_call_ends(lab: SoundServer, tmp_path
     w = Watcher(tmp_path, "--auto", "--title", "lab call")
     try:
         w.wait_for("watching", 30, mode="auto")
-        app = start_app("LabCall", "--play", "--record")
-        try:
-            detected = w.wait_for("meeting_detected", 3.0, pid=app.pid)
-            assert detected["recording"] is True
-            session = w.wait_for("session", 120)
-            assert session["sources"] == ["system", "mic"]
-            time.sleep(3.0)
-        finally:
-            end(app)
-        w.wait_for("meeting_ended", GRACE + 3.0, pid=app.pid)
-        ended = w.wait_for("end", 120)
-        code, err = w.stop()
-        assert code == 0, err
-        assert "Traceback" not in err
+        ended = _one_recorded_call(w, recording=True)
     finally:
         if w.proc.poll() is None:
             w.stop()
