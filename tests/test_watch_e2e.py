@@ -142,19 +142,12 @@ def test_pressing_take_notes_records_the_meeting_until_the_call_ends(
 ) -> None:
     log = tmp_path / "notifications.jsonl"
     server = _start_server(session_bus, log, "--press", "Take notes")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "loopnote", "watch", "--format", "jsonl", "--grace", str(GRACE)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**cli_env(tmp_path), "DBUS_SESSION_BUS_ADDRESS": session_bus},
-    )
-    w = Watcher.following(proc)
+    w = Watcher(tmp_path, notify_bus=session_bus)
     try:
         w.wait_for("watching", 30, mode="ask")
         ended = _one_recorded_call(w, recording=False, then="take_notes")
     finally:
-        if proc.poll() is None:
+        if w.proc.poll() is None:
             w.stop()
         server.terminate()
         server.wait(timeout=10)
