@@ -6,7 +6,8 @@ specification (Notify, GetCapabilities, GetServerInformation, CloseNotification)
 each notification it receives to LOG as one JSON line. It prints ``ready`` once it owns the
 name, and runs until killed. With ``--press LABEL`` it also offers actions and, as a person
 would, presses the button titled LABEL on each notification that has one: it emits
-``ActionInvoked`` for it on the bus a moment after the notification arrived.
+``ActionInvoked`` for it on the bus a moment after the notification arrived. A notification
+the client takes back (CloseNotification) is logged as ``{"closed": ID}``.
 """
 
 # dbus-fast reads D-Bus type signatures ("s", "as", "a{sv}") from the annotations.
@@ -69,6 +70,8 @@ class Notifications(ServiceInterface):
 
     @method()
     def CloseNotification(self, notification_id: "u") -> None:
+        with open(self.log_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"closed": notification_id}) + "\n")
         self.NotificationClosed(notification_id, 3)
 
     @signal()

@@ -210,3 +210,36 @@ def test_auto_reports_a_second_meeting_and_does_not_merge_it(
     sessions = [e for e in w.seen if e["type"] == "session"]
     assert len(sessions) == 1  # one recording: the second call was not merged into it
     assert sessions[0]["sources"] == ["system", "mic"]
+
+
+@pytest.mark.soundlab
+@pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="dbus-daemon is not installed")
+def test_a_question_left_unanswered_is_taken_back_when_the_meeting_ends(
+    lab: SoundServer,
+    session_bus: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "notifications.jsonl"
+    server = _start_server(session_bus, log, "--press", "no such button")  # has actions
+    w = Watcher(tmp_path, notify_bus=session_bus)
+    try:
+        w.wait_for("watching", 30, mode="ask")
+        app = start_app("LabCall", "--play", "--record")
+        try:
+            w.wait_for("meeting_detected", 3.0, pid=app.pid)
+            time.sleep(1.0)  # the question is on screen
+        finally:
+            end(app)
+        w.wait_for("meeting_ended", GRACE + 3.0, pid=app.pid)
+        time.sleep(1.0)
+        code, err = w.stop()
+        assert code == 0, err
+    finally:
+        if w.proc.poll() is None:
+            w.stop()
+        server.terminate()
+        server.wait(timeout=10)
+    sent = _received(log)
+    assert sent[0]["summary"] == "Meeting in LabCall — take notes?"
+    assert {"closed": sent[0]["id"]} in sent  # too late to answer: taken back
+    assert not [e for e in w.seen if e["type"] == "take_notes"]

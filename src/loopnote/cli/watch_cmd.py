@@ -270,6 +270,8 @@ class Watch:
             if isinstance(item, _Question):
                 if any(m.key == item.key for m in self.detector.meetings):
                     self._questions[item.key] = item.handle
+                else:  # its meeting ended while the question was on its way
+                    self._withdraw(item.handle)
                 continue
             if isinstance(item, ActivitySnapshot):
                 decisions = self.detector.observe(item.apps, now)
@@ -327,10 +329,14 @@ class Watch:
             ending.stop()
             threading.Thread(target=ending.join, name="meeting-end", daemon=True).start()
         question = self._questions.pop(m.key, "")
+        if question:  # too late to answer it
+            self._withdraw(question)
+
+    def _withdraw(self, handle: str) -> None:
         notifier = self._notifier
-        if question and notifier is not None:  # too late to answer it
+        if notifier is not None:  # D-Bus may be slow: never in the loop
             threading.Thread(
-                target=notifier.withdraw, args=(question,), name="notify", daemon=True
+                target=notifier.withdraw, args=(handle,), name="notify", daemon=True
             ).start()
 
     def _record(self, m: Meeting) -> None:
