@@ -6,6 +6,8 @@
                         Center on macOS); safe to call from several threads (sends
                         are serialized on the instance's own event loop)
 ``session_bus_problem`` why no D-Bus session bus can be reached ("" when one may be)
+``uses_dbus``           whether notifications go over D-Bus here
+``capture_library_log`` the reasons ``desktop-notifier`` logs while inside (it does not raise)
 ``alert_message``       the title and body of the notification for an alert
 ``ring_bell``           write the terminal bell to a terminal (not to a pipe)
 
