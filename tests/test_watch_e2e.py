@@ -6,6 +6,7 @@ that --install writes, for each OS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import plistlib
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +133,22 @@ def _one_recorded_call(w: Watcher, recording: bool, then: str = "") -> dict[str,
     return ended
 
 
+@contextlib.contextmanager
+def _asking_watcher(data: Path, bus: str, log: Path, press: str) -> Iterator[Watcher]:
+    """A watcher in ask mode, its questions going to a real server on ``bus`` that presses
+    the button titled ``press`` (and logs to ``log``); both stopped at the end."""
+    server = _start_server(bus, log, "--press", press)
+    w = Watcher(data, notify_bus=bus)
+    try:
+        w.wait_for("watching", 30, mode="ask")
+        yield w
+    finally:
+        if w.proc.poll() is None:
+            w.stop()
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.mark.soundlab
 @pytest.mark.model
 @pytest.mark.slow
@@ -141,16 +159,8 @@ def test_pressing_take_notes_records_the_meeting_until_the_call_ends(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "notifications.jsonl"
-    server = _start_server(session_bus, log, "--press", "Take notes")
-    w = Watcher(tmp_path, notify_bus=session_bus)
-    try:
-        w.wait_for("watching", 30, mode="ask")
+    with _asking_watcher(tmp_path, session_bus, log, "Take notes") as w:
         ended = _one_recorded_call(w, recording=False, then="take_notes")
-    finally:
-        if w.proc.poll() is None:
-            w.stop()
-        server.terminate()
-        server.wait(timeout=10)
     assert _received(log)[0]["summary"] == "Meeting in LabCall — take notes?"
     notes = (Path(ended["folder"]) / "notes.md").read_text()
     assert "Meeting in LabCall" in notes
@@ -220,10 +230,7 @@ def test_a_question_left_unanswered_is_taken_back_when_the_meeting_ends(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "notifications.jsonl"
-    server = _start_server(session_bus, log, "--press", "no such button")  # has actions
-    w = Watcher(tmp_path, notify_bus=session_bus)
-    try:
-        w.wait_for("watching", 30, mode="ask")
+    with _asking_watcher(tmp_path, session_bus, log, "no such button") as w:  # has actions
         app = start_app("LabCall", "--play", "--record")
         try:
             w.wait_for("meeting_detected", 3.0, pid=app.pid)
@@ -234,11 +241,6 @@ def test_a_question_left_unanswered_is_taken_back_when_the_meeting_ends(
         time.sleep(1.0)
         code, err = w.stop()
         assert code == 0, err
-    finally:
-        if w.proc.poll() is None:
-            w.stop()
-        server.terminate()
-        server.wait(timeout=10)
     sent = _received(log)
     assert sent[0]["summary"] == "Meeting in LabCall — take notes?"
     assert {"closed": sent[0]["id"]} in sent  # too late to answer: taken back
