@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import queue
 import random
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +39,8 @@ TESTS = HERE.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 from soundserver import SoundServer  # noqa: E402
+from test_watch_pulse import Watcher, end, start_app  # noqa: E402  (the lab tests' helpers)
 
-APP = TESTS / "meeting_app.py"
 GRACE = 3.0
 
 
@@ -89,62 +85,13 @@ def script(minutes: float, seed: int) -> list[Episode]:
     return out
 
 
-class Watcher:
-    def __init__(self, data: Path) -> None:
-        env = {
-            **os.environ,
-            "LOOPNOTE_DATA_DIR": str(data),
-            "LOOPNOTE_CONFIG": str(data / "none.toml"),
-        }
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "loopnote",
-                "watch",
-                "--format",
-                "jsonl",
-                "--no-notify",
-                "--grace",
-                str(GRACE),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.events.put(json.loads(line))
-
-    def wait_watching(self) -> None:
-        while self.events.get(timeout=60)["type"] != "watching":
-            pass
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=60)
-
-
-def start_app(ep: Episode) -> tuple[subprocess.Popen[str], float]:
-    p = subprocess.Popen(
-        [sys.executable, str(APP), ep.name, *ep.flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert p.stdout is not None
-    p.stdout.readline()  # "ready": its streams are open
+def start_episode(ep: Episode) -> tuple[subprocess.Popen[str], float]:
+    p = start_app(ep.name, *ep.flags)  # returns once its streams are open
     return p, time.time()
 
 
-def stop_app(p: subprocess.Popen[str]) -> float:
-    p.send_signal(signal.SIGTERM)
-    p.wait(timeout=10)
+def stop_episode(p: subprocess.Popen[str]) -> float:
+    end(p)
     return time.time()
 
 
@@ -160,8 +107,8 @@ def idle_cpu(pid: int, seconds: float) -> float:
 def run(minutes: float, seed: int, idle_seconds: float) -> dict[str, Any]:
     episodes = script(minutes, seed)
     data = Path(tempfile.mkdtemp(prefix="loopnote-watch-bench-"))
-    w = Watcher(data)
-    w.wait_watching()
+    w = Watcher(data, "--grace", str(GRACE))  # the last --grace given wins
+    w.wait_for("watching", 60)
     time.sleep(2.0)  # start-up done
     cpu = idle_cpu(w.proc.pid, idle_seconds)
     tick = 100.0 * 0.01 / idle_seconds  # the kernel counts CPU time in 10 ms ticks
@@ -178,7 +125,7 @@ def run(minutes: float, seed: int, idle_seconds: float) -> dict[str, Any]:
         now = time.monotonic() - t0
         while pending and pending[0].start <= now:
             ep = pending.pop(0)
-            p, ready = start_app(ep)
+            p, ready = start_episode(ep)
             running.append((ep, p, ready))
             if ep.call:
                 calls[p.pid] = {"ready": ready}
@@ -187,16 +134,14 @@ def run(minutes: float, seed: int, idle_seconds: float) -> dict[str, Any]:
         for item in list(running):
             ep, p, _ = item
             if now >= ep.start + ep.length:
-                gone = stop_app(p)
+                gone = stop_episode(p)
                 running.remove(item)
                 if ep.call:
                     calls[p.pid]["gone"] = gone
         time.sleep(0.05)
     time.sleep(GRACE + 3.0)
+    events = w.drain(0.0)
     w.stop()
-    events: list[dict[str, Any]] = []
-    while not w.events.empty():
-        events.append(w.events.get())
     detected = {e["pid"]: e["wall"] for e in events if e["type"] == "meeting_detected"}
     ended = {e["pid"]: e["wall"] for e in events if e["type"] == "meeting_ended"}
     det_lat = [detected[pid] - c["ready"] for pid, c in calls.items() if pid in detected]

@@ -42,16 +42,8 @@ from loopnote.store import MeetingFolder, MeetingMeta, SearchIndex
 from loopnote.types import SummaryNode, Utterance
 from loopnote.web import LiveHub, ServerOptions, WebServer
 
-CHROMIUM = os.environ.get("LOOPNOTE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser import CHROMIUM, launch
 
 
 def pct(values: list[float], q: float) -> float:
@@ -256,7 +248,7 @@ def main() -> int:
         f"({os.cpu_count()} cores, shared)"
     )
     with tempfile.TemporaryDirectory() as d, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             replay(browser, seconds, Path(d))
             long_pages(browser, args.hours, Path(d))

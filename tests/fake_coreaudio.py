@@ -108,16 +108,32 @@ class FakeHAL:
         )
         self.objects[ca.SYSTEM_OBJECT].props[ca.HW_PROCESS_LIST].append(obj)
         self.names[pid] = name
+        self._notify(ca.SYSTEM_OBJECT, ca.HW_PROCESS_LIST)
         return obj
+
+    def remove_process(self, obj: int) -> None:
+        """The process quit: its object and its listeners are gone."""
+        self.objects[ca.SYSTEM_OBJECT].props[ca.HW_PROCESS_LIST].remove(obj)
+        del self.objects[obj]
+        self.listeners = [x for x in self.listeners if x[0] != obj]
+        self._notify(ca.SYSTEM_OBJECT, ca.HW_PROCESS_LIST)
 
     def set_playing(self, obj: int, playing: bool) -> None:
         self.objects[obj].props[ca.PROCESS_RUNNING_OUTPUT] = int(playing)
+        self._notify(obj, ca.PROCESS_RUNNING_OUTPUT)
+
+    def set_recording(self, obj: int, recording: bool) -> None:
+        self.objects[obj].props[ca.PROCESS_RUNNING_INPUT] = int(recording)
+        self._notify(obj, ca.PROCESS_RUNNING_INPUT)
+
+    def _notify(self, target: int, selector: int) -> None:
+        for obj, sel, fn in list(self.listeners):  # the HAL's notification thread
+            if obj == target and sel == selector:
+                fn()
 
     def _set_default(self, selector: int, device: int) -> None:
         self.objects[ca.SYSTEM_OBJECT].props[selector] = device
-        for obj, sel, fn in list(self.listeners):  # the HAL's notification thread
-            if obj == ca.SYSTEM_OBJECT and sel == selector:
-                fn()
+        self._notify(ca.SYSTEM_OBJECT, selector)
 
     def set_default_output(self, device: int) -> None:
         self._set_default(ca.HW_DEFAULT_OUTPUT, device)

@@ -100,10 +100,10 @@ def test_bus_without_a_notification_server_fails_with_a_reason(session_bus: str)
     assert "\n" not in result.reason
 
 
-def _start_server(address: str, log: Path) -> subprocess.Popen[str]:
+def _start_server(address: str, log: Path, *flags: str) -> subprocess.Popen[str]:
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
     server = subprocess.Popen(
-        [sys.executable, str(HERE / "dbus_notify_server.py"), str(log)],
+        [sys.executable, str(HERE / "dbus_notify_server.py"), str(log), *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

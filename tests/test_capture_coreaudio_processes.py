@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
+import time
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,7 @@ from fake_coreaudio import standard_mac
 from loopnote.capture.coreaudio import api as ca
 from loopnote.capture.coreaudio.backend import CoreAudioBackend
 from loopnote.capture.coreaudio.processes import any_playing, list_processes, resolve_app
+from loopnote.capture.meetings import ActivitySnapshot
 from loopnote.errors import DeviceNotFound
 
 
@@ -92,3 +96,32 @@ def test_activity_joins_helpers_to_their_app_and_reads_input_and_output() -> Non
         False,
         True,
     )
+
+
+def _next_snapshot(reports: queue.Queue[Any]) -> dict[str, tuple[bool, bool]]:
+    r = reports.get(timeout=5)
+    assert isinstance(r, ActivitySnapshot)
+    return {a.key: (a.plays, a.records_mic) for a in r.apps}
+
+
+def test_the_watcher_reports_each_change_the_hal_notifies_and_lets_go_at_the_end() -> None:
+    hal, ids = standard_mac()
+    reports: queue.Queue[Any] = queue.Queue()
+    watcher = CoreAudioBackend(hal).watch_activity(reports.put)
+    try:
+        first = _next_snapshot(reports)
+        assert first["bundle:us.zoom.xos"] == (True, False)
+        hal.set_recording(ids["zoom"], True)  # a Zoom call: the mic as well
+        assert _next_snapshot(reports)["bundle:us.zoom.xos"] == (True, True)
+        memo = hal.add_process(4300, "com.apple.VoiceMemos", "Voice Memos")
+        assert "bundle:com.apple.VoiceMemos" in _next_snapshot(reports)
+        hal.set_recording(memo, True)  # a process that came later is listened to as well
+        assert _next_snapshot(reports)["bundle:com.apple.VoiceMemos"] == (False, True)
+        hal.remove_process(memo)
+        assert "bundle:com.apple.VoiceMemos" not in _next_snapshot(reports)
+        woke = watcher.wakeups
+        time.sleep(0.3)  # nothing changes: no report, no wake-up
+        assert reports.empty() and watcher.wakeups == woke
+    finally:
+        watcher.stop()
+    assert hal.live()["listeners"] == []  # every listener removed

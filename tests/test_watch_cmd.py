@@ -149,3 +149,31 @@ def test_a_backend_without_detection_says_so(
     err = capsys.readouterr().err
     assert code != 0 and "not available with the coreaudio capture backend" in err
     assert "Traceback" not in err
+
+
+def test_the_grace_period_comes_from_the_config_and_the_flag_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "none.toml").write_text("watch_grace = 5\n")
+    steps: list[Step] = [(0.05, ActivitySnapshot((CALL,))), (1.8, ActivitySnapshot(()))]
+    # grace 5 s from the config: the script (Ctrl-C 0.3 s after the call) ends first
+    code, lines, _ = watch(monkeypatch, capsys, tmp_path, steps)
+    assert code == 0
+    assert [x["type"] for x in lines] == ["watching", "meeting_detected"]
+    (tmp_path / "none.toml").write_text("watch_grace = 0.1\n")
+    code, lines, _ = watch(monkeypatch, capsys, tmp_path, steps)
+    assert [x["type"] for x in lines] == ["watching", "meeting_detected", "meeting_ended"]
+    (tmp_path / "none.toml").write_text("watch_grace = 5\n")
+    code, lines, _ = watch(monkeypatch, capsys, tmp_path, steps, "--grace", "0.1")
+    assert [x["type"] for x in lines] == ["watching", "meeting_detected", "meeting_ended"]
+
+
+@pytest.mark.parametrize("value", ['"soon"', "-1", "true"])
+def test_a_bad_grace_in_the_config_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "bad.toml").write_text(f"watch_grace = {value}\n")
+    monkeypatch.setenv("LOOPNOTE_CONFIG", str(tmp_path / "bad.toml"))
+    code = cli_main.main(["watch"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "watch_grace" in err

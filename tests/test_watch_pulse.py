@@ -50,26 +50,20 @@ def end(p: subprocess.Popen[str]) -> None:
 
 
 class Watcher:
-    """A `loopnote watch --format jsonl` process and the lines it printed."""
+    """A `loopnote watch --format jsonl` process and the lines it printed; with
+    ``notify_bus`` (a D-Bus address) it asks by notification there, else it notifies not."""
 
-    def __init__(self, data: Path, *args: str) -> None:
+    def __init__(self, data: Path, *args: str, notify_bus: str = "") -> None:
+        env = cli_env(data)
+        flags = ["--no-notify", "--grace", str(GRACE)]
+        if notify_bus:
+            env, flags = {**env, "DBUS_SESSION_BUS_ADDRESS": notify_bus}, flags[1:]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "loopnote",
-                "watch",
-                "--format",
-                "jsonl",
-                "--no-notify",
-                "--grace",
-                str(GRACE),
-                *args,
-            ],
+            [sys.executable, "-m", "loopnote", "watch", "--format", "jsonl", *flags, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=cli_env(data),
+            env=env,
         )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []

@@ -49,7 +49,9 @@ def test_start_and_end_a_meeting_from_the_page(lab: SoundServer, tmp_path: Path)
             shot(page, "start-form")
             page.check("#consent")
             page.click("#start")
-            page.wait_for_selector("#rec:text-is('● REC')", timeout=60_000)
+            # the page is drawn before the meeting starts: wait for the session's first event
+            page.wait_for_selector("#consent:text-matches('^Consent: ')", timeout=90_000)
+            page.wait_for_selector("#rec:text-is('● REC')")
             assert "Heads-up" in page.locator("#consent").inner_text()  # the disclosure line
             page.wait_for_selector(".line.src-system:not(.partial)", timeout=90_000)
             shot(page, "start-live")

@@ -54,6 +54,7 @@ class Settings:
     watch: str = "ask"  # "ask" (a notification) | "auto" (record right away)
     watch_allow: tuple[str, ...] = ()  # only these apps (name, binary or pid) start meetings
     watch_deny: tuple[str, ...] = ()  # these apps never do
+    watch_grace: float = 10.0  # seconds after its app let go of the mic that a meeting ends
     extra: dict[str, Any] = field(default_factory=dict)
 
     def meetings_root(self) -> Path:
@@ -76,6 +77,7 @@ def data_dir() -> Path:
 
 _TUPLES = {"vocab", "aliases", "sounds_like", "watch_allow", "watch_deny"}
 _BOOLS = {"headphones", "notify", "speakers"}
+_SECONDS = {"watch_grace"}
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -100,6 +102,14 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         }:
             return value.lower() in {"1", "true", "yes", "on"}
         raise UsageError(f"{where}: '{key}' must be true or false")
+    if key in _SECONDS:
+        try:
+            seconds = float(value) if not isinstance(value, bool) else -1.0
+        except (TypeError, ValueError):
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):
+            raise UsageError(f"{where}: '{key}' must be zero or more seconds")
+        return seconds
     if not isinstance(value, str):
         raise UsageError(f"{where}: '{key}' must be a string")
     return value

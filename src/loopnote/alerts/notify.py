@@ -6,6 +6,8 @@
                         Center on macOS); safe to call from several threads (sends
                         are serialized on the instance's own event loop)
 ``session_bus_problem`` why no D-Bus session bus can be reached ("" when one may be)
+``uses_dbus``           whether notifications go over D-Bus here
+``capture_library_log`` the reasons ``desktop-notifier`` logs while inside (it does not raise)
 ``alert_message``       the title and body of the notification for an alert
 ``ring_bell``           write the terminal bell to a terminal (not to a pipe)
 
@@ -21,6 +23,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,7 +39,8 @@ class NotifyResult:
     reason: str = ""  # one line, empty when ok
 
 
-def _uses_dbus() -> bool:
+def uses_dbus() -> bool:
+    """Whether notifications go over D-Bus here (Linux and the BSDs)."""
     from desktop_notifier.main import get_backend_class
 
     return bool(get_backend_class().__name__ == "DBusDesktopNotifier")
@@ -76,6 +80,20 @@ _WINDOWS_ERRORS = {
 }
 
 
+@contextlib.contextmanager
+def capture_library_log() -> Iterator[list[str]]:
+    """The one-line reasons ``desktop-notifier`` logs (instead of raising) while inside."""
+    capture = _Capture()
+    lib_log = logging.getLogger("desktop_notifier")
+    lib_log.addHandler(capture)
+    propagate, lib_log.propagate = lib_log.propagate, False
+    try:
+        yield capture.reasons
+    finally:
+        lib_log.removeHandler(capture)
+        lib_log.propagate = propagate
+
+
 def _reason(exc: BaseException) -> str:
     """One line for a failure: a Windows error by its HRESULT (and meaning where known)."""
     code = getattr(exc, "winerror", None)
@@ -104,7 +122,7 @@ class DesktopNotifier:
             return NotifyResult(False, f"notification failed: {type(e).__name__}: {e}")
 
     def _send(self, title: str, body: str) -> NotifyResult:
-        if _uses_dbus():
+        if uses_dbus():
             problem = session_bus_problem()
             if problem:
                 return NotifyResult(False, problem)
@@ -116,25 +134,19 @@ class DesktopNotifier:
             self._notifier = _Lib(app_name=self.app_name, app_icon=None)
         dispatched: list[bool] = []
         note = Notification(title, body, on_dispatched=lambda: dispatched.append(True))
-        capture = _Capture()
-        lib_log = logging.getLogger("desktop_notifier")
-        lib_log.addHandler(capture)
-        propagate, lib_log.propagate = lib_log.propagate, False
-        try:
-            coro = asyncio.wait_for(self._notifier.send_notification(note), self.timeout)
-            self._loop.run_until_complete(coro)
-        except TimeoutError:
-            self._reset()
-            return NotifyResult(
-                False, f"the notification server did not answer in {self.timeout:g} s"
-            )
-        finally:
-            lib_log.removeHandler(capture)
-            lib_log.propagate = propagate
+        with capture_library_log() as reasons:
+            try:
+                coro = asyncio.wait_for(self._notifier.send_notification(note), self.timeout)
+                self._loop.run_until_complete(coro)
+            except TimeoutError:
+                self._reset()
+                return NotifyResult(
+                    False, f"the notification server did not answer in {self.timeout:g} s"
+                )
         if dispatched:
             return NotifyResult(True)
         self._reset()
-        reason = capture.reasons[-1] if capture.reasons else "not delivered"
+        reason = reasons[-1] if reasons else "not delivered"
         return NotifyResult(False, f"notification failed: {reason}")
 
     def _reset(self) -> None:

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 from typing import Any
 
-from loopnote.audio.recorder import Recorder
-from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureRequest
 from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.output import JsonlPrinter
 from loopnote.cli.plain import PlainPrinter
 from loopnote.cli.run_meeting import run_meeting
 from loopnote.cli.ui_cmd import add_ui_option
-from loopnote.config import Settings, data_dir
+from loopnote.config import Settings
 from loopnote.errors import MeetingNotFound
+from loopnote.live import consent_shown, open_live_meeting, record_to_folder
 from loopnote.recovery import find_interrupted, recover_meeting
 from loopnote.session import SessionOptions
-from loopnote.store import ConsentState, Library, reminder_text
-from loopnote.store.voices import consent_voices
-from loopnote.types import Source
+from loopnote.store import Library
 
 
 def register(sub: Any) -> None:
@@ -75,38 +70,21 @@ def register(sub: Any) -> None:
 
 def consent_reminder(settings: Settings, stream: Any = sys.stderr) -> str:
     """Show the reminder (the long one the first time ever); returns what was shown."""
-    state = ConsentState(data_dir())
-    first = state.first_time()
-    text = reminder_text(settings.disclosure, first_time=first, voices=consent_voices(settings))
+    text = consent_shown(settings)
     stream.write(f"● REC  {text}\n\n")
     stream.flush()
-    if first:
-        state.mark_shown(time.time())
     return text
 
 
 def run_record(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    keep = settings.keep_audio != "no"
-    backend = get_backend()
-    inputs = backend.open(
-        CaptureRequest(
-            app=args.app, system_source=args.system_source, mic=args.mic, no_mic=args.no_mic
-        )
+    capture = CaptureRequest(
+        app=args.app, system_source=args.system_source, mic=args.mic, no_mic=args.no_mic
     )
-    consent = consent_reminder(settings)
-    options = SessionOptions(
-        settings=settings,
-        title=args.title or "",
-        keep_audio=keep,
-        consent_text=consent,
-        origin="live",
+    live = open_live_meeting(settings, capture, args.title or "", consent_reminder)
+    folder, _ = run_meeting(
+        args, settings, live.inputs, live.options, recorder_factory=record_to_folder
     )
-
-    def recorder(folder: Path, source: Source) -> Recorder:
-        return Recorder(folder, source)
-
-    folder, _ = run_meeting(args, settings, inputs, options, recorder_factory=recorder)
     if args.format != "jsonl":
         sys.stderr.write(f"meeting saved in {folder}\n")
     return 0

@@ -3,6 +3,8 @@
 ``run_meeting``  build the Session for the given inputs (model, folder, LLM check) and run
                  it with the front end the flags and the terminal call for (live view, plain
                  lines, or JSON Lines)
+``stop_signals`` while a block runs, the signals that end a meeting (Ctrl-C, SIGTERM,
+                 Ctrl-Break) go to a handler
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def run_meeting(
             signal.signal(signal.SIGINT, signal.default_int_handler)
         session.stop(interrupted=options.origin == "file")
 
-    with _signals(on_signal):
+    with stop_signals(on_signal):
         try:
             folder = session.run(settling_progress(handler))
         except KeyboardInterrupt:
@@ -70,7 +72,7 @@ def run_meeting(
 
 
 @contextmanager
-def _signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+def stop_signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
     """SIGINT and SIGTERM end the meeting through ``handler`` while the block runs; so does
     SIGBREAK where it exists (a Windows console's Ctrl-Break; its Ctrl-C arrives as SIGINT)."""
     if threading.current_thread() is not threading.main_thread():

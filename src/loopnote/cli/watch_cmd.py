@@ -2,9 +2,11 @@
 
 The capture backend's activity watcher reports who plays and who records the microphone on
 each change; ``MeetingDetector`` (capture/meetings.py) decides; this module acts: a desktop
-notification "Meeting in APP — take notes?" (``ask``), or a recording of that app's audio
-plus the microphone (``--auto``, config ``watch = "auto"``), built and run the way
-``loopnote record`` does, stopped when the detector says the meeting ended. The loop sleeps
+notification "Meeting in APP — take notes?" with a "Take notes" button (``ask``; pressing it
+records the meeting), or a recording of that app's audio plus the microphone right away
+(``--auto``, config ``watch = "auto"``), built and run the way ``loopnote record`` does,
+stopped when the detector says the meeting ended. Without a notification service the
+question goes to the terminal, with the command that takes the notes. The loop sleeps
 until the next report or the detector's next deadline: nothing runs while nothing changes.
 """
 
@@ -18,12 +20,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from loopnote.alerts.notify import DesktopNotifier
-from loopnote.audio.recorder import Recorder
+from loopnote.alerts.asking import AskingNotifier
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureRequest
 from loopnote.capture.meetings import (
@@ -42,13 +42,13 @@ from loopnote.cli.options import add_meeting_options, settings_from
 from loopnote.cli.output import JsonlPrinter
 from loopnote.cli.plain import PlainPrinter
 from loopnote.cli.record_cmd import consent_reminder
-from loopnote.cli.run_meeting import _signals
+from loopnote.cli.run_meeting import stop_signals
 from loopnote.config import Settings
 from loopnote.errors import LoopnoteError, UnsupportedPlatform, UsageError
 from loopnote.events import Event
-from loopnote.session import Session, SessionOptions
+from loopnote.live import open_live_meeting
+from loopnote.session import Session
 from loopnote.store import reminder_text
-from loopnote.types import Source
 
 
 def register(sub: Any) -> None:
@@ -67,9 +67,9 @@ def register(sub: Any) -> None:
     g.add_argument(
         "--grace",
         type=float,
-        default=10.0,
         metavar="SECONDS",
-        help="a meeting ends this long after its app stopped using the microphone (default 10)",
+        help="a meeting ends this long after its app stopped using the microphone "
+        "(config watch_grace; default 10)",
     )
     g.add_argument(
         "--allow",
@@ -103,7 +103,24 @@ class _Stop:
     pass
 
 
-_Item = ActivityReport | _Stop
+@dataclass(frozen=True)
+class _TakeNotes:
+    """The user pressed "Take notes" on the question about this meeting."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class _Question:
+    """The question about this meeting is on screen (``handle`` takes it back)."""
+
+    key: str
+    handle: str
+
+
+_Item = ActivityReport | _Stop | _TakeNotes | _Question
+
+TAKE_NOTES = "Take notes"
 
 
 class WatchOutput:
@@ -172,21 +189,9 @@ class MeetingRecording:
     def _run(self) -> None:
         m, args, settings = self.meeting, self._args, self._settings
         try:
-            inputs = get_backend().open(
-                CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
-            )
-            options = SessionOptions(
-                settings=settings,
-                title=args.title or f"Meeting in {m.app}",
-                keep_audio=settings.keep_audio != "no",
-                consent_text=consent_reminder(settings),
-                origin="live",
-            )
-
-            def recorder(folder: Path, source: Source) -> Recorder:
-                return Recorder(folder, source)
-
-            session = Session.build(inputs, options, recorder_factory=recorder)
+            capture = CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
+            title = args.title or f"Meeting in {m.app}"
+            session = open_live_meeting(settings, capture, title, consent_reminder).build()
             with self._lock:
                 self._session = session
                 ended = self._ended
@@ -217,7 +222,8 @@ class Watch:
         self.out = out
         self.inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.recordings: dict[str, MeetingRecording] = {}
-        self._notifier = DesktopNotifier() if settings.notify and not auto else None
+        self._notifier = AskingNotifier() if settings.notify and not auto else None
+        self._questions: dict[str, str] = {}  # meeting key -> its notification's handle
 
     def run(self) -> None:
         backend = get_backend()
@@ -236,7 +242,7 @@ class Watch:
             self.inbox.put(_Stop())  # SimpleQueue.put is safe in a signal handler
 
         try:
-            with _signals(on_signal):
+            with stop_signals(on_signal):
                 self._loop()
         finally:
             watcher.stop()
@@ -244,6 +250,8 @@ class Watch:
                 rec.stop()
             for rec in self.recordings.values():
                 rec.join()
+            if self._notifier is not None:
+                self._notifier.close()
 
     def _loop(self) -> None:
         while True:
@@ -256,6 +264,15 @@ class Watch:
             now = time.monotonic()
             if isinstance(item, _Stop):
                 return
+            if isinstance(item, _TakeNotes):
+                self._take_notes(item.key)
+                continue
+            if isinstance(item, _Question):
+                if any(m.key == item.key for m in self.detector.meetings):
+                    self._questions[item.key] = item.handle
+                else:  # its meeting ended while the question was on its way
+                    self._withdraw(item.handle)
+                continue
             if isinstance(item, ActivitySnapshot):
                 decisions = self.detector.observe(item.apps, now)
             elif isinstance(item, ServerLost):
@@ -287,10 +304,7 @@ class Watch:
                 line += f" (while the meeting in {', '.join(others)} goes on)"
             self.out.emit(obj, line + (": taking notes" if recording else ""))
             if recording:
-                rec = self.recordings[m.key] = MeetingRecording(
-                    m, self.args, self.settings, self.out
-                )
-                rec.start()
+                self._record(m)
             elif self.auto:
                 self.out.warn(
                     "meeting-not-recorded",
@@ -314,6 +328,32 @@ class Watch:
         if ending is not None:
             ending.stop()
             threading.Thread(target=ending.join, name="meeting-end", daemon=True).start()
+        question = self._questions.pop(m.key, "")
+        if question:  # too late to answer it
+            self._withdraw(question)
+
+    def _withdraw(self, handle: str) -> None:
+        notifier = self._notifier
+        if notifier is not None:  # D-Bus may be slow: never in the loop
+            threading.Thread(
+                target=notifier.withdraw, args=(handle,), name="notify", daemon=True
+            ).start()
+
+    def _record(self, m: Meeting) -> None:
+        rec = self.recordings[m.key] = MeetingRecording(m, self.args, self.settings, self.out)
+        rec.start()
+
+    def _take_notes(self, key: str) -> None:
+        """The user answered the question: record that meeting if it still goes on."""
+        self._questions.pop(key, None)
+        m = next((x for x in self.detector.meetings if x.key == key), None)
+        if m is None or key in self.recordings:
+            return  # it ended meanwhile, or it is recorded already
+        self.out.emit(
+            {"type": "take_notes", "app": m.app, "binary": m.binary, "pid": m.pid},
+            f"● taking notes of the meeting in {_who(m)}",
+        )
+        self._record(m)
 
     def _ask(self, m: Meeting) -> None:
         command = f"loopnote record --app {m.pid if m.pid is not None else m.app}"
@@ -326,10 +366,15 @@ class Watch:
         title = f"Meeting in {m.app} — take notes?"
         body = f"Take notes: {command}\n\n{reminder}"
 
+        def pressed() -> None:  # on the notifier's thread: only hand it to the loop
+            self.inbox.put(_TakeNotes(m.key))
+
         def send() -> None:  # D-Bus may be slow: never in the loop
-            result = notifier.send(title, body)
+            result = notifier.ask(title, body, TAKE_NOTES, pressed)
             if not result.ok:
                 self.out.warn("notify-failed", result.reason)
+            elif result.can_answer:
+                self.inbox.put(_Question(m.key, result.handle))
 
         threading.Thread(target=send, name="notify", daemon=True).start()
 
@@ -345,15 +390,17 @@ def run_watch(args: argparse.Namespace) -> int:
         overrides["watch_allow"] = tuple(args.allow)
     if args.deny:
         overrides["watch_deny"] = tuple(args.deny)
+    if args.grace is not None:
+        if args.grace < 0:
+            raise UsageError("--grace must be zero or more seconds")
+        overrides["watch_grace"] = args.grace
     settings = replace(settings, **overrides)
     if settings.watch not in ("ask", "auto"):
         raise UsageError(f'config \'watch\' must be "ask" or "auto", not {settings.watch!r}')
-    if args.grace < 0:
-        raise UsageError("--grace must be zero or more seconds")
     auto = args.auto or (settings.watch == "auto" and not args.ask)
     out = WatchOutput(args.format == "jsonl")
     rules = WatchRules(
-        grace=args.grace,
+        grace=settings.watch_grace,
         allow=settings.watch_allow,
         deny=settings.watch_deny,
         ignore_pids=frozenset({os.getpid()}),

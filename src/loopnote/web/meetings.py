@@ -7,10 +7,10 @@ page.
 ``StartRequest``   what the page's "new meeting" form asks for
 ``capture_choices``  the outputs, microphones and apps playing audio, for that form
 
-A meeting started here is what ``loopnote record`` runs: the platform's capture back end opens
-the sources, the consent reminder is recorded with the meeting, each source's audio goes to
-the meeting folder, and ``Session`` runs it (in a thread, since the server's loop must not
-wait).
+A meeting started here is what ``loopnote record`` runs (``loopnote.live``): the platform's
+capture back end opens the sources, the consent reminder is recorded with the meeting, each
+source's audio goes to the meeting folder, and ``Session`` runs it (in a thread, since the
+server's loop must not wait).
 """
 
 from __future__ import annotations
@@ -20,22 +20,23 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from loopnote.audio.recorder import Recorder
 from loopnote.capture import get_backend
 from loopnote.capture.base import CaptureRequest
 from loopnote.config import Settings, data_dir
 from loopnote.errors import LoopnoteError, UsageError
 from loopnote.events import SessionEnded, WarningRaised
-from loopnote.session import Session, SessionOptions
+from loopnote.live import consent_shown, open_live_meeting
+from loopnote.session import Session
 from loopnote.store import ConsentState, reminder_text
 from loopnote.store.voices import consent_voices
-from loopnote.types import SessionWarning, Source
+from loopnote.types import SessionWarning
 from loopnote.web.hub import LiveHub
 
 log = logging.getLogger(__name__)
+
+_UNWRAPPED = 100_000  # the consent reminder's width: the page wraps it to its own
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,9 @@ class LiveSlot:
     def consent_text(self) -> str:
         assert self.settings is not None
         first = ConsentState(data_dir()).first_time()
-        # unwrapped: the page wraps it to its width
         voices = consent_voices(self.settings)
         return reminder_text(
-            self.settings.disclosure, first_time=first, width=100_000, voices=voices
+            self.settings.disclosure, first_time=first, width=_UNWRAPPED, voices=voices
         )
 
     def start(self, request: StartRequest) -> LiveHub:
@@ -114,22 +114,11 @@ class LiveSlot:
             if self.running:
                 raise UsageError("a meeting is running already")
             settings = dataclasses.replace(self.settings, headphones=request.headphones)
-            inputs = get_backend().open(request.capture())
-            consent = self.consent_text()
-            ConsentState(data_dir()).mark_shown(time.time())
-            options = SessionOptions(
-                settings=settings,
-                title=request.title,
-                keep_audio=settings.keep_audio != "no",
-                consent_text=consent,
-                origin="live",
+            live = open_live_meeting(
+                settings, request.capture(), request.title, lambda s: consent_shown(s, _UNWRAPPED)
             )
             old, hub = self.hub, LiveHub()
-
-            def recorder(folder: Path, source: Source) -> Recorder:
-                return Recorder(folder, source)
-
-            session = Session.build(inputs, options, recorder_factory=recorder)
+            session = live.build()
             hub.attach(session)
             self.hub, self._session = hub, session
             self._thread = threading.Thread(

@@ -9,9 +9,8 @@
                            itself is never listed (``list_processes`` leaves it out).
 
 IsRunningInput covers every input device, so a loopback input (BlackHole) counts as a
-microphone here. Not built yet: the property listeners (AudioObjectAddPropertyListener on the
-process list and on these two properties) a watcher would sleep on, so ``loopnote watch``
-says detection is not available on macOS.
+microphone here. ``activity_watch.ProcessWatcher`` sleeps on the property listeners of the
+process list and of these two properties.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from loopnote.capture.base import AudioInput, CaptureRequest, SourceInfo, SourceKind
 from loopnote.capture.coreaudio.activity import process_activity
+from loopnote.capture.coreaudio.activity_watch import ProcessWatcher
 from loopnote.capture.coreaudio.api import (
     DEVICE_UID,
     HW_DEFAULT_INPUT,
@@ -45,7 +46,7 @@ from loopnote.capture.coreaudio.processes import (
 from loopnote.capture.coreaudio.stream import CoreAudioInput, Opener
 from loopnote.capture.coreaudio.tap import Route, open_device_route, open_tap_route
 from loopnote.capture.coreaudio.timing import CoreAudioOptions
-from loopnote.capture.meetings import AppActivity
+from loopnote.capture.meetings import ActivityReport, AppActivity
 from loopnote.clock import Clock
 from loopnote.errors import DeviceNotFound, UnsupportedPlatform
 from loopnote.types import Source
@@ -112,6 +113,13 @@ class CoreAudioBackend:
     def audio_activity(self) -> tuple[AppActivity, ...]:
         """Who plays and who records an input now (see activity.py; unverified on a Mac)."""
         return process_activity(self.api)
+
+    def watch_activity(self, on_report: Callable[[ActivityReport], None]) -> ProcessWatcher:
+        """A started ``ProcessWatcher`` (activity_watch.py; unverified on a Mac): who plays
+        and who records an input, reported on each change Core Audio notifies."""
+        watcher = ProcessWatcher(self.api, on_report)
+        watcher.start()
+        return watcher
 
     def list_sources(self) -> list[SourceInfo]:
         api = self.api
