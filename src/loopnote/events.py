@@ -2,8 +2,8 @@
 
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
-last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``warning``, ``level``,
-``source``, ``bookmark``, ``state`` between.
+last, and ``partial``, ``utterance``, ``summary``, ``alert``, ``alert-card``, ``warning``,
+``level``, ``source``, ``bookmark``, ``state`` between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
@@ -79,6 +79,18 @@ class AlertRaised:
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "alert", **self.alert.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
+class AlertCardCompleted:
+    """The card of an alert raised before the sentence that addressed the user was whole,
+    now complete (built from what was heard since)."""
+
+    alert: Alert
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "alert-card", **self.alert.to_dict(), "wall": round(self.wall, 3)}
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,7 @@ Event = (
     | UtteranceCommitted
     | SummaryUpdated
     | AlertRaised
+    | AlertCardCompleted
     | WarningRaised
     | LevelChanged
     | SourceChanged
