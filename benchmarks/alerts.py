@@ -52,11 +52,19 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card
+from loopnote.alerts import (
+    CardFollower,
+    Mention,
+    NameSpotter,
+    SpotterOptions,
+    build_card,
+    sentence_done,
+    to_alert,
+)
 from loopnote.asr import StreamingRecognizer, load_engine
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
-from loopnote.types import PartialText, Utterance
+from loopnote.types import CatchUpCard, PartialText, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -77,6 +85,7 @@ class Fired:
     mention: Mention
     fed: float  # audio seconds fed when it fired
     wall: float  # seconds since the replay started
+    started: float  # when the feed call that raised it began (the replay's own backlog)
     card_wall: float | None = None  # card built from the committed utterance
     sentence_wall: float | None = None  # card's addressed sentence complete (partial or commit)
 
@@ -120,8 +129,19 @@ def replay(
     utts: list[Utterance] = []
     partial = ""
     open_alerts: list[Fired] = []
+    follower = CardFollower()
     step = int(CHUNK * rate)
     t0 = time.monotonic()
+
+    def card(m: Mention) -> CatchUpCard:
+        return build_card(m, utts, partial=partial)
+
+    def completed(now: float, confirmed: list[Mention] | None = None) -> None:
+        """Cards the session's follower completes now (``downstream``'s rule)."""
+        for alert in follower.update(now, card, confirmed or ()):
+            for f in run.fired:
+                if f.mention.t == alert.t and f.sentence_wall is None:
+                    f.sentence_wall = time.monotonic() - t0
 
     def handle(events: list[PartialText | Utterance], fed: float, started: float) -> None:
         nonlocal partial
@@ -130,26 +150,26 @@ def replay(
                 partial = e.text
                 if probe.find(e.text)[1]:
                     run.seen.append(Seen(fed, time.monotonic() - t0, started))
-                for f in list(open_alerts):  # the live card follows the partial text
-                    card = build_card(f.mention, utts, partial=partial)
-                    if f.sentence_wall is None and _sentence_done(card.addressed):
-                        f.sentence_wall = time.monotonic() - t0
                 for m in spotter.on_partial(e):
-                    f = Fired(m, fed, time.monotonic() - t0)
-                    card = build_card(m, utts, partial=partial)
-                    if _sentence_done(card.addressed):
+                    f = Fired(m, fed, time.monotonic() - t0, started)
+                    alert = to_alert(m, card(m))
+                    if alert.card and sentence_done(alert.card.addressed):
                         f.sentence_wall = time.monotonic() - t0
+                    follower.follow(alert, m)
                     run.fired.append(f)
                     open_alerts.append(f)
+                completed(e.t)
                 continue
             utts.append(e)
             partial = ""
             for m in spotter.on_utterance(e):
-                f = Fired(m, fed, time.monotonic() - t0)
+                f = Fired(m, fed, time.monotonic() - t0, started)
                 build_card(m, utts)
                 f.card_wall = f.sentence_wall = time.monotonic() - t0
                 run.fired.append(f)
-            for m in spotter.take_confirmations():
+            confirmed = spotter.take_confirmations()
+            completed(e.end, confirmed)
+            for m in confirmed:
                 build_card(m, utts)
                 done = time.monotonic() - t0
                 for f in open_alerts:
@@ -219,10 +239,21 @@ def _load_scenes(which: str, half: str) -> list[dict[str, Any]]:
     return name_scenes.scenes(None if half == "all" else half)
 
 
-def _sentence_done(text: str) -> bool:
-    """The addressed text ends a sentence ("?", "!", "."), not with an ellipsis."""
-    text = text.rstrip()
-    return text.endswith(("?", "!", ".")) and not text.endswith(("..", "…"))
+def _name_free(args: argparse.Namespace, people: list[Any]) -> list[tuple[Path, Any]]:
+    """(file, person) pairs to replay: the long files once per person, or the name-free
+    hours once each, the people taking turns, up to ``--fa-minutes``."""
+    if args.fa_set == "long":
+        return [(p, who) for p in sorted((CORPUS / "long").glob("*.flac")) for who in people]
+    import name_free
+
+    out: list[tuple[Path, Any]] = []
+    minutes = 0.0
+    for k, f in enumerate(name_free.files()):
+        if args.fa_minutes and minutes >= args.fa_minutes:
+            break
+        out.append((Path(f["file"]), people[k % len(people)]))
+        minutes += f["duration_s"] / 60
+    return out
 
 
 def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -253,6 +284,11 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
         used.add(k)
         m = mentions[k]
         row["latency"] = round(f.wall - m["name_end"], 3)
+        # Audio after the name the method needed (pure: the same at any pace), and the
+        # latency had the replay kept pace: that audio plus the raising pass's own compute
+        # (no backlog of earlier passes; a loaded machine still slows the pass itself).
+        row["audio"] = round(f.fed - m["name_end"], 3)
+        row["paced"] = round(row["audio"] + f.wall - f.started, 3)
         seen = next(
             (s for s in run.seen if m["start"] + WINDOW[0] <= s.fed <= f.fed and s.wall <= f.wall),
             None,
@@ -298,6 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--fa-people", type=int, default=0, help="long files replayed for N people (0: all)"
     )
+    ap.add_argument(
+        "--fa-set",
+        choices=("long", "name-free"),
+        default="long",
+        help="name-free speech: the corpus' long files (each once per person), or the hours"
+        " built by name_free.py (each file once, the people taking turns)",
+    )
+    ap.add_argument("--fa-minutes", type=float, default=0, help="name-free: at most N minutes")
+    ap.add_argument("--no-scenes", action="store_true", help="only the name-free speech")
     args = ap.parse_args(argv)
     truth = _load_scenes(args.set, args.half)
     if args.limit:
@@ -305,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = load_engine("")
     _time_redecode()
     results: list[dict[str, Any]] = []
-    for scene in truth:
+    for scene in [] if args.no_scenes else truth:
         run = replay(
             engine,
             Path(scene["file"]),
@@ -330,15 +375,14 @@ def main(argv: list[str] | None = None) -> int:
             for s in truth
         }
         chosen = list(people.items())[: args.fa_people or None]
-        for path in sorted((CORPUS / "long").glob("*.flac")):
-            for person, (aliases, sounds) in chosen:
-                run = replay(engine, path, person, aliases, paced=False, sounds_like=sounds)
-                results.append(score(run, []) | {"kind": "long"})
-                r = results[-1]
-                print(
-                    f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
-                    file=sys.stderr,
-                )
+        for path, (person, (aliases, sounds)) in _name_free(args, chosen):
+            run = replay(engine, path, person, aliases, paced=False, sounds_like=sounds)
+            results.append(score(run, []) | {"kind": "long"})
+            r = results[-1]
+            print(
+                f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
+                file=sys.stderr,
+            )
     scenes = [r for r in results if r["kind"] == "scene"]
     longs = [r for r in results if r["kind"] == "long"]
     total = sum(r["mentions"] for r in scenes)
@@ -380,10 +424,13 @@ def main(argv: list[str] | None = None) -> int:
             summary[f"{part}_p50"] = pct(values, 50)
             summary[f"{part}_p95"] = pct(values, 95)
         # What latency would be had the replay kept pace (a loaded, shared machine falls
-        # behind): the alert latency less the lag of the pass that first held the name.
-        paced_out = [h["latency"] - h.get("lag", 0.0) for r in scenes for h in r["hits"]]
+        # behind): the audio needed after the name plus the raising pass's own compute.
+        paced_out = [h["paced"] for r in scenes for h in r["hits"]]
         summary["latency_less_lag_p50"] = pct(paced_out, 50)
         summary["latency_less_lag_p95"] = pct(paced_out, 95)
+    audio = [h["audio"] for r in scenes for h in r["hits"]]
+    summary["audio_after_name_p50"] = pct(audio, 50)
+    summary["audio_after_name_p95"] = pct(audio, 95)
     print(json.dumps(summary, indent=2))
     for key, target in TARGETS.items():
         value = summary.get(key)
