@@ -14,6 +14,11 @@ pass whose partial first held it), ``lag`` (how far the replay was behind the au
 pass began: a loaded machine), ``decode`` (that pass's compute, including the re-decode that
 listens for names, also timed on its own as ``redecode``) and
 ``stability`` (from the first partial holding the name to the alert: the settle rule).
+Two figures do not depend on the machine's load: ``audio_after_name`` (audio fed after the
+end of the name when the alert came: the pass schedule and the settle rule in seconds of
+audio; recognition is driven by the audio alone, so it is the same at any pace, --fast too),
+and ``latency_less_lag`` (real-time replay: that audio plus the raising pass's own compute,
+i.e. the latency had the replay kept pace; a loaded machine still slows that pass).
 
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
 (../shared/corpus/long) go through the real pipeline of the ``system`` source: the streaming
@@ -28,14 +33,17 @@ catch-up card built at each alert and rebuilt when the utterance holding the nam
   of the scenes), and separately those in the scenes.
 - latency (real-time replay: audio fed at the pace it plays, recognition in the same thread,
   so a slow recognizer falls behind as it would live): alert wall - (start wall + name_end).
-- card: wall time from the alert until its card is complete: the card follows the partial
-  text (as the live view does) and is complete once its addressed sentence is whole (ends
-  with "?", "!" or ".", no ellipsis) or the utterance holding the name commits; also reported:
-  until the card is built from the committed utterance (``card_committed``).
+- card: wall time from the alert until its card is complete, by the session's own rule
+  (``alerts.CardFollower``: the card follows the heard text and is complete once its
+  addressed sentence is whole, ends with "?", "!" or ".", or the utterance holding the name
+  commits); also reported: until the card is built from the committed utterance
+  (``card_committed``, which waits for the end of the stretch of speech).
+- ``--fa-set name-free``: the hours of name-free speech of ``name_free.py`` instead of the
+  long files, each file replayed once with the scenes' people taking turns (``--fa-minutes``
+  caps it; ``--no-scenes`` skips the scenes).
 
-Targets: recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 1.0 s, p95 <= 1.5 s;
-card <= 2 s after the alert (checked on both readings of "complete": whole sentence in the
-partial text, and built from the committed utterance, the stricter one).
+Targets (the issue's): recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 0.6 s,
+p95 <= 1.2 s; card <= 2 s after the alert.
 """
 
 from __future__ import annotations
@@ -73,10 +81,11 @@ WINDOW = (-0.5, 4.0)  # detection window around a mention: start - 0.5 s .. name
 TARGETS = {
     "recall": 0.95,
     "fa_per_hour": 0.5,
-    "latency_p50": 1.0,
-    "latency_p95": 1.5,
+    "latency_p50": 0.6,
+    "latency_p95": 1.2,
+    "latency_less_lag_p50": 0.6,
+    "latency_less_lag_p95": 1.2,
     "card_max": 2.0,
-    "card_committed_max": 2.0,
 }
 
 
@@ -437,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         if value is None:
             continue
         ok = value >= target if key == "recall" else value <= target
-        print(f"{key:12} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
+        print(f"{key:20} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
     lat = statistics.median(latencies) if latencies else float("nan")
