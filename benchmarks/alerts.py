@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         r = results[-1]
         print(
             f"{r['file']}: {len(r['hits'])}/{r['mentions']} found, "
-            f"{len(r['false_alarms'])} false, rtf {r['rtf']}",
+            f"{len(r['false_alarms'])} false, rtf {r['rtf']}, audio after the name "
+            f"{[h['audio'] for h in r['hits']]}",
             file=sys.stderr,
         )
     if not args.no_long:
