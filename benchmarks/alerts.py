@@ -97,6 +97,7 @@ class Fired:
     started: float  # when the feed call that raised it began (the replay's own backlog)
     card_wall: float | None = None  # card built from the committed utterance
     sentence_wall: float | None = None  # card's addressed sentence complete (partial or commit)
+    sentence_fed: float | None = None  # audio fed by then
 
 
 @dataclass
@@ -150,10 +151,13 @@ def replay(
         for alert in follower.update(now, card, confirmed or ()):
             for f in run.fired:
                 if f.mention.t == alert.t and f.sentence_wall is None:
-                    f.sentence_wall = time.monotonic() - t0
+                    f.sentence_wall, f.sentence_fed = time.monotonic() - t0, fed_now[0]
+
+    fed_now = [0.0]  # audio fed when the events being handled came out
 
     def handle(events: list[PartialText | Utterance], fed: float, started: float) -> None:
         nonlocal partial
+        fed_now[0] = fed
         for e in events:
             if isinstance(e, PartialText):
                 partial = e.text
@@ -163,7 +167,7 @@ def replay(
                     f = Fired(m, fed, time.monotonic() - t0, started)
                     alert = to_alert(m, card(m))
                     if alert.card and sentence_done(alert.card.addressed):
-                        f.sentence_wall = time.monotonic() - t0
+                        f.sentence_wall, f.sentence_fed = time.monotonic() - t0, fed
                     follower.follow(alert, m)
                     run.fired.append(f)
                     open_alerts.append(f)
@@ -175,6 +179,7 @@ def replay(
                 f = Fired(m, fed, time.monotonic() - t0, started)
                 build_card(m, utts)
                 f.card_wall = f.sentence_wall = time.monotonic() - t0
+                f.sentence_fed = fed
                 run.fired.append(f)
             confirmed = spotter.take_confirmations()
             completed(e.end, confirmed)
@@ -184,7 +189,7 @@ def replay(
                 for f in open_alerts:
                     f.card_wall = done
                     if f.sentence_wall is None:
-                        f.sentence_wall = done
+                        f.sentence_wall, f.sentence_fed = done, fed
                     open_alerts.remove(f)
                     break
 
@@ -309,6 +314,10 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
             row["stability"] = round(f.wall - seen.wall, 3)
         row["card"] = None if f.sentence_wall is None else round(f.sentence_wall - f.wall, 3)
         row["card_committed"] = None if f.card_wall is None else round(f.card_wall - f.wall, 3)
+        if f.sentence_fed is not None:  # pace-free: audio the card waited for, and how long
+            # after the addressed line was over (the question cannot be shown before it is said)
+            row["card_audio"] = round(f.sentence_fed - f.fed, 3)
+            row["card_after_line"] = round(f.sentence_fed - m["end"], 3)
         row["said"] = m["said"]
         hits.append(row)
     missed = [m["text"] for i, m in enumerate(mentions) if i not in used]
@@ -438,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
         paced_out = [h["paced"] for r in scenes for h in r["hits"]]
         summary["latency_less_lag_p50"] = pct(paced_out, 50)
         summary["latency_less_lag_p95"] = pct(paced_out, 95)
+    for part in ("card_audio", "card_after_line"):
+        values = [h[part] for r in scenes for h in r["hits"] if part in h]
+        summary[f"{part}_p50"] = pct(values, 50)
+        summary[f"{part}_max"] = max(values) if values else None
     audio = [h["audio"] for r in scenes for h in r["hits"]]
     summary["audio_after_name_p50"] = pct(audio, 50)
     summary["audio_after_name_p95"] = pct(audio, 95)
