@@ -14,6 +14,11 @@ pass whose partial first held it), ``lag`` (how far the replay was behind the au
 pass began: a loaded machine), ``decode`` (that pass's compute, including the re-decode that
 listens for names, also timed on its own as ``redecode``) and
 ``stability`` (from the first partial holding the name to the alert: the settle rule).
+Two figures do not depend on the machine's load: ``audio_after_name`` (audio fed after the
+end of the name when the alert came: the pass schedule and the settle rule in seconds of
+audio; recognition is driven by the audio alone, so it is the same at any pace, --fast too),
+and ``latency_less_lag`` (real-time replay: that audio plus the raising pass's own compute,
+i.e. the latency had the replay kept pace; a loaded machine still slows that pass).
 
 The name scenes (../shared/corpus/names, ``truth.json``) and the name-free long files
 (../shared/corpus/long) go through the real pipeline of the ``system`` source: the streaming
@@ -28,14 +33,17 @@ catch-up card built at each alert and rebuilt when the utterance holding the nam
   of the scenes), and separately those in the scenes.
 - latency (real-time replay: audio fed at the pace it plays, recognition in the same thread,
   so a slow recognizer falls behind as it would live): alert wall - (start wall + name_end).
-- card: wall time from the alert until its card is complete: the card follows the partial
-  text (as the live view does) and is complete once its addressed sentence is whole (ends
-  with "?", "!" or ".", no ellipsis) or the utterance holding the name commits; also reported:
-  until the card is built from the committed utterance (``card_committed``).
+- card: wall time from the alert until its card is complete, by the session's own rule
+  (``alerts.CardFollower``: the card follows the heard text and is complete once its
+  addressed sentence is whole, ends with "?", "!" or ".", or the utterance holding the name
+  commits); also reported: until the card is built from the committed utterance
+  (``card_committed``, which waits for the end of the stretch of speech).
+- ``--fa-set name-free``: the hours of name-free speech of ``name_free.py`` instead of the
+  long files, each file replayed once with the scenes' people taking turns (``--fa-minutes``
+  caps it; ``--no-scenes`` skips the scenes).
 
-Targets: recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 1.0 s, p95 <= 1.5 s;
-card <= 2 s after the alert (checked on both readings of "complete": whole sentence in the
-partial text, and built from the committed utterance, the stricter one).
+Targets (the issue's): recall >= 95 %; <= 0.5 false alarms per hour; latency p50 <= 0.6 s,
+p95 <= 1.2 s; card <= 2 s after the alert.
 """
 
 from __future__ import annotations
@@ -52,11 +60,19 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from loopnote.alerts import Mention, NameSpotter, SpotterOptions, build_card
+from loopnote.alerts import (
+    CardFollower,
+    Mention,
+    NameSpotter,
+    SpotterOptions,
+    build_card,
+    sentence_done,
+    to_alert,
+)
 from loopnote.asr import StreamingRecognizer, load_engine
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
-from loopnote.types import PartialText, Utterance
+from loopnote.types import CatchUpCard, PartialText, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -65,10 +81,11 @@ WINDOW = (-0.5, 4.0)  # detection window around a mention: start - 0.5 s .. name
 TARGETS = {
     "recall": 0.95,
     "fa_per_hour": 0.5,
-    "latency_p50": 1.0,
-    "latency_p95": 1.5,
+    "latency_p50": 0.6,
+    "latency_p95": 1.2,
+    "latency_less_lag_p50": 0.6,
+    "latency_less_lag_p95": 1.2,
     "card_max": 2.0,
-    "card_committed_max": 2.0,
 }
 
 
@@ -77,8 +94,10 @@ class Fired:
     mention: Mention
     fed: float  # audio seconds fed when it fired
     wall: float  # seconds since the replay started
+    started: float  # when the feed call that raised it began (the replay's own backlog)
     card_wall: float | None = None  # card built from the committed utterance
     sentence_wall: float | None = None  # card's addressed sentence complete (partial or commit)
+    sentence_fed: float | None = None  # audio fed by then
 
 
 @dataclass
@@ -120,42 +139,57 @@ def replay(
     utts: list[Utterance] = []
     partial = ""
     open_alerts: list[Fired] = []
+    follower = CardFollower()
     step = int(CHUNK * rate)
     t0 = time.monotonic()
 
+    def card(m: Mention) -> CatchUpCard:
+        return build_card(m, utts, partial=partial)
+
+    def completed(now: float, confirmed: list[Mention] | None = None) -> None:
+        """Cards the session's follower completes now (``downstream``'s rule)."""
+        for alert in follower.update(now, card, confirmed or ()):
+            for f in run.fired:
+                if f.mention.t == alert.t and f.sentence_wall is None:
+                    f.sentence_wall, f.sentence_fed = time.monotonic() - t0, fed_now[0]
+
+    fed_now = [0.0]  # audio fed when the events being handled came out
+
     def handle(events: list[PartialText | Utterance], fed: float, started: float) -> None:
         nonlocal partial
+        fed_now[0] = fed
         for e in events:
             if isinstance(e, PartialText):
                 partial = e.text
                 if probe.find(e.text)[1]:
                     run.seen.append(Seen(fed, time.monotonic() - t0, started))
-                for f in list(open_alerts):  # the live card follows the partial text
-                    card = build_card(f.mention, utts, partial=partial)
-                    if f.sentence_wall is None and _sentence_done(card.addressed):
-                        f.sentence_wall = time.monotonic() - t0
                 for m in spotter.on_partial(e):
-                    f = Fired(m, fed, time.monotonic() - t0)
-                    card = build_card(m, utts, partial=partial)
-                    if _sentence_done(card.addressed):
-                        f.sentence_wall = time.monotonic() - t0
+                    f = Fired(m, fed, time.monotonic() - t0, started)
+                    alert = to_alert(m, card(m))
+                    if alert.card and sentence_done(alert.card.addressed):
+                        f.sentence_wall, f.sentence_fed = time.monotonic() - t0, fed
+                    follower.follow(alert, m)
                     run.fired.append(f)
                     open_alerts.append(f)
+                completed(e.t)
                 continue
             utts.append(e)
             partial = ""
             for m in spotter.on_utterance(e):
-                f = Fired(m, fed, time.monotonic() - t0)
+                f = Fired(m, fed, time.monotonic() - t0, started)
                 build_card(m, utts)
                 f.card_wall = f.sentence_wall = time.monotonic() - t0
+                f.sentence_fed = fed
                 run.fired.append(f)
-            for m in spotter.take_confirmations():
+            confirmed = spotter.take_confirmations()
+            completed(e.end, confirmed)
+            for m in confirmed:
                 build_card(m, utts)
                 done = time.monotonic() - t0
                 for f in open_alerts:
                     f.card_wall = done
                     if f.sentence_wall is None:
-                        f.sentence_wall = done
+                        f.sentence_wall, f.sentence_fed = done, fed
                     open_alerts.remove(f)
                     break
 
@@ -219,10 +253,21 @@ def _load_scenes(which: str, half: str) -> list[dict[str, Any]]:
     return name_scenes.scenes(None if half == "all" else half)
 
 
-def _sentence_done(text: str) -> bool:
-    """The addressed text ends a sentence ("?", "!", "."), not with an ellipsis."""
-    text = text.rstrip()
-    return text.endswith(("?", "!", ".")) and not text.endswith(("..", "…"))
+def _name_free(args: argparse.Namespace, people: list[Any]) -> list[tuple[Path, Any]]:
+    """(file, person) pairs to replay: the long files once per person, or the name-free
+    hours once each, the people taking turns, up to ``--fa-minutes``."""
+    if args.fa_set == "long":
+        return [(p, who) for p in sorted((CORPUS / "long").glob("*.flac")) for who in people]
+    import name_free
+
+    out: list[tuple[Path, Any]] = []
+    minutes = 0.0
+    for k, f in enumerate(name_free.files()):
+        if args.fa_minutes and minutes >= args.fa_minutes:
+            break
+        out.append((Path(f["file"]), people[k % len(people)]))
+        minutes += f["duration_s"] / 60
+    return out
 
 
 def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -253,6 +298,11 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
         used.add(k)
         m = mentions[k]
         row["latency"] = round(f.wall - m["name_end"], 3)
+        # Audio after the name the method needed (pure: the same at any pace), and the
+        # latency had the replay kept pace: that audio plus the raising pass's own compute
+        # (no backlog of earlier passes; a loaded machine still slows the pass itself).
+        row["audio"] = round(f.fed - m["name_end"], 3)
+        row["paced"] = round(row["audio"] + f.wall - f.started, 3)
         seen = next(
             (s for s in run.seen if m["start"] + WINDOW[0] <= s.fed <= f.fed and s.wall <= f.wall),
             None,
@@ -264,6 +314,10 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
             row["stability"] = round(f.wall - seen.wall, 3)
         row["card"] = None if f.sentence_wall is None else round(f.sentence_wall - f.wall, 3)
         row["card_committed"] = None if f.card_wall is None else round(f.card_wall - f.wall, 3)
+        if f.sentence_fed is not None:  # pace-free: audio the card waited for, and how long
+            # after the addressed line was over (the question cannot be shown before it is said)
+            row["card_audio"] = round(f.sentence_fed - f.fed, 3)
+            row["card_after_line"] = round(f.sentence_fed - m["end"], 3)
         row["said"] = m["said"]
         hits.append(row)
     missed = [m["text"] for i, m in enumerate(mentions) if i not in used]
@@ -298,6 +352,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--fa-people", type=int, default=0, help="long files replayed for N people (0: all)"
     )
+    ap.add_argument(
+        "--fa-set",
+        choices=("long", "name-free"),
+        default="long",
+        help="name-free speech: the corpus' long files (each once per person), or the hours"
+        " built by name_free.py (each file once, the people taking turns)",
+    )
+    ap.add_argument("--fa-minutes", type=float, default=0, help="name-free: at most N minutes")
+    ap.add_argument("--no-scenes", action="store_true", help="only the name-free speech")
     args = ap.parse_args(argv)
     truth = _load_scenes(args.set, args.half)
     if args.limit:
@@ -305,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = load_engine("")
     _time_redecode()
     results: list[dict[str, Any]] = []
-    for scene in truth:
+    for scene in [] if args.no_scenes else truth:
         run = replay(
             engine,
             Path(scene["file"]),
@@ -318,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         r = results[-1]
         print(
             f"{r['file']}: {len(r['hits'])}/{r['mentions']} found, "
-            f"{len(r['false_alarms'])} false, rtf {r['rtf']}",
+            f"{len(r['false_alarms'])} false, rtf {r['rtf']}, audio after the name "
+            f"{[h['audio'] for h in r['hits']]}",
             file=sys.stderr,
         )
     if not args.no_long:
@@ -330,15 +394,14 @@ def main(argv: list[str] | None = None) -> int:
             for s in truth
         }
         chosen = list(people.items())[: args.fa_people or None]
-        for path in sorted((CORPUS / "long").glob("*.flac")):
-            for person, (aliases, sounds) in chosen:
-                run = replay(engine, path, person, aliases, paced=False, sounds_like=sounds)
-                results.append(score(run, []) | {"kind": "long"})
-                r = results[-1]
-                print(
-                    f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
-                    file=sys.stderr,
-                )
+        for path, (person, (aliases, sounds)) in _name_free(args, chosen):
+            run = replay(engine, path, person, aliases, paced=False, sounds_like=sounds)
+            results.append(score(run, []) | {"kind": "long"})
+            r = results[-1]
+            print(
+                f"{r['file']} ({person}): {len(r['false_alarms'])} false alarms",
+                file=sys.stderr,
+            )
     scenes = [r for r in results if r["kind"] == "scene"]
     longs = [r for r in results if r["kind"] == "long"]
     total = sum(r["mentions"] for r in scenes)
@@ -380,17 +443,24 @@ def main(argv: list[str] | None = None) -> int:
             summary[f"{part}_p50"] = pct(values, 50)
             summary[f"{part}_p95"] = pct(values, 95)
         # What latency would be had the replay kept pace (a loaded, shared machine falls
-        # behind): the alert latency less the lag of the pass that first held the name.
-        paced_out = [h["latency"] - h.get("lag", 0.0) for r in scenes for h in r["hits"]]
+        # behind): the audio needed after the name plus the raising pass's own compute.
+        paced_out = [h["paced"] for r in scenes for h in r["hits"]]
         summary["latency_less_lag_p50"] = pct(paced_out, 50)
         summary["latency_less_lag_p95"] = pct(paced_out, 95)
+    for part in ("card_audio", "card_after_line"):
+        values = [h[part] for r in scenes for h in r["hits"] if part in h]
+        summary[f"{part}_p50"] = pct(values, 50)
+        summary[f"{part}_max"] = max(values) if values else None
+    audio = [h["audio"] for r in scenes for h in r["hits"]]
+    summary["audio_after_name_p50"] = pct(audio, 50)
+    summary["audio_after_name_p95"] = pct(audio, 95)
     print(json.dumps(summary, indent=2))
     for key, target in TARGETS.items():
         value = summary.get(key)
         if value is None:
             continue
         ok = value >= target if key == "recall" else value <= target
-        print(f"{key:12} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
+        print(f"{key:20} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
     lat = statistics.median(latencies) if latencies else float("nan")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from loopnote.alerts.card import CardOptions, brief, build_card, sentences
-from loopnote.alerts.spotter import Mention, NameSpotter, SpotterOptions
-from loopnote.types import PartialText, Source, Utterance, Word
+from loopnote.alerts.card import CardFollower, CardOptions, brief, build_card, sentences
+from loopnote.alerts.spotter import Mention, NameSpotter, SpotterOptions, to_alert
+from loopnote.types import CatchUpCard, PartialText, Source, Utterance, Word
 
 
 def u(uid: str, source: Source, start: float, text: str) -> Utterance:
@@ -144,3 +144,28 @@ def test_the_card_names_who_asked_and_who_said_each_line_when_known() -> None:
     )
     assert card_text(card).startswith("Dana asked you:\n")
     assert build_card(mention_for(MEETING), MEETING).asker == ""  # unlabelled: no guess
+
+
+def test_a_follower_gives_a_card_once_when_its_sentence_is_whole_or_it_gives_up() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Priya"))
+    heard = "Priya, what do"
+    (m,) = spotter.on_partial(PartialText("system", 10.0, heard + " you"))
+    follower = CardFollower(give_up=8.0)
+    partial = m.text
+    follower.follow(to_alert(m, build_card(m, [], partial=partial)), m)
+
+    def card(x: Mention) -> CatchUpCard:
+        return build_card(x, [], partial=partial)
+
+    assert follower.update(11.0, card) == []  # "Priya, what do you": not whole yet
+    partial = "Priya, what do you think about the launch?"
+    (done,) = follower.update(12.0, card)
+    assert done.card is not None and done.card.addressed == partial
+    assert follower.update(13.0, card) == []  # given once
+
+    (m2,) = spotter.on_partial(PartialText("system", 30.0, "so Priya will"))
+    partial = m2.text
+    follower.follow(to_alert(m2, card(m2)), m2)
+    assert follower.update(35.0, card) == []
+    (late,) = follower.update(38.5, card)  # never whole: given as it stands after 8 s
+    assert late.card is not None and late.card.addressed == "so Priya will"

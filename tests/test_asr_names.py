@@ -55,7 +55,14 @@ def test_candidates_where_the_name_came_close_closest_first() -> None:
     found = name_candidates(lp, tokens, [(ALEX,), (ALEX, MOR, GAN)], [True] * 3, gate=-4.0)
     assert [(c.index, c.name, c.logprob) for c in found] == [(0, (ALEX,), -1.5), (1, (ALEX,), -3.0)]
     assert len(name_candidates(lp, tokens, [(ALEX,)], [True] * 3, gate=-4.0, limit=1)) == 1
-    assert name_candidates(lp, tokens, [(ALEX,)], [True] * 3, gate=-1.0) == []
+    assert name_candidates(lp, tokens, [(ALEX,)], [True] * 3, gate=-1.0, opening_gate=-1.0) == []
+
+
+def test_a_name_opening_the_text_is_tried_from_further_down() -> None:
+    tokens = [EYE, LIKE, THE]
+    lp = steps({EYE: -0.2, ALEX: -5.0}, {LIKE: -0.1, ALEX: -5.0}, {THE: -0.1, ALEX: -9.0})
+    found = name_candidates(lp, tokens, [(ALEX,)], [True] * 3, gate=-4.0, opening_gate=-6.0)
+    assert [(c.index, c.logprob) for c in found] == [(0, -5.0)]
 
 
 def test_no_candidate_inside_a_word_or_where_a_name_is_written() -> None:

@@ -25,6 +25,7 @@ from loopnote.capture.base import Emit, EndOfStream
 from loopnote.capture.file import ArrayInput
 from loopnote.config import Settings
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     Event,
     SessionEnded,
@@ -536,6 +537,35 @@ def test_an_alert_from_partial_text_is_confirmed_by_its_line(tmp_path: Path) -> 
     ]
     assert [e["utterance_id"] for e in confirmed] == ["s00001"]
     assert confirmed[0]["card"]["addressed"].startswith("Priya, can you take the launch")
+
+
+def test_an_alert_before_the_question_is_said_gets_its_card_completed(tmp_path: Path) -> None:
+    lines = [("Priya, can you take the launch?", 1.0, 3.0)]
+    k = Knobs()
+
+    class GrowingPartial(ScriptedRecognizer):
+        def _due(
+            self, t: float, started_only: float | None = None
+        ) -> list[PartialText | Utterance]:
+            early = "Priya, can you"  # the name is heard before the question is
+            if t >= 1.5 and early not in self._partial_done:
+                self._partial_done.add(early)
+                return [PartialText("system", t, early)]
+            return super()._due(t, started_only)
+
+    s = build(tmp_path, [ArrayInput(noise(4.0), RATE, "system")], {"system": []}, k, name="Priya")
+    s._workers["system"]._recognizer = GrowingPartial("system", RecognizerOptions(), lines, k)
+    got = Listener()
+    folder = s.run(got)
+    (alert,) = got.of(AlertRaised)
+    assert alert.alert.card is not None and alert.alert.card.addressed == "Priya, can you"
+    (done,) = got.of(AlertCardCompleted)
+    assert done.alert.t == alert.alert.t
+    assert done.alert.card is not None
+    assert done.alert.card.addressed == "Priya, can you take the launch?"
+    assert got.events.index(done) > got.events.index(alert)
+    stored = [e for e in MeetingFolder.open(folder).load_events() if e["type"] == "alert-card"]
+    assert [e["card"]["addressed"] for e in stored] == ["Priya, can you take the launch?"]
 
 
 def test_one_slow_pass_changes_the_pace_but_does_not_warn(tmp_path: Path) -> None:

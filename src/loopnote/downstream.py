@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from loopnote.alerts import (
+    CardFollower,
     DesktopNotifier,
     Mention,
     NameSpotter,
@@ -36,6 +37,7 @@ from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     Event,
     SummaryUpdated,
@@ -104,6 +106,7 @@ class MeetingDownstream:
         self.spotter = NameSpotter(self._spotter_options) if settings.name else None
         self.bleed = bleed
         self._partial: dict[Source, str] = {}
+        self._cards = CardFollower()  # alert cards completed as the heard text grows
         self._recent: list[Utterance] = []
         self._nodes: dict[str, SummaryNode] = {}
         self._resumed = resumed
@@ -243,8 +246,10 @@ class MeetingDownstream:
         out: list[Event] = [self.speakers.committed(u, wall)]
         if self.spotter is not None:
             out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
-            for m in self.spotter.take_confirmations():
+            confirmed = self.spotter.take_confirmations()
+            for m in confirmed:
                 self._confirm(m)
+            out += self._cards_completed(u.end, wall, confirmed)
         self.summary.add(u)
         if self.settler is not None:
             self.settler.add(u)
@@ -254,7 +259,8 @@ class MeetingDownstream:
         self._partial[p.source] = p.text
         if self.spotter is None:
             return []
-        return [self._alert(m, wall) for m in self.spotter.on_partial(p)]
+        out: list[Event] = [self._alert(m, wall) for m in self.spotter.on_partial(p)]
+        return out + (self._cards_completed(p.t, wall) if p.source == "system" else [])
 
     def tick(self, t: float, wall: float, *, system_settled: float | None = None) -> list[Event]:
         """The session's deadline: release held mic lines, move the summary's clock, and
@@ -410,10 +416,24 @@ class MeetingDownstream:
     def _alert(self, mention: Mention, wall: float) -> AlertRaised:
         alert = to_alert(mention, self._card(mention))
         self.folder.append_alert(alert)
+        self._cards.follow(alert, mention)
         ring_bell()
         if self._notify is not None:
             self._notify.post(alert, key="alert")
         return AlertRaised(alert, wall)
+
+    def _cards_completed(
+        self, t: float, wall: float, confirmed: list[Mention] | None = None
+    ) -> list[Event]:
+        """Cards of earlier alerts that the text heard since has completed."""
+        out: list[Event] = []
+        for alert in self._cards.update(t, self._card, confirmed or ()):
+            if alert.card is not None:
+                self.folder.append_event(
+                    "alert-card", {"term": alert.term, "card": alert.card.to_dict()}, t=alert.t
+                )
+            out.append(AlertCardCompleted(alert, wall))
+        return out
 
     def _confirm(self, mention: Mention) -> None:
         """An alert raised on partial text is now committed: its card is saved again, made

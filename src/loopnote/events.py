@@ -2,8 +2,8 @@
 
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
-last, and ``partial``, ``utterance``, ``settled``, ``summary``, ``alert``, ``warning``, ``level``,
-``source``, ``bookmark``, ``state``, ``speaker``, ``relabel`` between.
+last, and ``partial``, ``utterance``, ``settled``, ``summary``, ``alert``, ``alert-card``,
+``warning``, ``level``, ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel`` between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
@@ -162,6 +162,18 @@ class AlertRaised:
 
 
 @dataclass(frozen=True)
+class AlertCardCompleted:
+    """The card of an alert raised before the sentence that addressed the user was whole,
+    now complete (built from what was heard since)."""
+
+    alert: Alert
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "alert-card", **self.alert.to_dict(), "wall": round(self.wall, 3)}
+
+
+@dataclass(frozen=True)
 class WarningRaised:
     warning: SessionWarning
     wall: float
@@ -266,6 +278,7 @@ Event = (
     | TranscriptSettled
     | SummaryUpdated
     | AlertRaised
+    | AlertCardCompleted
     | WarningRaised
     | LevelChanged
     | SourceChanged

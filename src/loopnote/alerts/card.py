@@ -5,6 +5,8 @@
                   the partial text not yet committed, and summaries when they exist
 ``brief``         a short extractive pick of the most central sentences of some utterances
 ``card_text``     the card as plain text for a terminal
+``CardFollower``  keeps an alert's card growing with the heard text until the sentence that
+                  addressed the user is whole, then gives the completed card once
 
 The card holds: the sentence that addressed the user (followed by the question put to them
 when the naming sentence is not a question itself), the last ~30 s verbatim with who spoke
@@ -20,12 +22,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from loopnote.alerts._common_words import COMMON_RANK
 from loopnote.alerts.spotter import Mention
-from loopnote.types import CatchUpCard, Utterance
+from loopnote.types import Alert, CatchUpCard, Utterance
 
 _SENTENCE = re.compile(r"[^.?!…]+(?:[.?!…]+[\"')\]]*|$)")
 _WORD = re.compile(r"[a-z][a-z']*")
@@ -181,6 +183,53 @@ def build_card(
         t=now,
         asker=asker,
     )
+
+
+def sentence_done(text: str) -> bool:
+    """``text`` ends a sentence ("?", "!", "."), not with an ellipsis."""
+    text = text.rstrip()
+    return text.endswith(("?", "!", ".")) and not text.endswith(("..", "…"))
+
+
+class CardFollower:
+    """An alert raised on partial text often comes before the question put to the user has
+    been said ("Siobhan, | what do you think about the budget?"). Its card is rebuilt from
+    the text heard so far (partials and committed utterances; summaries as they are, never
+    waited for) at each new text, and given once, complete, as soon as its addressed
+    sentence is whole or the utterance holding the name has committed; one still open after
+    ``give_up`` seconds of session time is given as it stands."""
+
+    def __init__(self, give_up: float = 8.0, near: float = 5.0) -> None:
+        self.give_up = give_up
+        self.near = near  # s: a committed mention this close to the alert is its confirmation
+        self._open: list[tuple[Alert, Mention]] = []
+
+    def follow(self, alert: Alert, mention: Mention) -> None:
+        """Keep ``alert`` (raised for ``mention``) until its card is complete."""
+        if alert.utterance_id is None and not (alert.card and sentence_done(alert.card.addressed)):
+            self._open.append((alert, mention))
+
+    def update(
+        self,
+        now: float,
+        build: Callable[[Mention], CatchUpCard],
+        confirmed: Sequence[Mention] = (),
+    ) -> list[Alert]:
+        """The alerts whose card is complete now (``build`` makes a card from what is heard;
+        ``confirmed``: mentions first heard in partials, now committed)."""
+        out: list[Alert] = []
+        for item in list(self._open):
+            alert, mention = item
+            committed = next((m for m in confirmed if abs(m.t - alert.t) < self.near), None)
+            card = build(committed or mention)
+            if (
+                committed is not None
+                or sentence_done(card.addressed)
+                or now - alert.t > self.give_up
+            ):
+                self._open.remove(item)
+                out.append(replace(alert, card=card))
+        return out
 
 
 def card_text(card: CatchUpCard) -> str:

@@ -38,6 +38,9 @@ import numpy.typing as npt
 Logprobs = npt.NDArray[np.float64]
 
 NAME_GATE = -4.0  # log-probability the name's first token needs at a step to be tried there
+# ... at the first step of the text: a name often opens a sentence ("Siobhan, what do you
+# think?"), where the decoder, with no words before it, is least sure and often skips it.
+OPENING_GATE = -6.0
 NAME_MARGIN = 4.0  # nats the reading with the name may lose against the free reading
 MAX_TRIES = 2  # candidates tried per buffer (the closest first)
 
@@ -74,11 +77,13 @@ def name_candidates(
     word_starts: Sequence[bool],
     *,
     gate: float = NAME_GATE,
+    opening_gate: float = OPENING_GATE,
     limit: int = MAX_TRIES,
 ) -> list[NameCandidate]:
     """Places where a name could start although the decoder wrote something else, closest
     first, at most ``limit``: the name's token where the hypothesis left the name (its first
-    token, or a later one where the hypothesis began the name) scored at least ``gate``.
+    token, or a later one where the hypothesis began the name) scored at least ``gate``
+    (``opening_gate`` at the text's first token, where the name would open it).
 
     ``logprobs[i]`` is the distribution the decoder chose ``tokens[i]`` from; a name may only
     start where a word starts (``word_starts[i]``), and not where one is already written.
@@ -98,7 +103,9 @@ def name_candidates(
             if i + k >= steps:
                 continue
             lp = float(logprobs[i + k, name[k]])
-            if lp >= gate and (i not in found or lp > found[i].logprob):
+            if lp >= (opening_gate if i + k == 0 else gate) and (
+                i not in found or lp > found[i].logprob
+            ):
                 found[i] = NameCandidate(i, name, lp)
     return sorted(found.values(), key=lambda c: -c.logprob)[:limit]
 

@@ -28,6 +28,7 @@ from textual.widgets import Footer
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import LoopnoteError
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     BookmarkAdded,
     Event,
@@ -248,6 +249,8 @@ class LiveView(App[int]):
                 pane.show(event.node)
         elif isinstance(event, AlertRaised):
             self._alert(event.alert)
+        elif isinstance(event, AlertCardCompleted):
+            self._card_completed(event.alert)
         elif isinstance(event, WarningRaised):
             w = event.warning
             self.status.say(f"⚠ {w.message}", "yellow")
@@ -299,6 +302,14 @@ class LiveView(App[int]):
         start, end = self.spans.get(utterance_id, (0.0, -1.0))
         if alert is not None and start <= alert.t <= end + ASKER_SLACK:
             self.card.set_asker(alert, label)
+
+    def _card_completed(self, alert: Alert) -> None:
+        """The card of the last alert is now complete: shown again if it is on screen."""
+        if self.last_alert is None or self.last_alert.t != alert.t:
+            return
+        self.last_alert = alert
+        if self.card.shown:
+            self.card.show(alert)
 
     def _alert(self, alert: Alert) -> None:
         self.last_alert = alert

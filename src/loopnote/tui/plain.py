@@ -12,6 +12,7 @@ import threading
 from typing import TextIO
 
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     BookmarkAdded,
     Event,
@@ -54,6 +55,10 @@ class PlainPrinter:
             asked = a.card.addressed.strip() if a.card and a.card.addressed.strip() else ""
             tail = f" They asked: {' '.join(asked.split())}" if asked else ""
             return f"[{hms(a.t)}] !! {a.term} was mentioned: “{a.heard}”.{tail}"
+        if isinstance(event, AlertCardCompleted):  # the question, now that it is whole
+            a = event.alert
+            asked = a.card.addressed.strip() if a.card else ""
+            return f"[{hms(a.t)}] !! They asked: {' '.join(asked.split())}" if asked else None
         if isinstance(event, WarningRaised):
             w = event.warning
             at = f"[{hms(w.t)}] " if w.t is not None else ""

@@ -173,6 +173,9 @@ class LivePage {
       case "alert":
         this.alert(ev);
         break;
+      case "alert-card":  // the card of the alert shown, now complete: redraw it, quietly
+        if (this.shown && this.shown.t === ev.t && !this.banner.hidden) this.alert(ev, true);
+        break;
       case "warning":
         this.warnings.prepend(el("li", { class: "warning", text: `${ev.source ? `${WHO[ev.source]}: ` : ""}${ev.message}` }));
         while (this.warnings.children.length > 4) this.warnings.lastChild.remove();
@@ -244,7 +247,8 @@ class LivePage {
     }
   }
 
-  alert(a) {
+  alert(a, update = false) {
+    this.shown = a;
     this.banner.hidden = false;
     this.banner.textContent = "";
     const card = a.card || {};
@@ -256,7 +260,7 @@ class LivePage {
         card.last_verbatim ? el("p", {}, el("strong", { text: "Last 30 s: " }), card.last_verbatim) : null,
         card.recent_brief ? el("p", {}, el("strong", { text: "Recently: " }), card.recent_brief) : null,
         card.meeting_so_far ? el("p", {}, el("strong", { text: "So far: " }), card.meeting_so_far) : null));
-    if ("Notification" in window && Notification.permission === "granted") {
+    if (!update && "Notification" in window && Notification.permission === "granted") {
       try {
         new Notification("loopnote: your name was said", { body: card.addressed || a.heard, tag: "loopnote-alert" });
       } catch (e) { /* some browsers only notify from a service worker */ }
