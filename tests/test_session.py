@@ -134,17 +134,26 @@ def scripted(
 
 
 class PacedInput:
-    """Delivers ``seconds`` of quiet noise in 50 ms chunks, ``speed`` times real time."""
+    """Delivers ``seconds`` of quiet noise (or ``samples``, shape (n, 1)) in 50 ms chunks,
+    ``speed`` times real time."""
 
     realtime = True
 
-    def __init__(self, source: str, seconds: float, speed: float = 4.0) -> None:
+    def __init__(
+        self,
+        source: str,
+        seconds: float,
+        speed: float = 4.0,
+        samples: FloatArray | None = None,
+    ) -> None:
         self.source = source  # type: ignore[assignment]
         self._n = round(seconds * RATE)
+        self._samples = samples
         self._speed = speed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.delivered = 0
+        self.ended_at = 0.0  # monotonic time the last chunk went out
 
     def start(self, emit: Emit) -> None:
         self._thread = threading.Thread(target=self._run, args=(emit,), daemon=True)
@@ -165,10 +174,14 @@ class PacedInput:
             due = t0 + (i + n) / RATE / self._speed
             if (d := due - time.monotonic()) > 0:
                 time.sleep(d)
-            x = (rng.standard_normal((n, 1)) * 0.01).astype(np.float32)
+            if self._samples is not None:
+                x = self._samples[i : i + n]
+            else:
+                x = (rng.standard_normal((n, 1)) * 0.01).astype(np.float32)
             emit(AudioChunk(self.source, x, RATE, i / RATE))  # type: ignore[arg-type]
             i += n
             self.delivered = i
+        self.ended_at = time.monotonic()
         emit(EndOfStream(self.source))  # type: ignore[arg-type]
 
 

@@ -15,20 +15,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.test_session import RATE, Knobs, Line, Listener, scripted, settings
+from tests.test_session import RATE, Knobs, Line, Listener, PacedInput, scripted, settings
 
 from loopnote.asr.engine import EngineRequest, EngineSegment
 from loopnote.asr.settle import SettleOptions, Stretch, StretchCutter, assign_words
 from loopnote.audio.recorder import Recorder
 from loopnote.backlog import Pace
-from loopnote.capture.base import Emit, EndOfStream
 from loopnote.capture.file import ArrayInput
 from loopnote.events import SessionEnded, TranscriptSettled, UtteranceCommitted
 from loopnote.recovery import recover_meeting
 from loopnote.session import Session, SessionOptions
 from loopnote.store import MeetingFolder
 from loopnote.store.settled import apply_settled, settled_record
-from loopnote.types import AudioChunk, FloatArray, Utterance, Word
+from loopnote.types import FloatArray, Utterance, Word
 
 SLOPE = 0.001  # ramp: sample value per second of session time
 QUIET = SettleOptions(speech_check=False)  # a ramp is no speech a VAD would hear
@@ -75,38 +74,9 @@ class TruthEngine:
         return [EngineSegment(words, 0.0, -0.1)] if words else []
 
 
-class RampInput:
+def ramp_input(source: str, seconds: float, speed: float = 4.0) -> PacedInput:
     """The ramp, paced like live capture, ``speed`` times real time."""
-
-    realtime = True
-
-    def __init__(self, source: str, seconds: float, speed: float = 4.0) -> None:
-        self.source = source  # type: ignore[assignment]
-        self._x = ramp(seconds)
-        self._speed = speed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.ended_at = 0.0
-
-    def start(self, emit: Emit) -> None:
-        self._thread = threading.Thread(target=self._run, args=(emit,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def _run(self, emit: Emit) -> None:
-        block, t0, i = RATE // 20, time.monotonic(), 0
-        while i < self._x.shape[0] and not self._stop.is_set():
-            n = min(block, self._x.shape[0] - i)
-            if (d := t0 + (i + n) / RATE / self._speed - time.monotonic()) > 0:
-                time.sleep(d)
-            emit(AudioChunk(self.source, self._x[i : i + n], RATE, i / RATE))  # type: ignore[arg-type]
-            i += n
-        self.ended_at = time.monotonic()
-        emit(EndOfStream(self.source))  # type: ignore[arg-type]
+    return PacedInput(source, seconds, speed, samples=ramp(seconds))
 
 
 def build(tmp_path: Path, inp: object, engine: TruthEngine, k: Knobs | None = None) -> Session:
@@ -150,7 +120,7 @@ def test_the_settled_tier_is_stored_beside_the_live_one_announced_and_read(
 
 def test_stretches_settle_behind_the_live_edge_while_the_meeting_runs(tmp_path: Path) -> None:
     engine = TruthEngine()
-    inp = RampInput("system", 16.0, speed=4.0)
+    inp = ramp_input("system", 16.0, speed=4.0)
     got = Listener()
     build(tmp_path, inp, engine).run(got)
     live = [ev for ev in got.of(TranscriptSettled) if ev.how == "live"]
@@ -167,7 +137,7 @@ def test_settling_waits_while_live_recognition_is_behind_and_catches_up_at_the_e
     engine = TruthEngine()
     k = Knobs(cost=1.0)  # recognition slower than the audio: always behind while it comes
     got = Listener()
-    inp = RampInput("system", 13.0, speed=4.0)
+    inp = ramp_input("system", 13.0, speed=4.0)
     build(tmp_path, inp, engine, k).run(got)
     assert all(when > inp.ended_at for *_, when in engine.calls)
     assert [u.text for ev in got.of(TranscriptSettled) for u in ev.utterances] == SETTLED_TEXT
