@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -113,6 +114,11 @@ def _segment_from(d: dict[str, Any]) -> EngineSegment:
 
 # ---------------------------------------------------------------- the child process
 def _serve(model: str, threads: int) -> int:
+    # the console's Ctrl-C (and Ctrl-Break) reach the whole process group: they end the
+    # meeting, whose end pass still needs this child; it ends when its stdin closes
+    for name in ("SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     reply = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever a library prints must not land in the reply pipe
     if hasattr(os, "nice"):
