@@ -8,7 +8,11 @@ permission bits).
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +145,27 @@ def test_flush_to_disk_asks_for_a_full_flush_where_there_is_one(
         assert calls == ["fcntl 51", "fsync"]
     finally:
         os.close(fd)
+
+
+CHILD = (
+    "import os, sys\n"
+    "from loopnote import host\n"
+    "host.serve_in_background()\n"
+    "print('ready', flush=True)\n"
+    "sys.stdin.read()\n"
+    "print(os.nice(0) if hasattr(os, 'nice') else 0, flush=True)\n"
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX niceness and signals")
+def test_a_background_helper_outlives_the_consoles_ctrl_c_and_ends_with_its_stdin() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)  # what a terminal's Ctrl-C sends the whole group
+    time.sleep(0.3)
+    assert proc.poll() is None, "the helper died of the Ctrl-C that ends the meeting"
+    out, _ = proc.communicate("", timeout=10)  # its stdin closes: it ends
+    assert proc.returncode == 0
+    assert int(out.strip()) >= os.nice(0) + host.BACKGROUND_NICENESS

@@ -9,6 +9,7 @@
 ``flush_to_disk(fd)``        ``fsync`` that reaches the disk on macOS too (``F_FULLFSYNC``)
 ``replace(src, dst)``        ``os.replace``, waiting out Windows' brief sharing violations
 ``end_child(proc)``          end a child process that stops when its standard input closes
+``serve_in_background()``   in such a child: a lower priority, and deaf to the console's Ctrl-C
 
 Privacy of files: on Linux and macOS a meeting folder is 0700 and its files 0600. Windows has
 no such bits (``os.chmod`` only sets the read-only flag); a file there has the access list
@@ -21,6 +22,7 @@ is as private there as under a 0700 folder. A data folder placed elsewhere
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -141,3 +143,19 @@ def end_child(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
         proc.wait()
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+BACKGROUND_NICENESS = 10  # added to a helper child's niceness: the live path wins a shared core
+
+
+def serve_in_background() -> None:
+    """Make this process a meeting's background helper (a model in a child process): a lower
+    scheduling priority where the OS has one to lower, and deaf to the console's Ctrl-C and
+    Ctrl-Break, which reach every process in the console's group but are meant to end the
+    meeting, whose end (a settling pass, LLM notes) still needs the helper. The helper ends
+    when its standard input closes (``end_child``)."""
+    if hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICENESS)
+    for name in ("SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)

@@ -6,10 +6,11 @@
                                      ``close()`` ends the child
 
 The settling pass decodes with it: live recognition keeps the meeting's own engine, and the
-operating system's scheduler, not a lock, decides who gets a shared core (the child runs
-``LOWER_PRIORITY`` steps nicer, so live recognition wins). A crash in the child fails only
-its own calls (``ModelNotAvailable``); the child ends when its standard input closes, so it
-never outlives the meeting, even one killed with -9.
+operating system's scheduler, not a lock, decides who gets a shared core (the child is a
+``host.serve_in_background`` helper: nicer, so live recognition wins, and deaf to the
+console's Ctrl-C, which ends the meeting but not its end pass). A crash in the child fails
+only its own calls (``ModelNotAvailable``); the child ends when its standard input closes, so
+it never outlives the meeting, even one killed with -9.
 
 Wire format on the child's stdin: one JSON line (``{"n": samples, "request": {...}}``) then
 ``n`` float32 samples; on its stdout: one JSON line per reply (``{"segments": [...]}`` or
@@ -22,7 +23,6 @@ import argparse
 import dataclasses
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -34,8 +34,6 @@ from loopnote import host
 from loopnote.asr.engine import EngineRequest, EngineSegment
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
-
-LOWER_PRIORITY = 10  # niceness added to the child: live recognition wins a shared core
 
 
 class EngineProcess:
@@ -114,15 +112,9 @@ def _segment_from(d: dict[str, Any]) -> EngineSegment:
 
 # ---------------------------------------------------------------- the child process
 def _serve(model: str, threads: int) -> int:
-    # the console's Ctrl-C (and Ctrl-Break) reach the whole process group: they end the
-    # meeting, whose end pass still needs this child; it ends when its stdin closes
-    for name in ("SIGINT", "SIGBREAK"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
     reply = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever a library prints must not land in the reply pipe
-    if hasattr(os, "nice"):
-        os.nice(LOWER_PRIORITY)
+    host.serve_in_background()
     from loopnote.asr.whisper import load_engine
 
     try:

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 RECOGNITION_THREADS = 4  # live recognition uses up to this many cores
-LOWER_PRIORITY = 10  # niceness added to the model's process
 _ERROR_LINE = re.compile(r"^[\d.]+ E (?:\w+ +)?\w+: (.+)$")
 
 
@@ -200,8 +199,7 @@ def _serve(args: argparse.Namespace) -> int:
     # can never fill the pipe the meeting stops reading
     reply = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    if hasattr(os, "nice"):
-        os.nice(LOWER_PRIORITY)
+    host.serve_in_background()
     try:
         import xllamacpp as xlc
 
