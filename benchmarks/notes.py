@@ -15,7 +15,10 @@ writing them, then read once) or ``held-out-2`` (written after that reading, bef
 rules changed again, and not looked at until the end); each is reported apart. A second
 round of meetings of other kinds and styles, written before the rules were read again, is
 split the same way: ``dev-2`` (used while generalizing the rules) and ``held-out-3`` (scored
-once before that work and once after it, its misses never read in between).
+once before that work and once after it, its misses never read in between). A third round,
+``held-out-4`` (seven meetings of yet other kinds), was written before the rules were read for
+structural methods (dialogue acts across turns, a speech-act lexicon, topic segmentation) and
+is scored before and after that work only.
 
 The meeting is stored through the store API (``MeetingFolder``: one utterance per turn, timed
 at a speaking pace, ids as the recognizer makes them), then ``loopnote notes ID --name USER``
@@ -56,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 MEETINGS = HERE / "meetings"
 WORDS_PER_SECOND = 2.6
 TURN_GAP = 0.7
-SPLITS = ("dev", "held-out", "held-out-2", "dev-2", "held-out-3")
+SPLITS = ("dev", "held-out", "held-out-2", "dev-2", "held-out-3", "held-out-4")
 LIST_FIELDS = ("decisions", "actions", "open", "asked")
 HEADINGS = {
     "decisions": "Decisions",
