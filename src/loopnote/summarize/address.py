@@ -2,7 +2,7 @@
 Marcus", "Ben from our billing team is here" (who speaks next).
 
 ``vocatives(text)``     names the sentence speaks to
-``thanked(text)``       the name in "thanks Marcus" (who just spoke)
+``thanked(text)``       the name in "thanks Marcus", "Perfect, Theo." (who just spoke)
 ``introduced(text)``    the name in "Ben from our billing team is here too"
 ``name_or_none(word)``  the word when it can be a person's name
 """
@@ -34,7 +34,14 @@ _VOC_START = re.compile(
     r"(?P<name>[A-Z][a-z][\w'-]*)(?:,|\?$|\s+(?:here|you go))"
 )
 _VOC_END = re.compile(r",\s*(?P<name>[A-Z][a-z][\w'-]*)\s*[?.!]*$")
-_THANKS = re.compile(r"(?i)\b(?:thanks|thank you),?\s+(?P<name>[A-Z][a-z][\w'-]*)\b")
+_TITLE = r"(?:(?:Ms|Mr|Mrs|Dr|Prof)\.?\s+)?"  # "Ms Alvarez" is one name
+_THANKS = re.compile(r"\b(?i:thanks|thank you),?\s+(?P<name>" + _TITLE + r"[A-Z][a-z][\w'-]*)\b")
+_ACK = (
+    r"(?i:thanks|thank you|great|good|perfect|cool|lovely|wonderful|excellent|brilliant|nice"
+    r"|super|cheers|awesome|fantastic|appreciated|much appreciated)"
+)
+# "Perfect, Theo.", "Good, Tomas. Next…": an acknowledgement that names who just spoke
+_ACKED = re.compile(r"^(?:" + _ACK + r"[,.!]?\s+)+(?P<name>" + _TITLE + r"[A-Z][a-z][\w'-]*)(?:[,.!]|$)")
 
 
 def name_or_none(word: str | None) -> str | None:
@@ -53,8 +60,16 @@ def vocatives(text: str) -> list[str]:
 
 
 def thanked(text: str) -> str | None:
-    m = _THANKS.search(text)
-    return name_or_none(m.group("name")) if m else None
+    """The name in "thanks Marcus", "Perfect, Theo." (who just spoke)."""
+    m = _THANKS.search(text) or _ACKED.match(text.strip())
+    return _name(m.group("name")) if m else None
+
+
+def _name(words: str) -> str | None:
+    first, _, rest = words.partition(" ")
+    if rest:  # a title and a name
+        return words if name_or_none(rest) else None
+    return name_or_none(first)
 
 
 def introduced(text: str) -> str | None:
