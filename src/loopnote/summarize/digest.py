@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from loopnote.summarize import cues
+from loopnote.summarize import cohesion, cues
 from loopnote.summarize.base import split_sentences
 from loopnote.summarize.dialogue import Line
 from loopnote.summarize.extractive import clean_sentence
@@ -41,7 +41,6 @@ _PERSON_LED = re.compile(r"(?i)^(?:they|he|she|we|you)\b")
 _RAISING_WORDS = 9
 _QUESTION_WEIGHT = 0.7
 _DECISION_WEIGHT = 1.3
-_CHUNK_WORDS = 80  # a group's sentences are taken in turn from stretches of about this size
 _REPLY = re.compile(
     r"(?i)^(?:(?:yes|yeah|yep|sure|exactly|absolutely|definitely|of course|agreed|good|great"
     r"|fine|nice|perfect|thanks|got it|okay|ok|right)[,.!]\s+)+"
@@ -141,13 +140,9 @@ def _gain(c: _Candidate, said: set[str]) -> float:
 
 
 def _stretches(group: list[Line], scored: list[_Candidate]) -> list[list[_Candidate]]:
-    """The candidates split by stretches of about ``_CHUNK_WORDS`` words of the group."""
-    bounds, words = [], 0
-    for x in group:
-        if words >= _CHUNK_WORDS:
-            bounds.append(x.t)
-            words = 0
-        words += len(x.text.split())
+    """The candidates split by the stretches of the group that keep to one subject."""
+    starts = cohesion.cuts([cues.content_words(x.text) for x in group])
+    bounds = [group[k].t for k in starts[1:]]
     pools: list[list[_Candidate]] = [[] for _ in range(len(bounds) + 1)]
     for c in scored:
         pools[sum(1 for b in bounds if c[1].t >= b)].append(c)
@@ -183,6 +178,7 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
         said: set[str] = set()
         used = 0
         stretches = _stretches(group, scored)
+        first = True  # every stretch says its subject once, whatever the budget
         while any(stretches):  # in turn from each stretch, so the whole span is covered
             for pool in stretches:
                 if not pool:
@@ -191,11 +187,12 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
                 pool.remove(best)
                 _score, x, text, own = best
                 n = len(text.split())
-                if chosen and used + n > budget:
+                if not first and used + n > budget:
                     continue
                 chosen.append((x, text))
                 said |= own
                 used += n
+            first = False
         chosen.sort(key=lambda c: c[0].t)
         if not chosen and not label:
             continue
