@@ -85,6 +85,29 @@ _DECISION = re.compile(
     r"|\b(?:think|guess|so|then) we go with\b|\bwe(?:'re| are) going to (?:go with|use|keep"
     r"|switch to|stick with)\b|\b(?:the )?consensus is\b|\bwe decide (?:like this|to|that|on)\b)"
 )
+# Verbs that choose a course of action (base form: "we move", "we'll keep", "I'd switch"):
+# a speech-act lexicon rather than fixed phrases; their tense comes from the words around them.
+_CHOICE_VERBS = (
+    r"(?:accept|adopt|approve|cancel|choose|drop|hold|keep|move|pick|postpone|push|reject|ship"
+    r"|skip|stick|stay|switch|use|launch|freeze|delay|extend|offer|sign|stop|split|hire|replace"
+    r"|change|merge|release|roll|raise|lower|fund|book|go|do|run|limit|cap|send|take|try"
+    r"|start|remove|add|pause|publish)"
+)
+_WE_CHOICE = (
+    r"we(?:'ll| will| shall|'re going to| are going to)? (?:just |simply |also |instead |still )?"
+    + _CHOICE_VERBS
+    + r"\b(?! (?:to|through|over|around|back|on|first|ahead and (?:talk|discuss))\b)"
+)
+# "Then we accept Swedish law.", "Okay, we hold at …": concluded, not "We use Jira daily."
+_WE_CHOOSE = re.compile(
+    r"(?i)(?:^|[,.;:]\s+)(?:(?:then|so|okay|ok|fine|alright|right|agreed|good|great)[,.]?\s+)+"
+    + _WE_CHOICE
+)
+_WE_CHOICE_START = re.compile(r"(?i)^" + _WE_CHOICE)
+_MY_CALL = re.compile(  # "my call is go", "that's a go", "it's a no-go"
+    r"(?i)\b(?:my|the|our) (?:call|verdict|answer) is\b|\b(?:that's|it's|that is|it is) a"
+    r" (?:go|no-go|no go|yes|no)\b"
+)
 _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk concluded
     r"(?i)^(?:(?:ok(?:ay)?|so|then|alright|right|fine|good|great)[,.]?\s+)*(?:then|so)[,]?\s+"
     r"(?:we(?:'ll| will| won't| will not| are going to|'re going to|'re not going to)|let's)\s"
@@ -103,11 +126,15 @@ _IT_IS = re.compile(
 )
 _PROPOSAL = re.compile(
     r"(?i)\b(?:I think we|I'd say we|I(?:'d)? suggest (?:that )?we|I propose (?:that )?we"
-    r"|how about we|what if we|we should|we could)\s+(?!be\b|have\b|know\b|talk\b|discuss\b)"
+    r"|how about we|what if we|why don't we|maybe we|we should|we could)\s+"
+    r"(?!be\b|have\b|know\b|talk\b|discuss\b)"
+    r"|\bI(?:'d| would)(?: rather| just| probably)? " + _CHOICE_VERBS + r"\b"
 )
 _APPROVAL = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|yes|yeah|yep|good|great)[,.!]?\s+)?(?:agreed|fine|deal|approved"
-    r"|works for me|fine by me|fine with me|sounds good|ship it|go for it|let's do (?:it|that))"
+    r"|works for me|fine by me|fine with me|sounds (?:good|great|right|fair)|ship it|go for it"
+    r"|let's do (?:it|that)|(?:that )?makes sense|i like (?:that|it)|that's fair|fair enough"
+    r"|good idea|great idea|same here|me too|no objections?)"
     r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
 )
 _RECAP = re.compile(
@@ -257,7 +284,12 @@ def _lets_decide(text: str) -> bool:
 
 def is_proposal(text: str) -> bool:
     """ "I think we drop it", "I'd suggest we fix them this quarter": a decision if approved."""
-    return bool(_PROPOSAL.search(text)) and not is_question(text.rstrip("?") + ".")
+    return (
+        bool(_PROPOSAL.search(text))
+        and not is_question(text.rstrip("?") + ".")
+        and not _HEDGED.search(text)  # "whether we should move …" puts no proposal
+        and open_marker(text) is None
+    )
 
 
 def is_approval(text: str) -> bool:
@@ -289,11 +321,24 @@ def is_decision(text: str) -> bool:
         return False
     return bool(
         _DECISION.search(t)
+        or (_WE_CHOOSE.search(t) and not is_question(t) and not _HEDGED.search(t))
+        or _MY_CALL.search(t)
         or _CONCLUSION.search(t)
         or _lets_decide(t)
         or _IT_IS.search(t)
         or _AGREED_CLAUSE.match(t)
     )
+
+
+_HEDGED = re.compile(  # "if we move it", "unless we keep it", "we move it? maybe"
+    r"(?i)\b(?:if|unless|whether|when|once|before|after|until|maybe|perhaps|otherwise) we\b"
+)
+
+
+def is_choice_statement(text: str) -> bool:
+    """ "We move the newsletter to every other week.": a choice, once it follows an approval."""
+    t = text.strip()
+    return bool(_WE_CHOICE_START.match(t)) and not is_question(t) and not _HEDGED.search(t)
 
 
 def open_point_is_named(text: str) -> bool:

@@ -173,6 +173,8 @@ def find_decisions(lines: list[Line]) -> list[Found]:
         agreed = prev is not None and cues.is_bare_agreement(prev.text)
         if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
             pass  # "Agreed. The upgrade is in for this quarter."
+        elif prev and cues.is_approval(prev.text) and cues.is_choice_statement(x.text):
+            pass  # "Fine by me. We move the newsletter to every other week."
         elif _recaps_choice(lines, x):
             pass  # "To us first, please." "Got it. So reissued invoices go to you first."
         elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
