@@ -194,7 +194,62 @@ def find_decisions(lines: list[Line]) -> list[Found]:
         elif cues.starts_with_reference(x.text) and (ctx := _substantive_before(lines, pos)):
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
-    return sorted(out + _approved(lines, out), key=lambda f: f.lines[0].t)
+    found = sorted(out + _approved(lines, out), key=lambda f: f.lines[0].t)
+    found = sorted(found + _settled_choices(lines, found), key=lambda f: f.lines[0].t)
+    return _without_repeats(found)
+
+
+_OUR_CHOICE = re.compile(  # what we do, not what we have or know
+    r"(?i)\b(?:should|shall|do|are|will|can) we\b(?! (?:have|know|need|want|get|think)\b)"
+)
+_SETTLES = re.compile(r"(?i)\b(?:then|agreed|it is|only|decided|final)\b")
+_GOES_ON = re.compile(r"(?i)^(?:then|okay|ok|alright|good|great|perfect|fine|agreed)\b")
+
+
+def _settled_choices(lines: list[Line], found: list[Found]) -> list[Found]:
+    """A question about what "we" do ("Do we freeze for the weekend or just Saturday?") and
+    the last short answer that settles it: said as settled ("Saturday only. Agreed.") or let
+    stand by the next turn ("With the paper." "Then I'll clean up the repository.")."""
+    taken = {x.u.id for f in found for x in [*f.lines, *f.context_lines]}
+    out: list[Found] = []
+    for pos, q in enumerate(lines):
+        if not q.text.rstrip().endswith("?") or not _OUR_CHOICE.search(q.text):
+            continue
+        about = cues.content_words(q.text)
+        best: Line | None = None
+        for y in lines[pos + 1 :]:
+            if y.turn > q.turn + _CONTEXT_TURNS or (y.turn > q.turn and y.text.endswith("?")):
+                break
+            if y.turn == q.turn or cues.is_question(y.text) or len(y.text.split()) > 10:
+                continue
+            if not about & cues.content_words(y.text) or cues.open_marker(y.text):
+                continue
+            if cues.commitment(y.text) or cues.is_acceptance(y.text):
+                continue  # "I can take the map caching.": someone takes it on
+            nxt = _turn(lines, y.turn + 1)
+            let_stand = bool(nxt) and (
+                bool(_GOES_ON.match(nxt[0].text)) or cues.is_approval(nxt[0].text)
+            )
+            if (_SETTLES.search(y.text) or let_stand) and (best is None or best.turn < y.turn):
+                best = y  # the last turn's say, the first sentence of it that settles
+        if best is not None and best.u.id not in taken and q.u.id not in taken:
+            out.append(Found(best.text, [best], context=q.text, context_lines=[q]))
+            taken |= {best.u.id, q.u.id}
+    return out
+
+
+def _without_repeats(found: list[Found]) -> list[Found]:
+    """ "Thursdays then." after "I propose we move the reading group to Thursdays" was
+    approved: a later decision that says nothing the one just before did not."""
+    out: list[Found] = []
+    for f in found:
+        own = cues.content_words(f.text)
+        near = [g for g in out if f.lines[0].turn - g.lines[-1].turn <= _CONTEXT_TURNS]
+        if own and any(own <= cues.content_words(g.text + " " + g.context) for g in near):
+            near[-1].lines.append(f.lines[0])
+            continue
+        out.append(f)
+    return out
 
 
 def _recaps_choice(lines: list[Line], x: Line) -> bool:
