@@ -153,7 +153,9 @@ _STATED_OPEN = re.compile(
     r"|(?:let's|let us|we) (?:not|don't) decide\b|we'll see (?:what|how|if|whether)\b"
     r"|(?:not|isn't|is not) (?:settled|decided) yet"
     r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
-    r"|(?:decide|revisit|discuss) (?:\w+ ){0,5}(?:once|when|after) we (?:have|know|hear|get|see)"
+    r"|(?:decide|revisit|discuss|answer|settle|close) (?:\w+ ){0,5}(?:once|when|after|until)"
+    r" (?:we|they|you|I) (?:have|know|hear|get|see)"
+    r"|(?:nobody|no one|no-one)(?:'s| has) (?:answered|decided|replied|got back)"
     r"|no (?:one|body) has an answer|nobody has an answer|don't have (?:an answer|consensus)"
     r"|still (?:have|need) to (?:figure out|decide|work out)|(?:can't|cannot) answer (?:that )?yet)"
 )
