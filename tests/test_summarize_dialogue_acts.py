@@ -107,3 +107,15 @@ def test_cohesion_cuts_where_the_words_change() -> None:
     budget = [{"budget", "finance"}, {"finance", "money"}, {"budget", "money"}, {"finance"}]
     assert cohesion.cuts(venue + budget) == [0, 4]
     assert cohesion.cuts(venue) == [0]  # too short to cut
+
+
+def test_a_due_date_can_be_an_event_a_month_or_a_quarter_after_a_limit_word() -> None:
+    from loopnote.summarize.dates import due_of
+
+    assert due_of("I'll have the figures before the budget review.") == "the budget review"
+    assert due_of("We need it by the next steering meeting.") == "the next steering meeting"
+    assert due_of("Ship the beta by Q3.") == "Q3"
+    assert due_of("I'll finish it by mid-March.") == "mid-March"
+    assert due_of("I'll call back within the hour.") == "within the hour"
+    assert due_of("As I said on the call, it works.") is None  # "on" an event is no date
+    assert due_of("I'll send it by email.") is None

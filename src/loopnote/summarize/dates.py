@@ -27,7 +27,15 @@ _WHEN_ALONE = (
     rf"|{_WEEKDAY} (?:morning|afternoon|evening)"
     r"|once (?:the|our|your|it|we|they)\b[^,.;]{2,30}?\b(?:is|are|has been|have been) \w+"
     rf"|(?:next|this) {_WEEKDAY}{_PART}|(?:in|within) (?:a|an|one|two|three|four|five|ten"
-    rf"|fifteen|twenty|thirty|a few|a couple of|\d+) (?:{_SPAN}|minute|hour)s?)"
+    rf"|fifteen|twenty|thirty|a few|a couple of|\d+) (?:{_SPAN}|minute|hour)s?"
+    rf"|within the (?:hour|{_SPAN}))"
+)
+# what a date can be an event of: "before the April review", "by the next board meeting"
+_EVENT = (
+    r"(?:release|launch|demo|freeze|board(?: meeting)?|offsite|cutover|migration|go-live"
+    r"|deadline|review|meeting|call|sync|stand-?up|retro|workshop|conference|kickoff|audit"
+    r"|trip|holidays?|break|summit|presentation|interview|visit|exam|fair|show|event|planning"
+    r"|sprint|check-?in|term|rollout|election|handover|weekend)"
 )
 # … and one that needs "by"/"on"/"before" ("by Friday", "on the 12th", "before Thursday's")
 _WHEN_AFTER = (
@@ -36,8 +44,14 @@ _WHEN_AFTER = (
     r"|the (?:next )?(?:release|launch|demo|freeze|code freeze|board(?: meeting)?|offsite"
     r"|cutover|migration|go-live|deadline)\b)"
 )
+# … and one that needs "by"/"before"/"until", not "on" ("on the call" is no date)
+_WHEN_LIMIT = (
+    rf"(?:(?:early |mid-?|late |the end of )?{_MONTH}|q[1-4]|h[12]"
+    rf"|(?:the )?(?:next |first |{_MONTH} |{_WEEKDAY}(?:'s)? |\w+ ){{0,2}}{_EVENT}s?)"
+)
 _DUE = re.compile(
-    rf"(?i)\b(?:(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
+    rf"(?i)\b(?:(?:by|before|until|due|no later than)\s+(?P<limit>{_WHEN_LIMIT})"
+    rf"|(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
     rf"|(?P<alone>{_WHEN_ALONE}))\b"
 )
 
@@ -46,5 +60,5 @@ def due_of(text: str) -> str | None:
     m = _DUE.search(text)
     if not m:
         return None
-    due = m.group("after") or m.group("alone")
+    due = m.group("limit") or m.group("after") or m.group("alone")
     return re.sub(r"'s$", "", due.rstrip(","))
