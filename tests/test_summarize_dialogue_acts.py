@@ -119,3 +119,9 @@ def test_a_due_date_can_be_an_event_a_month_or_a_quarter_after_a_limit_word() ->
     assert due_of("I'll call back within the hour.") == "within the hour"
     assert due_of("As I said on the call, it works.") is None  # "on" an event is no date
     assert due_of("I'll send it by email.") is None
+
+
+def test_work_given_to_someone_by_name_in_the_third_person() -> None:
+    assert cues.assignment("Lukas's going to draft the survey.") == ("Lukas", "draft the survey")
+    assert cues.assignment("Action for Mei: renew the domain.") == ("Mei", "renew the domain")
+    assert cues.assignment("Tom's laptop is broken.") is None

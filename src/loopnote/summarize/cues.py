@@ -51,8 +51,9 @@ _REQUEST = re.compile(
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
 )
 _ASSIGN = re.compile(
-    r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ )(?P<name>[A-Z][\w'-]+) (?:will|is going to|needs to|has to"
-    r"|should|takes (?=the |over |care |on ))(?P<what>.+)"
+    r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ |^(?i:(?:action|task|to-?do)(?: item)? for) )"
+    r"(?P<name>[A-Z][\w-]+)(?::| (?:will|is going to|needs to|has to|should|takes (?=the |over "
+    r"|care |on ))|'s (?:going to|taking|doing|handling|on)|'ll)\s*(?P<what>.+)"
 )
 _ON_IT = re.compile(  # "Wei is on it, he is looking at the config": already owned
     r"(?:^|[,;]\s+|\b(?:and|so|but) )(?P<name>[A-Z][\w'-]+)(?: is|'s) (?:already )?on it"
