@@ -125,3 +125,13 @@ def test_work_given_to_someone_by_name_in_the_third_person() -> None:
     assert cues.assignment("Lukas's going to draft the survey.") == ("Lukas", "draft the survey")
     assert cues.assignment("Action for Mei: renew the domain.") == ("Mei", "renew the domain")
     assert cues.assignment("Tom's laptop is broken.") is None
+
+
+def test_commitments_and_acceptances_beyond_ill() -> None:
+    assert cues.commitment("I'm planning to call the landlord Monday.") == (
+        "call the landlord Monday"
+    )
+    assert cues.commitment("I'm gonna fix the flaky login test.") == "fix the flaky login test"
+    for said in ("That one's mine.", "I got it.", "Count me in."):
+        assert cues.is_acceptance(said), said
+    assert not cues.is_acceptance("I got it wrong last time.")

@@ -35,7 +35,8 @@ from loopnote.summarize.dates import due_of as due_of
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
     r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
-    r"|I'm going to|I am going to|I can(?: also)?|I need to|I have to|let me|I'm happy to"
+    r"|I'm going to|I am going to|I'm gonna|I(?:'m| am)? plan(?:ning)? to|I intend to"
+    r"|I can(?: also)?|I need to|I have to|let me|I'm happy to"
     r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to|put me down for"
     r"|sign me up for)\s+(?P<what>.+)"
 )
@@ -65,7 +66,8 @@ _SOMEONE = re.compile(
 )
 _ACCEPT = re.compile(
     r"(?i)^" + _LEAD + r"(?:will do|sure thing|sure|yes|yep|of course|absolutely|no problem"
-    r"|on it|i'm on it|can do|happy to|leave it with me|consider it done"
+    r"|on it|i'm on it|can do|happy to|leave it with me|consider it done|count me in"
+    r"|(?:that's|that one's|it's) (?:on me|mine)|i(?:'ve)? got (?:it|that|this)"
     r"|i(?:'ll| will| can)? (?:take|do|handle|own|make|send) (?:that|it|this|them)"
     r"|i(?:'ll| will) do that|i can do that)[.!]*$"
 )
