@@ -135,3 +135,13 @@ def test_commitments_and_acceptances_beyond_ill() -> None:
     for said in ("That one's mine.", "I got it.", "Count me in."):
         assert cues.is_acceptance(said), said
     assert not cues.is_acceptance("I got it wrong last time.")
+
+
+def test_a_request_said_as_an_imperative_to_someone_by_name() -> None:
+    assert cues.request("Okay, Ana, just check the invoices before noon.") == (
+        "Ana",
+        "check the invoices before noon",
+    )
+    assert cues.request("Would you mind booking the room?") == (None, "booking the room")
+    assert cues.request("Thanks Diego, send my love to the team.") is None  # thanks, no task
+    assert cues.request("Marcus, where are we?") is None

@@ -45,11 +45,23 @@ _PRESENT_COMMIT = re.compile(  # first person, present tense, with a date: work 
     r"|book|email|share|finish|update|put|give|contact|review|order|deliver|come|buy|print"
     r"|organize|organise|collect|pick) .+)"
 )
+# verbs of work a request can start with when it is said as an imperative ("Tom, send …")
+_WORK_VERBS = (
+    r"(?:send|check|call|write|book|update|fix|prepare|share|draft|review|ask|email|set up"
+    r"|schedule|look into|find|follow up|make|put|reach out|ping|chase|tell|order|add|remove"
+    r"|test|run|clean up|organi[sz]e|collect|confirm|contact|finish|file|sort out|talk to"
+    r"|bring|print|post|publish|invite|move|cancel|reply|forward|draw up|pull|dig into)"
+)
 _REQUEST = re.compile(
-    r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:(?:can|could|would|will) you"
+    r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:would you mind|do you have time to"
+    r"|(?:maybe|perhaps) you could|any chance you could|(?:can|could|would|will) you"
     r"(?: please| also)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
     r"(?P<what>.+?)"
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
+)
+_IMPERATIVE = re.compile(  # "Tom, send me the deck by Friday."
+    r"^(?i:" + _LEAD + r")(?P<name>[A-Z][\w'-]+),\s*(?i:(?:just |also |please )?)"
+    r"(?P<what>(?i:" + _WORK_VERBS + r")\b[^?]+?)[.!]*$"
 )
 _ASSIGN = re.compile(
     r"(?:^|\b(?:[Oo]ur|[Tt]he) [a-z]+ |^(?i:(?:action|task|to-?do)(?: item)? for) )"
@@ -247,6 +259,9 @@ def commitment(text: str) -> str | None:
 def request(text: str) -> tuple[str | None, str] | None:
     m = _REQUEST.match(text.strip())
     if not m:
+        m = None if thanked(text) else _IMPERATIVE.match(text.strip())
+        if m and (name := name_or_none(m.group("name"))) and (what := _task(m.group("what"))):
+            return name, what
         return None
     what = _task(m.group("what"))
     if what is None:
