@@ -41,7 +41,9 @@ _ACK = (
     r"|super|cheers|awesome|fantastic|appreciated|much appreciated)"
 )
 # "Perfect, Theo.", "Good, Tomas. Next…": an acknowledgement that names who just spoke
-_ACKED = re.compile(r"^(?:" + _ACK + r"[,.!]?\s+)+(?P<name>" + _TITLE + r"[A-Z][a-z][\w'-]*)(?:[,.!]|$)")
+_ACKED = re.compile(
+    r"^(?:" + _ACK + r"[,.!]?\s+)+(?P<name>" + _TITLE + r"[A-Z][a-z][\w'-]*)(?:[,.!]|$)"
+)
 
 
 def name_or_none(word: str | None) -> str | None:
