@@ -322,7 +322,7 @@ def replay(minutes: float, embedder: Any, segmenter: SegmentationModel | None) -
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=("dev", "held", "both"), default="both")
+    ap.add_argument("--part", choices=("dev", "held", "fresh", "both", "all"), default="both")
     ap.add_argument("--quick", action="store_true", help="every other scene")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--eer", action="store_true", help="also the candidate embedders' EER")
@@ -363,7 +363,7 @@ def main() -> int:
                 cpu = time.process_time() - c0
                 report.setdefault("eer", {})[f"{name} {part}"] = round(rate, 4)
                 print(f"EER {name} {part} (1.5 s crops): {rate:.1%}  ({cpu:.1f} CPU s)")
-    parts = ["dev", "held"] if args.part == "both" else [args.part]
+    parts = {"both": ["dev", "held"], "all": ["dev", "held", "fresh"]}.get(args.part, [args.part])
     for part in parts:
         rows = []
         scenes = speaker_scenes.scenes(part)
@@ -377,9 +377,9 @@ def main() -> int:
         report[part] = {
             "diarization": summarize(rows),
             "scenes": rows,
-            "naming": naming_scores(part),
+            "naming": naming_scores(part) if part != "fresh" else {},
         }
-        print(f"{part}: {report[part]['diarization']}  naming {report[part]['naming']}")
+        print(f"{part}: {report[part]['diarization']}  naming {report[part]['naming'] or '-'}")
     report["long_meeting"] = long_meeting()
     print(f"one hour of windows through the clusterer: {report['long_meeting']}")
     sample = CORPUS / "clips" / "diarization__pyannote_sample.flac"
