@@ -2,12 +2,15 @@
 
     python benchmarks/speakers.py                 # dev and held-out scenes, naming, EER
     python benchmarks/speakers.py --part held     # one half only
+    python benchmarks/speakers.py --part all      # dev, held-out and the fresh held-out set
     python benchmarks/speakers.py --quick         # fewer scenes (CI)
     python benchmarks/speakers.py --json out.json
 
 Scenes come from benchmarks/speaker_scenes.py (real voices of Debian packages, exact turn
 truth; dev and held-out halves use different recordings) plus the pyannote sample of
 ../shared (a real two-person recording with its reference RTTM, reported on its own).
+``fresh`` scenes are more held-out scenes (new combinations, phone, room and 8 kHz lines),
+reported apart so a method tuned while the held-out figures were known is checked anew.
 
 - DER: frame-based (10 ms), a 0.25 s collar around every reference boundary not scored,
   overlapped speech scored (each overlapped speaker counts; the system gives one speaker
