@@ -31,7 +31,7 @@ from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, 
 from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.session import Session, SessionOptions
 from loopnote.speakers import UtterancePart
-from loopnote.store import MeetingFolder, MeetingMeta, export_json
+from loopnote.store import MeetingFolder, MeetingMeta, SearchIndex, export_json
 from loopnote.store.speakers import split_utterance
 from loopnote.store.voices import Voice, load_meeting_voiceprints
 from loopnote.types import Utterance, Word
@@ -372,6 +372,11 @@ def test_a_line_with_two_voices_is_cut_where_the_speaker_changes(tmp_path: Path)
         (f"{line.id}.2", "s2"),
     ]
     assert "Dana: Dana here, hello." in (folder / "notes.md").read_text(encoding="utf-8")
+    index = SearchIndex(tmp_path / "index.db")  # search finds the part, under its speaker
+    index.index_meeting(stored)
+    hits = [h for h in index.search("hello") if h.kind == "transcript"]
+    assert [(h.ref, "meet" in h.snippet) for h in hits] == [(f"{line.id}.2", False)]
+    index.close()
 
 
 def test_a_settled_line_that_was_split_keeps_its_parts(tmp_path: Path) -> None:
