@@ -4,6 +4,7 @@ the transcript does not wait for it.
     python benchmarks/live_speakers.py                  # dev and held-out scenes, real time
     python benchmarks/live_speakers.py --quick          # two scenes per half (CI)
     python benchmarks/live_speakers.py --quick --no-cut # lines not cut at speaker changes
+    python benchmarks/live_speakers.py --quick --lines turns  # one true turn per line
     python benchmarks/live_speakers.py --latency        # also the transcript with labels on/off
     python benchmarks/live_speakers.py --json out.json
 
@@ -11,9 +12,13 @@ Each scene of benchmarks/speaker_scenes.py (real voices, exact turns) is replaye
 it plays through ``live_speakers.LiveSpeakers`` with the product's labeller: its audio in
 0.1 s blocks as the system source's audio thread hands it over, and its lines posted
 ``COMMIT_LAG`` after they end (when the recognizer would commit them). A line is what the
-recognizer would cut: true turns joined while the pause between them is shorter than the
-VAD's end of speech (``asr/vad.py``'s ``min_silence``, 0.5 s; overlapping turns always), so a
-fast turn change falls inside a line. The audio carries no words, so each turn's line gets a
+recognizer would cut. The recognizer ends a line at a sentence end or at a pause of the VAD's
+end of speech (``asr/vad.py``'s ``min_silence``, 0.5 s), so two bounds are measured:
+``--lines joined`` (the default): true turns joined while the pause between them is shorter
+than that (overlapping turns always), as when no sentence end is heard between two speakers
+(a reply cut short, an interruption), so every fast turn change falls inside a line;
+``--lines turns``: each true turn one line (every turn ended by a sentence end), where a cut
+can only do harm. The audio carries no words, so each turn's line gets a
 word every ``WORD_SECONDS`` (the cut falls between words, as it does on real lines).
 
 - cuts: lines that hold two or more true speakers, lines the labeller cut (``--no-cut``: the
@@ -106,11 +111,11 @@ class Line:
     speakers: frozenset[str]  # the true speakers it holds
 
 
-def scene_lines(turns: Sequence[speaker_scenes.Turn]) -> list[Line]:
+def scene_lines(turns: Sequence[speaker_scenes.Turn], joined: bool = True) -> list[Line]:
     """The scene's turns as the recognizer would cut them into lines (see the docstring)."""
     groups: list[list[speaker_scenes.Turn]] = []
     for t in sorted(turns, key=lambda t: t.start):
-        if groups and t.start - max(x.end for x in groups[-1]) < LINE_PAUSE:
+        if joined and groups and t.start - max(x.end for x in groups[-1]) < LINE_PAUSE:
             groups[-1].append(t)
         else:
             groups.append([t])
@@ -130,7 +135,11 @@ def scene_lines(turns: Sequence[speaker_scenes.Turn]) -> list[Line]:
 
 
 def label_scene(
-    scene: speaker_scenes.Scene, embedder: Any, speed: float, segmenter: SegmentationModel | None
+    scene: speaker_scenes.Scene,
+    embedder: Any,
+    speed: float,
+    segmenter: SegmentationModel | None,
+    joined: bool = True,
 ) -> dict[str, Any]:
     lab = TimedLabeller(UtteranceLabeller(embedder, segmenter=segmenter))
     heard: list[tuple[float, SpeakerNews]] = []
@@ -143,7 +152,7 @@ def label_scene(
 
     live = LiveSpeakers(lab, deliver)
     live.start()
-    lines = scene_lines(scene.turns)
+    lines = scene_lines(scene.turns, joined)
     posted: dict[str, tuple[float, Line]] = {}
     audio = scene.audio
     t0 = time.monotonic()
@@ -250,6 +259,7 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
     ap.add_argument("--latency", action="store_true", help="also a whole session, labels on/off")
     ap.add_argument("--no-cut", action="store_true", help="lines not cut at speaker changes")
+    ap.add_argument("--lines", choices=("joined", "turns"), default="joined")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     if not speaker_scenes.available():
@@ -261,7 +271,11 @@ def main() -> int:
     segmenter = None if args.no_cut else SegmentationModel.load()
     t0 = time.monotonic()
     UtteranceLabeller(embedder).warm_up()  # a session does this as it starts
-    report: dict[str, Any] = {"cold_start_s": round(time.monotonic() - t0, 2)}
+    report: dict[str, Any] = {
+        "cold_start_s": round(time.monotonic() - t0, 2),
+        "lines": args.lines,
+        "cut": not args.no_cut,
+    }
     print(f"the model's first call (libraries loading): {report['cold_start_s']} s", flush=True)
     parts = ["dev", "held"] if args.part == "both" else [args.part]
     for part in parts:
@@ -270,7 +284,7 @@ def main() -> int:
             scenes = scenes[:: max(1, len(scenes) // 2)][:2]
         rows = []
         for scene in scenes:
-            row = label_scene(scene, embedder, args.speed, segmenter)
+            row = label_scene(scene, embedder, args.speed, segmenter, args.lines == "joined")
             print(json.dumps(row), flush=True)
             rows.append(row)
         summary = {
