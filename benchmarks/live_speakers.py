@@ -3,18 +3,32 @@ the transcript does not wait for it.
 
     python benchmarks/live_speakers.py                  # dev and held-out scenes, real time
     python benchmarks/live_speakers.py --quick          # two scenes per half (CI)
+    python benchmarks/live_speakers.py --quick --no-cut # lines not cut at speaker changes
+    python benchmarks/live_speakers.py --quick --lines turns  # one true turn per line
     python benchmarks/live_speakers.py --latency        # also the transcript with labels on/off
     python benchmarks/live_speakers.py --json out.json
 
 Each scene of benchmarks/speaker_scenes.py (real voices, exact turns) is replayed at the pace
 it plays through ``live_speakers.LiveSpeakers`` with the product's labeller: its audio in
-0.1 s blocks as the system source's audio thread hands it over, and each true turn posted as
-a committed line ``COMMIT_LAG`` after it ends (when the recognizer would commit it).
+0.1 s blocks as the system source's audio thread hands it over, and its lines posted
+``COMMIT_LAG`` after they end (when the recognizer would commit them). A line is what the
+recognizer would cut. The recognizer ends a line at a sentence end or at a pause of the VAD's
+end of speech (``asr/vad.py``'s ``min_silence``, 0.5 s), so two bounds are measured:
+``--lines joined`` (the default): true turns joined while the pause between them is shorter
+than that (overlapping turns always), as when no sentence end is heard between two speakers
+(a reply cut short, an interruption), so every fast turn change falls inside a line;
+``--lines turns``: each true turn one line (every turn ended by a sentence end), where a cut
+can only do harm. The audio carries no words, so each turn's line gets a
+word every ``WORD_SECONDS`` (the cut falls between words, as it does on real lines).
+
+- cuts: lines that hold two or more true speakers, lines the labeller cut (``--no-cut``: the
+  labeller without the segmentation model, one speaker per line as before).
 
 - label delay: wall time from a line's post to its first label, and to its final label (the
   last relabel it got; "final" is only known at the end, so this is the honest figure for
   "when can the user trust it"); lines never labelled are counted apart.
-- live DER: the lines' final labels against the truth (speakers.py's DER, 0.25 s collar).
+- live DER: the final labels of the lines (of their parts where a line was cut) against the
+  truth (speakers.py's DER, 0.25 s collar).
 - CPU: CPU seconds of the labeller's thread per second of audio (a share of one core),
   without the model's one-time warm-up; the cold start (the first call loads librosa and
   numba: wall seconds, reported on its own) happens once per process, before the scenes.
@@ -34,6 +48,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +61,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import speaker_scenes
 from speakers import der
 
-from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews
-from loopnote.speakers import UtteranceLabeller, load_embedder
-from loopnote.types import Utterance
+from loopnote.asr.vad import VadOptions
+from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews, Split
+from loopnote.speakers import SegmentationModel, UtteranceLabeller, UtterancePart, load_embedder
+from loopnote.types import Utterance, Word
 
 RATE = speaker_scenes.RATE
 BLOCK = 0.1  # s of audio per hand-over
-COMMIT_LAG = 0.5  # s after a turn ends that its line is committed
+COMMIT_LAG = 0.5  # s after a line ends that it is committed
+LINE_PAUSE = VadOptions().min_silence  # a shorter pause between turns does not end a line
+WORD_SECONDS = 0.3  # one word this often over a turn
 
 
 class TimedLabeller:
@@ -67,11 +86,11 @@ class TimedLabeller:
         self.inner.feed(samples, t)
         self.cpu += time.thread_time() - c0
 
-    def label(
-        self, utterance_id: str, start: float, end: float
-    ) -> tuple[str | None, list[tuple[str, str]]]:
+    def label_parts(
+        self, utterance_id: str, start: float, end: float, words: Sequence[Word]
+    ) -> tuple[list[UtterancePart], list[tuple[str, str]]]:
         c0 = time.thread_time()
-        out = self.inner.label(utterance_id, start, end)
+        out = self.inner.label_parts(utterance_id, start, end, words)
         self.cpu += time.thread_time() - c0
         return out
 
@@ -84,8 +103,45 @@ class TimedLabeller:
         self.warm_cpu += time.thread_time() - c0
 
 
-def label_scene(scene: speaker_scenes.Scene, embedder: Any, speed: float) -> dict[str, Any]:
-    lab = TimedLabeller(UtteranceLabeller(embedder))
+@dataclass
+class Line:
+    start: float
+    end: float
+    words: tuple[Word, ...]
+    speakers: frozenset[str]  # the true speakers it holds
+
+
+def scene_lines(turns: Sequence[speaker_scenes.Turn], joined: bool = True) -> list[Line]:
+    """The scene's turns as the recognizer would cut them into lines (see the docstring)."""
+    groups: list[list[speaker_scenes.Turn]] = []
+    for t in sorted(turns, key=lambda t: t.start):
+        if joined and groups and t.start - max(x.end for x in groups[-1]) < LINE_PAUSE:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    lines = []
+    for g in groups:
+        words = sorted(
+            (
+                Word(f"w{i}", w0, min(w0 + WORD_SECONDS - 0.02, t.end))
+                for t in g
+                for i, w0 in enumerate(np.arange(t.start, t.end - 0.1, WORD_SECONDS))
+            ),
+            key=lambda w: w.start,
+        )
+        end = max(t.end for t in g)
+        lines.append(Line(g[0].start, end, tuple(words), frozenset(t.speaker for t in g)))
+    return lines
+
+
+def label_scene(
+    scene: speaker_scenes.Scene,
+    embedder: Any,
+    speed: float,
+    segmenter: SegmentationModel | None,
+    joined: bool = True,
+) -> dict[str, Any]:
+    lab = TimedLabeller(UtteranceLabeller(embedder, segmenter=segmenter))
     heard: list[tuple[float, SpeakerNews]] = []
     lock = threading.Lock()
 
@@ -96,44 +152,50 @@ def label_scene(scene: speaker_scenes.Scene, embedder: Any, speed: float) -> dic
 
     live = LiveSpeakers(lab, deliver)
     live.start()
-    turns = sorted(scene.turns, key=lambda t: t.end)
-    posted: dict[str, tuple[float, Any]] = {}
+    lines = scene_lines(scene.turns, joined)
+    posted: dict[str, tuple[float, Line]] = {}
     audio = scene.audio
     t0 = time.monotonic()
     block = int(BLOCK * RATE)
     k = 0
+
+    def post(k: int) -> None:
+        line, uid = lines[k], f"s{k:05d}"
+        text = " ".join(w.text for w in line.words)
+        live.utterance(Utterance(uid, "system", line.start, line.end, text, line.words))
+        posted[uid] = (time.monotonic(), line)
+
     for i in range(0, len(audio), block):
         t_audio = (i + block) / RATE
         if (wait := t0 + t_audio / speed - time.monotonic()) > 0:
             time.sleep(wait)
         live.audio(audio[i : i + block], i / RATE)
-        while k < len(turns) and turns[k].end + COMMIT_LAG <= t_audio:
-            t = turns[k]
-            uid = f"u{k:04d}"
-            live.utterance(Utterance(uid, "system", t.start, t.end, ""))
-            posted[uid] = (time.monotonic(), t)
+        while k < len(lines) and lines[k].end + COMMIT_LAG <= t_audio:
+            post(k)
             k += 1
-    for j in range(k, len(turns)):
-        t = turns[j]
-        uid = f"u{j:04d}"
-        live.utterance(Utterance(uid, "system", t.start, t.end, ""))
-        posted[uid] = (time.monotonic(), t)
+    for j in range(k, len(lines)):
+        post(j)
     live.close(600.0)
     first: dict[str, float] = {}
     final: dict[str, tuple[float, str]] = {}
+    spans = {uid: (line.start, line.end) for uid, (_, line) in posted.items()}
     for when, n in heard:
         if isinstance(n, Labelled):
             first.setdefault(n.utterance_id, when)
             final[n.utterance_id] = (when, n.speaker)
+        elif isinstance(n, Split):
+            spans.update({p.id: (p.start, p.end) for p in n.parts})
     first_delay = [first[u] - posted[u][0] for u in posted if u in first]
     final_delay = [final[u][0] - posted[u][0] for u in posted if u in final]
-    hyp = [(t.start, t.end, final[u][1]) for u, (_, t) in posted.items() if u in final]
+    hyp = [(*spans[u], spk) for u, (_, spk) in final.items() if u in spans]
     ref = [(t.start, t.end, t.speaker) for t in scene.turns]
     seconds = len(audio) / RATE
     return {
         "scene": scene.name,
         "lines": len(posted),
-        "unlabelled": len(posted) - len(final),
+        "lines_two_speakers": sum(len(line.speakers) > 1 for _, line in posted.values()),
+        "lines_cut": sum(isinstance(n, Split) for _, n in heard),
+        "unlabelled": sum(u not in first for u in posted),
         "first_label_p50_s": round(_q(first_delay, 0.5), 3),
         "final_label_p50_s": round(_q(final_delay, 0.5), 3),
         "final_label_p90_s": round(_q(final_delay, 0.9), 3),
@@ -196,6 +258,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="two scenes per half")
     ap.add_argument("--speed", type=float, default=1.0, help="replay speed (1 = real time)")
     ap.add_argument("--latency", action="store_true", help="also a whole session, labels on/off")
+    ap.add_argument("--no-cut", action="store_true", help="lines not cut at speaker changes")
+    ap.add_argument("--lines", choices=("joined", "turns"), default="joined")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     if not speaker_scenes.available():
@@ -204,9 +268,14 @@ def main() -> int:
         )
         return 2
     embedder = load_embedder()
+    segmenter = None if args.no_cut else SegmentationModel.load()
     t0 = time.monotonic()
     UtteranceLabeller(embedder).warm_up()  # a session does this as it starts
-    report: dict[str, Any] = {"cold_start_s": round(time.monotonic() - t0, 2)}
+    report: dict[str, Any] = {
+        "cold_start_s": round(time.monotonic() - t0, 2),
+        "lines": args.lines,
+        "cut": not args.no_cut,
+    }
     print(f"the model's first call (libraries loading): {report['cold_start_s']} s", flush=True)
     parts = ["dev", "held"] if args.part == "both" else [args.part]
     for part in parts:
@@ -215,7 +284,7 @@ def main() -> int:
             scenes = scenes[:: max(1, len(scenes) // 2)][:2]
         rows = []
         for scene in scenes:
-            row = label_scene(scene, embedder, args.speed)
+            row = label_scene(scene, embedder, args.speed, segmenter, args.lines == "joined")
             print(json.dumps(row), flush=True)
             rows.append(row)
         summary = {
@@ -229,8 +298,8 @@ def main() -> int:
             )
         }
         summary["final_label_max_s"] = max(r["final_label_max_s"] for r in rows)
-        summary["unlabelled_lines"] = sum(r["unlabelled"] for r in rows)
-        summary["lines"] = sum(r["lines"] for r in rows)
+        for key in ("unlabelled", "lines", "lines_two_speakers", "lines_cut"):
+            summary[key] = sum(r[key] for r in rows)
         report[part] = {"summary": summary, "scenes": rows}
         print(f"{part}: {summary}", flush=True)
     if args.latency:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +25,16 @@ from loopnote.events import (
     SpeakerNamed,
     UtteranceCommitted,
     UtteranceRelabelled,
+    UtteranceSplit,
 )
-from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
+from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews, Split
+from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.session import Session, SessionOptions
-from loopnote.store import MeetingFolder, export_json
+from loopnote.speakers import UtterancePart
+from loopnote.store import MeetingFolder, MeetingMeta, SearchIndex, export_json
+from loopnote.store.speakers import split_utterance
 from loopnote.store.voices import Voice, load_meeting_voiceprints
-from loopnote.types import Utterance
+from loopnote.types import Utterance, Word
 from test_session import Knobs, Listener, PacedInput, scripted, settings
 
 SPEAKERS = {"s1": np.eye(8, dtype=np.float32)[0], "s2": np.eye(8, dtype=np.float32)[1]}
@@ -36,15 +42,18 @@ SPEAKERS = {"s1": np.eye(8, dtype=np.float32)[0], "s2": np.eye(8, dtype=np.float
 
 class ScriptedLabeller:
     """Labels by the line's start time (``who``: start → speaker); ``fix`` makes a later
-    label correct an earlier one; ``gate`` (when set) holds every call until it opens."""
+    label correct an earlier one; ``cut`` hears a second voice inside a line; ``gate``
+    (when set) holds every call until it opens."""
 
     def __init__(
         self,
         who: dict[float, str],
         fix: dict[float, tuple[float, str]] | None = None,
         gate: threading.Event | None = None,
+        cut: dict[float, tuple[int, str]] | None = None,
     ) -> None:
         self.who = who
+        self.cut = cut or {}
         self.fix = fix or {}
         self.gate = gate
         self.entered = threading.Event()
@@ -68,6 +77,21 @@ class ScriptedLabeller:
             earlier, spk = self.fix[start]
             changed.append((self.ids[earlier], spk))
         return self.who.get(start), changed
+
+    def label_parts(
+        self, utterance_id: str, start: float, end: float, words: Sequence[Word]
+    ) -> tuple[list[UtterancePart], list[tuple[str, str]]]:
+        """``cut`` (start → (word, speaker)): a second voice from that word on."""
+        if start not in self.cut or not words:
+            speaker, changed = self.label(utterance_id, start, end)
+            return [UtterancePart(start, end, speaker, 0, len(words))], changed
+        k, second = self.cut[start]
+        first, changed = self.label(utterance_id, start, words[k].start)
+        self.ids[words[k].start] = f"{utterance_id}.2"
+        return [
+            UtterancePart(start, words[k].start, first, 0, k),
+            UtterancePart(words[k].start, end, second, k, len(words)),
+        ], changed
 
     def warm_up(self) -> None:
         pass
@@ -157,7 +181,9 @@ def test_a_hung_labeller_delays_no_line_no_alert_and_not_the_end(
 ) -> None:
     monkeypatch.setattr("loopnote.meeting_speakers.FINISH_SECONDS", 2.0)
     gate = threading.Event()
-    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, gate=gate)
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, gate=gate, cut={4.0: (2, "s1")}
+    )
     hung_when: dict[str, bool] = {}
 
     def listen(_s: Session, event: Event) -> None:
@@ -177,7 +203,7 @@ def test_a_hung_labeller_delays_no_line_no_alert_and_not_the_end(
     }
     for text, said in k.said.items():
         assert told[text] - said < 1.0, text
-    assert not got.of(UtteranceRelabelled)  # it never answered
+    assert not got.of(UtteranceRelabelled) and not got.of(UtteranceSplit)  # it never answered
     assert "speakers-late" in got.codes()
     assert took < 8.0 / 2.0 + 10.0  # the end waited for the labeller once, then went on
     gate.set()
@@ -296,3 +322,108 @@ def test_a_session_with_the_real_recognizer_labels_speakers_by_default(
     assert [(e.speaker, e.speaker_name) for e in got.of(UtteranceRelabelled)] == [
         ("s1", "Speaker 1")
     ]
+
+
+TWO_VOICES = [
+    ("This is Tom from sales.", 0.5, 1.5),
+    ("Great to meet you. Dana here, hello.", 2.0, 4.0),  # Tom, then Dana from "Dana"
+    ("Okay, moving on.", 5.0, 6.0),
+]
+
+
+def test_a_line_with_two_voices_is_cut_where_the_speaker_changes(tmp_path: Path) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 5.0: "s2"}, cut={2.0: (4, "s2")})
+    seen: dict[str, bool] = {}
+
+    def listen(_s: Session, event: Event) -> None:
+        if isinstance(event, UtteranceCommitted):  # the line went out whole, unsplit
+            seen[event.utterance.text] = bool(got_splits)
+        elif isinstance(event, UtteranceSplit):
+            got_splits.append(event)
+
+    got_splits: list[UtteranceSplit] = []
+    folder, got, _ = run_meeting(tmp_path, {"system": TWO_VOICES}, lab, on_event=listen)
+    assert seen["Great to meet you. Dana here, hello."] is False
+    (split,) = got.of(UtteranceSplit)
+    line = next(e.utterance for e in got.of(UtteranceCommitted) if e.utterance.start == 2.0)
+    assert split.utterance_id == line.id
+    assert [p.id for p in split.parts] == [line.id, f"{line.id}.2"]
+    assert [p.text for p in split.parts] == ["Great to meet you.", "Dana here, hello."]
+    assert split.speakers == ("s1", "s2")
+    js = split.to_json()
+    assert js["type"] == "split" and len(js["at"]) == 1 and 2.8 < js["at"][0] < 3.2
+    assert [(p["id"], p["speaker"]) for p in js["parts"]] == [
+        (line.id, "s1"),
+        (f"{line.id}.2", "s2"),
+    ]
+    relabels = {(e.utterance_id, e.speaker) for e in got.of(UtteranceRelabelled)}
+    assert {(line.id, "s1"), (f"{line.id}.2", "s2")} <= relabels
+    # the journal keeps the line whole; readers apply the split, then the labels
+    stored = MeetingFolder.open(folder)
+    assert [u.text for u in stored.load_utterances()][1] == "Great to meet you. Dana here, hello."
+    records = [e for e in stored.load_events() if e.get("type") == "split"]
+    assert [p["speaker"] for p in records[0]["parts"]] == ["s1", "s2"]
+    labelled = [(u.speaker, u.text) for u in stored.load_labelled_utterances()]
+    # the part's own text named its speaker (naming reads the parts)
+    assert labelled[1:3] == [("Tom", "Great to meet you."), ("Dana", "Dana here, hello.")]
+    exported = export_json(stored)["utterances"]
+    assert [(u["id"], u.get("speaker")) for u in exported][1:3] == [
+        (line.id, "s1"),
+        (f"{line.id}.2", "s2"),
+    ]
+    assert "Dana: Dana here, hello." in (folder / "notes.md").read_text(encoding="utf-8")
+    index = SearchIndex(tmp_path / "index.db")  # search finds the part, under its speaker
+    index.index_meeting(stored)
+    hits = [h for h in index.search("hello") if h.kind == "transcript"]
+    assert [(h.ref, "meet" in h.snippet) for h in hits] == [(f"{line.id}.2", False)]
+    index.close()
+
+
+def test_a_settled_line_that_was_split_keeps_its_parts(tmp_path: Path) -> None:
+    """Settled text is cut at the same times, whichever of split and settled comes first."""
+    folder = MeetingFolder.create(tmp_path, MeetingMeta(id="", started_wall=1_700_000_000.0))
+    words = [
+        ("great", 2.0),
+        ("to", 2.3),
+        ("meet", 2.6),
+        ("you.", 2.9),
+        ("Dana", 3.2),
+        ("here.", 3.5),
+    ]
+    live = Utterance(
+        "s00002", "system", 2.0, 3.8, "great to meet you. Dana here.",
+        tuple(Word(w, t, t + 0.25) for w, t in words),
+    )  # fmt: skip
+    # the settled decode hears the same words a little earlier, and fixes one
+    settled = replace(
+        live,
+        text="Great to meet you. Dana here.",
+        words=tuple(Word("Great" if w == "great" else w, t - 0.08, t + 0.15) for w, t in words),
+    )
+    parts = split_utterance(replace(live, speaker=None), (3.05,))
+    split = Split(
+        "s00002", (3.05,), (replace(parts[0], speaker="s1"), replace(parts[1], speaker="s2"))
+    )
+    for settled_first in (False, True):
+        speakers = MeetingSpeakers(folder)
+        shown: list[Utterance] = []
+        if settled_first:
+            shown, _ = speakers.settled([settled], [("s00002",)])
+        events = speakers.news(split, 1.0)
+        if not settled_first:
+            shown, replaces = speakers.settled([settled], [("s00002",)])
+            assert replaces == [("s00002",), ("s00002.2",)]
+        (event,) = [e for e in events if isinstance(e, UtteranceSplit)]
+        want = ["Great to meet you.", "Dana here."]
+        assert [p.text for p in event.parts] == (
+            want if settled_first else ["great to meet you.", "Dana here."]
+        )
+        assert [(p.id, p.text) for p in shown] == (
+            [("s00002", "Great to meet you. Dana here.")]
+            if settled_first
+            else [("s00002", want[0]), ("s00002.2", want[1])]
+        )
+    folder.append_utterance(live)
+    folder.append_settled([settled], [("s00002",)], "tiny", "live")
+    read = [(u.id, u.speaker, u.text) for u in folder.load_labelled_utterances()]
+    assert read == [("s00002", "Speaker 1", want[0]), ("s00002.2", "Speaker 2", want[1])]

@@ -93,3 +93,28 @@ def test_an_utterance_holding_two_voices_is_cut_at_the_word_and_each_part_labell
     lab.feed(np.full(6 * RATE, 0.1, np.float32), t + 6.0)
     parts, _ = lab.label_parts("u5", t + 6.0, t + 12.0, [])
     assert len(parts) == 1
+
+
+def test_a_change_the_labeller_hears_as_one_voice_does_not_cut_the_utterance() -> None:
+    lab = UtteranceLabeller(LevelEmbedder(), keep_seconds=60.0, segmenter=LevelChanges())  # type: ignore[arg-type]
+    t = 0.0
+    for i, voice in enumerate([0, 1, 0, 1]):
+        lab.feed(np.full(4 * RATE, (voice + 1) / 10, np.float32), t)
+        lab.label(f"u{i}", t, t + 4.0)
+        t += 4.0
+    # the level steps (the segmenter hears a change) but both sides are voice 0
+    lab.feed(
+        np.concatenate([np.full(3 * RATE, 0.08), np.full(3 * RATE, 0.14)]).astype(np.float32), t
+    )
+    words = [Word(f"w{k}", t + 0.1 + 0.4 * k, t + 0.4 + 0.4 * k) for k in range(15)]
+    assert lab._changes(t, t + 6.0)  # the segmenter did hear one
+    parts, _ = lab.label_parts("u4", t, t + 6.0, words)
+    assert [(p.speaker, p.first_word, p.end_word) for p in parts] == [(lab._labels[0], 0, 15)]
+    # the next utterance, of the other voice, is cut as before and named u5, u5.2
+    lab.feed(
+        np.concatenate([np.full(3 * RATE, 0.2), np.full(3 * RATE, 0.1)]).astype(np.float32), t + 6
+    )
+    words = [Word(f"w{k}", t + 6.1 + 0.4 * k, t + 6.4 + 0.4 * k) for k in range(15)]
+    parts, _ = lab.label_parts("u5", t + 6.0, t + 12.0, words)
+    assert [p.speaker for p in parts] == [lab._labels[1], lab._labels[0]]
+    assert "u5.2" in lab._utterances and "u4.2" not in lab._utterances

@@ -546,6 +546,33 @@ async def test_a_name_alert_closes_search_and_comes_to_the_front() -> None:
 
 
 @aio
+async def test_a_split_line_shows_its_parts_under_their_speakers() -> None:
+    from loopnote.events import SpeakerNamed, UtteranceRelabelled, UtteranceSplit
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_event(utt(1, "Great to meet you. Dana here, hello."))
+        app.post_event(utt(2, "Okay, moving on."))
+        parts = (
+            Utterance("u1", "system", 5.0, 7.0, "Great to meet you."),
+            Utterance("u1.2", "system", 7.0, 9.0, "Dana here, hello."),
+        )
+        split = UtteranceSplit("u1", (7.0,), parts, ("s1", "s2"), ("Speaker 1", "Speaker 2"), W0)
+        app.post_event(split)
+        app.post_event(UtteranceRelabelled("u2", "s2", W0 + 15, "Speaker 2"))
+        await pilot.pause()
+        lines = app.transcript.plain_lines()
+        assert len(lines) == 3
+        assert "Speaker 1" in lines[0] and lines[0].endswith("Great to meet you.")
+        assert "Speaker 2" in lines[1] and lines[1].endswith("Dana here, hello.")
+        assert "Speaker 2" in lines[2] and lines[2].endswith("Okay, moving on.")  # moved down
+        app.post_event(SpeakerNamed("s2", "Dana", "conversation", 0.9, W0 + 16))
+        await pilot.pause()
+        assert [("Dana" in x) for x in app.transcript.plain_lines()] == [False, True, True]
+        assert app.utterance_ids == ["u1", "u1.2", "u2"]  # search finds the parts
+
+
+@aio
 async def test_them_lines_show_their_speaker_follow_relabels_and_n_names_one() -> None:
     from loopnote.events import SpeakerNamed, UtteranceRelabelled
 

@@ -29,6 +29,8 @@ from loopnote.events import (
     StateChanged,
     SummaryUpdated,
     UtteranceCommitted,
+    UtteranceRelabelled,
+    UtteranceSplit,
     WarningRaised,
 )
 from loopnote.store import MeetingFolder
@@ -218,6 +220,39 @@ def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(
     page.goto(server.link("/live"))
     page.wait_for_selector('.line[data-id="u00049"]')
     assert page.locator(".partial").inner_text().endswith("still talking")
+    page.close()
+
+
+def test_a_split_line_is_shown_as_its_parts_under_their_speakers(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
+) -> None:
+    server, hub, _ = live
+    page = chromium.new_page()
+    page.goto(server.link("/live"))
+    for i in range(3):
+        hub.publish(_utt(i))
+    page.wait_for_selector('.line[data-id="u00002"]')
+    parts = (
+        Utterance("u00001", "system", 2.0, 2.9, "Line number 1"),
+        Utterance("u00001.2", "system", 2.9, 3.8, "of the meeting."),
+    )
+    now = time.time()
+    hub.publish(UtteranceSplit("u00001", (2.9,), parts, ("s1", "s2"), ("Tom", "Speaker 2"), now))
+    hub.publish(UtteranceRelabelled("u00002", "s2", now, "Speaker 2"))
+    page.wait_for_selector('.line[data-id="u00001.2"]')
+    wait_until(
+        page, "document.querySelector('.line[data-id=\"u00002\"] .who').textContent === 'Speaker 2'"
+    )
+    rows = page.locator(".line").evaluate_all(
+        "ls => ls.map(l => [l.dataset.id, l.querySelector('.who').textContent,"
+        " l.querySelector('.text').textContent])"
+    )
+    assert rows == [
+        ["u00000", "Them", "Line number 0 of the meeting."],
+        ["u00001", "Tom", "Line number 1"],
+        ["u00001.2", "Speaker 2", "of the meeting."],
+        ["u00002", "Speaker 2", "Line number 2 of the meeting."],
+    ]
     page.close()
 
 

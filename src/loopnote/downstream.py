@@ -44,7 +44,14 @@ from loopnote.events import (
     TranscriptSettled,
     WarningRaised,
 )
-from loopnote.live_speakers import Labelled, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews
+from loopnote.live_speakers import (
+    Labelled,
+    LiveSpeakers,
+    Named,
+    SpeakerLabelling,
+    SpeakerNews,
+    Split,
+)
 from loopnote.live_summary import LiveSummary
 from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.settling import LiveSettler, Settled
@@ -283,7 +290,7 @@ class MeetingDownstream:
             item = self._late.popleft()
             if isinstance(item, SummaryNode):
                 out.append(self._summary(item, wall))
-            elif isinstance(item, Labelled | Named):
+            elif isinstance(item, Labelled | Named | Split):
                 out += self.speakers.news(item, wall)
             elif isinstance(item, Settled):
                 out.append(self._settled(item, wall))
@@ -399,8 +406,9 @@ class MeetingDownstream:
     # -- helpers --------------------------------------------------------------------------
     def _settled(self, s: Settled, wall: float) -> TranscriptSettled:
         self.folder.append_settled(s.utterances, s.replaces, s.model, s.how)  # stored, then told
+        shown, replaces = self.speakers.settled(s.utterances, s.replaces)
         return TranscriptSettled(
-            s.source, s.utterances, s.replaces, s.model, s.how, wall, s.done, s.total
+            s.source, tuple(shown), tuple(replaces), s.model, s.how, wall, s.done, s.total
         )
 
     def _summary(self, node: SummaryNode, wall: float) -> SummaryUpdated:

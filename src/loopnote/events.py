@@ -3,7 +3,8 @@
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
 last, and ``partial``, ``utterance``, ``settled``, ``summary``, ``alert``, ``alert-card``,
-``warning``, ``level``, ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel`` between.
+``warning``, ``level``, ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel``, ``split``
+between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
@@ -107,6 +108,33 @@ class UtteranceRelabelled:
             "utterance_id": self.utterance_id,
             "speaker": self.speaker,
             "speaker_name": self.speaker_name,
+            "wall": round(self.wall, 3),
+        }
+
+
+@dataclass(frozen=True)
+class UtteranceSplit:
+    """The voice changes inside an utterance already emitted: front ends show ``parts``
+    (one speaker each; the first keeps the utterance's id) in its place. ``at``: the cut
+    times; ``speakers``/``names``: each part's speaker id and display name (None while
+    unknown)."""
+
+    utterance_id: str
+    at: tuple[float, ...]
+    parts: tuple[Utterance, ...]
+    speakers: tuple[str | None, ...]
+    names: tuple[str | None, ...]
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "split",
+            "utterance_id": self.utterance_id,
+            "at": list(self.at),
+            "parts": [
+                {**p.to_dict(), "speaker": s, "speaker_name": n}
+                for p, s, n in zip(self.parts, self.speakers, self.names, strict=True)
+            ],
             "wall": round(self.wall, 3),
         }
 
@@ -275,6 +303,7 @@ Event = (
     | UtteranceCommitted
     | SpeakerNamed
     | UtteranceRelabelled
+    | UtteranceSplit
     | TranscriptSettled
     | SummaryUpdated
     | AlertRaised

@@ -3,13 +3,15 @@
 ``LiveSpeakers(labeller, deliver)``
     ``audio(samples, t)``  the system source's 16 kHz audio (from its audio thread: only
                            appended to a bounded buffer, never waits for the labeller)
-    ``utterance(u)``       a committed utterance (system ones are labelled; mic ones are
-                           "you", turns the naming rules read)
+    ``utterance(u)``       a committed utterance (system ones are labelled, and cut where
+                           the voice changes inside them; mic ones are "you", turns the
+                           naming rules read)
     ``user_named(id, name)`` the user named a speaker: conversation cues no longer rename it
     ``close(timeout)``     label what is pending, then stop; False if that did not end in time
 ``deliver(news)`` is called from the worker's thread with ``Labelled`` (an utterance's
-speaker, first or corrected) and ``Named`` (a name proposed from the conversation or a
-remembered voice) items.
+speaker, first or corrected), ``Split`` (the voice changes inside an utterance: its parts,
+cut at words, each with its speaker) and ``Named`` (a name proposed from the conversation
+or a remembered voice) items.
 
 Embedding a second of speech takes tens of milliseconds, and a busy machine can stall it
 much longer; here that delays only the labels, never a transcript line or an alert.
@@ -19,18 +21,18 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from loopnote.slowpath import SlowWorker
-from loopnote.speakers import Turn, propose_names
-from loopnote.store.speakers import YOU
+from loopnote.speakers import Turn, UtterancePart, propose_names, word_cuts
+from loopnote.store.speakers import YOU, split_utterance
 from loopnote.store.voices import Voice, match_voice
-from loopnote.types import Utterance
+from loopnote.types import Utterance, Word
 
 RATE = 16000
 KEEP_SECONDS = 120.0  # audio waiting for a stalled labeller; older audio goes unlabelled
@@ -43,9 +45,9 @@ class Labeller(Protocol):
 
     def feed(self, samples: npt.NDArray[np.float32], t: float) -> None: ...
 
-    def label(
-        self, utterance_id: str, start: float, end: float
-    ) -> tuple[str | None, list[tuple[str, str]]]: ...
+    def label_parts(
+        self, utterance_id: str, start: float, end: float, words: Sequence[Word]
+    ) -> tuple[list[UtterancePart], list[tuple[str, str]]]: ...
 
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]: ...
 
@@ -76,7 +78,19 @@ class Named:
     score: float
 
 
-SpeakerNews = Labelled | Named
+@dataclass(frozen=True)
+class Split:
+    """The voice changes inside an utterance: cut before the first word starting at each
+    time of ``at``. ``parts`` are the pieces as readers cut them (``store.speakers``: the
+    first keeps the utterance's id, the others are ``ID.2``, …), ``speaker`` set to each
+    part's speaker id (None while unknown)."""
+
+    utterance_id: str
+    at: tuple[float, ...]
+    parts: tuple[Utterance, ...]
+
+
+SpeakerNews = Labelled | Named | Split
 
 
 @dataclass(frozen=True)
@@ -191,15 +205,23 @@ class LiveSpeakers:
         if u.source == "mic":
             self._turns[u.id] = Turn(u.id, YOU, u.text)
             return []
-        speaker, changed = self._labeller.label(u.id, u.start, u.end)
+        parts, changed = self._labeller.label_parts(u.id, u.start, u.end, u.words)
         out: list[SpeakerNews] = []
         for uid, spk in changed:
             if uid in self._turns:
                 self._turns[uid] = Turn(uid, spk, self._turns[uid].text)
             out.append(Labelled(uid, spk))
-        self._turns[u.id] = Turn(u.id, speaker or "", u.text)
-        if speaker is not None:
-            out.append(Labelled(u.id, speaker))
+        at = tuple(word_cuts(parts, u.words))
+        pieces = split_utterance(u, at)
+        if len(pieces) == len(parts) > 1:  # one speaker per line: the parts replace it
+            pieces = [replace(p, speaker=q.speaker) for p, q in zip(pieces, parts, strict=True)]
+            out.append(Split(u.id, at, tuple(pieces)))
+        else:
+            pieces = [replace(u, speaker=parts[0].speaker if parts else None)]
+        for p in pieces:
+            self._turns[p.id] = Turn(p.id, p.speaker or "", p.text)
+            if p.speaker is not None:
+                out.append(Labelled(p.id, p.speaker))
         while len(self._turns) > NAMING_TURNS:
             del self._turns[next(iter(self._turns))]
         return out
@@ -232,4 +254,12 @@ class LiveSpeakers:
         return Named(speaker, name, how, round(float(score), 3))
 
 
-__all__ = ["Labelled", "Labeller", "LiveSpeakers", "Named", "SpeakerLabelling", "SpeakerNews"]
+__all__ = [
+    "Labelled",
+    "Labeller",
+    "LiveSpeakers",
+    "Named",
+    "SpeakerLabelling",
+    "SpeakerNews",
+    "Split",
+]

@@ -7,8 +7,13 @@ and events:
 ``committed(u, wall)``     the ``UtteranceCommitted`` event, with the speaker known at
                            emission ("you" for the mic; a system line is usually labelled
                            a moment later, by a ``relabel``)
-``news(item, wall)``       a ``Labelled`` or ``Named`` from the worker → ``relabel`` /
-                           ``speaker`` records in ``events.jsonl`` and their events
+``news(item, wall)``       a ``Labelled``, ``Split`` or ``Named`` from the worker →
+                           ``relabel`` / ``split`` / ``speaker`` records in
+                           ``events.jsonl`` and their events (a split line's parts are
+                           labelled by ``relabel`` like any line)
+``settled(utterances, replaces)`` a settled stretch as front ends show it: a settled
+                           utterance of a split line is cut like the line, its parts
+                           replacing the line's parts
 ``rename(ref, name, wall)`` the user names a speaker live (``store.speakers`` rule)
 ``labelled(utterances)``   the utterances with their speakers' display labels (cards)
 
@@ -18,6 +23,7 @@ so ``show``, exports and notes after the meeting give the final labels.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -29,15 +35,24 @@ from loopnote.events import (
     SpeakerNamed,
     UtteranceCommitted,
     UtteranceRelabelled,
+    UtteranceSplit,
     WarningRaised,
 )
-from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews
+from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews, Split
 from loopnote.store import MeetingFolder
-from loopnote.store.speakers import YOU, default_label, plan_speaker_renames, record_speaker_renames
+from loopnote.store.speakers import (
+    YOU,
+    default_label,
+    plan_speaker_renames,
+    record_speaker_renames,
+    split_utterance,
+)
 from loopnote.store.voices import save_meeting_voiceprints
 from loopnote.types import SessionWarning, Utterance
 
 FINISH_SECONDS = 60.0  # the last labels: a few embeddings (or the model's first load)
+KEEP_SETTLED = 500  # settled lines kept for a split that comes after them (it comes seconds
+# after its line; settling usually later still)
 
 
 class MeetingSpeakers:
@@ -55,6 +70,8 @@ class MeetingSpeakers:
         self._model = model
         self._labels: dict[str, str] = {}  # utterance id -> speaker id, as labelled live
         self._names: dict[str, str | None] = {}  # speaker id -> its name
+        self._splits: dict[str, tuple[float, ...]] = {}  # utterance id -> cut times
+        self._settled: OrderedDict[str, Utterance] = OrderedDict()  # live id -> settled
 
     def display(self, speaker: str | None) -> str | None:
         """What a reader sees for a speaker id: its name, else "Speaker N"."""
@@ -71,22 +88,79 @@ class MeetingSpeakers:
         return UtteranceCommitted(u, wall, sid, self.display(sid))
 
     def labelled(self, utterances: Sequence[Utterance]) -> list[Utterance]:
-        """``speaker`` set to the display label of the system lines labelled so far."""
-        return [
-            replace(u, speaker=self.display(self._labels.get(u.id))) if u.source == "system" else u
-            for u in utterances
-        ]
+        """The lines cut where the voice changes, ``speaker`` set to the display label of
+        the system lines labelled so far."""
+        out: list[Utterance] = []
+        for u in utterances:
+            if u.source != "system":
+                out.append(u)
+                continue
+            for p in split_utterance(u, self._splits.get(u.id, ())):
+                out.append(replace(p, speaker=self.display(self._labels.get(p.id))))
+        return out
 
     def news(self, item: SpeakerNews, wall: float) -> list[Event]:
         if isinstance(item, Labelled):
-            if self._labels.get(item.utterance_id) == item.speaker:
-                return []
-            self._labels[item.utterance_id] = item.speaker
-            record = {"utterance_id": item.utterance_id, "speaker": item.speaker, "wall": wall}
-            self.folder.append_event("relabel", record)
-            name = self.display(item.speaker)
-            return [UtteranceRelabelled(item.utterance_id, item.speaker, wall, name)]
+            return self._relabel(item.utterance_id, item.speaker, wall)
+        if isinstance(item, Split):
+            return self._split(item, wall)
         return [self._named(item.speaker, item.name, item.how, item.score, wall)]
+
+    def settled(
+        self, utterances: Sequence[Utterance], replaces: Sequence[tuple[str, ...]]
+    ) -> tuple[list[Utterance], list[tuple[str, ...]]]:
+        """A settled stretch as front ends show it: the settled utterance of a line that
+        was split is cut at the same times (part ``k`` replaces the line's part ``k``)."""
+        shown: list[Utterance] = []
+        shown_replaces: list[tuple[str, ...]] = []
+        for u, r in zip(utterances, replaces, strict=True):
+            self._settled[u.id] = u
+            while len(self._settled) > KEEP_SETTLED:
+                self._settled.popitem(last=False)
+            pieces = split_utterance(u, self._splits.get(u.id, ())) if u.text.strip() else [u]
+            shown += pieces
+            shown_replaces += [r if k == 0 else (p.id,) for k, p in enumerate(pieces)]
+        return shown, shown_replaces
+
+    def _split(self, item: Split, wall: float) -> list[Event]:
+        """A ``split`` record, the front ends' ``split`` event (cut from the settled line
+        when it came first: the reader shows settled text) and each part's label."""
+        self._splits[item.utterance_id] = item.at
+        speakers = tuple(p.speaker for p in item.parts)
+        record = {
+            "utterance_id": item.utterance_id,
+            "at": list(item.at),
+            "parts": [{"id": p.id, "speaker": p.speaker} for p in item.parts],
+            "wall": wall,
+        }
+        self.folder.append_event("split", record)
+        parts = item.parts
+        if (settled := self._settled.get(item.utterance_id)) is not None:
+            cut = split_utterance(settled, item.at)
+            if len(cut) == len(parts):
+                parts = tuple(cut)
+        out: list[Event] = [
+            UtteranceSplit(
+                item.utterance_id,
+                item.at,
+                tuple(replace(p, speaker=None) for p in parts),
+                speakers,
+                tuple(self.display(s) for s in speakers),
+                wall,
+            )
+        ]
+        for p, sid in zip(parts, speakers, strict=True):
+            if sid is not None:
+                out += self._relabel(p.id, sid, wall)
+        return out
+
+    def _relabel(self, utterance_id: str, speaker: str, wall: float) -> list[Event]:
+        if self._labels.get(utterance_id) == speaker:
+            return []
+        self._labels[utterance_id] = speaker
+        record = {"utterance_id": utterance_id, "speaker": speaker, "wall": wall}
+        self.folder.append_event("relabel", record)
+        return [UtteranceRelabelled(utterance_id, speaker, wall, self.display(speaker))]
 
     def rename(self, ref: str, name: str, wall: float) -> list[Event]:
         """The same rule as ``loopnote speakers --rename``; a name that does not fit (an

@@ -443,19 +443,24 @@ def live_labeller(settings: Settings) -> SpeakerLabelling | None:
     without the extra ``loopnote[speakers]`` (or with ``speakers = false``)."""
     if not settings.speakers:
         return None
-    from loopnote.speakers import UtteranceLabeller, load_embedder
+    from loopnote.speakers import SegmentationModel, UtteranceLabeller, load_embedder
 
     try:
         embedder = load_embedder()
     except ModelNotAvailable as e:
         log.info("no live speaker labels: %s", e)
         return None
+    try:  # finds where the voice changes inside a line, to cut it there
+        segmenter: SegmentationModel | None = SegmentationModel.load()
+    except ModelNotAvailable as e:
+        log.info("live lines are not cut where the speaker changes: %s", e)
+        segmenter = None
     try:
         voices = VoiceStore(data_dir()).voices()
     except StoreError as e:
         log.warning("remembered voices are not used: %s", e)
         voices = []
-    return SpeakerLabelling(UtteranceLabeller(embedder), voices, embedder.name)
+    return SpeakerLabelling(UtteranceLabeller(embedder, segmenter=segmenter), voices, embedder.name)
 
 
 def _audio_tap(down: MeetingDownstream) -> Callable[[Source, FloatArray, float], None] | None:

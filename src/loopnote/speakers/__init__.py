@@ -29,7 +29,7 @@ from loopnote.speakers.naming import (
     propose_names,
 )
 from loopnote.speakers.segment import ChangeOptions, Changes, SegmentationModel, split_regions
-from loopnote.speakers.split import UtterancePart, cut_times, split_by_speaker
+from loopnote.speakers.split import UtterancePart, cut_times, split_by_speaker, word_cuts
 
 __all__ = [
     "ChangeOptions",
@@ -57,4 +57,5 @@ __all__ = [
     "speech_regions",
     "split_by_speaker",
     "split_regions",
+    "word_cuts",
 ]

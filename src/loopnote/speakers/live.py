@@ -9,8 +9,9 @@ clusterer's bounded work; memory is the audio ring plus a small integer per wind
 
 ``label_parts`` is ``label`` for an utterance that may hold two voices: with a
 ``segmenter``, it finds where the voice changes inside the utterance, cuts it at the word
-where that happens, and labels each part (the caller records a ``split`` event with
-``cut_times(parts)`` and names the parts as the store does, ``s00012``, ``s00012.2``, …).
+where that happens, and labels each part; neighbouring parts it gives one speaker are one
+part again, so a cut falls only where the speaker changes (the caller records a ``split``
+event and names the parts as the store does, ``s00012``, ``s00012.2``, …).
 """
 
 from __future__ import annotations
@@ -81,10 +82,7 @@ class UtteranceLabeller:
         window_labels = self._clusterer.labels()
         changed: list[tuple[str, str]] = []
         for u in sorted(touched | {index}):
-            votes = Counter(
-                lab for w in self._windows_of[u] if (lab := window_labels[w]) is not None
-            )
-            new = votes.most_common(1)[0][0] if votes else None
+            new = self._vote(u, window_labels)
             if new != self._labels[u]:
                 self._labels[u] = new
                 if u != index and new is not None:
@@ -102,14 +100,48 @@ class UtteranceLabeller:
         edges = [start, *changes, end]
         local = [SpeakerTurn(a, b, f"p{k}") for k, (a, b) in enumerate(pairwise(edges))]
         pieces = split_by_speaker(start, end, words, local)
-        parts: list[UtterancePart] = []
+        first = len(self._utterances)
         changed: list[tuple[str, str]] = []
         for k, piece in enumerate(pieces):
-            pid = utterance_id if k == 0 else f"{utterance_id}.{k + 1}"
-            speaker, more = self.label(pid, piece.start, piece.end)
-            parts.append(replace(piece, speaker=speaker))
-            changed += more
-        return parts, changed
+            changed += self.label(_part_id(utterance_id, k), piece.start, piece.end)[1]
+        own = {_part_id(utterance_id, k) for k in range(len(pieces))}
+        # a cut only where the speaker changes: neighbours given one speaker (or a piece too
+        # short to be given any) are one part again
+        keep: list[int] = []
+        parts: list[UtterancePart] = []
+        for k, piece in enumerate(pieces):
+            idx = first + k
+            prev = self._labels[keep[-1]] if keep else "-"
+            if keep and (prev is None or self._labels[idx] in (None, prev)):
+                self._absorb(keep[-1], idx)
+                parts[-1] = replace(parts[-1], end=piece.end, end_word=piece.end_word)
+            else:
+                keep.append(idx)
+                parts.append(piece)
+        for k, idx in enumerate(keep):
+            self._utterances[idx] = _part_id(utterance_id, k)
+        return [
+            replace(p, speaker=self._labels[idx]) for p, idx in zip(parts, keep, strict=True)
+        ], [(uid, spk) for uid, spk in changed if uid not in own]
+
+    def _absorb(self, into: int, index: int) -> None:
+        """Utterance ``index``'s windows become ``into``'s (a part joined to the one
+        before); ``into`` takes the majority of them all, ``index`` is left empty."""
+        for w in self._windows_of[index]:
+            self._window_owner[w] = into
+        self._windows_of[into] += self._windows_of[index]
+        self._windows_of[index] = []
+        self._labels[index] = None
+        self._utterances[index] = ""
+        assert self._clusterer is not None
+        self._labels[into] = self._vote(into, self._clusterer.labels())
+
+    def _vote(self, index: int, window_labels: Sequence[str | None]) -> str | None:
+        """The speaker of most of the utterance's windows (None without any)."""
+        votes = Counter(
+            lab for w in self._windows_of[index] if (lab := window_labels[w]) is not None
+        )
+        return votes.most_common(1)[0][0] if votes else None
 
     def _changes(self, start: float, end: float) -> list[float]:
         assert self.segmenter is not None
@@ -135,3 +167,8 @@ class UtteranceLabeller:
             if (v := c.centroid(sid)) is not None:
                 out[sid] = np.asarray(v, np.float32)
         return out
+
+
+def _part_id(utterance_id: str, k: int) -> str:
+    """Part ``k`` (from 0) of an utterance, named as ``store.speakers.part_id`` names it."""
+    return utterance_id if k == 0 else f"{utterance_id}.{k + 1}"

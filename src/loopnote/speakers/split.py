@@ -62,6 +62,18 @@ def cut_times(parts: Sequence[UtterancePart]) -> list[float]:
     return [p.start for p in parts[1:]]
 
 
+def word_cuts(parts: Sequence[UtterancePart], words: Sequence[Word]) -> list[float]:
+    """Where the parts meet, halfway between the starts of the words either side of each
+    cut: the same parts from these words, and a decode of the same speech whose word times
+    moved a little (the settled transcript) is cut at the same word."""
+    return [
+        round((words[p.first_word - 1].start + words[p.first_word].start) / 2, 3)
+        if 0 < p.first_word < len(words)
+        else p.start
+        for p in parts[1:]
+    ]
+
+
 def _fill_gaps(labels: list[str | None]) -> list[str | None]:
     """A word no turn covers takes the speaker of the word before it (else after it)."""
     out = list(labels)

@@ -196,7 +196,8 @@ class SearchIndex:
         out = [("DELETE FROM docs WHERE meeting_id = ?", (mid,)), self._meeting_row(folder)]
         if folder.meta.title:
             out.append(self._doc(mid, "title", folder.meta.title))
-        for u in folder.load_utterances():
+        # a line cut where the speaker changes is one hit per part, each with its speaker
+        for u in folder.speaker_book().split(folder.load_utterances()):
             out.append(self._doc(mid, "transcript", u.text, u.id, u.start, u.source))
         for n in folder.load_summaries():
             out.append(self._doc(mid, "summary", n.text, n.node_id, n.start))

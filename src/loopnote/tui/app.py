@@ -43,6 +43,7 @@ from loopnote.events import (
     SummaryUpdated,
     UtteranceCommitted,
     UtteranceRelabelled,
+    UtteranceSplit,
     WarningRaised,
 )
 from loopnote.store.speakers import default_label
@@ -231,6 +232,8 @@ class LiveView(App[int]):
             label = event.speaker_name or default_label(event.speaker)
             self.transcript.relabel(event.utterance_id, label)
             self._asker(event.utterance_id, label)
+        elif isinstance(event, UtteranceSplit):
+            self._split(event)
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
             self.labels[event.speaker] = label
@@ -295,6 +298,24 @@ class LiveView(App[int]):
         self.refresh_bindings()
         where = f" Saved in {folder}." if folder else ""
         self.status.say(f"The meeting has ended.{where} Press q to close.", "bold")
+
+    def _split(self, event: UtteranceSplit) -> None:
+        """The voice changed inside a line: its parts, one speaker each, take its place."""
+        parts = [
+            replace(p, speaker=name) if name else p
+            for p, name in zip(event.parts, event.names, strict=True)
+        ]
+        self.transcript.split(event.utterance_id, parts)
+        for p, sid in zip(parts, event.speakers, strict=True):
+            self.spans[p.id] = (p.start, p.end)
+            if sid:
+                self.speaker_of[p.id] = sid
+        if event.utterance_id in self.utterance_ids:  # what search finds
+            i = self.utterance_ids.index(event.utterance_id)
+            self.utterance_ids[i : i + 1] = [p.id for p in parts]
+            self.utterance_lines[i : i + 1] = [
+                f"{hms(p.start)} {who(p)}: {p.text.strip()}" for p in parts
+            ]
 
     def _asker(self, utterance_id: str, label: str) -> None:
         """The shown card says who asked once the line that named the user is labelled."""

@@ -1,7 +1,8 @@
 """The transcript pane: a virtualized, append-only log of the meeting.
 
 ``TranscriptView``  a Line-API scroll view: ``add_utterance``, ``relabel`` (a line's speaker
-                    became known or changed), ``add_note``, ``set_partial``,
+                    became known or changed), ``split`` (the voice changed inside a line:
+                    its parts, one speaker each, take its place), ``add_note``, ``set_partial``,
                     ``clear_partial``, ``jump_to``; it follows the end unless the user scrolled
                     back, and keeps at most ``max_items`` entries.
 
@@ -14,6 +15,7 @@ changes (only its own lines are refreshed); a commit replaces it.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rich.console import Console
@@ -133,6 +135,26 @@ class TranscriptView(ScrollView, can_focus=True):
             return True
         self._entries[idx] = utterance_entry(replace(u, speaker=speaker))
         self._rebuild_starts()  # its label may wrap differently
+        self._resized_content()
+        return True
+
+    def split(self, utterance_id: str, parts: Sequence[Utterance]) -> bool:
+        """Show a committed line as ``parts`` (the first keeps its id); False if it is no
+        longer kept."""
+        seq = self._by_id.get(utterance_id)
+        if seq is None or seq < self._first_seq or not parts:
+            return False
+        extra = len(parts) - 1
+        for uid, later in self._by_id.items():  # the lines after it move down
+            if later > seq:
+                self._by_id[uid] = later + extra
+        if self._highlight is not None and self._highlight > seq:
+            self._highlight += extra
+        for k, p in enumerate(parts):
+            self._by_id[p.id] = seq + k
+        idx = seq - self._first_seq
+        self._entries[idx : idx + 1] = [utterance_entry(p) for p in parts]
+        self._rebuild_starts()
         self._resized_content()
         return True
 

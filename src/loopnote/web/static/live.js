@@ -158,6 +158,14 @@ class LivePage {
       case "relabel":
         this.relabel((u) => u.id === ev.utterance_id, ev.speaker, ev.speaker_name);
         break;
+      case "split": {  // the voice changed inside a line: its parts, one speaker each, take its place
+        const i = this.lines.items.findIndex((x) => x.id === ev.utterance_id);
+        if (i < 0) break;
+        const items = this.lines.items.slice();
+        items.splice(i, 1, ...ev.parts.map((p) => ({ ...p, speaker_id: p.speaker, speaker: p.speaker_name })));
+        this.lines.setItems(items);  // rare: a rebuild keeps the blocks' fixed size
+        break;
+      }
       case "speaker":
         this.relabel((u) => u.speaker_id === ev.id, ev.id, ev.name || speakerLabel(ev.id));
         break;
