@@ -168,4 +168,5 @@ def test_a_background_helper_outlives_the_consoles_ctrl_c_and_ends_with_its_stdi
     assert proc.poll() is None, "the helper died of the Ctrl-C that ends the meeting"
     out, _ = proc.communicate("", timeout=10)  # its stdin closes: it ends
     assert proc.returncode == 0
-    assert int(out.strip()) >= os.nice(0) + host.BACKGROUND_NICENESS
+    # niceness stops at 19: a test run that is itself nice still sees the step down
+    assert int(out.strip()) >= min(19, os.nice(0) + host.BACKGROUND_NICENESS)

@@ -131,7 +131,9 @@ def test_recognized_meeting_is_covered() -> None:
     utterances: list[Utterance] = []
     nodes: list[SummaryNode] = []
     t = 0.0
-    for name in FILES:
+    # one five-minute file, in stretches of half the usual size: the same check at half the
+    # recognition time of both files (the reference test above covers the two-file meeting)
+    for name in FILES[:1]:
         audio, sr = sf.read(str(LONG / f"{name}.flac"), dtype="float32")
         assert sr == 16000
         step = sr // 2
@@ -158,5 +160,5 @@ def test_recognized_meeting_is_covered() -> None:
     nodes += rs.finish()
     assert len(utterances) > 40
     meeting = [n for n in nodes if n.level == "meeting"][-1]
-    represented = stretches_represented(meeting.text, utterances)
+    represented = stretches_represented(meeting.text, utterances, window=150.0)
     assert len(represented) >= 2 and all(represented.values()), represented
