@@ -41,6 +41,7 @@ from loopnote.events import (
     SpeakerNamed,
     StateChanged,
     SummaryUpdated,
+    TranscriptSettled,
     UtteranceCommitted,
     UtteranceRelabelled,
     WarningRaised,
@@ -52,7 +53,7 @@ from loopnote.tui.handoff import EventQueue, Stamped
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
-from loopnote.types import Alert, SummaryLevel
+from loopnote.types import Alert, SummaryLevel, Utterance
 
 ASKER_SLACK = 0.5  # s: a name heard in partial text may end just past its line's last word
 
@@ -136,6 +137,7 @@ class LiveView(App[int]):
         self.last_alert: Alert | None = None
         self.utterance_ids: list[str] = []
         self.utterance_lines: list[str] = []
+        self.line_of: dict[str, int] = {}  # utterance id -> its index in utterance_lines
         self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
         self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
         self.labels: dict[str, str] = {}  # speaker id -> its name, once named
@@ -224,6 +226,7 @@ class LiveView(App[int]):
                 if event.speaker:
                     self.speaker_of[u.id] = event.speaker
             self.transcript.add_utterance(u)
+            self.line_of[u.id] = len(self.utterance_ids)
             self.utterance_ids.append(u.id)
             self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
         elif isinstance(event, UtteranceRelabelled):
@@ -231,6 +234,10 @@ class LiveView(App[int]):
             label = event.speaker_name or default_label(event.speaker)
             self.transcript.relabel(event.utterance_id, label)
             self._asker(event.utterance_id, label)
+        elif isinstance(event, TranscriptSettled):
+            for u, replaces in zip(event.utterances, event.replaces, strict=True):
+                self.transcript.settle(u, replaces)
+                self._settle_line(u, replaces)
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
             self.labels[event.speaker] = label
@@ -281,6 +288,15 @@ class LiveView(App[int]):
             self._mark_ended(event.folder)
             if self.stop_requested or self.options.close_when_done:
                 self.exit(0)
+
+    def _settle_line(self, u: Utterance, replaces: tuple[str, ...]) -> None:
+        """Search finds the settled text: the first line it replaces takes it, the others
+        (as in the meeting's transcript) keep no text."""
+        text = u.text.strip()
+        for i in sorted(self.line_of[uid] for uid in replaces if uid in self.line_of):
+            head = self.utterance_lines[i].split(": ", 1)[0]
+            self.utterance_lines[i] = f"{head}: {text}"
+            text = ""
 
     def _now(self) -> float:
         return 0.0 if self._started_wall is None else self.clock.wall() - self._started_wall
