@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,17 @@ import soundfile as sf
 
 from browser import FIXTURES, UiRun, launch, needs_browser, shot, wait_until
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     LevelChanged,
     PartialUpdated,
     SessionEnded,
     SessionStarted,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
 from loopnote.store import MeetingFolder
@@ -201,6 +205,30 @@ def test_live_page_draws_events_and_drives_the_session(
     assert control.calls == ["pause", "resume", "bookmark", "stop"]
     assert page.locator("#end").is_disabled()
     context.close()
+
+
+def test_the_alert_card_says_who_asked_once_the_line_is_labelled(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
+) -> None:
+    server, hub, _ = live
+    page = chromium.new_page()
+    page.goto(server.link("/live"))
+    page.wait_for_selector("#rec:text-is('● REC')")
+    asked = Utterance("u00001", "system", 3.0, 5.0, "Dana, can you send the numbers?")
+    hub.publish(UtteranceCommitted(asked, time.time()))
+    # raised on partial text: no line id, the name's time falls in the line
+    card = CatchUpCard("Dana, can you", "", "", "", 3.5)
+    hub.publish(AlertRaised(Alert("name", "Dana", "Dana", None, 3.5, 0.9, card), time.time()))
+    page.wait_for_selector("#card:has-text('Asked: Dana, can you')")
+    hub.publish(UtteranceRelabelled("u00001", "s2", time.time(), "Speaker 2"))
+    page.wait_for_selector("#card:has-text('Speaker 2 asked you: Dana, can you')")
+    hub.publish(SpeakerNamed("s2", "Priya", "conversation", 0.9, time.time()))
+    page.wait_for_selector("#card:has-text('Priya asked you: Dana, can you')")
+    # the completed card (its asker unknown when it was built) keeps the name
+    done = replace(card, addressed="Dana, can you send the numbers?")
+    hub.publish(AlertCardCompleted(Alert("name", "Dana", "Dana", None, 3.5, 0.9, done), 0.0))
+    page.wait_for_selector("#card:has-text('Priya asked you: Dana, can you send the numbers?')")
+    page.close()
 
 
 def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(

@@ -11,6 +11,7 @@ const HEALTH = {
   "lost-frames": "lost audio",
 };
 const MAX_MOMENTS = 30;
+const ASKER_SLACK = 0.5;  // s: a name heard in partial text may end just past its line's last word
 
 let current = null;
 
@@ -154,12 +155,15 @@ class LivePage {
         this.partials[ev.source] = "";
         // a "them" line shows its speaker's name once known; "you" stays You
         this.lines.push({ ...ev, speaker_id: ev.speaker, speaker: ev.source === "system" ? ev.speaker_name : null });
+        this.redrawAsker();
         break;
       case "relabel":
         this.relabel((u) => u.id === ev.utterance_id, ev.speaker, ev.speaker_name);
+        this.redrawAsker();
         break;
       case "speaker":
         this.relabel((u) => u.speaker_id === ev.id, ev.id, ev.name || speakerLabel(ev.id));
+        this.redrawAsker();
         break;
       case "settled":  // the stretch decoded again: its lines as the meeting keeps them
         for (const u of ev.utterances) {
@@ -247,11 +251,25 @@ class LivePage {
     }
   }
 
+  // Who asked: the label of the "them" line that said the user's name (the alert's line, or
+  // the line whose time holds the name), as the page shows it now; else the card's own.
+  askerOf(a) {
+    const line = this.lines.items.findLast((u) => u.source === "system" &&
+      (a.utterance_id ? u.id === a.utterance_id : u.start <= a.t && a.t <= u.end + ASKER_SLACK));
+    return (line && line.speaker) || (a.card && a.card.asker) || "";
+  }
+
+  // The card on screen follows its asker's label as it arrives or changes, quietly.
+  redrawAsker() {
+    if (this.shown && !this.banner.hidden && this.askerOf(this.shown) !== this.shownAsker) this.alert(this.shown, true);
+  }
+
   alert(a, update = false) {
     this.shown = a;
     this.banner.hidden = false;
     this.banner.textContent = "";
-    const card = a.card || {};
+    const card = { ...(a.card || {}), asker: this.askerOf(a) };
+    this.shownAsker = card.asker;
     const dismiss = el("button", { class: "small", text: "Dismiss", onclick: () => { this.banner.hidden = true; this.fit(); } });
     this.banner.append(
       el("div", { class: "alert-head" }, el("strong", { text: `Your name was said (${clock(a.t)}): ` }), `“${a.heard}”`, dismiss),
