@@ -48,7 +48,7 @@ from loopnote.events import (
 )
 from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
-from loopnote.tui.format import SOURCE_LABELS, hms, who
+from loopnote.tui.format import SOURCE_LABELS, hms, named_text, who
 from loopnote.tui.handoff import EventQueue, Stamped
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
@@ -246,8 +246,7 @@ class LiveView(App[int]):
                     self.transcript.relabel(uid, label)
                     self._asker(uid, label)
             if event.name:
-                how = "" if event.how == "user" else f" (from the {event.how})"
-                self.status.say(f"{default_label(event.speaker)} is {event.name}{how}")
+                self.status.say(named_text(event))
         elif isinstance(event, LevelChanged):
             self.header.set_level(event.source, event.dbfs, event.health)
         elif isinstance(event, SummaryUpdated):
