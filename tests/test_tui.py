@@ -10,6 +10,7 @@ import asyncio
 import functools
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -375,6 +376,11 @@ async def test_settled_lines_show_their_settled_text_marked_without_moving_the_v
         await pilot.pause()
         assert tv.following and tv.scroll_offset.y == tv.max_scroll_y
         assert "heard it," in screen_text(app).splitlines()[-1]
+        # the pass at the meeting's end says how far it is
+        end = settled(("u38", "utterance 38.", ("u38",)))
+        app.post_event(replace(end, how="end", done=1, total=2))
+        await pilot.pause()
+        assert "Settling the transcript: 1/2" in str(app.status.render())
 
 
 @aio

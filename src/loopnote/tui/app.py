@@ -238,6 +238,8 @@ class LiveView(App[int]):
             for u, replaces in zip(event.utterances, event.replaces, strict=True):
                 self.transcript.settle(u, replaces)
                 self._settle_line(u, replaces)
+            if event.total:  # the pass at the meeting's end: the notes wait for it
+                self.status.say(f"Settling the transcript: {event.done}/{event.total}")
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
             self.labels[event.speaker] = label
