@@ -37,6 +37,7 @@ from loopnote.tui import LiveOptions, LiveView, run_live
 from loopnote.tui.app import EventsPending
 from loopnote.tui.format import card_text
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
+from loopnote.tui.transcript import TranscriptView
 from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
 
 W0 = 1_700_000_000.0
@@ -299,19 +300,25 @@ async def test_a_newer_alert_replaces_the_card_on_screen() -> None:
         assert "Alec" in str(app.card.query_one("#banner").render())
 
 
+async def read_back(app: LiveView, pilot: Any) -> TranscriptView:
+    """40 lines, followed to the end; then the user pages back (and is no longer following)."""
+    for i in range(40):
+        app.post_event(utt(i, f"utterance {i}"))
+    await pilot.pause()
+    tv = app.transcript
+    assert tv.following and tv.scroll_offset.y == tv.max_scroll_y > 0
+    await pilot.press("pageup")
+    await pilot.pause()
+    assert tv.scroll_offset.y < tv.max_scroll_y and not tv.following
+    return tv
+
+
 @aio
 async def test_transcript_follows_the_end_unless_scrolled_back() -> None:
     app = make_app()
     async with app.run_test(size=(100, 20)) as pilot:
-        for i in range(40):
-            app.post_event(utt(i, f"utterance {i}"))
-        await pilot.pause()
-        tv = app.transcript
-        assert tv.following and tv.scroll_offset.y == tv.max_scroll_y > 0
-        await pilot.press("pageup")
-        await pilot.pause()
+        tv = await read_back(app, pilot)
         y = tv.scroll_offset.y
-        assert y < tv.max_scroll_y and not tv.following
         app.post_event(utt(40, "utterance 40"))
         await pilot.pause()
         assert tv.scroll_offset.y == y  # stays where the user is reading
@@ -336,15 +343,10 @@ def settled(*lines: tuple[str, str, tuple[str, ...]]) -> Event:
 async def test_settled_lines_show_their_settled_text_marked_without_moving_the_view() -> None:
     app = make_app()
     async with app.run_test(size=(100, 20)) as pilot:
-        for i in range(40):
-            app.post_event(utt(i, f"utterance {i}"))
-        await pilot.pause()
-        tv = app.transcript
-        await pilot.press("pageup")
-        await pilot.pause()
+        tv = await read_back(app, pilot)
         before = [line.rstrip() for line in screen_text(app).splitlines()]
         first = next(int(w) for line in before for w in line.split()[-1:] if w.isdigit())
-        assert first > 3 and not tv.following
+        assert first > 3
         # above the view: u0 settles to a line that wraps, u1 and u2 become one line (u2
         # leaves); on screen: the top line takes its settled text
         longer = "utterance zero as the offline pass heard it, " * 6
