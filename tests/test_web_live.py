@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import FIXTURES, UiRun, launch, needs_browser, shot, wait_until
+from browser import FIXTURES, UiRun, launch, make_meeting, needs_browser, shot, wait_until
 from loopnote.events import (
     AlertCardCompleted,
     AlertRaised,
@@ -31,6 +31,7 @@ from loopnote.events import (
     SpeakerNamed,
     StateChanged,
     SummaryUpdated,
+    TranscriptSettled,
     UtteranceCommitted,
     UtteranceRelabelled,
     WarningRaised,
@@ -246,6 +247,82 @@ def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(
     page.goto(server.link("/live"))
     page.wait_for_selector('.line[data-id="u00049"]')
     assert page.locator(".partial").inner_text().endswith("still talking")
+    page.close()
+
+
+SETTLED_TEXT = (
+    "Line number ten of the meeting, and line eleven with it, as the settling pass heard both "
+    "once it had the audio that followed: one sentence now, long enough to wrap on the page."
+)
+TOP_OF = (
+    "(id => document.querySelector(`.line[data-id='${id}']`).getBoundingClientRect().top"
+    " - document.getElementById('transcript').getBoundingClientRect().top)"
+)
+
+
+def test_settled_lines_replace_the_live_ones_without_moving_the_view(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl], tmp_path: Path
+) -> None:
+    server, hub, _ = live
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server.link("/live"))
+    page.wait_for_selector("#rec:text-is('● REC')")
+    for i in range(80):
+        hub.publish(_utt(i))
+    page.wait_for_selector('.line[data-id="u00079"]')
+    # reading back: line 30 at the top, the lines the stretch replaces above it
+    page.locator("#transcript").evaluate(
+        "e => e.scrollTop = document.querySelector('.line[data-id=\"u00030\"]').offsetTop"
+    )
+    page.wait_for_selector("#jump:visible")
+    before = page.evaluate(f"{TOP_OF}('u00030')")
+    merged = Utterance("u00010", "system", 20.0, 23.8, SETTLED_TEXT)
+    dropped = Utterance("u00012", "system", 24.0, 25.8, "")
+    hub.publish(
+        TranscriptSettled(
+            "system",
+            (merged, dropped),
+            (("u00010", "u00011"), ("u00012",)),
+            "tiny.en",
+            "live",
+            time.time(),
+        )
+    )
+    page.wait_for_selector('.line.settled[data-id="u00010"] .settled-mark')
+    assert page.locator('.line[data-id="u00010"] .text').inner_text() == SETTLED_TEXT
+    assert page.locator('.line[data-id="u00011"], .line[data-id="u00012"]').count() == 0
+    assert page.locator('.line[data-id="u00009"] .settled-mark').count() == 0
+    assert abs(page.evaluate(f"{TOP_OF}('u00030')") - before) < 1  # what I read stays put
+    assert page.locator("#jump").is_visible()
+    # a label found later keeps the settled text and its mark
+    hub.publish(UtteranceRelabelled("u00010", "s2", time.time(), "Speaker 2"))
+    page.wait_for_selector('.line[data-id="u00010"] .who:text-is("Speaker 2")')
+    assert page.locator('.line[data-id="u00010"] .text').inner_text() == SETTLED_TEXT
+    assert page.locator('.line[data-id="u00010"] .settled-mark').count() == 1
+    page.locator('.line[data-id="u00010"]').scroll_into_view_if_needed()
+    shot(page, "live-settled")
+    # the pass at the meeting's end says how far it is
+    last = Utterance("u00079", "system", 158.0, 159.8, "Line number 79 of the meeting.")
+    hub.publish(
+        TranscriptSettled("system", (last,), (("u00079",),), "tiny.en", "end", time.time(), 1, 2)
+    )
+    page.wait_for_selector("#ended:text-is('Settling the transcript: 1/2')")
+
+    # the meeting's page after the meeting: the settled transcript, marked the same way
+    made = make_meeting(tmp_path / "meetings", tmp_path / "index.sqlite", "Settled", audio=False)
+    folder = MeetingFolder.open(made.folder.path)
+    first, second, third = made.utterances[1:4]
+    whole = replace(first, end=second.end, text="Sure, I have the spreadsheet open right here.")
+    folder.append_settled(
+        [whole, replace(third, text="")], [[first.id, second.id], [third.id]], "base", "end"
+    )
+    folder.close()
+    page.goto(f"http://127.0.0.1:{server.port}/meetings/{folder.id}")  # signed in already
+    page.wait_for_selector(f'.line[data-id="{first.id}"] .settled-mark')
+    assert page.locator(f'.line[data-id="{first.id}"] .text').inner_text() == whole.text
+    shown = page.locator(".line .text").all_inner_texts()
+    assert second.text not in shown and third.text not in shown
+    assert page.locator(".line .settled-mark").count() == 1
     page.close()
 
 
