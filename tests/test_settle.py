@@ -22,6 +22,7 @@ from loopnote.asr.settle import SettleOptions, Stretch, StretchCutter, assign_wo
 from loopnote.audio.recorder import Recorder
 from loopnote.backlog import Pace
 from loopnote.capture.file import ArrayInput
+from loopnote.errors import UsageError
 from loopnote.events import SessionEnded, TranscriptSettled, UtteranceCommitted
 from loopnote.recovery import recover_meeting
 from loopnote.session import Session, SessionOptions
@@ -251,3 +252,69 @@ def test_speaker_labels_apply_to_settled_lines(tmp_path: Path, speaker: str) -> 
     folder.append_event("speaker", {"id": speaker, "name": "Marcus", "how": "user"})
     [u] = folder.load_labelled_utterances()
     assert (u.text, u.speaker) == ("settled words", "Marcus")
+
+
+# -- settle = false ------------------------------------------------------------------------
+
+
+def test_with_settling_off_nothing_settles_and_readers_keep_the_live_transcript(
+    tmp_path: Path,
+) -> None:
+    engine = TruthEngine()
+    s = Session.build(
+        [ArrayInput(ramp(13.0), RATE, "system")],
+        SessionOptions(settings=settings(tmp_path, settle=False), origin="file", settle=QUIET),
+        recognizer_factory=scripted({"system": LIVE}, Knobs()),
+        recorder_factory=lambda folder, source: Recorder(folder, source),
+        settle_engine=engine,  # type: ignore[arg-type]
+    )
+    assert s._down.settler is None
+    got = Listener()
+    folder = s.run(got)
+    assert engine.calls == [] and got.of(TranscriptSettled) == []  # no pass, not even at the end
+    assert not (folder / "settled.jsonl").exists()
+    assert [u.text for u in MeetingFolder.open(folder).load_utterances()] == [x[0] for x in LIVE]
+    notes = (folder / "notes.md").read_text()
+    assert "check the number." in notes and "Please check" not in notes
+
+
+def test_with_settling_off_a_real_model_session_starts_no_settling_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+
+    class Child:  # stands in for the model's child process: counts the starts
+        def __init__(self, model: str) -> None:
+            self.model = model
+
+        def start(self) -> None:
+            started.append(self.model)
+
+    monkeypatch.setattr("loopnote.settling.EngineProcess", Child)
+
+    def build_with(settle: bool) -> Session:
+        return Session.build(
+            [ArrayInput(ramp(1.0), RATE, "system")],
+            SessionOptions(settings=settings(tmp_path, settle=settle, speakers=False)),
+            engine=TruthEngine(),  # type: ignore[arg-type]
+        )
+
+    assert build_with(False)._down.settler is None and started == []
+    assert build_with(True)._down.settler is not None and started == [""]
+
+
+def test_no_settle_comes_from_the_flag_the_environment_or_the_config(tmp_path: Path) -> None:
+    from loopnote.cli.main import build_parser
+    from loopnote.cli.options import settings_from
+    from loopnote.config import load_settings
+
+    config = tmp_path / "config.toml"
+    args = build_parser().parse_args(["transcribe", "x.wav", "--no-settle"])
+    assert settings_from(args).settle is False
+    assert load_settings(path=config, env={}).settle is True  # on by default
+    assert load_settings(path=config, env={"LOOPNOTE_SETTLE": "off"}).settle is False
+    config.write_text("settle = false\n")
+    assert load_settings(path=config, env={}).settle is False
+    config.write_text('settle = "sometimes"\n')
+    with pytest.raises(UsageError, match="'settle' must be true or false"):
+        load_settings(path=config, env={})

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,15 +25,19 @@ from loopnote.events import (
     PartialUpdated,
     SessionEnded,
     SessionStarted,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
+    TranscriptSettled,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
 from loopnote.tui import LiveOptions, LiveView, run_live
 from loopnote.tui.app import EventsPending
 from loopnote.tui.format import card_text
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, SearchScreen
+from loopnote.tui.transcript import TranscriptView
 from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
 
 W0 = 1_700_000_000.0
@@ -295,19 +300,25 @@ async def test_a_newer_alert_replaces_the_card_on_screen() -> None:
         assert "Alec" in str(app.card.query_one("#banner").render())
 
 
+async def read_back(app: LiveView, pilot: Any) -> TranscriptView:
+    """40 lines, followed to the end; then the user pages back (and is no longer following)."""
+    for i in range(40):
+        app.post_event(utt(i, f"utterance {i}"))
+    await pilot.pause()
+    tv = app.transcript
+    assert tv.following and tv.scroll_offset.y == tv.max_scroll_y > 0
+    await pilot.press("pageup")
+    await pilot.pause()
+    assert tv.scroll_offset.y < tv.max_scroll_y and not tv.following
+    return tv
+
+
 @aio
 async def test_transcript_follows_the_end_unless_scrolled_back() -> None:
     app = make_app()
     async with app.run_test(size=(100, 20)) as pilot:
-        for i in range(40):
-            app.post_event(utt(i, f"utterance {i}"))
-        await pilot.pause()
-        tv = app.transcript
-        assert tv.following and tv.scroll_offset.y == tv.max_scroll_y > 0
-        await pilot.press("pageup")
-        await pilot.pause()
+        tv = await read_back(app, pilot)
         y = tv.scroll_offset.y
-        assert y < tv.max_scroll_y and not tv.following
         app.post_event(utt(40, "utterance 40"))
         await pilot.pause()
         assert tv.scroll_offset.y == y  # stays where the user is reading
@@ -317,6 +328,61 @@ async def test_transcript_follows_the_end_unless_scrolled_back() -> None:
         app.post_event(utt(41, "utterance 41"))
         await pilot.pause()
         assert "utterance 41" in screen_text(app) and tv.following
+
+
+def settled(*lines: tuple[str, str, tuple[str, ...]]) -> Event:
+    """A ``settled`` event: (live id it keeps, settled text, live ids it replaces) each."""
+    at = (float(int(uid[1:]) * 5) for uid, *_ in lines)  # where utt() put the live line
+    utts = tuple(
+        Utterance(u, "system", t, t + 4, x) for (u, x, _), t in zip(lines, at, strict=True)
+    )
+    return TranscriptSettled("system", utts, tuple(r for *_, r in lines), "tiny.en", "live", W0)
+
+
+@aio
+async def test_settled_lines_show_their_settled_text_marked_without_moving_the_view() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 20)) as pilot:
+        tv = await read_back(app, pilot)
+        before = [line.rstrip() for line in screen_text(app).splitlines()]
+        first = next(int(w) for line in before for w in line.split()[-1:] if w.isdigit())
+        assert first > 3
+        # above the view: u0 settles to a line that wraps, u1 and u2 become one line (u2
+        # leaves); on screen: the top line takes its settled text
+        longer = "utterance zero as the offline pass heard it, " * 6
+        app.post_event(
+            settled(
+                ("u0", longer, ("u0",)),
+                ("u1", "utterance one and two", ("u1", "u2")),
+                (f"u{first}", f"Please say utterance {first}", (f"u{first}",)),
+            )
+        )
+        await pilot.pause()
+        after = [line.rstrip() for line in screen_text(app).splitlines()]
+        assert after[0].endswith(f"Please say utterance {first}") and "✓" in after[0]
+        assert after[1:] == before[1:]  # the rest of the screen did not move
+        assert not tv.following
+        lines = tv.plain_lines()
+        assert "✓" in lines[0] and "utterance zero as the offline" in lines[0]
+        assert lines[1].endswith("utterance one and two") and len(lines) == 39  # u2 is gone
+        assert "✓" not in lines[2] and lines[2].endswith("utterance 3")  # not settled
+        # a later label keeps the settled text and its mark; search finds the settled text
+        app.post_event(UtteranceRelabelled("u0", "s1", W0 + 50, "Speaker 1"))
+        await pilot.pause()
+        assert "Speaker 1" in tv.plain_lines()[0] and "✓" in tv.plain_lines()[0]
+        assert app.utterance_lines[1].endswith("utterance one and two")
+        assert app.utterance_lines[2].endswith(": ")
+        # following the end, a settled line keeps the view at the end
+        await pilot.press("end")
+        app.post_event(settled(("u39", longer, ("u39",))))
+        await pilot.pause()
+        assert tv.following and tv.scroll_offset.y == tv.max_scroll_y
+        assert "heard it," in screen_text(app).splitlines()[-1]
+        # the pass at the meeting's end says how far it is
+        end = settled(("u38", "utterance 38.", ("u38",)))
+        app.post_event(replace(end, how="end", done=1, total=2))
+        await pilot.pause()
+        assert "Settling the transcript: 1/2" in str(app.status.render())
 
 
 @aio
@@ -574,7 +640,6 @@ async def test_a_split_line_shows_its_parts_under_their_speakers() -> None:
 
 @aio
 async def test_them_lines_show_their_speaker_follow_relabels_and_n_names_one() -> None:
-    from loopnote.events import SpeakerNamed, UtteranceRelabelled
 
     control = RecordingControl()
     app = make_app(control)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import pytest
@@ -16,9 +17,11 @@ from loopnote.events import (
     SessionEnded,
     SessionStarted,
     SourceChanged,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
 from loopnote.types import Alert, CatchUpCard, PartialText, SessionWarning, SummaryNode, Utterance
@@ -50,6 +53,40 @@ def test_one_line_per_committed_utterance_and_nothing_for_partials_levels_summar
         "[01:01:04] You: Thanks.",
         "[01:01:06] Priya: Next.",
     ]
+
+
+def test_them_lines_show_their_speaker_and_labels_found_later_get_a_short_line() -> None:
+    def said(uid: str, source: str, t: float, text: str, *who: str) -> UtteranceCommitted:
+        u = Utterance(uid, source, t, t + 2, text)  # type: ignore[arg-type]
+        return UtteranceCommitted(u, W0, *who)
+
+    lines = lines_for(
+        said("u1", "system", 3.0, "Morning, this is Priya."),  # no label yet
+        said("u2", "mic", 6.0, "Hi Priya.", "you", "Alex Morgan"),
+        UtteranceRelabelled("u1", "s2", W0, "Speaker 2"),  # a moment later
+        UtteranceRelabelled("u1", "s2", W0, "Speaker 2"),  # no change: nothing
+        UtteranceRelabelled("u9", "s1", W0, "Speaker 1"),  # never printed: nothing
+        SpeakerNamed("s2", "Priya", "conversation", 0.9, W0),
+        said("u3", "system", 9.0, "Shall we start?", "s2", "Priya"),  # known at commit
+        said("u4", "system", 12.0, "Yes.", "s1"),
+        UtteranceRelabelled("u3", "s1", W0, "Speaker 1"),  # a later look corrects it
+        SpeakerNamed("s1", "Marcus", "user", 1.0, W0),
+        SpeakerNamed("s1", None, "user", 0.0, W0),
+    )
+    assert lines == [
+        "[00:00:03] Them: Morning, this is Priya.",
+        "[00:00:06] You: Hi Priya.",
+        "[00:00:03] ↳ Speaker 2",
+        "Speaker 2 is Priya (from the conversation)",
+        "[00:00:09] Priya: Shall we start?",
+        "[00:00:12] Speaker 1: Yes.",
+        "[00:00:09] ↳ Speaker 1 (was Priya)",
+        "Speaker 1 is Marcus",
+        "Speaker 1 is no longer named",
+    ]
+    # a reader of "[time] who: text" lines gets the utterances and nothing else
+    spoken = [m.groups() for x in lines if (m := re.match(r"\[([\d:]+)\] ([^:]+): (.*)$", x))]
+    assert [who for _, who, _ in spoken] == ["Them", "You", "Priya", "Speaker 1"]
 
 
 def test_alerts_and_warnings_get_their_own_lines() -> None:

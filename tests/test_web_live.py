@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from browser import FIXTURES, UiRun, launch, needs_browser, shot, wait_until
+from browser import FIXTURES, UiRun, launch, make_meeting, needs_browser, shot, wait_until
 from loopnote.events import (
+    AlertCardCompleted,
     AlertRaised,
     LevelChanged,
     PartialUpdated,
     SessionEnded,
     SessionStarted,
+    SpeakerNamed,
     StateChanged,
     SummaryUpdated,
+    TranscriptSettled,
     UtteranceCommitted,
     UtteranceRelabelled,
     UtteranceSplit,
@@ -205,6 +209,30 @@ def test_live_page_draws_events_and_drives_the_session(
     context.close()
 
 
+def test_the_alert_card_says_who_asked_once_the_line_is_labelled(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
+) -> None:
+    server, hub, _ = live
+    page = chromium.new_page()
+    page.goto(server.link("/live"))
+    page.wait_for_selector("#rec:text-is('● REC')")
+    asked = Utterance("u00001", "system", 3.0, 5.0, "Dana, can you send the numbers?")
+    hub.publish(UtteranceCommitted(asked, time.time()))
+    # raised on partial text: no line id, the name's time falls in the line
+    card = CatchUpCard("Dana, can you", "", "", "", 3.5)
+    hub.publish(AlertRaised(Alert("name", "Dana", "Dana", None, 3.5, 0.9, card), time.time()))
+    page.wait_for_selector("#card:has-text('Asked: Dana, can you')")
+    hub.publish(UtteranceRelabelled("u00001", "s2", time.time(), "Speaker 2"))
+    page.wait_for_selector("#card:has-text('Speaker 2 asked you: Dana, can you')")
+    hub.publish(SpeakerNamed("s2", "Priya", "conversation", 0.9, time.time()))
+    page.wait_for_selector("#card:has-text('Priya asked you: Dana, can you')")
+    # the completed card (its asker unknown when it was built) keeps the name
+    done = replace(card, addressed="Dana, can you send the numbers?")
+    hub.publish(AlertCardCompleted(Alert("name", "Dana", "Dana", None, 3.5, 0.9, done), 0.0))
+    page.wait_for_selector("#card:has-text('Priya asked you: Dana, can you send the numbers?')")
+    page.close()
+
+
 def test_a_late_page_gets_the_meeting_so_far_without_superseded_events(
     chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl]
 ) -> None:
@@ -253,6 +281,81 @@ def test_a_split_line_is_shown_as_its_parts_under_their_speakers(
         ["u00001.2", "Speaker 2", "of the meeting."],
         ["u00002", "Speaker 2", "Line number 2 of the meeting."],
     ]
+
+
+SETTLED_TEXT = (
+    "Line number ten of the meeting, and line eleven with it, as the settling pass heard both "
+    "once it had the audio that followed: one sentence now, long enough to wrap on the page."
+)
+TOP_OF = (
+    "(id => document.querySelector(`.line[data-id='${id}']`).getBoundingClientRect().top"
+    " - document.getElementById('transcript').getBoundingClientRect().top)"
+)
+
+
+def test_settled_lines_replace_the_live_ones_without_moving_the_view(
+    chromium: Any, live: tuple[WebServer, LiveHub, ScriptedControl], tmp_path: Path
+) -> None:
+    server, hub, _ = live
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server.link("/live"))
+    page.wait_for_selector("#rec:text-is('● REC')")
+    for i in range(80):
+        hub.publish(_utt(i))
+    page.wait_for_selector('.line[data-id="u00079"]')
+    # reading back: line 30 at the top, the lines the stretch replaces above it
+    page.locator("#transcript").evaluate(
+        "e => e.scrollTop = document.querySelector('.line[data-id=\"u00030\"]').offsetTop"
+    )
+    page.wait_for_selector("#jump:visible")
+    before = page.evaluate(f"{TOP_OF}('u00030')")
+    merged = Utterance("u00010", "system", 20.0, 23.8, SETTLED_TEXT)
+    dropped = Utterance("u00012", "system", 24.0, 25.8, "")
+    hub.publish(
+        TranscriptSettled(
+            "system",
+            (merged, dropped),
+            (("u00010", "u00011"), ("u00012",)),
+            "tiny.en",
+            "live",
+            time.time(),
+        )
+    )
+    page.wait_for_selector('.line.settled[data-id="u00010"] .settled-mark')
+    assert page.locator('.line[data-id="u00010"] .text').inner_text() == SETTLED_TEXT
+    assert page.locator('.line[data-id="u00011"], .line[data-id="u00012"]').count() == 0
+    assert page.locator('.line[data-id="u00009"] .settled-mark').count() == 0
+    assert abs(page.evaluate(f"{TOP_OF}('u00030')") - before) < 1  # what I read stays put
+    assert page.locator("#jump").is_visible()
+    # a label found later keeps the settled text and its mark
+    hub.publish(UtteranceRelabelled("u00010", "s2", time.time(), "Speaker 2"))
+    page.wait_for_selector('.line[data-id="u00010"] .who:text-is("Speaker 2")')
+    assert page.locator('.line[data-id="u00010"] .text').inner_text() == SETTLED_TEXT
+    assert page.locator('.line[data-id="u00010"] .settled-mark').count() == 1
+    page.locator('.line[data-id="u00010"]').scroll_into_view_if_needed()
+    shot(page, "live-settled")
+    # the pass at the meeting's end says how far it is
+    last = Utterance("u00079", "system", 158.0, 159.8, "Line number 79 of the meeting.")
+    hub.publish(
+        TranscriptSettled("system", (last,), (("u00079",),), "tiny.en", "end", time.time(), 1, 2)
+    )
+    page.wait_for_selector("#ended:text-is('Settling the transcript: 1/2')")
+
+    # the meeting's page after the meeting: the settled transcript, marked the same way
+    made = make_meeting(tmp_path / "meetings", tmp_path / "index.sqlite", "Settled", audio=False)
+    folder = MeetingFolder.open(made.folder.path)
+    first, second, third = made.utterances[1:4]
+    whole = replace(first, end=second.end, text="Sure, I have the spreadsheet open right here.")
+    folder.append_settled(
+        [whole, replace(third, text="")], [[first.id, second.id], [third.id]], "base", "end"
+    )
+    folder.close()
+    page.goto(f"http://127.0.0.1:{server.port}/meetings/{folder.id}")  # signed in already
+    page.wait_for_selector(f'.line[data-id="{first.id}"] .settled-mark')
+    assert page.locator(f'.line[data-id="{first.id}"] .text').inner_text() == whole.text
+    shown = page.locator(".line .text").all_inner_texts()
+    assert second.text not in shown and third.text not in shown
+    assert page.locator(".line .settled-mark").count() == 1
     page.close()
 
 

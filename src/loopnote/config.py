@@ -50,6 +50,7 @@ class Settings:
     disclosure: str = DEFAULT_DISCLOSURE
     notify: bool = True  # desktop notifications for alerts
     speakers: bool = True  # label the other side's speakers live (extra loopnote[speakers])
+    settle: bool = True  # the settled transcript: each stretch decoded again, in a child process
     # meeting detection (loopnote watch)
     watch: str = "ask"  # "ask" (a notification) | "auto" (record right away)
     watch_allow: tuple[str, ...] = ()  # only these apps (name, binary or pid) start meetings
@@ -76,7 +77,7 @@ def data_dir() -> Path:
 
 
 _TUPLES = {"vocab", "aliases", "sounds_like", "watch_allow", "watch_deny"}
-_BOOLS = {"headphones", "notify", "speakers"}
+_BOOLS = {"headphones", "notify", "speakers", "settle"}
 _SECONDS = {"watch_grace"}
 
 

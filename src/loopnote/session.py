@@ -175,7 +175,7 @@ class Session:
         ``speakers`` labels the system source's speakers (by default ``live_labeller``; a
         scripted recognition has none unless given); ``settle_engine`` the settling pass's
         engine (by default the model again, in a child process at a lower priority; none
-        with a scripted recognizer)."""
+        with a scripted recognizer, and none at all with ``settle = false``)."""
         if not inputs:
             raise ValueError("a session needs at least one input")
         clock = clock or SystemClock()
@@ -201,7 +201,9 @@ class Session:
                 settle_engine,
                 options.settle,
             )
-            if options.settle is not None and (settle_engine is not None or not scripted)
+            if settings.settle
+            and options.settle is not None
+            and (settle_engine is not None or not scripted)
             else None
         )
         bleed = SpeakerBleed.for_meeting(

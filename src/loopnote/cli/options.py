@@ -42,6 +42,13 @@ def add_meeting_options(p: argparse.ArgumentParser) -> None:
         action="extend",
         help="meeting terms to bias recognition toward",
     )
+    g.add_argument(
+        "--no-settle",
+        action="store_true",
+        help="no settled transcript: no second decoding of each stretch (less CPU, no extra "
+        "model process, no pass at the meeting's end); notes and exports use the live "
+        "transcript, 'loopnote retranscribe' can settle it later",
+    )
     g = p.add_argument_group("you (name alerts)")
     g.add_argument("--name", metavar="NAME", help='your name, e.g. "Alex Morgan"')
     g.add_argument(
@@ -109,6 +116,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["keep_audio"] = args.keep_audio
     if getattr(args, "headphones", False):
         overrides["headphones"] = True
+    if getattr(args, "no_settle", False):
+        overrides["settle"] = False
     settings = load_settings(overrides)
     return check_recognition(settings)
 

@@ -41,6 +41,7 @@ from loopnote.events import (
     SpeakerNamed,
     StateChanged,
     SummaryUpdated,
+    TranscriptSettled,
     UtteranceCommitted,
     UtteranceRelabelled,
     UtteranceSplit,
@@ -48,12 +49,12 @@ from loopnote.events import (
 )
 from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
-from loopnote.tui.format import SOURCE_LABELS, hms, who
+from loopnote.tui.format import SOURCE_LABELS, hms, named_text, who
 from loopnote.tui.handoff import EventQueue, Stamped
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
-from loopnote.types import Alert, SummaryLevel
+from loopnote.types import Alert, SummaryLevel, Utterance
 
 ASKER_SLACK = 0.5  # s: a name heard in partial text may end just past its line's last word
 
@@ -137,6 +138,7 @@ class LiveView(App[int]):
         self.last_alert: Alert | None = None
         self.utterance_ids: list[str] = []
         self.utterance_lines: list[str] = []
+        self.line_of: dict[str, int] = {}  # utterance id -> its index in utterance_lines
         self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
         self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
         self.labels: dict[str, str] = {}  # speaker id -> its name, once named
@@ -225,6 +227,7 @@ class LiveView(App[int]):
                 if event.speaker:
                     self.speaker_of[u.id] = event.speaker
             self.transcript.add_utterance(u)
+            self.line_of[u.id] = len(self.utterance_ids)
             self.utterance_ids.append(u.id)
             self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
         elif isinstance(event, UtteranceRelabelled):
@@ -234,6 +237,12 @@ class LiveView(App[int]):
             self._asker(event.utterance_id, label)
         elif isinstance(event, UtteranceSplit):
             self._split(event)
+        elif isinstance(event, TranscriptSettled):
+            for u, replaces in zip(event.utterances, event.replaces, strict=True):
+                self.transcript.settle(u, replaces)
+                self._settle_line(u, replaces)
+            if event.total:  # the pass at the meeting's end: the notes wait for it
+                self.status.say(f"Settling the transcript: {event.done}/{event.total}")
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
             self.labels[event.speaker] = label
@@ -242,8 +251,7 @@ class LiveView(App[int]):
                     self.transcript.relabel(uid, label)
                     self._asker(uid, label)
             if event.name:
-                how = "" if event.how == "user" else f" (from the {event.how})"
-                self.status.say(f"{default_label(event.speaker)} is {event.name}{how}")
+                self.status.say(named_text(event))
         elif isinstance(event, LevelChanged):
             self.header.set_level(event.source, event.dbfs, event.health)
         elif isinstance(event, SummaryUpdated):
@@ -285,6 +293,15 @@ class LiveView(App[int]):
             if self.stop_requested or self.options.close_when_done:
                 self.exit(0)
 
+    def _settle_line(self, u: Utterance, replaces: tuple[str, ...]) -> None:
+        """Search finds the settled text: the first line it replaces takes it, the others
+        (as in the meeting's transcript) keep no text."""
+        text = u.text.strip()
+        for i in sorted(self.line_of[uid] for uid in replaces if uid in self.line_of):
+            head = self.utterance_lines[i].split(": ", 1)[0]
+            self.utterance_lines[i] = f"{head}: {text}"
+            text = ""
+
     def _now(self) -> float:
         return 0.0 if self._started_wall is None else self.clock.wall() - self._started_wall
 
@@ -310,12 +327,13 @@ class LiveView(App[int]):
             self.spans[p.id] = (p.start, p.end)
             if sid:
                 self.speaker_of[p.id] = sid
-        if event.utterance_id in self.utterance_ids:  # what search finds
-            i = self.utterance_ids.index(event.utterance_id)
+        i = self.line_of.get(event.utterance_id)
+        if i is not None:  # what search finds
             self.utterance_ids[i : i + 1] = [p.id for p in parts]
             self.utterance_lines[i : i + 1] = [
                 f"{hms(p.start)} {who(p)}: {p.text.strip()}" for p in parts
             ]
+            self.line_of = {uid: k for k, uid in enumerate(self.utterance_ids)}  # rare: redo
 
     def _asker(self, utterance_id: str, label: str) -> None:
         """The shown card says who asked once the line that named the user is labelled."""

@@ -5,6 +5,7 @@
 ``meter``          a level in dBFS as a fixed-width bar
 ``card_text``      a catch-up card as plain text (what ``c`` copies)
 ``find``           indexes of transcript lines that contain a query, case-insensitive
+``named_text``     "Speaker 2 is Priya (from the conversation)": a speaker's name, in words
 ``SOURCE_LABELS``  "system" -> "Them", "mic" -> "You"
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from loopnote.events import SpeakerNamed
+from loopnote.store.speakers import default_label
 from loopnote.types import CatchUpCard, Source, Utterance
 
 SOURCE_LABELS: dict[Source, str] = {"system": "Them", "mic": "You"}
@@ -65,3 +68,12 @@ def find(texts: Sequence[str], query: str) -> list[int]:
     if not words:
         return []
     return [i for i, t in enumerate(texts) if all(w in t.casefold() for w in words)]
+
+
+def named_text(event: SpeakerNamed) -> str:
+    """A speaker named (and where the name came from), or a proposed name taken back."""
+    label = default_label(event.speaker)
+    if not event.name:
+        return f"{label} is no longer named"
+    how = "" if event.how == "user" else f" (from the {event.how})"
+    return f"{label} is {event.name}{how}"

@@ -4,6 +4,12 @@
                   warnings on their own lines, and a line when the meeting starts, pauses,
                   resumes, is bookmarked, changes device and ends. Partial text, levels and
                   summaries are not printed. Each line is flushed at once (pipes see it live).
+
+A line is never printed twice: a "them" line shows the speaker known when it commits
+("Speaker 2", or the name), else "Them"; a label found a moment later is its own short line
+under the time of the line it labels (``[00:01:02] ↳ Speaker 2``), and a name given to a
+speaker is a line too (``Speaker 2 is Priya (from the conversation)``). The microphone's
+lines stay "You", as in ``show`` and the notes.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from loopnote.events import (
     SessionEnded,
     SessionStarted,
     SourceChanged,
+    SpeakerNamed,
     StateChanged,
     UtteranceCommitted,
+    UtteranceRelabelled,
     WarningRaised,
 )
-from loopnote.tui.format import SOURCE_LABELS, hms, who
+from loopnote.store.speakers import default_label
+from loopnote.tui.format import SOURCE_LABELS, hms, named_text, who
 
 
 class PlainPrinter:
@@ -32,24 +41,48 @@ class PlainPrinter:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self._lock = threading.Lock()
+        # each "them" line printed -> its start, speaker id and the label it was shown with
+        self._them: dict[str, tuple[float, str | None, str]] = {}
 
     def __call__(self, event: Event) -> None:
         self.handle(event)
 
     def handle(self, event: Event) -> None:
-        line = self.format(event)
-        if line is None:
-            return
         with self._lock:
+            line = self.format(event)
+            if line is None:
+                return
             self.stream.write(line + "\n")
             self.stream.flush()
 
-    @staticmethod
-    def format(event: Event) -> str | None:
+    def format(self, event: Event) -> str | None:
         """The line for ``event``, or None when it is not printed."""
+        if isinstance(event, UtteranceCommitted | UtteranceRelabelled):
+            return self._speaker_line(event)
+        if isinstance(event, SpeakerNamed):
+            return named_text(event)
+        return self.event_line(event)
+
+    def _speaker_line(self, event: UtteranceCommitted | UtteranceRelabelled) -> str | None:
         if isinstance(event, UtteranceCommitted):
             u = event.utterance
-            return f"[{hms(u.start)}] {who(u)}: {' '.join(u.text.split())}"
+            label = who(u)  # the microphone stays "You", as in every reader
+            if u.source == "system":
+                if event.speaker:
+                    label = event.speaker_name or default_label(event.speaker)
+                self._them[u.id] = (u.start, event.speaker, label)
+            return f"[{hms(u.start)}] {label}: {' '.join(u.text.split())}"
+        shown = self._them.get(event.utterance_id)
+        if shown is None or shown[1] == event.speaker:
+            return None  # a line this printer never showed, or no change
+        start, before, was = shown
+        label = event.speaker_name or default_label(event.speaker)
+        self._them[event.utterance_id] = (start, event.speaker, label)
+        return f"[{hms(start)}] ↳ {label}" + (f" (was {was})" if before else "")
+
+    @staticmethod
+    def event_line(event: Event) -> str | None:
+        """The line for an event that is not about a transcript line or a speaker."""
         if isinstance(event, AlertRaised):
             a = event.alert
             asked = a.card.addressed.strip() if a.card and a.card.addressed.strip() else ""

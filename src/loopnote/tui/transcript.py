@@ -2,9 +2,11 @@
 
 ``TranscriptView``  a Line-API scroll view: ``add_utterance``, ``relabel`` (a line's speaker
                     became known or changed), ``split`` (the voice changed inside a line:
-                    its parts, one speaker each, take its place), ``add_note``, ``set_partial``,
+                    its parts, one speaker each, take its place), ``settle`` (lines decoded
+                    again: their settled text, marked), ``add_note``, ``set_partial``,
                     ``clear_partial``, ``jump_to``; it follows the end unless the user scrolled
-                    back, and keeps at most ``max_items`` entries.
+                    back (then a line above that changes height does not move what is on
+                    screen), and keeps at most ``max_items`` entries.
 
 Each entry is wrapped once for the current width and kept as strips; only the lines on screen
 are rendered, so a three-hour meeting costs the same per event as a three-minute one. Partial
@@ -32,6 +34,7 @@ from loopnote.types import SOURCES, Source, Utterance
 LABEL_STYLES: dict[Source, str] = {"system": "bold magenta", "mic": "bold cyan"}
 LABEL_WIDTH = 6
 HIGHLIGHT = Style(reverse=True)
+SETTLED_MARK = ("✓", "dim green")  # between the time and the label of a settled line
 
 
 @dataclass
@@ -41,12 +44,17 @@ class _Entry:
     strips: list[Strip] = field(default_factory=list)
     width: int = -1
     utterance: Utterance | None = None
+    settled: bool = False  # the text is the settled transcript's
+    hidden: bool = False  # the settled transcript dropped this line (no lines on screen)
 
 
 def _wrap(entry: _Entry, width: int, console: Console) -> int:
     """Wrap ``entry`` for ``width`` cells (hanging indent after the prefix); returns lines."""
     if entry.width == width:
         return len(entry.strips)
+    if entry.hidden:
+        entry.strips, entry.width = [], width
+        return 0
     indent = entry.prefix.cell_len
     body_width = max(8, width - indent)
     lines = entry.body.wrap(console, body_width) if entry.body.plain else [Text("")]
@@ -61,15 +69,15 @@ def _wrap(entry: _Entry, width: int, console: Console) -> int:
     return len(strips)
 
 
-def utterance_entry(u: Utterance) -> _Entry:
+def utterance_entry(u: Utterance, settled: bool = False) -> _Entry:
     label = who(u)
     prefix = Text.assemble(
         (hms(u.start), "dim"),
-        " ",
+        SETTLED_MARK if settled else " ",
         (label[: LABEL_WIDTH * 2].ljust(LABEL_WIDTH), LABEL_STYLES[u.source]),
         " ",
     )
-    return _Entry(prefix, Text(u.text.strip()), utterance=u)
+    return _Entry(prefix, Text(u.text.strip()), utterance=u, settled=settled)
 
 
 def partial_entry(source: Source, text: str) -> _Entry:
@@ -117,7 +125,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def plain_lines(self) -> list[str]:
         """Committed entries as plain text (prefix + body), oldest first."""
-        return [(e.prefix.plain + e.body.plain).rstrip() for e in self._entries]
+        return [(e.prefix.plain + e.body.plain).rstrip() for e in self._entries if not e.hidden]
 
     def add_utterance(self, u: Utterance) -> None:
         self._by_id[u.id] = self._first_seq + len(self._entries)
@@ -130,12 +138,36 @@ class TranscriptView(ScrollView, can_focus=True):
         if seq is None or seq < self._first_seq:
             return False
         idx = seq - self._first_seq
-        u = self._entries[idx].utterance
+        entry = self._entries[idx]
+        u = entry.utterance
         if u is None or u.speaker == speaker:
             return True
-        self._entries[idx] = utterance_entry(replace(u, speaker=speaker))
-        self._rebuild_starts()  # its label may wrap differently
-        self._resized_content()
+        if entry.hidden:
+            entry.utterance = replace(u, speaker=speaker)
+            return True
+        self._replace({idx: utterance_entry(replace(u, speaker=speaker), entry.settled)})
+        return True
+
+    def settle(self, settled: Utterance, replaces: Sequence[str]) -> bool:
+        """Show the settled text of a stretch's line: the first kept line of ``replaces``
+        takes ``settled``'s text (keeping its own time, id and speaker), marked settled; the
+        other lines it replaces, or all of them when its text is empty, leave the screen
+        (as readers of the meeting leave them out). False if none is kept any more."""
+        seqs = sorted(s for s in (self._by_id.get(i) for i in replaces) if s is not None)
+        idxs = [s - self._first_seq for s in seqs if s >= self._first_seq]
+        if not idxs:
+            return False
+        new: dict[int, _Entry] = {}
+        for n, idx in enumerate(idxs):
+            live = self._entries[idx].utterance
+            if live is None:
+                continue
+            if n == 0 and settled.text.strip():
+                shown = replace(settled, id=live.id, source=live.source, speaker=live.speaker)
+                new[idx] = utterance_entry(shown, settled=True)
+            else:
+                new[idx] = _Entry(Text(""), Text(""), utterance=live, hidden=True)
+        self._replace(new)
         return True
 
     def split(self, utterance_id: str, parts: Sequence[Utterance]) -> bool:
@@ -153,9 +185,20 @@ class TranscriptView(ScrollView, can_focus=True):
         for k, p in enumerate(parts):
             self._by_id[p.id] = seq + k
         idx = seq - self._first_seq
-        self._entries[idx : idx + 1] = [utterance_entry(p) for p in parts]
+        old = self._entries[idx]
+        if old.hidden:  # the settled transcript dropped the line: so are its parts
+            new = [_Entry(Text(""), Text(""), utterance=p, hidden=True) for p in parts]
+        else:
+            new = [utterance_entry(p, old.settled) for p in parts]
+        top = self.scroll_offset.y
+        above = bool(self._width) and self._starts[idx] < top
+        self._entries[idx : idx + 1] = new
         self._rebuild_starts()
         self._resized_content()
+        if above and not self._follow:  # reading back: what is on screen stays put
+            console = self.app.console
+            grown = sum(_wrap(e, self._width, console) for e in new) - len(old.strips)
+            self.scroll_to(y=max(0, top + grown), animate=False)
         return True
 
     def add_note(self, t: float, mark: str, text: str, style: str = "") -> None:
@@ -215,6 +258,23 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def _partial_lines(self) -> int:
         return sum(len(p.strips) for p in self._partials.values())
+
+    def _replace(self, entries: dict[int, _Entry]) -> None:
+        """Swap entries in place; when the user reads back, lines above the top of the view
+        that wrap to more or fewer lines shift the scroll by as much, so the text on screen
+        stays put."""
+        top = self.scroll_offset.y
+        shift = 0
+        console = self.app.console
+        for idx, entry in entries.items():
+            old = self._entries[idx]
+            if self._width and self._starts[idx] < top:
+                shift += _wrap(entry, self._width, console) - len(old.strips)
+            self._entries[idx] = entry
+        self._rebuild_starts()
+        self._resized_content()
+        if shift and not self._follow:
+            self.scroll_to(y=max(0, top + shift), animate=False)
 
     def _append(self, entry: _Entry) -> None:
         self._entries.append(entry)

@@ -248,17 +248,21 @@ def _speakers_heard(path: Path) -> list[str]:
 
 
 def meeting_json(folder: MeetingFolder) -> dict[str, Any]:
-    """One meeting as the meeting page shows it (no word timings: the page needs lines)."""
+    """One meeting as the meeting page shows it (no word timings: the page needs lines;
+    ``settled`` says a line's text is the settled transcript's)."""
     meta = folder.meta
     notes = folder.read_notes() or ""
     events = folder.load_events()
     book = folder.speaker_book()
+    settled = folder.settled_ids()  # a settled line keeps the id of the first line it replaces
     utterances = []
-    for u in book.split(folder.load_utterances()):
-        d = {k: v for k, v in u.to_dict().items() if k != "words"}
-        d["speaker"] = book.display(u)  # what a reader sees: "Marcus", "Speaker 2" or none
-        d["speaker_id"] = book.speaker_id(u)
-        utterances.append(d)
+    for line in folder.load_utterances():
+        for u in book.split([line]):
+            d = {k: v for k, v in u.to_dict().items() if k != "words"}
+            d["speaker"] = book.display(u)  # what a reader sees: "Marcus", "Speaker 2" or none
+            d["speaker_id"] = book.speaker_id(u)
+            d["settled"] = line.id in settled  # marked as the live page marks it
+            utterances.append(d)
     return {
         "meeting": {**meta.to_dict(), "display_title": display_title(meta)},
         "notes": notes_header(notes).strip(),

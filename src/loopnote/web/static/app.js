@@ -40,6 +40,13 @@ export function who(u) {
   return u.speaker || WHO[u.source] || u.source;
 }
 
+// A line's time, with a quiet mark when its text is the settled transcript's (the stretch
+// decoded again with the audio that followed it), on the live page and the meeting page alike.
+export function timeCell(u) {
+  return el("span", { class: "time", text: clock(u.start) },
+    u.settled ? el("span", { class: "settled-mark", title: "Settled: decoded again with the audio that followed", "aria-label": "settled", text: "✓" }) : null);
+}
+
 function duration(s) {
   if (s === null || s === undefined) return "?";
   s = Math.round(s);
@@ -252,7 +259,7 @@ async function showMeeting(id, params) {
   let playing = null;
   const lines = new BlockList(scroller, (u) => {
     const row = el("div", { class: `line src-${u.source}${data.audio[u.source] ? " playable" : ""}`, "data-id": u.id, "data-start": u.start },
-      el("span", { class: "time", text: clock(u.start) }),
+      timeCell(u),
       el("span", { class: "who", text: who(u) }),
       el("span", { class: "text", text: u.text }));
     if (data.audio[u.source]) {

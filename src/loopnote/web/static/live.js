@@ -2,7 +2,7 @@
 // Levels and partial text are superseded ones: the page draws them at most once a frame.
 
 import { BlockList } from "/static/lines.js";
-import { el, clock, who, post, getJSON, confirmDialog, fitToWindow, WHO } from "/static/app.js";
+import { el, clock, who, timeCell, post, getJSON, confirmDialog, fitToWindow, WHO } from "/static/app.js";
 
 const HEALTH = {
   capturing: "",
@@ -11,6 +11,8 @@ const HEALTH = {
   "lost-frames": "lost audio",
 };
 const MAX_MOMENTS = 30;
+const ASKER_SLACK = 0.5;  // s: a name heard in partial text may end just past its line's last word
+const RESHAPING = new Set(["settled", "relabel", "speaker"]);  // events that change lines in place
 
 let current = null;
 
@@ -44,6 +46,7 @@ class LivePage {
     this.levels = {};
     this.partials = {};
     this.sections = new Map();
+    this.lineIndex = new Map();  // utterance id -> its index in this.lines
     this.moments = new Map();
     this.pending = [];
     this.frame = 0;
@@ -89,10 +92,14 @@ class LivePage {
       el("h2", { text: "Moments" }), this.momentList);
     const center = el("section", { class: "main-col" }, el("h2", { text: "Transcript" }), this.scroller, this.jump);
     main.append(bar, this.consent, this.warnings, this.banner, this.endNote, el("div", { class: "columns" }, center, side));
-    this.lines = new BlockList(this.scroller, (u) => el("div", { class: `line src-${u.source}`, "data-id": u.id },
-      el("span", { class: "time", text: clock(u.start) }),
-      el("span", { class: "who", text: who(u) }),
-      el("span", { class: "text", text: u.text })));
+    // a line the settled transcript dropped stays in the list as an empty, hidden row (the
+    // indexes of the others do not move)
+    this.lines = new BlockList(this.scroller, (u) => u.dropped
+      ? el("div", { class: "dropped", "data-id": u.id, hidden: true })
+      : el("div", { class: `line src-${u.source}${u.settled ? " settled" : ""}`, "data-id": u.id },
+        timeCell(u),
+        el("span", { class: "who", text: who(u) }),
+        el("span", { class: "text", text: u.text })));
     this.fit = fitToWindow(this.scroller);
     this.scroller.addEventListener("scroll", () => {
       this.follow = this.atBottom();
@@ -122,7 +129,10 @@ class LivePage {
     this.pending = [];
     const follow = this.follow;
     const top = this.scroller.getBoundingClientRect().top;
+    // reading back: lines changed above the view must not move the text on screen
+    const anchors = !follow && batch.some((ev) => RESHAPING.has(ev.type)) ? this.onScreen() : null;
     for (const ev of batch) this.apply(ev);
+    if (anchors) this.keepInPlace(anchors);
     if (this.scroller.getBoundingClientRect().top !== top) this.fit();  // a banner moved it
     this.drawPartials();
     this.drawMeters();
@@ -153,10 +163,12 @@ class LivePage {
       case "utterance":
         this.partials[ev.source] = "";
         // a "them" line shows its speaker's name once known; "you" stays You
-        this.lines.push({ ...ev, speaker_id: ev.speaker, speaker: ev.source === "system" ? ev.speaker_name : null });
+        this.lineIndex.set(ev.id, this.lines.push({ ...ev, speaker_id: ev.speaker, speaker: ev.source === "system" ? ev.speaker_name : null }));
+        this.redrawAsker();
         break;
       case "relabel":
         this.relabel((u) => u.id === ev.utterance_id, ev.speaker, ev.speaker_name);
+        this.redrawAsker();
         break;
       case "split": {  // the voice changed inside a line: its parts, one speaker each, take its place
         const i = this.lines.items.findIndex((x) => x.id === ev.utterance_id);
@@ -168,11 +180,14 @@ class LivePage {
       }
       case "speaker":
         this.relabel((u) => u.speaker_id === ev.id, ev.id, ev.name || speakerLabel(ev.id));
+        this.redrawAsker();
         break;
       case "settled":  // the stretch decoded again: its lines as the meeting keeps them
-        for (const u of ev.utterances) {
-          const i = this.lines.items.findIndex((x) => x.id === u.id);
-          if (i >= 0 && u.text) this.lines.replace(i, { ...this.lines.items[i], ...u });
+        for (const u of ev.utterances) this.settle(u, u.replaces || [u.id]);
+        this.redrawAsker();
+        if (ev.total && !this.ended) {  // the pass at the meeting's end: the notes wait for it
+          this.endNote.hidden = false;
+          this.endNote.textContent = `Settling the transcript: ${ev.done}/${ev.total}`;
         }
         break;
       case "summary":
@@ -211,6 +226,45 @@ class LivePage {
         if (this.meetingId) this.endNote.append(el("a", { href: `/meetings/${encodeURIComponent(this.meetingId)}`, "data-nav": true, id: "open-notes", text: "Open its notes →" }));
         document.getElementById("live-link").hidden = true;
         break;
+    }
+  }
+
+  // The live lines a settled utterance replaces: the first shows its text, marked settled
+  // (keeping its id and speaker, so later labels and names still apply); the others, or all
+  // of them when the settled text is empty, leave the page as they leave the meeting's
+  // transcript.
+  settle(u, replaces) {
+    const text = (u.text || "").trim();
+    const at = replaces.map((id) => this.lineIndex.get(id)).filter((i) => i !== undefined).sort((a, b) => a - b);
+    at.forEach((i, n) => {
+      const live = this.lines.items[i];
+      this.lines.replace(i, n === 0 && text
+        ? { ...live, text, start: u.start, end: u.end, settled: true, dropped: false }
+        : { ...live, dropped: true });
+    });
+  }
+
+  // The lines in view with their position (a screenful of rows at most).
+  onScreen() {
+    const box = this.scroller.getBoundingClientRect();
+    const out = [];
+    for (const row of this.scroller.querySelectorAll(".blocks .line[data-index]")) {
+      const r = row.getBoundingClientRect();
+      if (r.bottom <= box.top) continue;
+      if (r.top >= box.bottom) break;
+      out.push({ index: Number(row.dataset.index), top: r.top });
+    }
+    return out;
+  }
+
+  // Scroll by as much as the first line still shown moved (lines above it changed height).
+  keepInPlace(anchors) {
+    for (const a of anchors) {
+      const row = this.lines.element(a.index);
+      if (!row || row.hidden) continue;
+      const moved = row.getBoundingClientRect().top - a.top;
+      if (moved) this.scroller.scrollTop += moved;
+      return;
     }
   }
 
@@ -255,11 +309,25 @@ class LivePage {
     }
   }
 
+  // Who asked: the label of the "them" line that said the user's name (the alert's line, or
+  // the line whose time holds the name), as the page shows it now; else the card's own.
+  askerOf(a) {
+    const line = this.lines.items.findLast((u) => u.source === "system" &&
+      (a.utterance_id ? u.id === a.utterance_id : u.start <= a.t && a.t <= u.end + ASKER_SLACK));
+    return (line && line.speaker) || (a.card && a.card.asker) || "";
+  }
+
+  // The card on screen follows its asker's label as it arrives or changes, quietly.
+  redrawAsker() {
+    if (this.shown && !this.banner.hidden && this.askerOf(this.shown) !== this.shownAsker) this.alert(this.shown, true);
+  }
+
   alert(a, update = false) {
     this.shown = a;
     this.banner.hidden = false;
     this.banner.textContent = "";
-    const card = a.card || {};
+    const card = { ...(a.card || {}), asker: this.askerOf(a) };
+    this.shownAsker = card.asker;
     const dismiss = el("button", { class: "small", text: "Dismiss", onclick: () => { this.banner.hidden = true; this.fit(); } });
     this.banner.append(
       el("div", { class: "alert-head" }, el("strong", { text: `Your name was said (${clock(a.t)}): ` }), `“${a.heard}”`, dismiss),
