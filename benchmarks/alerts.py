@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-long", action="store_true", help="skip the name-free long files")
     ap.add_argument("--json", type=Path, help="write the full results here")
     ap.add_argument("--set", choices=("team", "new"), default="team", help="which scenes")
-    ap.add_argument("--half", choices=("dev", "held", "all"), default="dev", help="--set new")
+    ap.add_argument("--half", choices=("dev", "held", "fresh", "all"), default="dev", help="--set new")
     ap.add_argument("--taught", action="store_true", help="the user gave how the name sounds")
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenes")
     ap.add_argument(
@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         "set": args.set,
         "half": args.half,
         "taught": args.taught,
-        "missed": [m for r in scenes for m in r["missed"]] if args.half != "held" else None,
+        "missed": [m for r in scenes for m in r["missed"]] if args.half == "dev" else None,
     }
     if not args.fast:
         for part in ("schedule", "lag", "decode", "stability"):
