@@ -61,6 +61,8 @@ def utt(
         ("Zoë", (), "Zoe, are you there?", "Zoe"),
         # a name the recognizer writes as an ordinary word needs that spelling as an alias
         ("Nguyen", ("Win",), "Win, can you check?", "Win"),
+        # ... or is guessed from the spelling's rules, then alerts only when addressed
+        ("Nguyen", (), "Win, can you check?", "Win"),
     ],
 )
 def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> None:
@@ -94,7 +96,8 @@ def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> No
         ("Ann", (), "Any questions? And then we stop."),
         ("Alex Morgan", (), "Morgan Stanley called about the loan."),
         ("Alex Morgan", (), ""),
-        ("Nguyen", (), "Win, can you check?"),
+        # how the spelling is said ("win") is an ordinary word: never without a cue
+        ("Nguyen", (), "We will win this deal."),
         ("Nguyen", ("Win",), "We will win this deal."),
     ],
 )
@@ -322,7 +325,7 @@ def test_a_bare_name_without_confidence_is_not_taken() -> None:
 
 def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None:
     taught = NameSpotter(SpotterOptions(name="Aoife Byrne", sounds_like=("Eefa",)))
-    plain = NameSpotter(SpotterOptions(name="Aoife Byrne"))
+    plain = NameSpotter(SpotterOptions(name="Aoife Byrne", guess_sounds=False))
     text = "Thanks, Efa. Let's move on to the next item."
     assert plain.find(text)[1] == []
     found = taught.on_utterance(utt(text))

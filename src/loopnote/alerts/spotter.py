@@ -43,6 +43,7 @@ from loopnote.alerts.matching import (
     similarity,
     tokenize,
 )
+from loopnote.alerts.spelling import said_guesses
 from loopnote.types import Alert, CatchUpCard, PartialText, Utterance, Word
 
 
@@ -63,6 +64,9 @@ class SpotterOptions:
     # are also compared with these spellings; a match alerts under the configured name.
     sounds_like: tuple[str, ...] = ()
     settle_on_address: bool = True  # a name closing an addressed sentence alerts at once
+    # Also listen for how the spelling is probably said, by its orthography's rules
+    # ("Caoimhe" as "keeva"; ``spelling.said_guesses``), as for a taught pronunciation.
+    guess_sounds: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def _terms(options: SpotterOptions) -> list[Term]:
         if len(first) > 1:
             labels.append(first[0])
     spelled = [(s, options.name.strip() or s) for s in options.sounds_like]
+    if options.guess_sounds:
+        spelled += [(g, label) for label in labels for g in said_guesses(label)]
     out: list[Term] = []
     seen: set[str] = set()
     for spelling, label in [*((x, x) for x in labels), *spelled]:
@@ -102,7 +108,7 @@ def _terms(options: SpotterOptions) -> list[Term]:
 
 def name_warnings(options: SpotterOptions) -> list[str]:
     """One line per problem with the configured names; empty when all is well."""
-    terms = _terms(options)
+    terms = _terms(replace(options, guess_sounds=False))  # what the user wrote
     if not terms:
         return ["no name is set (use --name): name alerts are off"]
     out: list[str] = []
