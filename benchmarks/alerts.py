@@ -49,6 +49,7 @@ p95 <= 1.2 s; card <= 2 s after the alert.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -72,7 +73,7 @@ from loopnote.alerts import (
 from loopnote.asr import StreamingRecognizer, load_engine
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
-from loopnote.types import CatchUpCard, PartialText, Utterance
+from loopnote.types import CatchUpCard, PartialText, Utterance, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -119,6 +120,52 @@ class Run:
     seen: list[Seen] = field(default_factory=list)  # partials holding a match, settled or not
 
 
+def _event(d: dict[str, Any]) -> PartialText | Utterance:
+    if "words" not in d:
+        return PartialText(**d)
+    return Utterance(**(d | {"words": tuple(Word(**w) for w in d["words"])}))
+
+
+class RecordedText:
+    """The recognizer's events of an earlier run, feed by feed (``--events``): the spotter and
+    the cards run again on the same text. The recognizer's pass schedule is on the audio's
+    clock, so its text does not depend on the pace; only the wall-clock figures are lost."""
+
+    def __init__(self, path: Path) -> None:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        self._feeds = [[_event(e) for e in row] for row in rows]
+        self._k = 0
+
+    def feed(self, _audio: Any, _t: float) -> list[PartialText | Utterance]:
+        self._k += 1
+        return self._feeds[self._k - 1] if self._k <= len(self._feeds) else []
+
+    def finish(self) -> list[PartialText | Utterance]:
+        return self._feeds[-1] if self._feeds else []
+
+
+class RecordingText:
+    """A recognizer whose events are also written down, one line per feed (``--events``)."""
+
+    def __init__(self, rec: StreamingRecognizer, path: Path) -> None:
+        self._rec, self._out = rec, path.open("w")
+
+    def _keep(self, events: list[PartialText | Utterance]) -> list[PartialText | Utterance]:
+        self._out.write(json.dumps([dataclasses.asdict(e) for e in events]) + "\n")
+        return events
+
+    def feed(self, audio: Any, t: float) -> list[PartialText | Utterance]:
+        return self._keep(list(self._rec.feed(audio, t)))
+
+    def finish(self) -> list[PartialText | Utterance]:
+        out = self._keep(list(self._rec.finish()))
+        self._out.close()
+        return out
+
+
+EVENTS: list[Path] = []  # --events DIR: where recognizer events are kept and read back
+
+
 def replay(
     engine: Any,
     path: Path,
@@ -132,7 +179,15 @@ def replay(
         raise SystemExit(f"{path}: expected 16 kHz mono")
     settings = _settings(person, aliases, sounds_like)
     options = recognizer_options(settings, "system")
-    rec = StreamingRecognizer(engine, "system", options)
+    rec: Any
+    key = f"{path.parent.name}.{path.stem}.{person}.{'+'.join(sounds_like)}"
+    kept = EVENTS[0] / f"{key}.jsonl" if EVENTS else None
+    if kept is not None and kept.exists() and not paced:
+        rec = RecordedText(kept)
+    elif kept is not None:
+        rec = RecordingText(StreamingRecognizer(engine, "system", options), kept)
+    else:
+        rec = StreamingRecognizer(engine, "system", options)
     spotter = NameSpotter(_spotter_options(settings))
     probe = NameSpotter(_spotter_options(settings))  # stateless use: find() only
     run = Run(path.name, person, len(x) / rate)
@@ -346,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-long", action="store_true", help="skip the name-free long files")
     ap.add_argument("--json", type=Path, help="write the full results here")
     ap.add_argument("--set", choices=("team", "new"), default="team", help="which scenes")
-    ap.add_argument("--half", choices=("dev", "held", "fresh", "all"), default="dev", help="--set new")
+    ap.add_argument(
+        "--half", choices=("dev", "held", "fresh", "all"), default="dev", help="--set new"
+    )
     ap.add_argument("--taught", action="store_true", help="the user gave how the name sounds")
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenes")
     ap.add_argument(
@@ -361,7 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--fa-minutes", type=float, default=0, help="name-free: at most N minutes")
     ap.add_argument("--no-scenes", action="store_true", help="only the name-free speech")
+    ap.add_argument(
+        "--events",
+        type=Path,
+        help="keep the recognizer's events here; with --fast, runs already kept are read back"
+        " instead of recognized again (the spotter and cards run again on the same text)",
+    )
     args = ap.parse_args(argv)
+    if args.events:
+        args.events.mkdir(parents=True, exist_ok=True)
+        EVENTS.append(args.events)
     truth = _load_scenes(args.set, args.half)
     if args.limit:
         truth = truth[: args.limit]
