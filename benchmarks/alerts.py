@@ -148,7 +148,8 @@ class RecordingText:
     """A recognizer whose events are also written down, one line per feed (``--events``)."""
 
     def __init__(self, rec: StreamingRecognizer, path: Path) -> None:
-        self._rec, self._out = rec, path.open("w")
+        self._rec, self._path = rec, path
+        self._out = path.with_suffix(".partial").open("w")  # named as kept once whole
 
     def _keep(self, events: list[PartialText | Utterance]) -> list[PartialText | Utterance]:
         self._out.write(json.dumps([dataclasses.asdict(e) for e in events]) + "\n")
@@ -160,6 +161,7 @@ class RecordingText:
     def finish(self) -> list[PartialText | Utterance]:
         out = self._keep(list(self._rec.finish()))
         self._out.close()
+        self._path.with_suffix(".partial").rename(self._path)
         return out
 
 
