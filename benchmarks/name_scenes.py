@@ -1,7 +1,7 @@
 """Name scenes nobody tuned for: many people, naming traditions, sentence shapes and voices.
 
     python benchmarks/name_scenes.py            # build (cached) and print a summary
-    python benchmarks/name_scenes.py --list     # every mention with its half
+    python benchmarks/name_scenes.py --list     # every dev mention
 
 Each person (``PEOPLE``) gets one scene: real, name-free prompts (Allison Smith's Asterisk
 prompts and a LibriVox reader from pocketsphinx's test data) with lines between them that
@@ -22,7 +22,11 @@ name, then the rest, so the end of the name is exact) and the end of the line.
 Halves are decided by person, up front, from a stable hash of the name: about a third of the
 people are ``held`` (never looked at while the method is developed), the rest ``dev``. The
 name-free prompts are split the same way (speaker_scenes' halves), so held scenes hold no
-audio a dev scene has. Audio is generated at run time into a cache, never committed.
+audio a dev scene has. A second held-out part, ``fresh`` (``FRESH``: 21 more people of other
+traditions, 63 mentions, other espeak-ng voices and sentence shapes, the narrator between
+lines), was written down before the spelling rules of ``loopnote.alerts.spelling`` and kept
+out of sight while they were developed. Audio is generated at run time into a cache, never
+committed.
 """
 
 from __future__ import annotations
