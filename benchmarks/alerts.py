@@ -7,7 +7,8 @@
     python benchmarks/alerts.py --set new --half held         # held out: only at the end
 
 ``--set team`` (default) replays the team's scenes; ``--set new`` the larger set built by
-``name_scenes.py`` (27 people, 81 mentions), one half at a time (``dev`` or ``held``); with
+``name_scenes.py`` (48 people, 144 mentions), one part at a time (``dev``, ``held`` or the
+second held-out part ``fresh``); with
 ``--taught`` the user's configuration also holds how the name sounds (``sounds_like``).
 Latency is split into where it goes: ``schedule`` (audio from the end of the name to the
 pass whose partial first held it), ``lag`` (how far the replay was behind the audio when that
