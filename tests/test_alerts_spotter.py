@@ -61,6 +61,8 @@ def utt(
         ("Zoë", (), "Zoe, are you there?", "Zoe"),
         # a name the recognizer writes as an ordinary word needs that spelling as an alias
         ("Nguyen", ("Win",), "Win, can you check?", "Win"),
+        # ... or is guessed from the spelling's rules, then alerts only when addressed
+        ("Nguyen", (), "Win, can you check?", "Win"),
     ],
 )
 def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> None:
@@ -94,7 +96,8 @@ def test_found(name: str, aliases: tuple[str, ...], text: str, heard: str) -> No
         ("Ann", (), "Any questions? And then we stop."),
         ("Alex Morgan", (), "Morgan Stanley called about the loan."),
         ("Alex Morgan", (), ""),
-        ("Nguyen", (), "Win, can you check?"),
+        # how the spelling is said ("win") is an ordinary word: never without a cue
+        ("Nguyen", (), "We will win this deal."),
         ("Nguyen", ("Win",), "We will win this deal."),
     ],
 )
@@ -322,7 +325,7 @@ def test_a_bare_name_without_confidence_is_not_taken() -> None:
 
 def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None:
     taught = NameSpotter(SpotterOptions(name="Aoife Byrne", sounds_like=("Eefa",)))
-    plain = NameSpotter(SpotterOptions(name="Aoife Byrne"))
+    plain = NameSpotter(SpotterOptions(name="Aoife Byrne", guess_sounds=False))
     text = "Thanks, Efa. Let's move on to the next item."
     assert plain.find(text)[1] == []
     found = taught.on_utterance(utt(text))
@@ -331,16 +334,32 @@ def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None
     assert taught.find("I will eat a fair share of the budget.")[1] == []
 
 
-def test_partial_fires_at_once_when_the_name_closes_an_addressed_sentence() -> None:
+def test_partial_fires_at_once_when_the_decoder_closed_the_name() -> None:
     spotter = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
     (m,) = spotter.on_partial(
         PartialText("system", 12.0, "I think that covers it. Over to you, Siobhan.")
     )
     assert m.cue == "over-to" and m.term == "Siobhan"
-    # no cue of address, or no punctuation closing it: the next pass is waited for
     plain = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
-    assert plain.on_partial(PartialText("system", 12.0, "I sent the draft to Siobhan.")) == []
+    assert len(plain.on_partial(PartialText("system", 12.0, "I sent the draft to Siobhan."))) == 1
+    # no punctuation closing it (the audio may have cut it), or a score that alerts only
+    # with a cue: the next pass is waited for
     bare = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
     assert bare.on_partial(PartialText("system", 30.0, "Over to you, Siobhan")) == []
-    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", settle_on_address=False))
+    near = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    assert near.find("Over to you, Shavon.")[1]
+    assert near.on_partial(PartialText("system", 30.0, "Over to you, Shavon.")) == []
+    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", settle_on_close=False))
     assert off.on_partial(PartialText("system", 12.0, "Over to you, Siobhan.")) == []
+
+
+def test_a_name_heard_in_two_passes_settles_though_its_reading_changed() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Xiaoming Li"))
+    assert spotter.on_partial(PartialText("system", 20.0, "Sorry Xiaoming")) == []
+    (m,) = spotter.on_partial(PartialText("system", 20.5, "Sorry Xiaoming Li"))
+    assert m.term == "Xiaoming Li"
+    # a partial without the name in between: the name is new again
+    other = NameSpotter(SpotterOptions(name="Xiaoming Li"))
+    assert other.on_partial(PartialText("system", 20.0, "Sorry Xiaoming")) == []
+    assert other.on_partial(PartialText("system", 20.5, "Sorry, so much")) == []
+    assert other.on_partial(PartialText("system", 21.0, "Sorry, so much Xiaoming Li")) == []

@@ -20,9 +20,10 @@ as ordinary words need ``common_threshold`` unless a cue is present. Names that 
 ordinary words themselves ("Will", "May") or shorter than three letters alert only with cues.
 
 Partial text wins latency: a name in a partial alerts once it is settled, i.e. another word
-follows it in the same partial, or the same words were heard there in the previous partial,
-or it closes a sentence that addresses someone ("over to you, Aoife.": a cue, a score that
-alerts without one, and punctuation after it).
+follows it in the same partial, or the previous partial also held one of the user's names
+(the decoder's reading of a name changes between passes, "Xiaoming" then "Xiaoming Li"), or
+the decoder closed it with punctuation ("over to you, Aoife." or "I sent it to Aoife.") and
+it scores what alerts without a cue.
 Its time is estimated from the partial's end and the characters after the name (never before
 the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
@@ -43,6 +44,7 @@ from loopnote.alerts.matching import (
     similarity,
     tokenize,
 )
+from loopnote.alerts.spelling import said_guesses
 from loopnote.types import Alert, CatchUpCard, PartialText, Utterance, Word
 
 
@@ -62,7 +64,10 @@ class SpotterOptions:
     # How the name sounds, spelled as English reads ("Shivawn" for "Siobhan"): heard words
     # are also compared with these spellings; a match alerts under the configured name.
     sounds_like: tuple[str, ...] = ()
-    settle_on_address: bool = True  # a name closing an addressed sentence alerts at once
+    settle_on_close: bool = True  # a name the decoder closed with punctuation alerts at once
+    # Also listen for how the spelling is probably said, by its orthography's rules
+    # ("Caoimhe" as "keeva"; ``spelling.said_guesses``), as for a taught pronunciation.
+    guess_sounds: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ def _terms(options: SpotterOptions) -> list[Term]:
         if len(first) > 1:
             labels.append(first[0])
     spelled = [(s, options.name.strip() or s) for s in options.sounds_like]
+    if options.guess_sounds:
+        spelled += [(g, label) for label in labels for g in said_guesses(label)]
     out: list[Term] = []
     seen: set[str] = set()
     for spelling, label in [*((x, x) for x in labels), *spelled]:
@@ -102,7 +109,7 @@ def _terms(options: SpotterOptions) -> list[Term]:
 
 def name_warnings(options: SpotterOptions) -> list[str]:
     """One line per problem with the configured names; empty when all is well."""
-    terms = _terms(options)
+    terms = _terms(replace(options, guess_sounds=False))  # what the user wrote
     if not terms:
         return ["no name is set (use --name): name alerts are off"]
     out: list[str] = []
@@ -137,7 +144,7 @@ class NameSpotter:
     def __init__(self, options: SpotterOptions) -> None:
         self.options = options
         self.terms = _terms(options)
-        self._last_partial: set[tuple[str, str]] = set()
+        self._named_before = False  # the previous partial held one of the names
         self._alerted: list[float] = []
         self._pending: list[_Pending] = []
         self._confirmations: list[Mention] = []
@@ -184,10 +191,11 @@ class NameSpotter:
                 chosen.append(h)
         return tokens, chosen
 
-    def _closes_address(self, h: _Hit, text: str, tokens: list[Token]) -> bool:
-        """The name ends the partial, addressed ("over to you, X.") and closed by punctuation:
-        the decoder ended the sentence on it, so the next pass is not waited for."""
-        if not self.options.settle_on_address or not h.cue or h.score < self.options.threshold:
+    def _closed(self, h: _Hit, text: str, tokens: list[Token]) -> bool:
+        """The name ends the partial closed by punctuation ("over to you, X.") and scores
+        what alerts without a cue: the decoder ended the word, so the next pass is not
+        waited for. A name cut off at the end of the audio has no punctuation after it."""
+        if not self.options.settle_on_close or h.score < self.options.threshold:
             return False
         return text[tokens[h.j - 1].end :].strip()[:1] in {".", "?", "!", ","}
 
@@ -198,16 +206,11 @@ class NameSpotter:
         if partial.source != "system":
             return []
         tokens, hits = self.find(partial.text)
-        keys: set[tuple[str, str]] = set()
         out: list[Mention] = []
         for h in hits:
             heard = partial.text[tokens[h.i].start : tokens[h.j - 1].end]
-            key = (h.term.joined, "".join(t.norm for t in tokens[h.i : h.j]))
-            keys.add(key)
             settled = (
-                h.j < len(tokens)
-                or key in self._last_partial
-                or self._closes_address(h, partial.text, tokens)
+                h.j < len(tokens) or self._named_before or self._closed(h, partial.text, tokens)
             )
             if not settled:
                 continue
@@ -222,13 +225,13 @@ class NameSpotter:
             self._alerted.append(t)
             self._pending.append(_Pending(t, m))
             out.append(m)
-        self._last_partial = keys
+        self._named_before = bool(hits)
         return out
 
     def on_utterance(self, utterance: Utterance) -> list[Mention]:
         if utterance.source != "system":
             return []
-        self._last_partial = set()
+        self._named_before = False
         self._committed_until = max(self._committed_until, utterance.end)
         tokens, hits = self.find(utterance.text)
         if len(hits) == 1 and hits[0].j - hits[0].i == len(tokens) and not hits[0].cue:
