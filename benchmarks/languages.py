@@ -3,7 +3,7 @@ same model offline, on the Asterisk prompts of the Debian packages
 ``asterisk-core-sounds-{es,fr,it,ru}`` (telephone recordings, one voice per language; the
 texts ship in each package's ``core-sounds-XX.txt.gz``).
 
-    python benchmarks/languages.py                       # base, 16 + 8 prompts a language
+    python benchmarks/languages.py                       # base, 30 + 20 prompts a language
     python benchmarks/languages.py --langs fr ru --dev 30 --held-out 12 --worst 5
 
 Prompts are checked before use (see ``check_prompt``): notes in brackets or parentheses are
@@ -270,8 +270,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="base")
     ap.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
-    ap.add_argument("--dev", type=int, default=16, help="dev prompts per language")
-    ap.add_argument("--held-out", type=int, default=8, help="held-out prompts per language")
+    ap.add_argument("--dev", type=int, default=30, help="dev prompts per language")
+    ap.add_argument("--held-out", type=int, default=20, help="held-out prompts per language")
     ap.add_argument("--worst", type=int, default=0, help="print the N prompts live gets most wrong")
     ap.add_argument("--splits", nargs="+", default=["dev", "held-out"], choices=SPLITS)
     ap.add_argument(

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--realtime-seconds", type=float, default=0.0)
     ap.add_argument("--realtime-files", type=int, default=2)
     ap.add_argument("--langs", nargs="*", default=[])
-    ap.add_argument("--lang-prompts", type=int, default=12, help="prompts per language and part")
+    ap.add_argument("--lang-prompts", type=int, default=20, help="prompts per language and part")
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--seconds", type=float, default=0.0, help="only each file's first S s")
     args = ap.parse_args(argv)
