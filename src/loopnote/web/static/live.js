@@ -171,11 +171,15 @@ class LivePage {
         this.redrawAsker();
         break;
       case "split": {  // the voice changed inside a line: its parts, one speaker each, take its place
-        const i = this.lines.items.findIndex((x) => x.id === ev.utterance_id);
-        if (i < 0) break;
+        const i = this.lineIndex.get(ev.utterance_id);
+        if (i === undefined) break;
+        const line = this.lines.items[i];  // a settled or dropped line's parts stay so
         const items = this.lines.items.slice();
-        items.splice(i, 1, ...ev.parts.map((p) => ({ ...p, speaker_id: p.speaker, speaker: p.speaker_name })));
+        items.splice(i, 1, ...ev.parts.map((p) => ({ ...p, speaker_id: p.speaker, speaker: p.speaker_name, settled: line.settled, dropped: line.dropped })));
         this.lines.setItems(items);  // rare: a rebuild keeps the blocks' fixed size
+        // the lines after it moved down: the id -> index map is rebuilt
+        this.lineIndex = new Map(items.map((x, k) => [x.id, k]));
+        this.redrawAsker();
         break;
       }
       case "speaker":
