@@ -7,8 +7,9 @@
 Three kinds of threads, one job each:
 * readers (one per ``parec`` child) only copy whole frames and enqueue them;
 * the watcher holds a control connection, subscribed to server, sink, source, sink-input and
-  source-output events (no polling: it sleeps in ``event_listen``), and after each event
-  re-checks "do I record what I should, and is my stream still on it?". If not it opens the
+  source-output events (it sleeps in ``event_listen``; only while nothing is recorded or a
+  new recording is not yet seen on its target does it also look every second), and after each
+  event re-checks "do I record what I should, and is my stream still on it?". If not it opens the
   new recording first and closes the old one after (make-before-break). When the server goes
   away it reconnects with backoff (0.1 s doubling to 2 s);
 * the pump is the only thread that calls ``emit``: it lays blocks of the current stream on the
@@ -193,11 +194,13 @@ class PulseInput:
             # (a reader may have woken us just before the loop started listening)
             pulse.event_listen(timeout=1.0)
             stream = self._stream
-            if stream is not None and not stream.settled:
-                # a new recording the server linked elsewhere in its first second was left
-                # alone (see _check); while it has not been seen on its target, look again
-                # even if no event comes (e.g. a restarting PipeWire passing through its
-                # placeholder sink), so it cannot stay on the wrong source for the meeting
+            if stream is None or not stream.settled:
+                # while nothing is recorded, or a new recording the server linked elsewhere
+                # in its first second was left alone (see _check) and has not been seen on its
+                # target, look again even if no event comes: a restarting PipeWire passes
+                # through a placeholder sink that vanishes, and the event of the real one
+                # appearing can come before it is the default, so neither may stay the case
+                # for the rest of the meeting
                 pending.set()
 
     def _drop_stream(self) -> None:
