@@ -194,9 +194,9 @@ def find_decisions(lines: list[Line]) -> list[Found]:
         elif cues.starts_with_reference(x.text) and (ctx := _substantive_before(lines, pos)):
             item.context, item.context_lines = ctx.text, [ctx]
         out.append(item)
-    found = sorted(out + _approved(lines, out), key=lambda f: f.lines[0].t)
-    found = sorted(found + _settled_choices(lines, found), key=lambda f: f.lines[0].t)
-    return _without_repeats(found)
+    found = out + _approved(lines, out)
+    found += _settled_choices(lines, found)
+    return _without_repeats(sorted(found, key=lambda f: f.lines[0].t))
 
 
 _OUR_CHOICE = re.compile(  # what we do, not what we have or know
