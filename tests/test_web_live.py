@@ -282,6 +282,11 @@ def test_a_split_line_is_shown_as_its_parts_under_their_speakers(
         ["u00001.2", "Speaker 2", "of the meeting."],
         ["u00002", "Speaker 2", "Line number 2 of the meeting."],
     ]
+    # the speaker column is wide enough for the label: nothing of it is cut off
+    clipped = page.locator(".line .who").evaluate_all(
+        "ws => ws.filter(w => w.scrollWidth > w.clientWidth).map(w => w.textContent)"
+    )
+    assert clipped == []
 
 
 SETTLED_TEXT = (

@@ -94,12 +94,15 @@ class LivePage {
     main.append(bar, this.consent, this.warnings, this.banner, this.endNote, el("div", { class: "columns" }, center, side));
     // a line the settled transcript dropped stays in the list as an empty, hidden row (the
     // indexes of the others do not move)
-    this.lines = new BlockList(this.scroller, (u) => u.dropped
-      ? el("div", { class: "dropped", "data-id": u.id, hidden: true })
-      : el("div", { class: `line src-${u.source}${u.settled ? " settled" : ""}`, "data-id": u.id },
+    this.lines = new BlockList(this.scroller, (u) => {
+      if (u.dropped) return el("div", { class: "dropped", "data-id": u.id, hidden: true });
+      // a named speaker ("Speaker 2", "Priya") needs the wider column the meeting page uses
+      if (u.speaker) this.scroller.classList.add("with-speakers");
+      return el("div", { class: `line src-${u.source}${u.settled ? " settled" : ""}`, "data-id": u.id },
         timeCell(u),
-        el("span", { class: "who", text: who(u) }),
-        el("span", { class: "text", text: u.text })));
+        el("span", { class: "who", text: who(u), title: who(u) }),
+        el("span", { class: "text", text: u.text }));
+    });
     this.fit = fitToWindow(this.scroller);
     this.scroller.addEventListener("scroll", () => {
       this.follow = this.atBottom();
