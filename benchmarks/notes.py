@@ -18,7 +18,10 @@ split the same way: ``dev-2`` (used while generalizing the rules) and ``held-out
 once before that work and once after it, its misses never read in between). A third round,
 ``held-out-4`` (seven meetings of yet other kinds), was written before the rules were read for
 structural methods (dialogue acts across turns, a speech-act lexicon, topic segmentation) and
-is scored before and after that work only.
+is scored before and after that work only. A fourth round, ``held-out-5`` (seven meetings of
+kinds not used before: design critique, on-call handover, user research interview, newsroom
+editorial, construction site meeting, pricing committee, grant panel), was written before the
+rules were changed again and is scored once before and once after that work.
 
 The meeting is stored through the store API (``MeetingFolder``: one utterance per turn, timed
 at a speaking pace, ids as the recognizer makes them), then ``loopnote notes ID --name USER``
@@ -59,7 +62,7 @@ HERE = Path(__file__).resolve().parent
 MEETINGS = HERE / "meetings"
 WORDS_PER_SECOND = 2.6
 TURN_GAP = 0.7
-SPLITS = ("dev", "held-out", "held-out-2", "dev-2", "held-out-3", "held-out-4")
+SPLITS = ("dev", "held-out", "held-out-2", "dev-2", "held-out-3", "held-out-4", "held-out-5")
 LIST_FIELDS = ("decisions", "actions", "open", "asked")
 HEADINGS = {
     "decisions": "Decisions",
