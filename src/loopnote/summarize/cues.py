@@ -34,11 +34,16 @@ from loopnote.summarize.dates import due_of as due_of
 
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
-    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
+    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but|in the meantime|meanwhile|for now|after that"
+    r"|afterwards)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
     r"|I'm going to|I am going to|I'm gonna|I(?:'m| am)? plan(?:ning)? to|I intend to"
     r"|I can(?: also)?|I need to|I have to|let me|I'm happy to"
     r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to|put me down for"
     r"|sign me up for)\s+(?P<what>.+)"
+)
+_WE_DELIVER = re.compile(  # "we'll have the written report to you by Monday": ours, with a date
+    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"we(?:'ll| will)\s+"
+    r"(?P<what>(?:have|send|get|deliver|share|finish|write|prepare|put together) .+)"
 )
 _PRESENT_COMMIT = re.compile(  # first person, present tense, with a date: work to do
     r"(?i)^" + _LEAD + r"I (?P<what>(?:send|make|do|call|write|ask|bring|check|prepare|fix|take"
@@ -131,8 +136,8 @@ _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk co
 _LETS = re.compile(r"(?i)\blet(?:'s| us) ")
 _LETS_PROCESS = re.compile(  # the meeting's own process, not a decision about the work
     r"(?i)\blet(?:'s| us) (?:not |all )?(?:start|begin|get|kick|go (?:through|over|around|back"
-    r"|on|first)|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
-    r"|review|recap|wrap|dig|focus|jump|think|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
+    r"|on|first|(?:straight |right )?(?:to|into))|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
+    r"|review|recap|wrap|dig|focus|jump|think|walk|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
     r"|park|come back|circle back|do (?:a|the|this|some|quick)\b)"
 )
 _IT_IS = re.compile(
@@ -167,7 +172,7 @@ _STATED_OPEN = re.compile(
     r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b|up in the air"
     r"|(?:let's|let us|we) (?:not|don't) decide\b|we'll see (?:what|how|if|whether)\b"
     r"|(?:not|isn't|is not) (?:settled|decided) yet"
-    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
+    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved|picked|chosen)"
     r"|(?:decide|revisit|discuss|answer|settle|close) (?:\w+ ){0,5}(?:once|when|after|until)"
     r" (?:we|they|you|I) (?:have|know|hear|get|see)"
     r"|(?:nobody|no one|no-one)(?:'s| has) (?:answered|decided|replied|got back)"
@@ -179,7 +184,7 @@ _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
     r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
     r"|(?:have|need|must) to (?:ask|check)|must check|not (?:our|my) call"
-    r"|(?:have|need) approval|find out)\b"
+    r"|(?:have|need) approval|find out|(?:don't|do not) have (?:a|an) \w+ yet)\b"
 )
 _FOLLOW_UP = re.compile(
     r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
@@ -249,10 +254,15 @@ def _task(what: str) -> str | None:
     return w
 
 
+_HEDGE = re.compile(r"(?i)\b(?:might|may be able|maybe|perhaps|possibly|not sure|no promises)\b")
+
+
 def commitment(text: str) -> str | None:
     m = _COMMIT.search(text.strip())
     if m is None and due_of(text):  # "I send it to all drivers on Friday evening."
-        m = _PRESENT_COMMIT.match(text.strip())
+        m = _PRESENT_COMMIT.match(text.strip()) or _WE_DELIVER.search(text.strip())
+    if m and _HEDGE.search(text.strip()[: m.start("what")]):
+        return None  # "I might be able to help, but I need to check my schedule."
     return _task(m.group("what")) if m else None
 
 
@@ -353,6 +363,11 @@ def is_decision(text: str) -> bool:
 _HEDGED = re.compile(  # "if we move it", "unless we keep it", "we move it? maybe"
     r"(?i)\b(?:if|unless|whether|when|once|before|after|until|maybe|perhaps|otherwise) we\b"
 )
+
+
+def is_verdict(text: str) -> bool:
+    """ "That's a go, then.", "My call is go": the answer of a go/no-go, however short."""
+    return bool(_MY_CALL.search(text))
 
 
 def is_choice_statement(text: str) -> bool:

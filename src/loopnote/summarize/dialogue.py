@@ -54,6 +54,7 @@ class Found:
     context_lines: list[Line] = field(default_factory=list)
     open_ask: bool = False  # a request or "who will…?" still waiting for someone to take it
     taker_due: bool = False  # the due date is the one the person taking it on said
+    topic: str = ""  # the agenda point it belongs to, when the item does not name it
 
 
 def lines_of(utterances: Sequence[Utterance]) -> list[Line]:
@@ -137,9 +138,25 @@ def _substantive_before(lines: list[Line], pos: int) -> Line | None:
     return None
 
 
-def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -> list[Line]:
+_TAG_QUESTION = re.compile(r"(?i),\s*(?:right|no|yes|correct|isn't it|don't we|didn't we)\?$")
+
+
+def _puts_no_choice(lines: list[Line], x: Line) -> bool:
+    """ "That's standard for us, right?", "Lena, can you find out?", a question its own turn
+    leaves open: nothing a later "we hold at …" could settle."""
+    return (
+        bool(_TAG_QUESTION.search(x.text.strip()))
+        or cues.request(x.text) is not None
+        or any(cues.open_marker(y.text) == "stated" for y in _turn(lines, x.turn))
+    )
+
+
+def _question_before(
+    lines: list[Line], pos: int, turns: int, about: str = "", choice: bool = False
+) -> list[Line]:
     """The nearest earlier question (with the sentence that leads into it when the question
-    is short), sharing a content word with ``about`` when given."""
+    is short), sharing a content word with ``about`` when given; ``choice``: only a question
+    a decision could settle."""
     want = cues.content_words(about) if about else set()
     first_turn = lines[pos].turn - turns
     for k in range(pos - 1, -1, -1):
@@ -147,6 +164,8 @@ def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -
         if x.turn < first_turn:
             break
         if not x.text.rstrip().endswith("?") or cues.is_small_talk(x.text):
+            continue
+        if choice and _puts_no_choice(lines, x):
             continue
         if want and not want & cues.content_words(x.text):
             continue
@@ -183,20 +202,41 @@ def find_decisions(lines: list[Line]) -> list[Found]:
             continue
         item = Found(x.text, [x])
         short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
-        q = _question_before(lines, pos, _CONTEXT_TURNS, about=x.text) if short else []
+        q = _question_before(lines, pos, _CONTEXT_TURNS, x.text, choice=True) if short else []
         if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
-            q = _question_before(lines, pos, _CONTEXT_TURNS)
+            q = _question_before(lines, pos, _CONTEXT_TURNS, choice=True)
         nxt = lines[pos + 1] if pos + 1 < len(lines) else None
         if cues.refers_back(x.text) and nxt and nxt.u.id == x.u.id and _says_more(nxt.text):
             item = Found(_quote([x, nxt]), [x, nxt])  # "We go with that. Cut the …"
         elif q:
             item.context, item.context_lines = _quote(q), q
-        elif cues.starts_with_reference(x.text) and (ctx := _substantive_before(lines, pos)):
-            item.context, item.context_lines = ctx.text, [ctx]
+        elif (cues.starts_with_reference(x.text) or (short and cues.refers_back(x.text))) and (
+            ctx := _substantive_before(lines, pos)
+        ):
+            item.context, item.context_lines = ctx.text, [ctx]  # "Good, that's decided then."
         out.append(item)
     found = out + _approved(lines, out)
     found += _settled_choices(lines, found)
-    return _without_repeats(sorted(found, key=lambda f: f.lines[0].t))
+    found = _without_repeats(sorted(found, key=lambda f: f.lines[0].t))
+    for f in found:
+        f.topic = _unnamed_topic(lines, f)
+    return found
+
+
+_TOPIC_TURNS = 6  # how far back an agenda point ("First, liability.") still frames an item
+
+
+def _unnamed_topic(lines: list[Line], item: Found) -> str:
+    """The agenda point just announced ("Second, exclusivity.") when the item does not name it
+    itself ("Okay, we hold at twelve months of fees.")."""
+    first = item.lines[0]
+    for x in reversed(lines[: lines.index(first) + 1]):
+        if x.turn < first.turn - _TOPIC_TURNS:
+            return ""
+        if label := cues.topic_label(x.text):
+            said = cues.content_words(" ".join([item.text, item.context]))
+            return "" if cues.content_words(label) & said else label
+    return ""
 
 
 _OUR_CHOICE = re.compile(  # what we do, not what we have or know
@@ -247,6 +287,10 @@ def _without_repeats(found: list[Found]) -> list[Found]:
         near = [g for g in out if f.lines[0].turn - g.lines[-1].turn <= _CONTEXT_TURNS]
         if own and any(own <= cues.content_words(g.text + " " + g.context) for g in near):
             near[-1].lines.append(f.lines[0])
+            continue
+        said = [g for g in out if cues.is_verdict(g.text)]
+        if said and cues.is_verdict(f.text) and len(f.text.split()) <= 6:
+            said[-1].lines.append(f.lines[0])  # "That's a go, then.": the verdict said again
             continue
         out.append(f)
     return out
@@ -299,6 +343,7 @@ def _due_near(lines: list[Line], pos: int) -> str | None:
 def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
     out: list[Found] = []
     merging: dict[str, Found] = {}  # utterance id -> the item its later sentences add to
+    handed: set[int] = set()  # items their taker handed on to someone named ("Carmen?")
 
     def pending(x: Line) -> Found | None:
         for item in reversed(out):
@@ -307,6 +352,11 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                 continue
             if item.open_ask:
                 return item
+            if x.turn - item.lines[-1].turn == 1 and x.u.id not in merging:
+                said = _turn(lines, item.lines[-1].turn)
+                if item.lines[-1] in said and _floor_to(said[-1]):  # "Carmen and I will. Carmen?"
+                    handed.add(id(item))
+                    return item
         return None
 
     def owner_for(x: Line, fallback: str | None = None) -> str | None:
@@ -321,7 +371,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
     def take(item: Found, x: Line, what: str | None) -> None:
         item.lines.append(x)
         item.open_ask = False
-        item.owner = speaker_of(x.u) or item.owner or owner_for(x)
+        mine = None if id(item) in handed else item.owner
+        item.owner = speaker_of(x.u) or mine or owner_for(x)
         if due := _due_near(lines, lines.index(x)):
             item.due, item.taker_due = due, True  # the taker's own date wins
         if what and _short_ref(item.text) and not _short_ref(what):
@@ -329,6 +380,19 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         elif what and len(_adds(what, item.text)) >= 2:
             item.context, item.context_lines = x.text, [x]  # the taker says what it is
         merging[x.u.id] = item
+
+    def same_task(x: Line, pos: int, what: str) -> Found | None:
+        """The speaker's own undated task just before, which this sentence dates: the next
+        sentence of the turn, or a later turn's "I'll trim it down … by Friday"."""
+        if not _due_near(lines, pos) or _ANOTHER.search(x.text) or not out:
+            return None
+        item, last = out[-1], out[-1].lines[-1]
+        if item.open_ask or item.due or len(item.lines) > 1 or x.turn - last.turn > _ASK_WINDOW:
+            return None
+        if last.u.id == x.u.id:
+            return item if lines.index(last) == pos - 1 else None
+        who = speaker_of(x.u)
+        return item if who and who == speaker_of(last.u) and _short_ref(what) else None
 
     for pos, x in enumerate(lines):
         text = x.text
@@ -342,11 +406,13 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                 item.due, item.taker_due = due, len(item.lines) > 1
             if what and _short_ref(item.text) and not _short_ref(what):
                 item.text = _cap(what)
+            elif what and len(_adds(what, item.text)) > len(_adds(item.context, item.text)):
+                item.context, item.context_lines = x.text, [x]  # the taker says what it is
             if x not in item.lines:
                 item.lines.append(x)
             continue
         ask = pending(x) if accepting or what else None
-        if ask is not None and (accepting or x.turn - ask.lines[0].turn <= 1):
+        if ask is not None and (accepting or x.turn - ask.lines[-1].turn <= 1):
             take(ask, x, what)
             continue
         same_turn = bool(out) and out[-1].lines[-1].u.id == x.u.id
@@ -354,6 +420,13 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             # "I can ask my church group. I will ask them tomorrow.": one task, its date
             out[-1].due = out[-1].due or _due_near(lines, pos)
             out[-1].lines.append(x)
+            continue
+        if what and (same := same_task(x, pos, what)) is not None:
+            # "I'll connect you with Dmitri. I'll send an intro email tomorrow.": one task
+            adjacent = same.lines[-1].u.id == x.u.id
+            same.text = f"{same.text}; {what}" if adjacent else _cap(what)
+            same.due = _due_near(lines, pos)
+            same.lines.append(x)
             continue
         if what:
             item = Found(_cap(what), [x], owner=owner_for(x), due=_due_near(lines, pos))
@@ -396,8 +469,30 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             pos = lines.index(item.lines[0])
             if (ctx := _substantive_before(lines, pos)) is not None:
                 item.context, item.context_lines = ctx.text, [ctx]
+        elif not item.context and (q := _answers_question(lines, item)):
+            item.context, item.context_lines = q.text, [q]
         kept.append(item)
     return kept
+
+
+_ANOTHER = re.compile(r"(?i)\b(?:also|too|as well|another|other)\b")
+_INQUIRY = re.compile(  # tasks that find something out: what about comes from the question
+    r"(?i)^(?:have to |need to |try to )?(?:check|confirm|ask|find out|look into|look it up"
+    r"|let (?:you|them|everyone) know|get back|come back|follow up|report back)\b"
+)
+
+
+def _answers_question(lines: list[Line], item: Found) -> Line | None:
+    """ "I'll have to confirm with the product team." after "Will it include the archived
+    projects too?": the question the inquiry will answer, when the task does not name it."""
+    first = item.lines[0]
+    if not _INQUIRY.match(item.text):
+        return None
+    asked = [y for y in _turn(lines, first.turn - 1) if y.text.rstrip().endswith("?")]
+    if not asked or asked[-1].u.id == first.u.id or cues.is_small_talk(asked[-1].text):
+        return None
+    q = asked[-1]
+    return None if cues.content_words(q.text) & cues.content_words(item.text) else q
 
 
 def _adds(what: str, task: str) -> set[str]:
