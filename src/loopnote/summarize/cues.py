@@ -59,8 +59,8 @@ _WORK_VERBS = (
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:would you mind|do you have time to"
-    r"|(?:maybe|perhaps) you could|any chance you could|(?:can|could|would|will) you"
-    r"(?: please| also)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
+    r"|(?:maybe|perhaps) you could|any chance you could|(?:can|could|would|will) (?:you|your team)"
+    r"(?: please| also)?(?: be able to)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
     r"(?P<what>.+?)"
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
 )
@@ -136,9 +136,11 @@ _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk co
 _LETS = re.compile(r"(?i)\blet(?:'s| us) ")
 _LETS_PROCESS = re.compile(  # the meeting's own process, not a decision about the work
     r"(?i)\blet(?:'s| us) (?:not |all )?(?:start|begin|get|kick|go (?:through|over|around|back"
-    r"|on|first|(?:straight |right )?(?:to|into))|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
-    r"|review|recap|wrap|dig|focus|jump|think|walk|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
-    r"|park|come back|circle back|do (?:a|the|this|some|quick)\b)"
+    r"|on|first|(?:straight |right )?(?:to|into))|look|see|talk|discuss|hear|move on|switch to"
+    r"|turn to|continue|debrief|triage|review|recap|wrap|dig|focus|jump|think|walk"
+    r"|take (?:a|that|this|it)\b|leave (?:it|that|this)\b|park|come back|circle back"
+    r"|do (?:a|the|this|some|quick)\b"
+    r"|(?:design|solve|debate|rehash|go into|get into) (?:that|this|it) (?:here|now|today)\b)"
 )
 _IT_IS = re.compile(
     r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
@@ -300,6 +302,17 @@ def is_follow_up(task: str) -> bool:
 
 def is_acceptance(text: str) -> bool:
     return bool(_ACCEPT.match(text.strip()))
+
+
+_YES_BUT = re.compile(r"(?i)^(?:yes|yeah|yep|sure|of course|absolutely|i can)\b[,.!]?\s")
+_REFUSES = re.compile(r"(?i)\b(?:can't|cannot|won't|will not|not sure|no time|not able)\b")
+
+
+def opens_with_yes(text: str) -> bool:
+    """ "Yes, thirty minutes before the release, no problem.", "I can, but only after the
+    20th.": a reply that takes on what was just asked, and says more."""
+    t = text.strip()
+    return bool(_YES_BUT.match(t)) and not _REFUSES.search(t) and not is_question(t)
 
 
 def is_process(text: str) -> bool:

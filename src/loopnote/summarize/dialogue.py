@@ -223,6 +223,7 @@ def find_decisions(lines: list[Line]) -> list[Found]:
     return found
 
 
+_CLAUSE = re.compile(r"(?i)\b(?:is|are|was|were|has|have|does|do)\b")  # "high is the panel"
 _TOPIC_TURNS = 6  # how far back an agenda point ("First, liability.") still frames an item
 
 
@@ -233,7 +234,7 @@ def _unnamed_topic(lines: list[Line], item: Found) -> str:
     for x in reversed(lines[: lines.index(first) + 1]):
         if x.turn < first.turn - _TOPIC_TURNS:
             return ""
-        if label := cues.topic_label(x.text):
+        if (label := cues.topic_label(x.text)) and not _CLAUSE.search(label):
             said = cues.content_words(" ".join([item.text, item.context]))
             return "" if cues.content_words(label) & said else label
     return ""
@@ -400,6 +401,13 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             continue
         what = cues.commitment(text)
         accepting = cues.is_acceptance(text) or bool(what and _short_ref(what))
+        if not accepting and x.index == 0 and cues.opens_with_yes(text):
+            accepting = pending(x) is not None  # "Yes, thirty minutes before the release."
+        if x.u.id in merging and _short_ref(merging[x.u.id].text) and (due := cues.due_of(text)):
+            item = merging[x.u.id]  # "I'm on it. It'll be behind the VPN by Wednesday."
+            item.text, item.due = _cap(text), item.due or due
+            item.lines.append(x)
+            continue
         if x.u.id in merging and (what or accepting):
             item = merging[x.u.id]
             if (due := _due_near(lines, pos)) and not item.taker_due:
@@ -452,7 +460,7 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                     [x],
                     owner=name or None,
                     due=_due_near(lines, pos),
-                    open_ask=not name,
+                    open_ask=not name or _short_ref(task),  # "Sam's on it": what is "it"?
                 )
             )
             continue

@@ -129,10 +129,10 @@ def two_party(lines: list[Line], user: Sequence[str]) -> bool:
     if not theirs <= {n.lower() for n in user} or len(_names_spoken_to(lines, mic=True)) > 1:
         return False
     # two people take turns: the far side seldom speaks twice in a row
-    turns = [u for i, u in enumerate(x.u for x in lines) if i == 0 or u is not lines[i - 1].u]
-    far = [i for i, u in enumerate(turns) if u.source != "mic"]
-    again = sum(1 for i in far if i + 1 < len(turns) and turns[i + 1].source != "mic")
-    return bool(far) and again <= _ALONE_AGAIN * len(far)
+    turns = [x.u for i, x in enumerate(lines) if i == 0 or x.u is not lines[i - 1].u]
+    theirs_at = [i for i, u in enumerate(turns) if u.source != "mic"]
+    again = sum(1 for i in theirs_at if i + 1 < len(turns) and turns[i + 1].source != "mic")
+    return bool(theirs_at) and again <= _ALONE_AGAIN * len(theirs_at)
 
 
 def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
