@@ -59,8 +59,9 @@ _WORK_VERBS = (
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:would you mind|do you have time to"
-    r"|(?:maybe|perhaps) you could|any chance you could|(?:can|could|would|will) (?:you|your team)"
-    r"(?: please| also)?(?: be able to)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
+    r"|(?:maybe|perhaps) you could|any chance you could"
+    r"|(?:can|could|would|will) (?:you|your team)(?: please| also)?(?: be able to)?"
+    r"|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
     r"(?P<what>.+?)"
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
 )
@@ -102,6 +103,7 @@ _DECISION = re.compile(
     r"|switch to|not|go ahead with)|from now on"
     r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
     r"|(?:^|[.,]\s*)(?:the )?decision:|(?:let's|we) settle on\b"
+    r"|\bno discussion\b|\bnot negotiable\b|\bnon-negotiable\b"
     r"|\b(?:think|guess|so|then) we go with\b|\bwe(?:'re| are) going to (?:go with|use|keep"
     r"|switch to|stick with)\b|\b(?:the )?consensus is\b|\bwe decide (?:like this|to|that|on)\b)"
 )
@@ -157,7 +159,7 @@ _APPROVAL = re.compile(
     r"|works for me|fine by me|fine with me|sounds (?:good|great|right|fair)|ship it|go for it"
     r"|let's do (?:it|that)|(?:that )?makes sense|i like (?:that|it)|that's fair|fair enough"
     r"|good idea|great idea|same here|me too|no objections?)"
-    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
+    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed|no objections?))?[.!]*$"
 )
 _RECAP = re.compile(
     r"(?i)^(?:(?:okay|ok|alright|fine|right)[,.]?\s+|so,?\s+)+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
@@ -190,7 +192,8 @@ _UNKNOWN = re.compile(
 )
 _FOLLOW_UP = re.compile(
     r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
-    r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone))\b"
+    r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone)"
+    r"|come back to (?:you|us|everyone))\b"
 )
 _TOPIC = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
@@ -257,6 +260,17 @@ def _task(what: str) -> str | None:
 
 
 _HEDGE = re.compile(r"(?i)\b(?:might|may be able|maybe|perhaps|possibly|not sure|no promises)\b")
+
+
+def is_hedged_offer(text: str) -> bool:
+    """ "I might be able to help, but I need to check my schedule.": no task, no question."""
+    return bool(_OFFER_HEDGED.search(text))
+
+
+_OFFER_HEDGED = re.compile(
+    r"(?i)\bI (?:might|may|could (?:maybe|possibly|perhaps))\b"
+    r"|\b(?:maybe|perhaps) I (?:can|could)\b"
+)
 
 
 def commitment(text: str) -> str | None:
@@ -392,6 +406,8 @@ def is_choice_statement(text: str) -> bool:
 def open_point_is_named(text: str) -> bool:
     """Whether "X stays open" names X, rather than "that stays open", "let's park it", "I asked
     product, no answer yet" (but "no answer yet on the timing" names it)."""
+    if starts_with_reference(text) and len(content_words(_STATED_OPEN.sub(" ", text))) < 3:
+        return False  # "That's, uh, actually not settled yet."
     if (m := _NO_ANSWER.search(text)) and not m.group("on"):
         return False
     for m in _STATED_OPEN.finditer(text):

@@ -200,7 +200,13 @@ def find_decisions(lines: list[Line]) -> list[Found]:
             continue
         if cues.topic_label(x.text) or any(x in f.lines for f in out[-1:]):
             continue
+        if prev and any(prev in f.lines for f in out[-1:]):
+            out[-1].lines.append(x)  # "Okay, we hold at twelve months. Not negotiable."
+            continue
         item = Found(x.text, [x])
+        if prev and len(x.text.split()) <= 3 and not cues.is_question(prev.text):
+            x, item = prev, Found(_quote([prev, x]), [prev, x])  # "… the VPN. No discussion."
+            pos -= 1
         short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
         q = _question_before(lines, pos, _CONTEXT_TURNS, x.text, choice=True) if short else []
         if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
@@ -333,7 +339,11 @@ def _due_near(lines: list[Line], pos: int) -> str | None:
     nxt = lines[pos + 1] if pos + 1 < len(lines) else None
     if nxt and nxt.u.id == lines[pos].u.id and len(nxt.text.split()) <= 8:
         due = cues.due_of(nxt.text)
-        lead = re.sub(r"(?i)^(?:ideally|preferably|hopefully|and|but|so)[, ]+", "", nxt.text)
+        lead = re.sub(
+            r"(?i)^(?:ideally|preferably|hopefully|and|but|so|give (?:me|us)|I(?:'ll)? need)[, ]+",
+            "",
+            nxt.text,
+        )
         if due and re.sub(r"(?i)^(?:by|before|on|until) ", "", lead).lower().startswith(
             due.lower()
         ):
@@ -393,7 +403,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         if last.u.id == x.u.id:
             return item if lines.index(last) == pos - 1 else None
         who = speaker_of(x.u)
-        return item if who and who == speaker_of(last.u) and _short_ref(what) else None
+        later = _short_ref(what) or cues.is_follow_up(what)  # "I'll come back to you on it"
+        return item if who and who == speaker_of(last.u) and later else None
 
     for pos, x in enumerate(lines):
         text = x.text
@@ -403,7 +414,12 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
         accepting = cues.is_acceptance(text) or bool(what and _short_ref(what))
         if not accepting and x.index == 0 and cues.opens_with_yes(text):
             accepting = pending(x) is not None  # "Yes, thirty minutes before the release."
-        if x.u.id in merging and _short_ref(merging[x.u.id].text) and (due := cues.due_of(text)):
+        if (
+            x.u.id in merging
+            and not (what or accepting)
+            and _short_ref(merging[x.u.id].text)
+            and (due := cues.due_of(text))
+        ):
             item = merging[x.u.id]  # "I'm on it. It'll be behind the VPN by Wednesday."
             item.text, item.due = _cap(text), item.due or due
             item.lines.append(x)
@@ -431,8 +447,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             continue
         if what and (same := same_task(x, pos, what)) is not None:
             # "I'll connect you with Dmitri. I'll send an intro email tomorrow.": one task
-            adjacent = same.lines[-1].u.id == x.u.id
-            same.text = f"{same.text}; {what}" if adjacent else _cap(what)
+            joins = same.lines[-1].u.id == x.u.id or not _short_ref(what)
+            same.text = f"{same.text}; {what}" if joins else _cap(what)
             same.due = _due_near(lines, pos)
             same.lines.append(x)
             continue

@@ -44,7 +44,10 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
             own = [y for y in [x, *same] if cues.open_marker(y.text) == "stated"]
             best = next((y for y in own if cues.open_point_is_named(y.text)), None)
             if best is not None and len(best.text.split()) > 5:
-                out.append(Found(best.text, [best]))
+                if (same_point := _same_open_point(lines, out, best)) is not None:
+                    same_point.lines.append(best)  # "Then we can't decide until we hear …"
+                else:
+                    out.append(Found(best.text, [best]))
             else:
                 point = _point_before(lines, pos)
                 if not point:
@@ -59,6 +62,8 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
             seen.add(x.u.id)
             continue
         # "I don't know": open unless the meeting names the open point or decides soon after
+        if cues.is_hedged_offer(x.text):
+            continue  # "I might be able to help, but I need to check my schedule."
         if any(cues.open_marker(y.text) == "stated" for y in same):
             continue  # "I don't know when. So the fridge stays open." says it itself
         q = _question_before(lines, pos, 2)
@@ -93,6 +98,19 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
         out.append(Found(x.text, [x]))
         seen.add(x.u.id)
     return sorted(out, key=lambda f: f.lines[0].t)
+
+
+_GOES_ON = re.compile(r"(?i)^(?:then|so)\b")
+
+
+def _same_open_point(lines: list[Line], out: list[Found], x: Line) -> Found | None:
+    """The open point just listed, when ``x`` goes on about it ("Then we can't decide until we
+    hear from the data owner." after "we haven't picked which dataset goes in")."""
+    if not out or x.turn - out[-1].lines[-1].turn > 3:
+        return None
+    last = out[-1]
+    shared = cues.content_words(x.text) & cues.content_words(last.text)
+    return last if _GOES_ON.match(x.text) or shared else None
 
 
 def _point_before(lines: list[Line], pos: int) -> list[Line]:
