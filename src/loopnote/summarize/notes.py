@@ -1,8 +1,8 @@
 """The notes of a finished meeting: title, summary, decisions, action items, open questions and
 what was asked of the user. Everything comes from what was said (``summarize.dialogue`` reads
-the conversation, ``summarize.questions`` its questions, ``summarize.digest`` picks the
-summary); nothing is invented, every item cites the utterances it rests on, and an empty
-meeting says so.
+the conversation, ``summarize.decisions`` what it decided, ``summarize.questions`` its
+questions, ``summarize.digest`` picks the summary); nothing is invented, every item cites the
+utterances it rests on, and an empty meeting says so.
 
 ``NotesOptions``           the user's names (for "asked of you"), an optional title
 ``Ref``, ``NoteItem``, ``ActionItem``, ``Notes``   the structured notes (frozen, ``to_dict``)
@@ -25,11 +25,11 @@ from typing import Any
 
 from loopnote.summarize import cues
 from loopnote.summarize.base import split_sentences
+from loopnote.summarize.decisions import find_decisions
 from loopnote.summarize.dialogue import (
     Found,
     Line,
     find_actions,
-    find_decisions,
     lines_of,
 )
 from loopnote.summarize.digest import Point, Topic, digest
