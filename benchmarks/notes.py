@@ -203,7 +203,7 @@ def _owner(text: str) -> str:
 
 
 def _due(text: str) -> str:
-    m = re.search(r"\bdue (?:\*\*)?(.+?)(?:\*\*)?(?: \(| —| ·|$)", text)
+    m = re.search(r" — due (?:\*\*)?(.+?)(?:\*\*)?(?: \(| —| ·|$)", text)
     return m.group(1).strip() if m else ""
 
 
@@ -231,24 +231,44 @@ class Tally:
         return f"{r:6.0%} {p:6.0%}   ({self.hit}/{self.expected}, {self.correct}/{self.listed})"
 
 
+def has_words(text: str, words: tuple[str, ...]) -> bool:
+    """Every word is in ``text`` where a word starts ("invoice" in "invoices", not "read" in
+    "already")."""
+    low = text.lower()
+    return all(re.search(r"(?<![a-z0-9])" + re.escape(w), low) for w in words)
+
+
 def match(
     listed: list[Listed], expected: list[Expected], strict: bool
 ) -> tuple[dict[int, int], list[int]]:
-    """expected index -> listed index, and the listed items matching nothing (or a repeat)."""
-    pairs: dict[int, int] = {}
-    extra: list[int] = []
-    for li, item in enumerate(listed):
-        low = item.text.lower()
-        for ei, e in enumerate(expected):
-            if ei in pairs or not set(item.turns) & set(e.anchors):
+    """expected index -> listed index, and the listed items matching nothing (or a repeat).
+
+    The pairing is a maximum matching (augmenting paths), so a bullet that could stand for
+    two expected items does not take the one another bullet alone could stand for."""
+    fits = [
+        [
+            ei
+            for ei, e in enumerate(expected)
+            if set(item.turns) & set(e.anchors) and (not strict or has_words(item.text, e.words))
+        ]
+        for item in listed
+    ]
+    owner: dict[int, int] = {}  # expected -> listed
+
+    def augment(li: int, seen: set[int]) -> bool:
+        for ei in fits[li]:
+            if ei in seen:
                 continue
-            if strict and not all(w in low for w in e.words):
-                continue
-            pairs[ei] = li
-            break
-        else:
-            extra.append(li)
-    return pairs, extra
+            seen.add(ei)
+            if ei not in owner or augment(owner[ei], seen):
+                owner[ei] = li
+                return True
+        return False
+
+    for li in range(len(listed)):
+        augment(li, set())
+    matched = set(owner.values())
+    return owner, [li for li in range(len(listed)) if li not in matched]
 
 
 def score_meeting(
@@ -317,11 +337,11 @@ def score_meeting(
                 who.correct += have.lower() == want.lower()
             out["asked: who"] = who
     summary = sections.get("Summary", "").lower()
-    covered = sum(any(w in summary for w in t) for t in m.topics)
+    covered = sum(any(has_words(summary, (w,)) for w in t) for t in m.topics)
     out["summary topics"] = Tally(covered, len(m.topics), len(m.topics), covered)
     if verbose:
         for t in m.topics:
-            if not any(w in summary for w in t):
+            if not any(has_words(summary, (w,)) for w in t):
                 print(f"  {m.name} TOPIC missing: {t}")
     words = len(re.sub(r"\[[^\]]*\]\([^)]*\)", "", summary).split())
     out["summary words"] = Tally(words, 1, 1, words)
