@@ -261,3 +261,20 @@ def test_a_letter_or_no_before_i_will_ends_the_sentence() -> None:
     ]
     assert split_sentences("Ask J. Smith about it.") == ["Ask J. Smith about it."]
     assert cues.due_of("I can, but only after the 20th.") == "after the 20th"
+
+
+def test_a_short_answer_in_the_summary_carries_its_question() -> None:
+    notes = build_notes(
+        talk(
+            "The spring meetup is booked for April.",
+            "Do we serve lunch at the meetup or only coffee and snacks?",
+            "Only coffee would be cheaper.",
+            "Hi, sorry, just jumping in.",
+        ),
+        [],
+    )
+    said = [p.text for t in notes.topics for p in t.points]
+    assert "Do we serve lunch at the meetup or only coffee and snacks? Only coffee" in " ".join(
+        said
+    )
+    assert not any(p.startswith(("Only coffee", "Hi, sorry")) for p in said)

@@ -20,7 +20,8 @@ _QUESTION_START = re.compile(
     r"|do|does|did|can|could|are|is|will|would|have|has)\b"
 )
 _SMALL_TALK = re.compile(
-    r"(?i)\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
+    r"(?i)^(?:hi|hello|hey)\b|\bjust jumping in\b"
+    r"|\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
     r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
     r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
     r"|got a (?:sec|second|minute)|that's (?:it|all) for today"
