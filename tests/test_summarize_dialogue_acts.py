@@ -4,6 +4,8 @@ acknowledgements that name who took something on, and subjects found from changi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from loopnote.summarize import cohesion, cues
 from loopnote.summarize.address import thanked
 from loopnote.summarize.notes import build_notes
@@ -145,3 +147,134 @@ def test_a_request_said_as_an_imperative_to_someone_by_name() -> None:
     assert cues.request("Would you mind booking the room?") == (None, "booking the room")
     assert cues.request("Thanks Diego, send my love to the team.") is None  # thanks, no task
     assert cues.request("Marcus, where are we?") is None
+
+
+def test_a_decision_that_does_not_name_its_subject_is_framed_by_the_agenda_point() -> None:
+    notes = build_notes(
+        talk(
+            "Second, the parking permits.",
+            "The city wants us to renew them for two years at once.",
+            "That's what we did last time, right?",
+            "Okay, we sign for two years. Done.",
+        ),
+        [],
+    )
+    [d] = notes.decisions
+    assert d.topic == "parking permits" and d.text.startswith("Okay, we sign")
+    assert "right?" not in d.context  # a tag question puts no choice to settle
+
+
+def test_a_go_said_again_at_the_end_is_the_same_verdict() -> None:
+    notes = build_notes(
+        talk(
+            "My call is go for the Sunday release, if the smoke tests pass.",
+            "Who tells the help desk?",
+            "I'll write to them tonight.",
+            "Good. That's a go, then.",
+        ),
+        [],
+    )
+    assert len(notes.decisions) == 1 and "Sunday release" in notes.decisions[0].text
+
+
+def test_a_dated_next_sentence_is_the_same_task_not_another() -> None:
+    notes = build_notes(
+        talk("I'll set up the staging account. I'll send you the login on Thursday."), []
+    )
+    [a] = notes.actions
+    assert "staging account" in a.what and a.due == "Thursday"
+    also = build_notes(
+        talk("I'll set up the staging account. I'll also book the room on Thursday."), []
+    )
+    assert len(also.actions) == 2  # "also": a second task
+
+
+def test_an_inquiry_cites_the_question_it_will_answer() -> None:
+    notes = build_notes(
+        talk(
+            "Does the warranty cover the second battery?",
+            "Good question. I'll have to confirm with the manufacturer.",
+            user_lines=(1,),
+        ),
+        [],
+        user_names=("Ada",),
+    )
+    [a] = notes.actions
+    assert a.owner == "You" and "battery" in a.context
+
+
+def test_a_task_handed_on_belongs_to_whom_the_floor_was_given() -> None:
+    notes = build_notes(
+        talk(
+            "We need the incident timeline in writing. Can you send it?",
+            "Yes. Tariq and I will write it. Tariq?",
+            "Sure, we'll have the timeline to you by Wednesday.",
+            user_lines=(1,),
+        ),
+        [],
+        user_names=("Ada",),
+    )
+    [a] = notes.actions
+    assert (a.owner, a.due) == ("Tariq", "Wednesday")
+
+
+def test_a_hedged_offer_is_neither_a_task_nor_an_open_question() -> None:
+    notes = build_notes(
+        talk("I might be able to drive, but I need to check with my partner first."), []
+    )
+    assert not notes.actions and not notes.questions
+    assert cues.commitment("Maybe I can help, I'd have to check the calendar.") is None
+
+
+def test_in_a_call_of_two_a_question_without_you_is_put_to_the_user() -> None:
+    turns = talk(
+        "Hi Ben, it's Ada from billing. You wrote about a double charge?",
+        "Yes, twice in March. When does the refund arrive?",
+        "Within five working days.",
+        "Okay. Will the late fee be removed as well?",
+        "I'll remove it today.",
+        "Thanks, Ada.",
+        user_lines=(0, 2, 4),
+    )
+    asked = build_notes(turns, [], user_names=("Ada",)).asked_of_you
+    assert [q.text for q in asked] == [
+        "When does the refund arrive?",
+        "Will the late fee be removed as well?",
+    ]
+    # a third voice spoken to by name: no longer a call of two
+    more = [*turns[:3], *talk("Maria, will the late fee be removed as well?")]
+    more[3] = replace(more[3], start=20.0, end=22.0, id="u9")
+    asked = build_notes(more, [], user_names=("Ada",)).asked_of_you
+    assert [q.text for q in asked] == []
+
+
+def test_a_letter_or_no_before_i_will_ends_the_sentence() -> None:
+    from loopnote.summarize.base import split_sentences
+
+    assert split_sentences("We go with plan B. I'll tell the others.") == [
+        "We go with plan B.",
+        "I'll tell the others.",
+    ]
+    assert split_sentences("Not today, no. I'll call back.") == [
+        "Not today, no.",
+        "I'll call back.",
+    ]
+    assert split_sentences("Ask J. Smith about it.") == ["Ask J. Smith about it."]
+    assert cues.due_of("I can, but only after the 20th.") == "after the 20th"
+
+
+def test_a_short_answer_in_the_summary_carries_its_question() -> None:
+    notes = build_notes(
+        talk(
+            "The spring meetup is booked for April.",
+            "Do we serve lunch at the meetup or only coffee and snacks?",
+            "Only coffee would be cheaper.",
+            "Hi, sorry, just jumping in.",
+        ),
+        [],
+    )
+    said = [p.text for t in notes.topics for p in t.points]
+    assert "Do we serve lunch at the meetup or only coffee and snacks? Only coffee" in " ".join(
+        said
+    )
+    assert not any(p.startswith(("Only coffee", "Hi, sorry")) for p in said)

@@ -47,7 +47,7 @@ _ACKED = re.compile(
 
 
 def name_or_none(word: str | None) -> str | None:
-    if not word or word.lower() in _NOT_NAMES or not word[0].isupper():
+    if not word or word.lower() in _NOT_NAMES or not word[0].isupper() or word.endswith("'s"):
         return None
     return word
 

@@ -3,8 +3,9 @@ decide, leave a point open, name a due date, address someone, open a new topic.
 
 Rules on one sentence at a time (English); the conversation around a sentence is handled in
 ``summarize.dialogue``. Every function returns what it found *quoted from the sentence*.
-Dates are read in ``summarize.dates`` and names spoken to in ``summarize.address``; both are
-offered here too.
+Dates are read in ``summarize.dates``, names spoken to in ``summarize.address`` and what the
+words alone say (a question, a "that", content words) in ``summarize.words``; all are offered
+here too.
 
 ``due_of(text)``            "Friday", "end of next week", "this afternoon", … or None
 ``commitment(text)``        the task of "I'll …", "I can take …", "I need to …"
@@ -31,14 +32,24 @@ from loopnote.summarize.address import name_or_none as name_or_none
 from loopnote.summarize.address import thanked as thanked
 from loopnote.summarize.address import vocatives as vocatives
 from loopnote.summarize.dates import due_of as due_of
+from loopnote.summarize.words import content_words as content_words
+from loopnote.summarize.words import is_question as is_question
+from loopnote.summarize.words import is_small_talk as is_small_talk
+from loopnote.summarize.words import refers_back as refers_back
+from loopnote.summarize.words import starts_with_reference as starts_with_reference
 
 _LEAD = r"(?:(?:ok(?:ay)?|so|sure|yes|yeah|yep|right|alright|well|and|also|then|good|great|fine|of course|absolutely|no problem|thanks|perfect)[,.!]?\s+)*"  # noqa: E501
 _COMMIT = re.compile(
-    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
+    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but|in the meantime|meanwhile|for now|after that"
+    r"|afterwards)\s+)" + _LEAD + r"(?:I(?:'ll| will)(?: also)?"
     r"|I'm going to|I am going to|I'm gonna|I(?:'m| am)? plan(?:ning)? to|I intend to"
     r"|I can(?: also)?|I need to|I have to|let me|I'm happy to"
     r"|I'd be happy to|I'll make sure to|I(?:'ll| will)? try to|put me down for"
     r"|sign me up for)\s+(?P<what>.+)"
+)
+_WE_DELIVER = re.compile(  # "we'll have the written report to you by Monday": ours, with a date
+    r"(?i)(?:^|[,;:]\s+|\b(?:and|so|then|but)\s+)" + _LEAD + r"we(?:'ll| will)\s+"
+    r"(?P<what>(?:have|send|get|deliver|share|finish|write|prepare|put together) .+)"
 )
 _PRESENT_COMMIT = re.compile(  # first person, present tense, with a date: work to do
     r"(?i)^" + _LEAD + r"I (?P<what>(?:send|make|do|call|write|ask|bring|check|prepare|fix|take"
@@ -54,8 +65,9 @@ _WORK_VERBS = (
 )
 _REQUEST = re.compile(
     r"(?i)^" + _LEAD + r"(?:(?P<name>[A-Z][\w'-]+),\s*)?(?:would you mind|do you have time to"
-    r"|(?:maybe|perhaps) you could|any chance you could|(?:can|could|would|will) you"
-    r"(?: please| also)?|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
+    r"|(?:maybe|perhaps) you could|any chance you could"
+    r"|(?:can|could|would|will) (?:you|your team)(?: please| also)?(?: be able to)?"
+    r"|please|you(?:'ll| will) need to|I need you to|I'd like you to)\s+"
     r"(?P<what>.+?)"
     r"(?:,\s*(?P<name2>[A-Z][\w'-]+))?[?.!]*$"
 )
@@ -97,6 +109,7 @@ _DECISION = re.compile(
     r"|switch to|not|go ahead with)|from now on"
     r"|the plan is (?:to|that)|(?:is|are|was) approved|let's do (?:it|that)\b"
     r"|(?:^|[.,]\s*)(?:the )?decision:|(?:let's|we) settle on\b"
+    r"|\bno discussion\b|\bnot negotiable\b|\bnon-negotiable\b"
     r"|\b(?:think|guess|so|then) we go with\b|\bwe(?:'re| are) going to (?:go with|use|keep"
     r"|switch to|stick with)\b|\b(?:the )?consensus is\b|\bwe decide (?:like this|to|that|on)\b)"
 )
@@ -131,9 +144,11 @@ _CONCLUSION = re.compile(  # "Then we'll roll the macros out.": what the talk co
 _LETS = re.compile(r"(?i)\blet(?:'s| us) ")
 _LETS_PROCESS = re.compile(  # the meeting's own process, not a decision about the work
     r"(?i)\blet(?:'s| us) (?:not |all )?(?:start|begin|get|kick|go (?:through|over|around|back"
-    r"|on|first)|look|see|talk|discuss|hear|move on|switch to|turn to|continue|debrief|triage"
-    r"|review|recap|wrap|dig|focus|jump|think|take (?:a|that|this|it)\b|leave (?:it|that|this)\b"
-    r"|park|come back|circle back|do (?:a|the|this|some|quick)\b)"
+    r"|on|first|(?:straight |right )?(?:to|into))|look|see|talk|discuss|hear|move on|switch to"
+    r"|turn to|continue|debrief|triage|review|recap|wrap|dig|focus|jump|think|walk"
+    r"|take (?:a|that|this|it)\b|leave (?:it|that|this)\b|park|come back|circle back"
+    r"|do (?:a|the|this|some|quick)\b"
+    r"|(?:design|solve|debate|rehash|go into|get into) (?:that|this|it) (?:here|now|today)\b)"
 )
 _IT_IS = re.compile(
     r"(?i)(?:^|[,.]\s*)(?P<choice>(?!(?:that|this|what|so|how|which|here|there"
@@ -150,7 +165,7 @@ _APPROVAL = re.compile(
     r"|works for me|fine by me|fine with me|sounds (?:good|great|right|fair)|ship it|go for it"
     r"|let's do (?:it|that)|(?:that )?makes sense|i like (?:that|it)|that's fair|fair enough"
     r"|good idea|great idea|same here|me too|no objections?)"
-    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed))?[.!]*$"
+    r"(?:[,.!]?\s+(?:ship it|do it|go for it|let's do (?:it|that)|agreed|no objections?))?[.!]*$"
 )
 _RECAP = re.compile(
     r"(?i)^(?:(?:okay|ok|alright|fine|right)[,.]?\s+|so,?\s+)+(?!(?:i|you|that|this|it|what|how|why|when|where|who|which|anyway|yeah|okay"
@@ -167,7 +182,7 @@ _STATED_OPEN = re.compile(
     r"|tbd\b|to be decided|undecided|unresolved|no answer (?:yet|so far)\b|up in the air"
     r"|(?:let's|let us|we) (?:not|don't) decide\b|we'll see (?:what|how|if|whether)\b"
     r"|(?:not|isn't|is not) (?:settled|decided) yet"
-    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved)"
+    r"|haven't (?:settled|decided|agreed|figured out|worked out|resolved|picked|chosen)"
     r"|(?:decide|revisit|discuss|answer|settle|close) (?:\w+ ){0,5}(?:once|when|after|until)"
     r" (?:we|they|you|I) (?:have|know|hear|get|see)"
     r"|(?:nobody|no one|no-one)(?:'s| has) (?:answered|decided|replied|got back)"
@@ -179,11 +194,12 @@ _UNKNOWN = re.compile(
     r"(?i)\b(?:(?:don't|do not|didn't) know(?!\s+(?:if you|whether you))|not sure|no idea"
     r"|good question|nobody knows|no one knows|(?:can't|cannot) (?:promise|say|tell)"
     r"|(?:have|need|must) to (?:ask|check)|must check|not (?:our|my) call"
-    r"|(?:have|need) approval|find out)\b"
+    r"|(?:have|need) approval|find out|(?:don't|do not) have (?:a|an) \w+ yet)\b"
 )
 _FOLLOW_UP = re.compile(
     r"(?i)^(?:report back|get back to (?:you|us|everyone)|let (?:you|everyone|the team) know"
-    r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone))\b"
+    r"|circle back|follow up|keep (?:you|everyone) posted|update (?:you|everyone)"
+    r"|come back to (?:you|us|everyone))\b"
 )
 _TOPIC = re.compile(
     r"(?i)^(?:(?:ok(?:ay)?|so|alright|right|now|and|good|great|fine|thanks|perfect)[,.!]?\s+)*"
@@ -207,39 +223,6 @@ _NOT_A_LABEL = frozenset([
 ])
 # fmt: on
 _ON_TOPIC = re.compile(r"^(?:Now, )?(?:On|About|Regarding|As for) (?P<label>the [^,]{3,40}),")
-_ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|them|those|these|both|her|him)\b")
-_LEADING_ANAPHOR = re.compile(
-    r"(?i)^(?:(?:ok(?:ay)?|so|and|but|yes|no|well)[,]?\s+)*(?:it|that|this|they|those|these"
-    r"|he|she|yes|no|sure|right|exactly|agreed|same|both|neither)\b"
-)
-_QUESTION_START = re.compile(
-    r"(?i)^(?:(?:and|so|but|okay|now)[,]?\s+)*(?:what|why|how|when|where|who|which|should|shall"
-    r"|do|does|did|can|could|are|is|will|would|have|has)\b"
-)
-_SMALL_TALK = re.compile(
-    r"(?i)\b(?:how(?:'s| is| are| was)(?: it| the week| your (?:day|week|weekend)| things| you)"
-    r"(?: going| doing)?|good (?:morning|afternoon)|nice to (?:see|meet)|thanks for (?:joining"
-    r"|coming|making|having|getting)|talk soon|see you|have a good|welcome (?:to|back)"
-    r"|got a (?:sec|second|minute)|that's (?:it|all) for today"
-    r"|thanks (?:all|everyone|everybody|both)|good retro"
-    r"|let's get started|let's kick off|let's do the usual|let's (?:go|walk) (?:through|over)"
-    r"|let's (?:start|begin|wrap up)\b(?! with))\b"
-)
-# fmt: off
-_STOP = frozenset([
-    "a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "by", "for", "with",
-    "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
-    "these", "those", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them",
-    "my", "your", "our", "their", "do", "does", "did", "have", "has", "had", "will", "would",
-    "can", "could", "should", "shall", "may", "might", "must", "not", "no", "yes", "what", "which",
-    "who", "whom", "why", "how", "when", "where", "there", "here", "then", "than", "if", "just",
-    "also", "very", "really", "about", "into", "over", "up", "down", "out", "off", "again", "more",
-    "most", "some", "any", "all", "each", "both", "few", "other", "such", "only", "own", "same",
-    "too", "s", "t", "don", "ll", "ve", "re", "d", "m", "okay", "ok", "yeah", "well", "right",
-    "sure", "think", "know", "get", "got", "go", "going", "let", "lets", "one", "two", "thing",
-    "things",
-])
-# fmt: on
 
 
 def _task(what: str) -> str | None:
@@ -249,10 +232,26 @@ def _task(what: str) -> str | None:
     return w
 
 
+_HEDGE = re.compile(r"(?i)\b(?:might|may be able|maybe|perhaps|possibly|not sure|no promises)\b")
+
+
+def is_hedged_offer(text: str) -> bool:
+    """ "I might be able to help, but I need to check my schedule.": no task, no question."""
+    return bool(_OFFER_HEDGED.search(text))
+
+
+_OFFER_HEDGED = re.compile(
+    r"(?i)\bI (?:might|may|could (?:maybe|possibly|perhaps))\b"
+    r"|\b(?:maybe|perhaps) I (?:can|could)\b"
+)
+
+
 def commitment(text: str) -> str | None:
     m = _COMMIT.search(text.strip())
     if m is None and due_of(text):  # "I send it to all drivers on Friday evening."
-        m = _PRESENT_COMMIT.match(text.strip())
+        m = _PRESENT_COMMIT.match(text.strip()) or _WE_DELIVER.search(text.strip())
+    if m and _HEDGE.search(text.strip()[: m.start("what")]):
+        return None  # "I might be able to help, but I need to check my schedule."
     return _task(m.group("what")) if m else None
 
 
@@ -290,6 +289,17 @@ def is_follow_up(task: str) -> bool:
 
 def is_acceptance(text: str) -> bool:
     return bool(_ACCEPT.match(text.strip()))
+
+
+_YES_BUT = re.compile(r"(?i)^(?:yes|yeah|yep|sure|of course|absolutely|i can)\b[,.!]?\s")
+_REFUSES = re.compile(r"(?i)\b(?:can't|cannot|won't|will not|not sure|no time|not able)\b")
+
+
+def opens_with_yes(text: str) -> bool:
+    """ "Yes, thirty minutes before the release, no problem.", "I can, but only after the
+    20th.": a reply that takes on what was just asked, and says more."""
+    t = text.strip()
+    return bool(_YES_BUT.match(t)) and not _REFUSES.search(t) and not is_question(t)
 
 
 def is_process(text: str) -> bool:
@@ -355,6 +365,11 @@ _HEDGED = re.compile(  # "if we move it", "unless we keep it", "we move it? mayb
 )
 
 
+def is_verdict(text: str) -> bool:
+    """ "That's a go, then.", "My call is go": the answer of a go/no-go, however short."""
+    return bool(_MY_CALL.search(text))
+
+
 def is_choice_statement(text: str) -> bool:
     """ "We move the newsletter to every other week.": a choice, once it follows an approval."""
     t = text.strip()
@@ -364,6 +379,8 @@ def is_choice_statement(text: str) -> bool:
 def open_point_is_named(text: str) -> bool:
     """Whether "X stays open" names X, rather than "that stays open", "let's park it", "I asked
     product, no answer yet" (but "no answer yet on the timing" names it)."""
+    if starts_with_reference(text) and len(content_words(_STATED_OPEN.sub(" ", text))) < 3:
+        return False  # "That's, uh, actually not settled yet."
     if (m := _NO_ANSWER.search(text)) and not m.group("on"):
         return False
     for m in _STATED_OPEN.finditer(text):
@@ -405,28 +422,3 @@ def topic_label(text: str) -> str | None:
     if name_or_none(label) is not None and " " not in label:
         return None  # "Next, Jonas.": a turn given to someone, not a topic
     return label
-
-
-def refers_back(text: str) -> bool:
-    return bool(_ANAPHOR.search(text))
-
-
-def starts_with_reference(text: str) -> bool:
-    return bool(_LEADING_ANAPHOR.match(text.strip()))
-
-
-def is_question(text: str) -> bool:
-    t = text.strip()
-    return t.endswith("?") or (len(t.split()) >= 3 and bool(_QUESTION_START.match(t)))
-
-
-def is_small_talk(text: str) -> bool:
-    return bool(_SMALL_TALK.search(text))
-
-
-def content_words(text: str) -> set[str]:
-    words = re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
-    stems = (
-        re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words if w not in _STOP
-    )
-    return {w[:5] for w in stems if len(w) > 2}

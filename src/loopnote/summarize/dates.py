@@ -52,7 +52,8 @@ _WHEN_LIMIT = (
 _DUE = re.compile(
     rf"(?i)\b(?:(?:by|before|until|due|no later than)\s+(?P<limit>{_WHEN_LIMIT})"
     rf"|(?:by|before|until|due|on|no later than)\s+(?P<after>{_WHEN_AFTER}|{_WHEN_ALONE})"
-    rf"|(?P<alone>{_WHEN_ALONE}))\b"
+    rf"|(?P<alone>{_WHEN_ALONE})"
+    rf"|(?P<start>after (?:the {_DAY_NO}|{_MONTH} {_DAY_NO}|{_WEEKDAY})))\b"
 )
 
 
@@ -60,5 +61,6 @@ def due_of(text: str) -> str | None:
     m = _DUE.search(text)
     if not m:
         return None
-    due = m.group("limit") or m.group("after") or m.group("alone")
+    # "after the 20th" is when the work can start: said as it is
+    due = m.group("limit") or m.group("after") or m.group("alone") or m.group("start")
     return re.sub(r"'s$", "", due.rstrip(","))

@@ -5,12 +5,11 @@ settles. Built on the sentence cues of
 ``Line``                      one sentence: text, time, utterance, turn
 ``lines_of(utterances)``      the meeting's sentences in spoken order (one turn per utterance)
 ``Found``                     an item: text, cited lines, owner/due (actions), quoted context
-``find_decisions(lines)``     decisions, each with the question it settles when it needs one
 ``find_actions(lines, user)`` action items with owner and due date (requests and their
                               acceptance merged into one)
 
-The questions (what stayed open, what was put to the user) are read in
-``summarize.questions`` with the same helpers.
+The decisions are read in ``summarize.decisions`` and the questions (what stayed open, what
+was put to the user) in ``summarize.questions``, with the same helpers.
 
 Owners come, in order, from the utterance's speaker name (``Utterance.speaker``, when a
 speaker stage has set it; the microphone is always "You"), the name a request or question
@@ -54,6 +53,7 @@ class Found:
     context_lines: list[Line] = field(default_factory=list)
     open_ask: bool = False  # a request or "who will…?" still waiting for someone to take it
     taker_due: bool = False  # the due date is the one the person taking it on said
+    topic: str = ""  # the agenda point it belongs to, when the item does not name it
 
 
 def lines_of(utterances: Sequence[Utterance]) -> list[Line]:
@@ -137,9 +137,25 @@ def _substantive_before(lines: list[Line], pos: int) -> Line | None:
     return None
 
 
-def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -> list[Line]:
+_TAG_QUESTION = re.compile(r"(?i),\s*(?:right|no|yes|correct|isn't it|don't we|didn't we)\?$")
+
+
+def _puts_no_choice(lines: list[Line], x: Line) -> bool:
+    """ "That's standard for us, right?", "Lena, can you find out?", a question its own turn
+    leaves open: nothing a later "we hold at …" could settle."""
+    return (
+        bool(_TAG_QUESTION.search(x.text.strip()))
+        or cues.request(x.text) is not None
+        or any(cues.open_marker(y.text) == "stated" for y in _turn(lines, x.turn))
+    )
+
+
+def _question_before(
+    lines: list[Line], pos: int, turns: int, about: str = "", choice: bool = False
+) -> list[Line]:
     """The nearest earlier question (with the sentence that leads into it when the question
-    is short), sharing a content word with ``about`` when given."""
+    is short), sharing a content word with ``about`` when given; ``choice``: only a question
+    a decision could settle."""
     want = cues.content_words(about) if about else set()
     first_turn = lines[pos].turn - turns
     for k in range(pos - 1, -1, -1):
@@ -147,6 +163,8 @@ def _question_before(lines: list[Line], pos: int, turns: int, about: str = "") -
         if x.turn < first_turn:
             break
         if not x.text.rstrip().endswith("?") or cues.is_small_talk(x.text):
+            continue
+        if choice and _puts_no_choice(lines, x):
             continue
         if want and not want & cues.content_words(x.text):
             continue
@@ -166,121 +184,6 @@ def _cap(text: str) -> str:
     return w[:1].upper() + w[1:]
 
 
-def find_decisions(lines: list[Line]) -> list[Found]:
-    out: list[Found] = []
-    for pos, x in enumerate(lines):
-        prev = lines[pos - 1] if pos > 0 and lines[pos - 1].u.id == x.u.id else None
-        agreed = prev is not None and cues.is_bare_agreement(prev.text)
-        if agreed and not cues.is_question(x.text) and cues.commitment(x.text) is None:
-            pass  # "Agreed. The upgrade is in for this quarter."
-        elif prev and cues.is_approval(prev.text) and cues.is_choice_statement(x.text):
-            pass  # "Fine by me. We move the newsletter to every other week."
-        elif _recaps_choice(lines, x):
-            pass  # "To us first, please." "Got it. So reissued invoices go to you first."
-        elif not cues.is_decision(x.text) or cues.open_marker(x.text) == "stated":
-            continue
-        if cues.topic_label(x.text) or any(x in f.lines for f in out[-1:]):
-            continue
-        item = Found(x.text, [x])
-        short = len(x.text.split()) <= 14 or cues.starts_with_reference(x.text)
-        q = _question_before(lines, pos, _CONTEXT_TURNS, about=x.text) if short else []
-        if not q and len(x.text.split()) <= 8:  # "Sixty forty it is.": the choice just asked
-            q = _question_before(lines, pos, _CONTEXT_TURNS)
-        nxt = lines[pos + 1] if pos + 1 < len(lines) else None
-        if cues.refers_back(x.text) and nxt and nxt.u.id == x.u.id and _says_more(nxt.text):
-            item = Found(_quote([x, nxt]), [x, nxt])  # "We go with that. Cut the …"
-        elif q:
-            item.context, item.context_lines = _quote(q), q
-        elif cues.starts_with_reference(x.text) and (ctx := _substantive_before(lines, pos)):
-            item.context, item.context_lines = ctx.text, [ctx]
-        out.append(item)
-    found = out + _approved(lines, out)
-    found += _settled_choices(lines, found)
-    return _without_repeats(sorted(found, key=lambda f: f.lines[0].t))
-
-
-_OUR_CHOICE = re.compile(  # what we do, not what we have or know
-    r"(?i)\b(?:should|shall|do|are|will|can) we\b(?! (?:have|know|need|want|get|think)\b)"
-)
-_SETTLES = re.compile(r"(?i)\b(?:then|agreed|it is|only|decided|final)\b")
-_GOES_ON = re.compile(r"(?i)^(?:then|okay|ok|alright|good|great|perfect|fine|agreed)\b")
-
-
-def _settled_choices(lines: list[Line], found: list[Found]) -> list[Found]:
-    """A question about what "we" do ("Do we freeze for the weekend or just Saturday?") and
-    the last short answer that settles it: said as settled ("Saturday only. Agreed.") or let
-    stand by the next turn ("With the paper." "Then I'll clean up the repository.")."""
-    taken = {x.u.id for f in found for x in [*f.lines, *f.context_lines]}
-    out: list[Found] = []
-    for pos, q in enumerate(lines):
-        if not q.text.rstrip().endswith("?") or not _OUR_CHOICE.search(q.text):
-            continue
-        about = cues.content_words(q.text)
-        best: Line | None = None
-        for y in lines[pos + 1 :]:
-            if y.turn > q.turn + _CONTEXT_TURNS or (y.turn > q.turn and y.text.endswith("?")):
-                break
-            if y.turn == q.turn or cues.is_question(y.text) or len(y.text.split()) > 10:
-                continue
-            if not about & cues.content_words(y.text) or cues.open_marker(y.text):
-                continue
-            if cues.commitment(y.text) or cues.is_acceptance(y.text):
-                continue  # "I can take the map caching.": someone takes it on
-            nxt = _turn(lines, y.turn + 1)
-            let_stand = bool(nxt) and (
-                bool(_GOES_ON.match(nxt[0].text)) or cues.is_approval(nxt[0].text)
-            )
-            if (_SETTLES.search(y.text) or let_stand) and (best is None or best.turn < y.turn):
-                best = y  # the last turn's say, the first sentence of it that settles
-        if best is not None and best.u.id not in taken and q.u.id not in taken:
-            out.append(Found(best.text, [best], context=q.text, context_lines=[q]))
-            taken |= {best.u.id, q.u.id}
-    return out
-
-
-def _without_repeats(found: list[Found]) -> list[Found]:
-    """ "Thursdays then." after "I propose we move the reading group to Thursdays" was
-    approved: a later decision that says nothing the one just before did not."""
-    out: list[Found] = []
-    for f in found:
-        own = cues.content_words(f.text)
-        near = [g for g in out if f.lines[0].turn - g.lines[-1].turn <= _CONTEXT_TURNS]
-        if own and any(own <= cues.content_words(g.text + " " + g.context) for g in near):
-            near[-1].lines.append(f.lines[0])
-            continue
-        out.append(f)
-    return out
-
-
-def _recaps_choice(lines: list[Line], x: Line) -> bool:
-    """ "So X …" said right after the answer to a choice ("… directly, or to you first?")."""
-    if not cues.is_recap(x.text) or x.turn < 2:
-        return False
-    asked = [y for y in _turn(lines, x.turn - 2) if y.text.rstrip().endswith("?")]
-    return any(" or " in y.text for y in asked[-1:]) and not any(
-        y.text.rstrip().endswith("?") for y in _turn(lines, x.turn - 1)
-    )
-
-
-def _says_more(text: str) -> bool:
-    return len(text.split()) >= 4 and not cues.is_question(text) and not cues.refers_back(text)
-
-
-def _approved(lines: list[Line], found: list[Found]) -> list[Found]:
-    """Proposals ("I think we drop X. Fine?") that the next turn approves ("Fine, ship it.")."""
-    taken = {x.u.id for f in found for x in f.lines}
-    out = []
-    for x in lines:
-        first = _turn(lines, x.turn)[0]
-        if x is not first or not cues.is_approval(x.text) or x.u.id in taken:
-            continue
-        put = [y for y in _turn(lines, x.turn - 1) if cues.is_proposal(y.text)]
-        if put and put[-1].u.id not in taken:
-            out.append(Found(put[-1].text, [put[-1], x]))
-            taken.add(put[-1].u.id)
-    return out
-
-
 def _due_near(lines: list[Line], pos: int) -> str | None:
     """A due date in the sentence, or in a short follow-up of the same turn ("By Friday?")."""
     if due := cues.due_of(lines[pos].text):
@@ -288,7 +191,11 @@ def _due_near(lines: list[Line], pos: int) -> str | None:
     nxt = lines[pos + 1] if pos + 1 < len(lines) else None
     if nxt and nxt.u.id == lines[pos].u.id and len(nxt.text.split()) <= 8:
         due = cues.due_of(nxt.text)
-        lead = re.sub(r"(?i)^(?:ideally|preferably|hopefully|and|but|so)[, ]+", "", nxt.text)
+        lead = re.sub(
+            r"(?i)^(?:ideally|preferably|hopefully|and|but|so|give (?:me|us)|I(?:'ll)? need)[, ]+",
+            "",
+            nxt.text,
+        )
         if due and re.sub(r"(?i)^(?:by|before|on|until) ", "", lead).lower().startswith(
             due.lower()
         ):
@@ -299,6 +206,7 @@ def _due_near(lines: list[Line], pos: int) -> str | None:
 def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
     out: list[Found] = []
     merging: dict[str, Found] = {}  # utterance id -> the item its later sentences add to
+    handed: set[int] = set()  # items their taker handed on to someone named ("Carmen?")
 
     def pending(x: Line) -> Found | None:
         for item in reversed(out):
@@ -307,6 +215,11 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                 continue
             if item.open_ask:
                 return item
+            if x.turn - item.lines[-1].turn == 1 and x.u.id not in merging:
+                said = _turn(lines, item.lines[-1].turn)
+                if item.lines[-1] in said and _floor_to(said[-1]):  # "Carmen and I will. Carmen?"
+                    handed.add(id(item))
+                    return item
         return None
 
     def owner_for(x: Line, fallback: str | None = None) -> str | None:
@@ -321,7 +234,8 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
     def take(item: Found, x: Line, what: str | None) -> None:
         item.lines.append(x)
         item.open_ask = False
-        item.owner = speaker_of(x.u) or item.owner or owner_for(x)
+        mine = None if id(item) in handed else item.owner
+        item.owner = speaker_of(x.u) or mine or owner_for(x)
         if due := _due_near(lines, lines.index(x)):
             item.due, item.taker_due = due, True  # the taker's own date wins
         if what and _short_ref(item.text) and not _short_ref(what):
@@ -330,23 +244,51 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             item.context, item.context_lines = x.text, [x]  # the taker says what it is
         merging[x.u.id] = item
 
+    def same_task(x: Line, pos: int, what: str) -> Found | None:
+        """The speaker's own undated task just before, which this sentence dates: the next
+        sentence of the turn, or a later turn's "I'll trim it down … by Friday"."""
+        if not _due_near(lines, pos) or _ANOTHER.search(x.text) or not out:
+            return None
+        item, last = out[-1], out[-1].lines[-1]
+        if item.open_ask or item.due or len(item.lines) > 1 or x.turn - last.turn > _ASK_WINDOW:
+            return None
+        if last.u.id == x.u.id:
+            return item if lines.index(last) == pos - 1 else None
+        who = speaker_of(x.u)
+        later = _short_ref(what) or cues.is_follow_up(what)  # "I'll come back to you on it"
+        return item if who and who == speaker_of(last.u) and later else None
+
     for pos, x in enumerate(lines):
         text = x.text
         if cues.is_decision(text) or cues.topic_label(text):
             continue
         what = cues.commitment(text)
         accepting = cues.is_acceptance(text) or bool(what and _short_ref(what))
+        if not accepting and x.index == 0 and cues.opens_with_yes(text):
+            accepting = pending(x) is not None  # "Yes, thirty minutes before the release."
+        if (
+            x.u.id in merging
+            and not (what or accepting)
+            and _short_ref(merging[x.u.id].text)
+            and (due := cues.due_of(text))
+        ):
+            item = merging[x.u.id]  # "I'm on it. It'll be behind the VPN by Wednesday."
+            item.text, item.due = _cap(text), item.due or due
+            item.lines.append(x)
+            continue
         if x.u.id in merging and (what or accepting):
             item = merging[x.u.id]
             if (due := _due_near(lines, pos)) and not item.taker_due:
                 item.due, item.taker_due = due, len(item.lines) > 1
             if what and _short_ref(item.text) and not _short_ref(what):
                 item.text = _cap(what)
+            elif what and len(_adds(what, item.text)) > len(_adds(item.context, item.text)):
+                item.context, item.context_lines = x.text, [x]  # the taker says what it is
             if x not in item.lines:
                 item.lines.append(x)
             continue
         ask = pending(x) if accepting or what else None
-        if ask is not None and (accepting or x.turn - ask.lines[0].turn <= 1):
+        if ask is not None and (accepting or x.turn - ask.lines[-1].turn <= 1):
             take(ask, x, what)
             continue
         same_turn = bool(out) and out[-1].lines[-1].u.id == x.u.id
@@ -354,6 +296,13 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             # "I can ask my church group. I will ask them tomorrow.": one task, its date
             out[-1].due = out[-1].due or _due_near(lines, pos)
             out[-1].lines.append(x)
+            continue
+        if what and (same := same_task(x, pos, what)) is not None:
+            # "I'll connect you with Dmitri. I'll send an intro email tomorrow.": one task
+            joins = same.lines[-1].u.id == x.u.id or not _short_ref(what)
+            same.text = f"{same.text}; {what}" if joins else _cap(what)
+            same.due = _due_near(lines, pos)
+            same.lines.append(x)
             continue
         if what:
             item = Found(_cap(what), [x], owner=owner_for(x), due=_due_near(lines, pos))
@@ -379,7 +328,7 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
                     [x],
                     owner=name or None,
                     due=_due_near(lines, pos),
-                    open_ask=not name,
+                    open_ask=not name or _short_ref(task),  # "Sam's on it": what is "it"?
                 )
             )
             continue
@@ -396,8 +345,30 @@ def find_actions(lines: list[Line], user: Sequence[str]) -> list[Found]:
             pos = lines.index(item.lines[0])
             if (ctx := _substantive_before(lines, pos)) is not None:
                 item.context, item.context_lines = ctx.text, [ctx]
+        elif not item.context and (q := _answers_question(lines, item)):
+            item.context, item.context_lines = q.text, [q]
         kept.append(item)
     return kept
+
+
+_ANOTHER = re.compile(r"(?i)\b(?:also|too|as well|another|other)\b")
+_INQUIRY = re.compile(  # tasks that find something out: what about comes from the question
+    r"(?i)^(?:have to |need to |try to )?(?:check|confirm|ask|find out|look into|look it up"
+    r"|let (?:you|them|everyone) know|get back|come back|follow up|report back)\b"
+)
+
+
+def _answers_question(lines: list[Line], item: Found) -> Line | None:
+    """ "I'll have to confirm with the product team." after "Will it include the archived
+    projects too?": the question the inquiry will answer, when the task does not name it."""
+    first = item.lines[0]
+    if not _INQUIRY.match(item.text):
+        return None
+    asked = [y for y in _turn(lines, first.turn - 1) if y.text.rstrip().endswith("?")]
+    if not asked or asked[-1].u.id == first.u.id or cues.is_small_talk(asked[-1].text):
+        return None
+    q = asked[-1]
+    return None if cues.content_words(q.text) & cues.content_words(item.text) else q
 
 
 def _adds(what: str, task: str) -> set[str]:

@@ -117,6 +117,24 @@ def _stands_alone(text: str) -> bool:
     return not (cues.refers_back(text) and n <= 9)
 
 
+_SHORT_ANSWER = 10
+
+
+def _asked_before(lines: list[Line], x: Line) -> Line | None:
+    """The question another speaker put in the turn just before ``x``, when ``x`` is the whole
+    of its turn and answers it."""
+    k = lines.index(x)
+    whole_turn = k + 1 == len(lines) or lines[k + 1].turn != x.turn
+    if x.index != 0 or not whole_turn or k == 0 or cues.is_question(x.text):
+        return None  # a turn that goes on says more than its answer
+    if cues.commitment(x.text) or cues.thanked(x.text) or cues.is_small_talk(x.text):
+        return None  # "That was useful, thanks Amir.": no answer
+    q = lines[k - 1]
+    if q.turn != x.turn - 1 or not q.text.rstrip().endswith("?") or cues.is_small_talk(q.text):
+        return None
+    return q
+
+
 def _picked_by_summarizer(nodes: Sequence[SummaryNode]) -> set[str]:
     return {_norm(s) for n in nodes for s in split_sentences(n.text)}
 
@@ -158,9 +176,21 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
     for gi, (label, group) in enumerate(groups):
         words = Counter(w for x in group for w in cues.content_words(x.text))
         scored: list[_Candidate] = []
+        joined: dict[int, set[str]] = {}  # id of a question -> the question with its answer
         for x in group:
             text = clean_sentence(_REPLY.sub("", clean_sentence(x.text)))
-            if not _stands_alone(text):
+            asked = _asked_before(lines, x)
+            if asked is not None and len(text.split()) <= _SHORT_ANSWER:
+                # "Whole weekend would be safer." says nothing without its question
+                if (
+                    cues.refers_back(asked.text)
+                    or len(asked.text.split()) > _MAX_WORDS // 2
+                    or len(cues.content_words(text)) < 2  # "Yes."
+                ):
+                    continue
+                x, text = asked, f"{asked.text} {text}"
+                joined.setdefault(id(x), set()).add(text)
+            elif not _stands_alone(text):
                 continue
             own = cues.content_words(text)
             score = sum(1.0 for w in own if words[w] >= 2) + 0.5 * len(re.findall(r"\d", text))
@@ -172,6 +202,8 @@ def digest(lines: list[Line], nodes: Sequence[SummaryNode]) -> list[Topic] | Non
             elif cues.is_decision(text):
                 score *= _DECISION_WEIGHT  # what the meeting settled comes first
             scored.append((score, x, text, own))
+        # a question that a short answer joined is said once, with its answer
+        scored = [c for c in scored if id(c[1]) not in joined or c[2] in joined[id(c[1])]]
         total = sum(len(x.text.split()) for x in group)
         budget = min(_CAP, _BASE_BUDGET + _SHARE * total)
         chosen: list[tuple[Line, str]] = []

@@ -1,8 +1,8 @@
 """The notes of a finished meeting: title, summary, decisions, action items, open questions and
 what was asked of the user. Everything comes from what was said (``summarize.dialogue`` reads
-the conversation, ``summarize.questions`` its questions, ``summarize.digest`` picks the
-summary); nothing is invented, every item cites the utterances it rests on, and an empty
-meeting says so.
+the conversation, ``summarize.decisions`` what it decided, ``summarize.questions`` its
+questions, ``summarize.digest`` picks the summary); nothing is invented, every item cites the
+utterances it rests on, and an empty meeting says so.
 
 ``NotesOptions``           the user's names (for "asked of you"), an optional title
 ``Ref``, ``NoteItem``, ``ActionItem``, ``Notes``   the structured notes (frozen, ``to_dict``)
@@ -25,11 +25,11 @@ from typing import Any
 
 from loopnote.summarize import cues
 from loopnote.summarize.base import split_sentences
+from loopnote.summarize.decisions import find_decisions
 from loopnote.summarize.dialogue import (
     Found,
     Line,
     find_actions,
-    find_decisions,
     lines_of,
 )
 from loopnote.summarize.digest import Point, Topic, digest
@@ -75,6 +75,7 @@ class NoteItem:
     speaker: str | None = None
     context: str = ""
     refs: tuple[Ref, ...] = ()
+    topic: str = ""  # the agenda point it belongs to when ``text`` does not name it
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ def _refs(found: Found) -> tuple[Ref, ...]:
 
 def _item(found: Found) -> NoteItem:
     x = found.lines[0]
-    return NoteItem(found.text, x.t, x.u.id, x.u.source, found.owner, found.context, _refs(found))
+    return NoteItem(
+        found.text, x.t, x.u.id, x.u.source, found.owner, found.context, _refs(found), found.topic
+    )
 
 
 def _action(found: Found) -> ActionItem:
@@ -275,7 +278,8 @@ def _summary_lines(notes: Notes) -> list[str]:
 
 def _decision(d: NoteItem) -> str:
     settles = f" — settling {_quoted(d.context)}" if d.context else ""
-    return f"- {d.text}{settles} {_cites(d.t, d.utterance_id, d.refs)}"
+    on = f"On {d.topic}: " if d.topic else ""
+    return f"- {on}{d.text}{settles} {_cites(d.t, d.utterance_id, d.refs)}"
 
 
 def _action_line(a: ActionItem) -> str:

@@ -44,12 +44,17 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
             own = [y for y in [x, *same] if cues.open_marker(y.text) == "stated"]
             best = next((y for y in own if cues.open_point_is_named(y.text)), None)
             if best is not None and len(best.text.split()) > 5:
-                out.append(Found(best.text, [best]))
+                if (same_point := _same_open_point(lines, out, best)) is not None:
+                    same_point.lines.append(best)  # "Then we can't decide until we hear …"
+                else:
+                    out.append(Found(best.text, [best]))
             else:
                 point = _point_before(lines, pos)
                 if not point:
                     continue
-                same_point = next((f for f in out if point[-1] in f.lines), None)
+                same_point = next(
+                    (f for f in out if any(point[-1].u.id == y.u.id for y in f.lines)), None
+                )
                 if same_point is not None:  # "So that one is still open." "Yes, it stays open."
                     same_point.lines.append(x)
                 else:
@@ -57,6 +62,8 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
             seen.add(x.u.id)
             continue
         # "I don't know": open unless the meeting names the open point or decides soon after
+        if cues.is_hedged_offer(x.text):
+            continue  # "I might be able to help, but I need to check my schedule."
         if any(cues.open_marker(y.text) == "stated" for y in same):
             continue  # "I don't know when. So the fridge stays open." says it itself
         q = _question_before(lines, pos, 2)
@@ -93,6 +100,19 @@ def find_open(lines: list[Line], window: float) -> list[Found]:
     return sorted(out, key=lambda f: f.lines[0].t)
 
 
+_GOES_ON = re.compile(r"(?i)^(?:then|so)\b")
+
+
+def _same_open_point(lines: list[Line], out: list[Found], x: Line) -> Found | None:
+    """The open point just listed, when ``x`` goes on about it ("Then we can't decide until we
+    hear from the data owner." after "we haven't picked which dataset goes in")."""
+    if not out or x.turn - out[-1].lines[-1].turn > 3:
+        return None
+    last = out[-1]
+    shared = cues.content_words(x.text) & cues.content_words(last.text)
+    return last if _GOES_ON.match(x.text) or shared else None
+
+
 def _point_before(lines: list[Line], pos: int) -> list[Line]:
     """What "that stays open" refers to: the question just put, else the last sentence
     that carries its own subject."""
@@ -103,14 +123,45 @@ def _point_before(lines: list[Line], pos: int) -> list[Line]:
     return [ctx] if ctx else []
 
 
+_ALONE_AGAIN = 0.15  # share of far-side turns followed by another far-side turn, at most
+
+
+def _names_spoken_to(lines: list[Line], mic: bool) -> set[str]:
+    out: set[str] = set()
+    for x in lines:
+        if (x.u.source == "mic") == mic:
+            said = [*cues.vocatives(x.text), cues.thanked(x.text), cues.introduced(x.text)]
+            out |= {n.lower() for n in said if n}
+    return out
+
+
+def two_party(lines: list[Line], user: Sequence[str]) -> bool:
+    """Only the user and one other person talk: the speaker names say so, or (unnamed) the
+    far side speaks to no one but the user and the user to one name at most."""
+    far = {x.u.speaker for x in lines if x.u.source != "mic"}
+    if far and None not in far:
+        return len(far) == 1
+    if any(far - {None}):
+        return False
+    theirs = _names_spoken_to(lines, mic=False)
+    if not theirs <= {n.lower() for n in user} or len(_names_spoken_to(lines, mic=True)) > 1:
+        return False
+    # two people take turns: the far side seldom speaks twice in a row
+    turns = [x.u for i, x in enumerate(lines) if i == 0 or x.u is not lines[i - 1].u]
+    theirs_at = [i for i, u in enumerate(turns) if u.source != "mic"]
+    again = sum(1 for i in theirs_at if i + 1 < len(turns) and turns[i + 1].source != "mic")
+    return bool(theirs_at) and again <= _ALONE_AGAIN * len(theirs_at)
+
+
 def find_asked(lines: list[Line], user: Sequence[str]) -> list[Found]:
     out: list[Found] = []
     done: set[int] = set()
+    pair = two_party(lines, user)
     for pos, x in enumerate(lines):
         if x.u.source == "mic" or pos in done:
             continue
         if not _mentions(x.text, user):
-            if _put_to_user(lines, x):
+            if _put_to_user(lines, x) or (pair and _asks(x)):
                 done.add(pos)
                 out.append(_asked_item(lines, pos, [x]))
             continue
@@ -163,6 +214,21 @@ def _put_to_user(lines: list[Line], x: Line) -> bool:
     return bool(cues.request(x.text)) or (
         x.text.rstrip().endswith("?") and bool(_YOU_ASKED.search(x.text))
     )
+
+
+def _asks(x: Line) -> bool:
+    """A real question (in a call of two, it is put to the user whether or not it says
+    "you"): "When will the real fix ship?", not "Vague how?" or "Hm, right?"."""
+    t = x.text.strip()
+    return (
+        t.endswith("?")
+        and len(t.split()) >= 4
+        and not cues.is_small_talk(t)
+        and not _TAG_ONLY.search(t)
+    )
+
+
+_TAG_ONLY = re.compile(r"(?i)^(?:\w+[,.]?\s+){0,3}(?:right|okay|no|yes|correct)\?$")
 
 
 def _asked_item(lines: list[Line], pos: int, asked: list[Line]) -> Found:

@@ -35,6 +35,11 @@ _TITLES = frozenset(
 )  # fmt: skip
 _SPACES = re.compile(r"\s+")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "J.R.R"
+# words that open a sentence, not a surname: "the Series B. I'll send …" ends after "B."
+_OPENING_WORDS = re.compile(
+    r"(?:I(?:'ll|'m|'ve|'d)?\s+[a-z]|(?:We|We'll|We're|It|It's|That|That's|This|The|They|But|And|So|Then"
+    r"|Let's|Yes|No|Okay|Ok|Thanks|What|How|Why|When|Who|Can|Could|Should|Do|Does)\b)"
+)
 
 
 def _starts_sentence(rest: str) -> bool:
@@ -49,11 +54,14 @@ def _starts_sentence(rest: str) -> bool:
     return False
 
 
-def _ends_with_title(head: str) -> bool:
-    """``head`` (text up to a period) ends in an initial or a common abbreviation."""
+def _ends_with_title(head: str, rest: str = "") -> bool:
+    """``head`` (text up to a period) ends in an initial or a common abbreviation (not before
+    a word that opens sentences, ``rest``: "plan B. We …", "Not today, no. I'll …")."""
     last = head.rstrip(".").rsplit(None, 1)[-1] if head.strip() else ""
     last = last.lstrip(_OPENERS)
-    return bool(_INITIALS.fullmatch(last)) or last.lower() in _TITLES
+    return (bool(_INITIALS.fullmatch(last)) or last.lower() in _TITLES) and not (
+        _OPENING_WORDS.match(rest)
+    )
 
 
 def _sentences(text: str) -> list[str]:
@@ -63,7 +71,7 @@ def _sentences(text: str) -> list[str]:
         mark = text[m.start() - 1]
         ends = mark in _FULL_WIDTH_ENDS or (
             _starts_sentence(text[m.end() :])
-            and not (mark == "." and _ends_with_title(text[start : m.start()]))
+            and not (mark == "." and _ends_with_title(text[start : m.start()], text[m.end() :]))
         )
         if not ends:
             continue
