@@ -9,7 +9,9 @@ never creates a phantom speaker. Two speakers (or a candidate and a speaker) are
 heard in two moods when their centroids come closer than ``merge``, or when their stretches
 are nearly as alike across as within (``merge_ratio``: the test adapts to how alike voices
 are in this recording); they are merged and the stretches of the younger one relabelled.
-``settle`` gives every stretch its nearest final speaker once the meeting is over.
+``settle`` gives every stretch its nearest final speaker once the meeting is over. A
+stretch may come with earlier stretches known to be another person (``links.py``); it never
+joins a cluster holding ``veto`` of them.
 
 Cost per stretch is O(K·d) for K speakers and candidates (K is capped), and memory is the
 centroids (two sums each) plus one small integer per stretch, so a long meeting never slows
