@@ -34,7 +34,8 @@ reported apart so a method tuned while the held-out figures were known is checke
   utterance ends its label is given (the labeller's own time; the session adds the
   recognizer's commit delay). Utterances carry evenly spaced words (scenes have none).
 - Speech is cut where the voice changes (pyannote segmentation-3.0, ONNX) before
-  windows are embedded; ``--no-segmentation`` measures without it.
+  windows are embedded; ``--no-segmentation`` measures without it. Windows the model
+  hears as two local speakers of one chunk never join one speaker (``--no-links``: off).
 
 Targets (issue 17): DER <= 15 %, count right in >= 80 % of scenes, naming precision >= 95 %,
 <= 10 % of one core.
@@ -335,6 +336,9 @@ def main() -> int:
     ap.add_argument("--ratio", type=float, help="ClusterOptions.merge_ratio (0: off)")
     ap.add_argument("--no-segmentation", action="store_true", help="no voice-change cuts")
     ap.add_argument(
+        "--no-links", action="store_true", help="no cannot-links from the local speakers"
+    )
+    ap.add_argument(
         "--replay", type=float, help="minutes of live replay (60; 3 with --quick; 0: none)"
     )
     args = ap.parse_args()
@@ -356,6 +360,8 @@ def main() -> int:
     )
     segmenter = None if args.no_segmentation else SegmentationModel.load()
     opts = DiarizeOptions(cluster=cluster)
+    if args.no_links:
+        opts = replace(opts, links=None)
     print(f"clustering: {cluster}")
     report: dict[str, Any] = {}
     if args.eer:

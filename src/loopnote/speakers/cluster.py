@@ -9,7 +9,9 @@ never creates a phantom speaker. Two speakers (or a candidate and a speaker) are
 heard in two moods when their centroids come closer than ``merge``, or when their stretches
 are nearly as alike across as within (``merge_ratio``: the test adapts to how alike voices
 are in this recording); they are merged and the stretches of the younger one relabelled.
-``settle`` gives every stretch its nearest final speaker once the meeting is over.
+``settle`` gives every stretch its nearest final speaker once the meeting is over. A
+stretch may come with earlier stretches known to be another person (``links.py``); it never
+joins a cluster holding ``veto`` of them.
 
 Cost per stretch is O(K·d) for K speakers and candidates (K is capped), and memory is the
 centroids (two sums each) plus one small integer per stretch, so a long meeting never slows
@@ -18,6 +20,8 @@ it down.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +43,9 @@ class ClusterOptions:
     confirm_seconds: float = 6.0  # speech a candidate needs before it is a speaker
     max_speakers: int = 12
     max_candidates: int = 4
+    # A stretch never joins a cluster holding this many stretches it is cannot-linked to
+    # (heard as another person in the same moment: ``links.py``); one link may be wrong.
+    veto: int = 2
 
 
 @dataclass
@@ -81,12 +88,16 @@ class OnlineClusterer:
     _next_key: int = 0
     _dirty: set[int] = field(default_factory=set)  # clusters whose stretches may relabel
     _absorbed_into: dict[int, int] = field(default_factory=dict)  # merged key -> survivor
+    _cluster_of: list[int] = field(default_factory=list)  # stretch -> cluster key now
 
-    def add(self, embedding: np.ndarray, seconds: float) -> tuple[SpeakerId | None, list[Relabel]]:
+    def add(
+        self, embedding: np.ndarray, seconds: float, cannot: Collection[int] = ()
+    ) -> tuple[SpeakerId | None, list[Relabel]]:
         """Place one stretch. Returns its label (None until any speaker is confirmed) and
-        the earlier stretches whose label changed because of it."""
+        the earlier stretches whose label changed because of it. ``cannot``: earlier
+        stretches (indexes) known to be another person."""
         e = _unit(embedding)
-        best, sim = self._nearest(e, confirmed_only=False)
+        best, sim = self._nearest(e, confirmed_only=False, barred=self._barred(cannot))
         cluster = best if best is not None and sim >= self.options.join else self._open(e)
         cluster.total = cluster.total + e * seconds
         cluster.raw = e if cluster.raw is None else cluster.raw + e
@@ -94,6 +105,7 @@ class OnlineClusterer:
         cluster.stretches += 1
         index = len(self._labels)
         self._members.setdefault(cluster.key, []).append(index)
+        self._cluster_of.append(cluster.key)
         self._labels.append(None)
         if not cluster.confirmed and self._ready(cluster):
             self._confirm(cluster)
@@ -161,8 +173,17 @@ class OnlineClusterer:
         near, _ = self._nearest(c.centroid, confirmed_only=True)
         return self._names[near.key] if near is not None else None
 
-    def _nearest(self, e: np.ndarray, *, confirmed_only: bool) -> tuple[_Cluster | None, float]:
-        pool = [c for c in self._clusters if c.confirmed or not confirmed_only]
+    def _barred(self, cannot: Collection[int]) -> set[int]:
+        """Clusters holding at least ``veto`` of the stretches in ``cannot``."""
+        held = Counter(self._cluster_of[i] for i in cannot if 0 <= i < len(self._cluster_of))
+        return {key for key, n in held.items() if n >= self.options.veto}
+
+    def _nearest(
+        self, e: np.ndarray, *, confirmed_only: bool, barred: Collection[int] = ()
+    ) -> tuple[_Cluster | None, float]:
+        pool = [
+            c for c in self._clusters if (c.confirmed or not confirmed_only) and c.key not in barred
+        ]
         if not pool:
             return None, -1.0
         sims = np.stack([c.centroid for c in pool]) @ e
@@ -177,7 +198,10 @@ class OnlineClusterer:
         into.seconds += gone.seconds
         into.stretches += gone.stretches
         self._clusters.remove(gone)
-        self._members.setdefault(into.key, []).extend(self._members.pop(gone.key, []))
+        moved = self._members.pop(gone.key, [])
+        for i in moved:
+            self._cluster_of[i] = into.key
+        self._members.setdefault(into.key, []).extend(moved)
         self._absorbed_into[gone.key] = into.key
         self._dirty.add(into.key)
 

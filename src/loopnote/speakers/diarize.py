@@ -11,7 +11,7 @@ window centred nearest to it, and runs of one speaker become turns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer
 from loopnote.speakers.embed import RATE, Embedder
+from loopnote.speakers.links import LinkOptions, cannot_links, window_slots
 from loopnote.speakers.segment import SegmentationModel, split_regions
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class DiarizeOptions:
     vad_threshold: float = 0.5
     settle: bool = True  # a last pass gives each window its nearest final speaker
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    # windows the segmentation model hears as two people in one chunk (None: not used)
+    links: LinkOptions | None = field(default_factory=LinkOptions)
 
 
 @dataclass
@@ -112,15 +115,17 @@ def cluster_windows(
     embeddings: npt.NDArray[np.float32],
     regions: Sequence[tuple[float, float]],
     options: DiarizeOptions | None = None,
+    cannot: Sequence[Collection[int]] | None = None,
 ) -> Diarization:
     """Place the windows in time order with the online clusterer, then settle: once the
     whole meeting is heard, each window goes to the speaker whose centroid it is nearest
-    (what the online pass gave it before a later voice was known may be wrong)."""
+    (what the online pass gave it before a later voice was known may be wrong).
+    ``cannot``: per window, the earlier windows heard as another person."""
     opts = options or DiarizeOptions()
     clusterer = OnlineClusterer(opts.cluster)
     relabels = 0
-    for (s, e), emb in zip(spans, embeddings, strict=True):
-        _, changed = clusterer.add(emb, e - s)
+    for i, ((s, e), emb) in enumerate(zip(spans, embeddings, strict=True)):
+        _, changed = clusterer.add(emb, e - s, cannot[i] if cannot is not None else ())
         relabels += len(changed)
     labels = clusterer.labels()
     if opts.settle:
@@ -144,15 +149,20 @@ def diarize(
 ) -> Diarization:
     """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None).
     With a ``segmenter``, speech is first cut where the voice changes, so no window mixes
-    two voices (a mixed window pulls a speaker's centroid toward the other voice)."""
+    two voices (a mixed window pulls a speaker's centroid toward the other voice), and
+    windows it hears as two people in one chunk are kept apart (``links.py``)."""
     opts = options or DiarizeOptions()
     if regions is None:
         regions = speech_regions(audio, opts.vad_threshold)
+    chunks = segmenter.chunks(audio) if segmenter is not None else []
     if segmenter is not None:
-        regions = split_regions(regions, segmenter.changes(audio).times)
+        regions = split_regions(regions, segmenter.changes(audio, chunks=chunks).times)
     spans = windows(regions, opts)
     embeddings = embed_windows(audio, embedder, spans, progress=progress)
-    return cluster_windows(spans, embeddings, regions, opts)
+    cannot = None
+    if chunks and opts.links is not None:
+        cannot = cannot_links(window_slots(spans, chunks, opts.links))
+    return cluster_windows(spans, embeddings, regions, opts, cannot)
 
 
 def _turns(

@@ -8,6 +8,7 @@ used: the frame where the dominant speaker changes (a speaker change) and frames
 speak at once (overlap). Chunks overlap by half; a change seen by two chunks is one change.
 
 ``SegmentationModel.load()``  the model, or ``ModelNotAvailable`` naming the extra
+``chunks(audio)``             the model's frames, chunk by chunk (changes and links share them)
 ``changes(audio)``            speaker-change times and overlapped stretches, in seconds
 ``split_regions``             speech regions cut at those changes (so no window straddles two
                               voices)
@@ -44,6 +45,15 @@ class ChangeOptions:
     edge: float = 0.5  # ignore changes this close to a chunk's edge (the model sees little)
     same_change: float = 0.4  # changes of two chunks this close are one
     min_overlap: float = 0.2  # shortest overlapped stretch reported
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The model's output over one chunk: class probabilities (frames, 7)."""
+
+    start: float  # seconds into the audio
+    length: float  # seconds of audio in it (the last chunk may be short)
+    probs: npt.NDArray[np.float32]
 
 
 @dataclass
@@ -89,24 +99,41 @@ class SegmentationModel:
         usable = max(0, (len(chunk) - FRAME_FIELD) // FRAME_HOP + 1)
         return probs[:usable]
 
+    def chunks(self, audio: npt.NDArray[np.float32]) -> list[Chunk]:
+        """The model's frames over ``audio``: 10 s chunks every 5 s."""
+        starts = list(range(0, max(1, len(audio) - CHUNK + STEP), STEP)) or [0]
+        return [
+            Chunk(
+                start / RATE,
+                len(audio[start : start + CHUNK]) / RATE,
+                self.frames(audio[start : start + CHUNK]),
+            )
+            for start in starts
+        ]
+
     def changes(
-        self, audio: npt.NDArray[np.float32], options: ChangeOptions | None = None
+        self,
+        audio: npt.NDArray[np.float32],
+        options: ChangeOptions | None = None,
+        *,
+        chunks: Sequence[Chunk] | None = None,
     ) -> Changes:
+        """Speaker changes and overlaps (``chunks``: this audio's frames, if already run)."""
+        if chunks is None:
+            chunks = self.chunks(audio)
         opts = options or ChangeOptions()
         found = Changes()
-        starts = list(range(0, max(1, len(audio) - CHUNK + STEP), STEP)) or [0]
-        for start in starts:
-            chunk = audio[start : start + CHUNK]
-            probs = self.frames(chunk)
-            t0 = start / RATE
-            length = len(chunk) / RATE
-            for t in chunk_changes(probs, opts):
-                near_edge = (t < opts.edge and start > 0) or (
-                    t > length - opts.edge and start + CHUNK < len(audio)
+        end = len(audio) / RATE
+        for chunk in chunks:
+            for t in chunk_changes(chunk.probs, opts):
+                near_edge = (t < opts.edge and chunk.start > 0) or (
+                    t > chunk.length - opts.edge and chunk.start + chunk.length < end
                 )
                 if not near_edge:
-                    found.times.append(t0 + t)
-            found.overlaps += [(t0 + a, t0 + b) for a, b in chunk_overlaps(probs, opts)]
+                    found.times.append(chunk.start + t)
+            found.overlaps += [
+                (chunk.start + a, chunk.start + b) for a, b in chunk_overlaps(chunk.probs, opts)
+            ]
         found.times = merge_close(sorted(found.times), opts.same_change)
         found.overlaps = _union(found.overlaps)
         return found
