@@ -323,49 +323,11 @@ def _time_redecode() -> None:
     whisper.read_with_name = timed  # type: ignore[assignment]
 
 
-CHECKS: list[dict[str, Any]] = []  # the bias checks (``asr.names.verify_bias``) of the run
-PLAIN = [0.0, 0]  # seconds in the plain decode and its scoring, calls
 PASSES = [0.0, 0]  # seconds in the engine's passes (all of it), calls
 
 
-def _record_checks(engine: Any, margin: float | None) -> None:
-    """Keep every bias check's figures; time the plain decode and scoring; ``margin``
-    (``--bias-margin``) replaces the engine's."""
-    from loopnote.asr import whisper
-
-    inner = whisper.verify_bias
-    tok = engine._tokenizer("en")
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            check = inner(*args, **(kwargs | ({"margin": margin} if margin is not None else {})))
-        finally:
-            PLAIN[0] += time.perf_counter() - t
-            PLAIN[1] += 1
-        if check is not None:
-            CHECKS.append(
-                {
-                    "biased": tok.decode(list(check.biased)),
-                    "plain": tok.decode(list(check.plain)),
-                    "deficit": round(check.deficit, 3),
-                    "kept": check.kept,
-                    "reading": tok.decode(list(args[0])),
-                }
-            )
-        return check
-
-    whisper.verify_bias = recorded  # type: ignore[assignment]
-    plain = whisper.Redecoding.plain
-
-    def timed_plain(self: Any, length: int) -> Any:
-        t = time.perf_counter()
-        try:
-            return plain(self, length)
-        finally:
-            PLAIN[0] += time.perf_counter() - t
-
-    whisper.Redecoding.plain = timed_plain  # type: ignore[method-assign]
+def _time_passes(engine: Any) -> None:
+    """Time every pass of the engine (the whole decode, listening included)."""
     transcribe = engine.transcribe
 
     def timed_pass(*args: Any, **kwargs: Any) -> Any:
@@ -508,12 +470,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-scenes", action="store_true", help="only the name-free speech")
     ap.add_argument(
-        "--bias-margin",
-        type=float,
-        help="nats per token a biased reading may lose under the plain model (default: the"
-        " engine's asr.names.BIAS_MARGIN; inf keeps every biased reading)",
-    )
-    ap.add_argument(
         "--events",
         type=Path,
         help="keep the recognizer's events here; with --fast, runs already kept are read back"
@@ -528,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = truth[: args.limit]
     engine = load_engine("")
     _time_redecode()
-    _record_checks(engine, args.bias_margin)
+    _time_passes(engine)
     results: list[dict[str, Any]] = []
     for scene in [] if args.no_scenes else truth:
         run = replay(
@@ -594,10 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         "spot_ms_per_event": max(r["spot_ms_per_event"] for r in results),
         "from_partial": sum(1 for r in scenes for h in r["hits"] if h["from"] == "partial"),
         "redecode_ms_per_pass": round(1000 * REDECODE[0] / max(REDECODE[1], 1), 1),
-        "plain_check_ms_per_pass": round(1000 * PLAIN[0] / max(PLAIN[1], 1), 1),
         "pass_ms": round(1000 * PASSES[0] / max(PASSES[1], 1), 1),
-        "bias_checks": len(CHECKS),
-        "bias_rejected": sum(1 for c in CHECKS if not c["kept"]),
         "set": args.set,
         "half": args.half,
         "taught": args.taught,
@@ -631,8 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = value >= target if key == "recall" else value <= target
         print(f"{key:20} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
     if args.json:
-        out = {"summary": summary, "runs": results, "bias_checks": CHECKS}
-        args.json.write_text(json.dumps(out, indent=2))
+        args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
     lat = statistics.median(latencies) if latencies else float("nan")
     print(f"median latency {lat:.3f} s over {len(latencies)} alerts", file=sys.stderr)
     return 0

@@ -11,13 +11,11 @@ import soundfile as sf
 
 from loopnote.asr import EngineRequest, load_engine
 from loopnote.asr.names import (
-    differing_span,
     log_softmax,
     name_candidates,
     name_forms,
     read_with_name,
     text_logprob,
-    verify_bias,
 )
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
@@ -152,54 +150,6 @@ def test_no_decode_without_a_candidate_and_none_when_the_decoder_strays() -> Non
     )
 
 
-def scripted(table: dict[tuple[int, ...], list[float]]):  # type: ignore[no-untyped-def]
-    """A plain-model scorer that gives each reading's scripted per-token log-probabilities."""
-    return lambda reading: np.array(table[tuple(reading)])
-
-
-def test_differing_span_sets_aside_the_common_beginning_and_end() -> None:
-    assert differing_span([1, 2, 3, 4], [1, 5, 6, 4]) == (1, 3, 3)
-    assert differing_span([1, ALEX, 4], [1, EYE, LIKE, 4]) == (1, 2, 3)
-    assert differing_span([1, 2], [1, 2, 3]) == (2, 2, 3)
-    assert differing_span([7, 7], [7]) == (1, 2, 1)  # the spans never overlap
-
-
-def test_a_biased_name_stands_only_when_the_plain_model_nearly_agrees() -> None:
-    # "the party, Alex, who" (biased) against "the party, I like, who" (plain)
-    biased, plain = [THE, ALEX, 4], [THE, EYE, LIKE, 4]
-    close = scripted(
-        {(THE, ALEX, 4): [-0.1, -2.5, -0.3], (THE, EYE, LIKE, 4): [-0.1, -1.0, -0.6, -0.2]}
-    )
-    check = verify_bias(biased, plain, close, margin=1.0)
-    assert check is not None and check.kept
-    assert (check.start, check.biased, check.plain) == (1, (ALEX,), (EYE, LIKE))
-    # lost from the first difference to the end, per token of the biased words:
-    # (-1.8) - (-2.8) = 1.0 nats over 1 token
-    assert np.isclose(check.deficit, 1.0)
-    far = scripted(
-        {(THE, ALEX, 4): [-0.1, -6.0, -1.5], (THE, EYE, LIKE, 4): [-0.1, -1.0, -0.6, -0.2]}
-    )
-    check = verify_bias(biased, plain, far, margin=1.0)
-    assert check is not None and not check.kept and np.isclose(check.deficit, 5.7)
-
-
-def test_the_loss_is_counted_per_token_of_the_biased_words() -> None:
-    # a name of three tokens losing 2.4 nats in all loses 0.8 a token: it stands at 1.0
-    biased, plain = [ALEX, MOR, GAN], [EYE]
-    table = {(ALEX, MOR, GAN): [-1.0, -1.0, -0.9], (EYE,): [-0.5]}
-    check = verify_bias(biased, plain, scripted(table), margin=1.0)
-    assert check is not None and check.kept and np.isclose(check.deficit, 0.8)
-    check = verify_bias(biased, plain, scripted(table), margin=0.5)
-    assert check is not None and not check.kept
-
-
-def test_readings_that_agree_need_no_check() -> None:
-    def never(reading: list[int]) -> np.ndarray:
-        raise AssertionError("scored although the readings agree")
-
-    assert verify_bias([THE, ALEX], [THE, ALEX], never) is None
-
-
 def test_only_the_other_side_is_listened_to_for_names() -> None:
     s = Settings(name="Alex Morgan", aliases=("Al", " "), vocab=("Kubernetes", ""))
     system, mic = recognizer_options(s, "system"), recognizer_options(s, "mic")
@@ -207,15 +157,6 @@ def test_only_the_other_side_is_listened_to_for_names() -> None:
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
     taught = recognizer_options(Settings(name="Aoife Byrne", sounds_like=("Eefa",)), "system")
     assert taught.names == taught.prompt_terms == ("Aoife Byrne", "Eefa")
-
-
-def test_an_untaught_name_is_heard_as_its_spelling_is_probably_said() -> None:
-    options = recognizer_options(Settings(name="Saoirse Dvořák"), "system")
-    # the likeliest reading is biased toward; every reading is listened for
-    assert options.prompt_terms == ("Saoirse Dvořák", "Seersha Dvořák")
-    assert options.names[:2] == options.prompt_terms
-    assert "Seersha Dvorzhahk" in options.names
-    assert recognizer_options(Settings(name="Saoirse Dvořák"), "mic").names == ()
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from loopnote.alerts.spelling import said_guesses
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
 from loopnote.asr.settle import SettleOptions
@@ -88,21 +87,13 @@ def recognizer_options(settings: Settings, source: Source = "system") -> Recogni
     side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
     # a taught pronunciation ("Shivawn") is biased toward and listened for like a name
     said = (settings.name, *settings.aliases, *settings.sounds_like)
-    # untaught, how the spelling is probably said ("Eefa" for "Aoife") stands in for it: the
-    # likeliest guess of each written form is biased toward, every guess listened for; the
-    # engine keeps a reading the bias changed only when the unbiased model agrees
-    # (``asr.names.verify_bias``)
-    written = () if settings.sounds_like else (settings.name, *settings.aliases)
-    guesses = [[g.title() for g in said_guesses(n)] for n in written if n.strip()]
-    likeliest = tuple(g[0] for g in guesses if g)
-    names = tuple(t for t in (*said, *likeliest) if t.strip())
+    names = tuple(t for t in said if t.strip())
     terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
-    listened = (*names, *(x for g in guesses for x in g[1:]))
     return RecognizerOptions(
         model=settings.model,
         language=settings.language,
         prompt_terms=terms,
-        names=listened if source == "system" else (),
+        names=names if source == "system" else (),
     )
 
 

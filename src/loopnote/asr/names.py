@@ -13,8 +13,6 @@ nearly heard one.
 ``read_with_name``    the choice: try the candidates, keep the first reading with a name that
                       scores within ``margin`` of the free reading (the decoding and the
                       scoring are the engine's, passed in)
-``verify_bias``       the check of a reading the bias changed: kept only when the unbiased
-                      model finds it nearly as likely as its own reading (``BiasCheck``)
 
 Recognizers mangle names into ordinary words ("Alex owns" heard as "I like songs"): the
 greedy decoder took another word, but the name was among its close choices at that step.
@@ -27,16 +25,6 @@ it is the reading kept: the user told us the name matters, and a decoder that pu
 there and then continued with an equally likely sentence most probably heard it. A name the
 decoder did not consider (``gate``), or one that makes the rest of the sentence improbable,
 is never forced in.
-
-Biasing (hotwords) and listening make the decoder write names it did not hear, too ("the
-party, isn't who" → "the party, Shivan, who"): a guessed reading of a name is an odd word the
-decoder is pulled toward. So a reading the bias changed is checked by the unbiased model:
-the plain decode (no hotwords, same audio, same prompt) and the biased reading are both
-scored by teacher forcing on the plain decoder, from the first token where they differ to the
-end; the biased reading is kept when it loses at most ``BIAS_MARGIN`` nats per token of its
-differing words. A name the speaker said explains the audio about as well as the ordinary
-words the plain decode put there; a name the bias invented costs the plain model several nats
-per token.
 """
 
 from __future__ import annotations
@@ -55,7 +43,6 @@ NAME_GATE = -4.0  # log-probability the name's first token needs at a step to be
 OPENING_GATE = -6.0
 NAME_MARGIN = 4.0  # nats the reading with the name may lose against the free reading
 MAX_TRIES = 2  # candidates tried per buffer (the closest first)
-BIAS_MARGIN = 1.0  # nats per differing token a biased reading may lose under the plain model
 
 
 @dataclass(frozen=True)
@@ -151,50 +138,3 @@ def read_with_name(
         if reading is not None and score(reading) >= free_score - margin:
             return reading
     return None
-
-
-@dataclass(frozen=True)
-class BiasCheck:
-    """The biased and the plain reading compared on the plain model."""
-
-    start: int  # first token where they differ
-    biased: tuple[int, ...]  # the biased reading's differing tokens
-    plain: tuple[int, ...]  # the plain reading's tokens in their place
-    deficit: float  # nats per token of ``biased`` the biased reading loses (from ``start`` on)
-    kept: bool  # the biased reading stands
-
-
-def differing_span(a: Sequence[int], b: Sequence[int]) -> tuple[int, int, int]:
-    """``(i, end_a, end_b)``: ``a[i:end_a]`` and ``b[i:end_b]`` are what differs once the
-    common beginning and the common end are set aside."""
-    i = 0
-    while i < len(a) and i < len(b) and a[i] == b[i]:
-        i += 1
-    s = 0
-    while s < min(len(a), len(b)) - i and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
-        s += 1
-    return i, len(a) - s, len(b) - s
-
-
-def verify_bias(
-    biased: Sequence[int],
-    plain: Sequence[int],
-    score: Callable[[list[int]], Logprobs],
-    *,
-    margin: float = BIAS_MARGIN,
-) -> BiasCheck | None:
-    """None when the readings agree; else whether ``biased`` may stand against ``plain``.
-
-    ``score(reading)`` gives each token's teacher-forced log-probability under the plain
-    (unbiased) decoder on the same audio and prompt. Both readings are summed from the first
-    token where they differ to their end (what follows a name is conditioned on it), and the
-    loss is spread over the biased reading's differing tokens: a name of many tokens is not
-    held to a stricter figure than one of a single token.
-    """
-    if list(biased) == list(plain):
-        return None
-    i, end_b, end_p = differing_span(biased, plain)
-    lp_biased = float(np.sum(score(list(biased))[i:]))
-    lp_plain = float(np.sum(score(list(plain))[i:]))
-    deficit = (lp_plain - lp_biased) / max(1, end_b - i)
-    return BiasCheck(i, tuple(biased[i:end_b]), tuple(plain[i:end_p]), deficit, deficit <= margin)

@@ -25,7 +25,7 @@ import math
 import os
 import threading
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,7 @@ import numpy as np
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
-from loopnote.asr.names import log_softmax, name_forms, read_with_name, verify_bias
-from loopnote.asr.redecode import Redecoding
+from loopnote.asr.names import log_softmax, name_forms, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
 
@@ -125,8 +124,17 @@ class WhisperEngine:
             token, language_probability = ct2.detect_language(encoded)[0][0]
             language = token[2:-2]
         tok = self._tokenizer(language)
+        prompt: list[int] = []
+        if request.hotwords or request.prompt:
+            prompt.append(tok.sot_prev)
+            if request.hotwords:
+                prompt.extend(tok.encode(" " + request.hotwords.strip())[:100])
+            if request.prompt:
+                prompt.extend(tok.encode(" " + request.prompt.strip())[-(223 - len(prompt)) :])
+        prompt.extend(tok.sot_sequence)
+        prompt.append(tok.no_timestamps)
         fixed = tok.encode(" " + request.prefix.strip())[-150:] if request.prefix else []
-        prompt = _prompt(tok, request.hotwords, request.prompt) + fixed
+        prompt.extend(fixed)
         max_new = min(MAX_TOKENS - len(prompt), int(10 * duration) + 16)
         suppress = list(get_suppressed_tokens(tok, [-1]))
 
@@ -167,18 +175,8 @@ class WhisperEngine:
         avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
         frames = min(window * 100, math.ceil(duration * 100))  # mel frames holding the audio
         aligned = ct2.align(encoded, tok.sot_sequence, [fixed + tokens], frames)[0]
-        redo = Redecoding(
-            ct2,
-            tok,
-            encoded,
-            prompt,
-            fixed,
-            frames,
-            max_new,
-            suppress,
-            plain_prompt=_prompt(tok, None, request.prompt) + fixed,
-        )
         if request.names:
+            again = _Decoding(ct2, tok, encoded, prompt, fixed, frames, max_new, suppress)
             named = read_with_name(
                 tokens,
                 log_softmax(result.logits[0])[len(fixed) if repeated else 0 :],
@@ -187,21 +185,12 @@ class WhisperEngine:
                     key=len,
                 ),
                 [tok.decode([t]).startswith(" ") for t in tokens],
-                free_score=redo.score(aligned, len(tokens)),
-                continue_after=redo.continue_after,
-                score=lambda reading: redo.score(redo.align(reading), len(reading)),
+                free_score=again.score(aligned, len(tokens)),
+                continue_after=again.continue_after,
+                score=lambda reading: again.score(again.align(reading), len(reading)),
             )
             if named is not None:
-                tokens, aligned = named, redo.align(named)
-        if request.names and request.hotwords:
-            # what the bias (and the listening) changed stands only if the plain model agrees
-            plain_result, plain = redo.plain(len(tokens))
-            check = verify_bias(tokens, plain, redo.plain_logprobs)
-            if check is not None and not check.kept:
-                result, tokens, aligned = plain_result, plain, redo.align(plain)
-                avg_logprob = float(result.scores[0]) * len(tokens) / (len(tokens) + 1)
-                if not tokens:
-                    return []
+                tokens, aligned = named, again.align(named)
         text = tok.decode(tokens)
         words = _words(tok, fixed + tokens, aligned, duration, skip=len(fixed))
         return [
@@ -241,16 +230,48 @@ class WhisperEngine:
         return [s for s in out if s.words]
 
 
-def _prompt(tok: Any, hotwords: str | None, context: str | None) -> list[int]:
-    """The decoder's prompt: hotwords and the committed context, then the start tokens."""
-    prompt: list[int] = []
-    if hotwords or context:
-        prompt.append(tok.sot_prev)
-        if hotwords:
-            prompt.extend(tok.encode(" " + hotwords.strip())[:100])
-        if context:
-            prompt.extend(tok.encode(" " + context.strip())[-(223 - len(prompt)) :])
-    return [*prompt, *tok.sot_sequence, tok.no_timestamps]
+@dataclass(frozen=True)
+class _Decoding:
+    """One buffer's encoder output and decoding setup, to decode and score it again."""
+
+    model: Any  # ctranslate2.models.Whisper
+    tok: Any  # faster_whisper Tokenizer
+    encoded: Any  # the encoder's output
+    prompt: list[int]  # ends with the text prefix ``fixed``
+    fixed: list[int]
+    frames: int  # mel frames holding the audio
+    max_new: int  # tokens a reading may add after ``fixed``
+    suppress: list[int]
+
+    def continue_after(self, head: list[int]) -> list[int] | None:
+        """The reading that starts with ``head`` and goes on as the decoder likes."""
+        if len(head) >= self.max_new:
+            return None
+        out = self.model.generate(
+            self.encoded,
+            [self.prompt + head],
+            beam_size=1,
+            max_length=len(self.prompt) + self.max_new,
+            suppress_blank=False,
+            suppress_tokens=self.suppress,
+        )[0]
+        ids = [t for t in out.sequences_ids[0] if t < self.tok.eot]
+        # the output starts with the text prefix it was given
+        return (
+            ids[len(self.fixed) :]
+            if ids[: len(self.fixed) + len(head)] == self.fixed + head
+            else None
+        )
+
+    def align(self, reading: list[int]) -> Any:
+        return self.model.align(
+            self.encoded, self.tok.sot_sequence, [self.fixed + reading], self.frames
+        )[0]
+
+    def score(self, aligned: Any, n: int) -> float:
+        """Teacher-forced log-probability of the ``n`` tokens after the prefix."""
+        start = len(self.fixed)
+        return text_logprob(aligned.text_token_probs, start, start + n)
 
 
 def _given_language(language: str | None, multilingual: bool) -> tuple[str, float]:
