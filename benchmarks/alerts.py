@@ -304,41 +304,30 @@ def _spotter_options(settings: Settings) -> SpotterOptions:
 
 
 REDECODE = [0.0, 0]  # seconds in the engine's listening for names, calls
+PASSES = [0.0, 0]  # seconds in the engine's passes (all of it), calls
 
 
-def _time_redecode() -> None:
-    """Time the re-decode that listens for names (``asr.names.read_with_name``)."""
-    from loopnote.asr import whisper
-
-    inner = whisper.read_with_name
+def _timed(inner: Any, counter: list[Any]) -> Any:
+    """``inner``, adding its seconds and calls to ``counter``."""
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         t = time.perf_counter()
         try:
             return inner(*args, **kwargs)
         finally:
-            REDECODE[0] += time.perf_counter() - t
-            REDECODE[1] += 1
+            counter[0] += time.perf_counter() - t
+            counter[1] += 1
 
-    whisper.read_with_name = timed  # type: ignore[assignment]
-
-
-PASSES = [0.0, 0]  # seconds in the engine's passes (all of it), calls
+    return timed
 
 
-def _time_passes(engine: Any) -> None:
-    """Time every pass of the engine (the whole decode, listening included)."""
-    transcribe = engine.transcribe
+def _time_redecode(engine: Any) -> None:
+    """Time the re-decode that listens for names (``asr.names.read_with_name``), and every
+    pass of the engine (the whole decode, listening included)."""
+    from loopnote.asr import whisper
 
-    def timed_pass(*args: Any, **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return transcribe(*args, **kwargs)
-        finally:
-            PASSES[0] += time.perf_counter() - t
-            PASSES[1] += 1
-
-    engine.transcribe = timed_pass
+    whisper.read_with_name = _timed(whisper.read_with_name, REDECODE)
+    engine.transcribe = _timed(engine.transcribe, PASSES)
 
 
 def _load_scenes(which: str, half: str) -> list[dict[str, Any]]:
@@ -483,8 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         truth = truth[: args.limit]
     engine = load_engine("")
-    _time_redecode()
-    _time_passes(engine)
+    _time_redecode(engine)
     results: list[dict[str, Any]] = []
     for scene in [] if args.no_scenes else truth:
         run = replay(
