@@ -48,7 +48,6 @@ from loopnote.types import FloatArray, SessionWarning, Source, Utterance
 
 RING_SECONDS = 600.0  # audio kept for stretches waiting to settle (older: read from disk)
 YIELD_SECONDS = 1.0  # live recognition this far behind: settling waits
-_PROMPT_UTTERANCES = 40  # settled utterances kept per source for the prompts
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +102,7 @@ class _State:
     cutters: dict[Source, StretchCutter] = field(default_factory=dict)
     waiting: list[Stretch] = field(default_factory=list)
     done: set[str] = field(default_factory=set)  # live ids settled
-    # settled utterances so far (their end, their text): the prompts
-    said: dict[Source, list[tuple[float, str]]] = field(default_factory=dict)
+    text: dict[Source, str] = field(default_factory=dict)  # settled text so far (prompts)
 
 
 class LiveSettler:
@@ -230,14 +228,11 @@ class LiveSettler:
         total: int = 0,
     ) -> bool:
         """Settle ``st``; False when its audio is gone."""
-        audio, start = None, 0.0
-        for start, end in (st.decode_span(self._o), st.audio_span(self._o)):
-            audio = self.tap.read(st.source, start, end)  # the left context may be gone
-            if audio is None and recorded is not None:
-                a, b = samples_between(start, end)
-                audio = recorded[a:b] if a < recorded.shape[0] else None
-            if audio is not None:
-                break
+        start, end = st.audio_span(self._o)
+        audio = self.tap.read(st.source, start, end)
+        if audio is None and recorded is not None:
+            a, b = samples_between(start, end)
+            audio = recorded[a:b] if a < recorded.shape[0] else None
         if audio is None or audio.size == 0:
             log.info("%s %.1f-%.1f: no audio to settle it, kept as heard", st.source, start, end)
             return False
@@ -246,13 +241,12 @@ class LiveSettler:
             language=o.language,
             beam_size=o.beam_size,
             hotwords=o.hotwords(),
-            prompt=prompt_before(self._text_before(st.source, start), self._o),
+            prompt=prompt_before(self._s.text.get(st.source, ""), self._o),
         )
         settled = settle_stretch(self._engine, st, audio, start, request, self._o)
         self._s.done.update(st.ids)
-        said = self._s.said.setdefault(st.source, [])
-        said += [(u.end, u.text) for u in settled if u.text]
-        del said[:-_PROMPT_UTTERANCES]
+        text = " ".join(u.text for u in settled if u.text)
+        self._s.text[st.source] = (self._s.text.get(st.source, "") + " " + text).strip()[-2000:]
         self.deliver(
             Settled(
                 st.source,
@@ -265,11 +259,6 @@ class LiveSettler:
             )
         )
         return True
-
-    def _text_before(self, source: Source, t: float) -> str:
-        """The settled text of ``source`` said before session time ``t`` (the audio decoded
-        from ``t`` on is not in its own prompt)."""
-        return " ".join(text for end, text in self._s.said.get(source, []) if end <= t)
 
 
 def recorded_16k(folder: Path, source: Source) -> FloatArray | None:

@@ -13,11 +13,9 @@ offline pass would decode it (pure: no threads, no I/O; the engine is passed in)
                      words heard during it (empty text when the settled pass heard none)
 
 The live pass decodes a stretch while it is still being spoken, from a buffer that ends at
-the live edge; the settling pass decodes ``[start - lead, end + follow]`` with faster-whisper's
-own long-form decoding (timestamps, temperature fallback), the settled text before that
-audio as its prompt, and keeps the words whose middle falls inside the stretch: a short
-stretch decoded alone is read worse than inside a window with the speech around it, as an
-offline pass hears it (multilingual models most). Words that the live pass
+the live edge; the settling pass decodes ``[start - pad, end + follow]`` with faster-whisper's
+own long-form decoding (timestamps, temperature fallback), the previous settled text as its
+prompt, and keeps the words whose middle falls inside the stretch. Words that the live pass
 put in no utterance (a first word it lost) go to the nearest live utterance of the stretch.
 """
 
@@ -37,7 +35,6 @@ from loopnote.asr.options import GuardOptions
 from loopnote.asr.vad import FRAME, SileroVad
 from loopnote.types import FloatArray, Source, Utterance, Word
 
-_WINDOW = 29.5  # seconds: one long-form window (Whisper's 30 s), so one encoder pass
 WORD_SLACK = 0.2  # seconds around a word's times where speech may be heard
 TAIL_CONFIDENCE = 0.5  # word probability a word after the live pass's last one needs
 
@@ -48,9 +45,6 @@ class SettleOptions:
     ``max_stretch``   a stretch longer than this ends at its next live utterance (s)
     ``pad``           audio before a stretch's first live word that belongs to it (s)
     ``follow``        audio after a stretch decoded with it (s): its right context
-    ``lead``          audio before a stretch decoded with it (s): its left context, whose
-                      words are the previous stretch's and are left out (the whole decode
-                      stays within Whisper's 30 s window)
     ``prompt_chars``  settled text before the stretch given to the decoder as context
     ``speech_check``  drop words over audio the VAD does not hear as speech (a word the
                       decoder invented in the silence after the last one)"""
@@ -59,7 +53,6 @@ class SettleOptions:
     max_stretch: float = 24.0
     pad: float = 1.0
     follow: float = 3.0
-    lead: float = 8.0
     prompt_chars: int = 200
     speech_check: bool = True
 
@@ -79,12 +72,6 @@ class Stretch:
     def audio_span(self, options: SettleOptions) -> tuple[float, float]:
         """The session time to decode: the stretch and the audio that follows it."""
         return self.start, self.end + options.follow
-
-    def decode_span(self, options: SettleOptions) -> tuple[float, float]:
-        """``audio_span`` with the left context in front (none past Whisper's window)."""
-        start, end = self.audio_span(options)
-        lead = min(options.lead, _WINDOW - (end - start))
-        return max(0.0, start - max(lead, 0.0)), end
 
 
 class StretchCutter:
@@ -175,8 +162,6 @@ def _own_words(stretch: Stretch, decoded: Sequence[Word]) -> list[tuple[Word, bo
     owner = _align([*mine, *stretch.following], decoded)
     out: list[tuple[Word, bool]] = []
     for w, k in zip(decoded, owner, strict=True):
-        if (w.start + w.end) / 2 < stretch.start:
-            continue  # the left context: the previous stretch's
         if k is not None and k >= len(mine):
             break  # the next utterance's
         if k is not None or stretch.start <= (w.start + w.end) / 2 < stretch.end:
