@@ -1,5 +1,5 @@
-"""Word error rate per language on real speech: the live (streaming) recognizer against the
-same model offline, on the Asterisk prompts of the Debian packages
+"""Word error rate per language on real speech: the live (streaming) recognizer and the
+settled transcript against the same model offline, on the Asterisk prompts of the Debian packages
 ``asterisk-core-sounds-{es,fr,it,ru}`` (telephone recordings, one voice per language; the
 texts ship in each package's ``core-sounds-XX.txt.gz``).
 
@@ -19,7 +19,10 @@ split never depends on results) is held out: tune on ``dev``, report ``held-out`
 For each language and split the chosen prompts are joined into one recording with pauses of
 0.7-1.5 s (a meeting's turn-taking), replayed through the live recognizer as fast as it goes
 (the transcript is the same as in real time: passes are scheduled by audio time), and
-transcribed offline by the same model in one go. WER is over the whole recording; both sides
+transcribed offline by the same model in one go. The settled transcript is the live one
+settled by the code a meeting runs (``settled.settle``: ``settling.LiveSettler``, read back
+through ``store.settled.apply_settled``), with the same model; targets: live <= 1.3x and
+settled <= 1.05x offline. WER is over the whole recording; both sides
 are normalized alike (case, punctuation, diacritics, "ё", digits 0-10 as words). The script
 also says which language ``--language auto`` settles on from the first prompts.
 """
@@ -42,20 +45,14 @@ import jiwer
 import numpy as np
 import soxr
 from errors import Breakdown, locate
+from settled import live_utterances, settle
 
-from loopnote.asr import (
-    EngineRequest,
-    RecognizerOptions,
-    StreamingRecognizer,
-    load_engine,
-    transcribe_offline,
-)
+from loopnote.asr import EngineRequest, RecognizerOptions, load_engine, transcribe_offline
 from loopnote.asr.engine import Engine
 from loopnote.asr.languages import LanguageLock
-from loopnote.types import FloatArray, Utterance, Word
+from loopnote.types import FloatArray, Word
 
 SR = 16_000
-CHUNK = 1600  # 100 ms, as capture delivers it
 LANGS = ("es", "fr", "it", "ru")
 SOUNDS = Path("/usr/share/asterisk/sounds")
 DOCS = Path("/usr/share/doc")
@@ -221,15 +218,23 @@ class Run:
     cpu: float
 
 
-def live(engine: Engine, audio: FloatArray, options: RecognizerOptions) -> Run:
-    rec = StreamingRecognizer(engine, "system", options)
+@dataclass
+class Live(Run):
+    settled: str = ""  # the live transcript settled, as a reader sees it
+    settle_cpu: float = 0.0
+
+
+def live(
+    engine: Engine, audio: FloatArray, options: RecognizerOptions, *, settled: bool = True
+) -> Live:
+    """The live transcript, and the same settled by the meeting's settling code."""
     cpu0, wall0 = time.process_time(), time.monotonic()
-    utts: list[Utterance] = []
-    for i in range(0, audio.size, CHUNK):
-        utts += [u for u in rec.feed(audio[i : i + CHUNK], i / SR) if isinstance(u, Utterance)]
-    utts += [u for u in rec.finish() if isinstance(u, Utterance)]
+    utts = live_utterances(engine, audio, options)
     words = [w for u in utts for w in u.words]
-    return Run(words, time.monotonic() - wall0, time.process_time() - cpu0)
+    run = Live(words, time.monotonic() - wall0, time.process_time() - cpu0)
+    if settled:
+        run.settled, run.settle_cpu = settle(engine, utts, audio, options)
+    return run
 
 
 def offline(engine: Engine, audio: FloatArray, options: RecognizerOptions) -> Run:
@@ -277,6 +282,7 @@ def main() -> None:
     ap.add_argument(
         "--min-seconds", type=float, default=0.0, help="only prompts at least this long"
     )
+    ap.add_argument("--no-settled", action="store_true", help="live and offline only")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
     engine = load_engine(args.model)
@@ -296,9 +302,11 @@ def main() -> None:
                 continue
             audio, spans = join(chosen)
             reference = " ".join(p.text for p in chosen)
-            on, off = live(engine, audio, options), offline(engine, audio, options)
+            on = live(engine, audio, options, settled=not args.no_settled)
+            off = offline(engine, audio, options)
             w_live = wer(reference, " ".join(w.text for w in on.words), lang)
             w_off = wer(reference, " ".join(w.text for w in off.words), lang)
+            w_set = wer(reference, on.settled, lang)
             seconds = audio.size / SR
             row = {
                 "lang": lang,
@@ -306,17 +314,23 @@ def main() -> None:
                 "prompts": len(chosen),
                 "seconds": round(seconds, 1),
                 "wer_live": round(w_live, 4),
+                "wer_settled": round(w_set, 4),
                 "wer_offline": round(w_off, 4),
                 "ratio": round(w_live / w_off, 2) if w_off else None,
+                "settled_ratio": round(w_set / w_off, 2) if w_off else None,
                 "live_rtf_cpu": round(on.cpu / seconds, 3),
+                "settle_rtf_cpu": round(on.settle_cpu / seconds, 3),
                 "offline_rtf_cpu": round(off.cpu / seconds, 3),
             }
             rows.append(row)
             ratio = f"{w_live / w_off:.2f}x" if w_off else "-"
+            s_ratio = f"{w_set / w_off:.2f}x" if w_off else "-"
             print(
-                f"  {split:<8} {len(chosen):>3} prompts {seconds:6.1f} s  "
-                f"WER live {w_live:6.1%}  offline {w_off:6.1%}  live/offline {ratio:>6}  "
-                f"(CPU RTF live {on.cpu / seconds:.2f}, offline {off.cpu / seconds:.2f})"
+                f"  {split:<8} {len(chosen):>3} prompts {seconds:6.1f} s  WER live {w_live:6.1%}"
+                f"  settled {w_set:6.1%}  offline {w_off:6.1%}  live/offline {ratio:>6}"
+                f"  settled/offline {s_ratio:>6}\n    CPU per audio s: live "
+                f"{on.cpu / seconds:.2f}, settling {on.settle_cpu / seconds:.2f}, "
+                f"offline {off.cpu / seconds:.2f}"
             )
             only = streaming_only(chosen, spans, on, off, lang)
             row["streaming_only_errors"] = only.total()

@@ -9,11 +9,10 @@ the settled/offline ratio (target <= 1.0) and the settling pass's CPU per audio 
 too (lower still). ``--realtime-seconds N`` runs real meetings (``Session``, real-time
 replay of the first N s of each dev file) with and without settling and gives the final-word
 latency from the events (live must stay real time while settling runs) and the settling
-process's CPU. ``--langs es fr it ru`` adds the per-language figures (``languages.py``'s
-Debian prompts, ``base``; target settled <= 1.05x offline).
+process's CPU. Per language (``base``; target settled <= 1.05x offline): ``languages.py``.
 
     python benchmarks/settled.py --part dev --files 2 --realtime-seconds 60
-    python benchmarks/settled.py --settle-model base --langs es fr it ru
+    python benchmarks/settled.py --settle-model base
 """
 
 from __future__ import annotations
@@ -158,32 +157,6 @@ def realtime(model: str, items: list, seconds: float) -> None:  # type: ignore[t
         )
 
 
-def languages(model: str, langs: list[str], count: int) -> None:
-    import languages as lg  # the per-language prompts (Debian asterisk-core-sounds-*)
-
-    engine = load_engine(model)
-    print(f"\n== languages, model {engine.name} (target settled <= 1.05x offline)")
-    for lang in langs:
-        prompts, _ = lg.load_prompts(lang)
-        options = RecognizerOptions(model=model, language=lang)
-        for split in ("dev", "held-out"):
-            chosen = lg.pick([p for p in prompts if p.held_out == (split == "held-out")], count)
-            if not chosen:
-                continue
-            audio, _spans = lg.join(chosen)
-            ref = " ".join(p.text for p in chosen)
-            utts = live_utterances(engine, audio, options)
-            text, _ = settle(engine, utts, audio, options)
-            off = " ".join(w.text for w in transcribe_offline(engine, audio, options))
-            w_live = lg.wer(ref, " ".join(u.text for u in utts), lang)
-            w_set, w_off = lg.wer(ref, text, lang), lg.wer(ref, off, lang)
-            ratio = f"{w_set / w_off:.2f}x" if w_off else "-"
-            print(
-                f"  {lang} {split:<8} {len(chosen):3d} prompts  WER live {w_live:6.1%}  settled "
-                f"{w_set:6.1%}  offline {w_off:6.1%}  settled/offline {ratio}"
-            )
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="")
@@ -192,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=3, help="new-prompt files in held-out")
     ap.add_argument("--realtime-seconds", type=float, default=0.0)
     ap.add_argument("--realtime-files", type=int, default=2)
-    ap.add_argument("--langs", nargs="*", default=[])
-    ap.add_argument("--lang-prompts", type=int, default=20, help="prompts per language and part")
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--seconds", type=float, default=0.0, help="only each file's first S s")
     args = ap.parse_args(argv)
@@ -212,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.realtime_seconds > 0:
         dev = [f for f in files if f.part == "dev"][: args.realtime_files]
         realtime(args.model, dev, args.realtime_seconds)
-    if args.langs:
-        languages(args.settle_model or "base", args.langs, args.lang_prompts)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
