@@ -18,7 +18,13 @@ import pytest
 from tests.test_session import RATE, Knobs, Line, Listener, PacedInput, scripted, settings
 
 from loopnote.asr.engine import EngineRequest, EngineSegment
-from loopnote.asr.settle import SettleOptions, Stretch, StretchCutter, assign_words
+from loopnote.asr.settle import (
+    SettleOptions,
+    Stretch,
+    StretchCutter,
+    assign_words,
+    settle_stretch,
+)
 from loopnote.audio.recorder import Recorder
 from loopnote.backlog import Pace
 from loopnote.capture.file import ArrayInput
@@ -318,3 +324,52 @@ def test_no_settle_comes_from_the_flag_the_environment_or_the_config(tmp_path: P
     config.write_text('settle = "sometimes"\n')
     with pytest.raises(UsageError, match="'settle' must be true or false"):
         load_settings(path=config, env={})
+
+
+class EarlyStopEngine:
+    """Like Whisper at times: reads the first ``stop_at`` seconds of a long buffer and ends its
+    text there; a buffer starting later is read to its end (``words``: what was said)."""
+
+    name = "early-stop"
+    multilingual = False
+
+    def __init__(self, words: list[tuple[str, float, float]], stop_at: float | None) -> None:
+        self.words, self.stop_at = words, stop_at
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        t0 = float(samples[0]) / SLOPE
+        t1 = t0 + samples.size / 16_000
+        self.prompts.append(request.prompt)
+        end = t1 if self.stop_at is None or t0 > 0.5 else self.stop_at
+        heard = tuple(Word(w, s - t0, e - t0) for w, s, e in self.words if t0 <= s and e <= end)
+        return [EngineSegment(heard, 0.0, -0.1)] if heard else []
+
+
+def test_a_stretch_the_decoder_stopped_reading_early_is_read_to_its_end() -> None:
+    said = [("Please", 0.2, 0.5), ("hold.", 0.5, 1.0), ("Dial", 3.0, 3.4), ("again.", 3.4, 4.0)]
+    live = (utt("s1", 0.2, 1.0, "Please hold."), utt("s2", 3.0, 4.0, "Dial again."))
+    stretch = Stretch("system", live, 0.0, 5.0)
+    audio = np.arange(8 * 16_000, dtype=np.float32) / 16_000 * SLOPE  # the 16 kHz timeline
+    request = EngineRequest(prompt="Welcome.")
+    early = EarlyStopEngine(said, stop_at=1.5)
+    out = settle_stretch(early, stretch, audio, 0.0, request, QUIET)
+    assert [u.text for u in out] == ["Please hold.", "Dial again."]
+    assert early.prompts == ["Welcome.", "Welcome. Please hold."]  # read on after its text
+    whole = EarlyStopEngine(said, stop_at=None)
+    settle_stretch(whole, stretch, audio, 0.0, request, QUIET)
+    assert len(whole.prompts) == 1  # a decoder that read it all is not asked again
+
+
+def test_a_line_the_decoder_never_reached_stays_as_heard() -> None:
+    said = [("Please", 0.2, 0.5), ("hold.", 0.5, 1.0)]  # the decoder never hears the rest
+    live = (utt("s1", 0.2, 1.0, "Please hold."), utt("s2", 3.0, 4.0, "Dial again."))
+    out = settle_stretch(
+        EarlyStopEngine(said, stop_at=1.5),
+        Stretch("system", live, 0.0, 5.0),
+        np.arange(8 * 16_000, dtype=np.float32) / 16_000 * SLOPE,
+        0.0,
+        EngineRequest(),
+        QUIET,
+    )
+    assert [u.text for u in out] == ["Please hold.", "Dial again."]

@@ -37,6 +37,7 @@ from loopnote.types import FloatArray, Source, Utterance, Word
 
 WORD_SLACK = 0.2  # seconds around a word's times where speech may be heard
 TAIL_CONFIDENCE = 0.5  # word probability a word after the live pass's last one needs
+STOPPED_SHORT = 1.0  # a live word this long after the decoder's last one: it stopped early
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,10 @@ def settle_stretch(
     """Decode ``audio`` (16 kHz mono from session time ``audio_start``) and give the settled
     form of each live utterance of ``stretch``, in order."""
     samples = np.asarray(audio, np.float32).reshape(-1)
-    segments = engine.transcribe(samples, replace(request, long_form=True))
+    live_starts = [w.start - audio_start for u in stretch.live for w in u.words]
+    decoded = _decode(engine, samples, request, live_starts, options.prompt_chars)
+    reach = audio_start + (decoded[-1].end if decoded else 0.0)
     heard = _speech(samples) if options.speech_check else None
-    decoded = [w for seg in segments for w in seg.words]
     if heard is not None:
         decoded = [w for w in decoded if _spoken(heard, w, WORD_SLACK, 0.5)]
     words = _own_words(stretch, [_shift(w, audio_start) for w in decoded])
@@ -146,7 +148,42 @@ def settle_stretch(
     # (a decoder running on into the pause after speech invents words it is unsure of)
     last = max((i for i, (_, mine) in enumerate(words) if mine), default=-1)
     kept = [w for i, (w, _) in enumerate(words) if i <= last or w.p >= TAIL_CONFIDENCE]
-    return assign_words(stretch.live, kept)
+    settled = assign_words(stretch.live, kept)
+    # a live line after the last word the decoder wrote at all was never read again: it
+    # stays as heard (over speech), rather than the settled transcript losing it
+    return [
+        u if not s.words and u.end > reach and _over_speech(u, heard, audio_start) else s
+        for u, s in zip(stretch.live, settled, strict=True)
+    ]
+
+
+def _decode(
+    engine: Engine,
+    samples: FloatArray,
+    request: EngineRequest,
+    live_starts: Sequence[float],
+    prompt_chars: int,
+) -> list[Word]:
+    """The words of ``samples`` (times from their start). Whisper sometimes ends a window's
+    text early, with speech still to come (a short prompt read with nothing after it); the
+    audio after its last word is then decoded once more on its own, when the live pass
+    heard words there."""
+    words = [
+        w for seg in engine.transcribe(samples, replace(request, long_form=True)) for w in seg.words
+    ]
+    reach = words[-1].end if words else 0.0
+    if not words or not any(t >= reach + STOPPED_SHORT for t in live_starts):
+        return words
+    prompt = " ".join(p for p in (request.prompt, join_words(words)) if p)[-prompt_chars:]
+    rest = samples[round(reach * SAMPLE_RATE) :]
+    more = engine.transcribe(rest, replace(request, long_form=True, prompt=prompt))
+    return words + [_shift(w, reach) for seg in more for w in seg.words]
+
+
+def _over_speech(u: Utterance, heard: npt.NDArray[np.float32] | None, audio_start: float) -> bool:
+    if heard is None:
+        return True
+    return any(_spoken(heard, _shift(w, -audio_start), WORD_SLACK, 0.5) for w in u.words)
 
 
 def _shift(w: Word, dt: float) -> Word:
