@@ -154,8 +154,9 @@ def diarize(
     opts = options or DiarizeOptions()
     if regions is None:
         regions = speech_regions(audio, opts.vad_threshold)
-    chunks = segmenter.chunks(audio) if segmenter is not None else []
+    chunks = []
     if segmenter is not None:
+        chunks = segmenter.chunks(audio)
         regions = split_regions(regions, segmenter.changes(audio, chunks=chunks).times)
     spans = windows(regions, opts)
     embeddings = embed_windows(audio, embedder, spans, progress=progress)
