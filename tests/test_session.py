@@ -24,6 +24,7 @@ from loopnote.backlog import Pace
 from loopnote.capture.base import Emit, EndOfStream
 from loopnote.capture.file import ArrayInput
 from loopnote.config import Settings
+from loopnote.errors import LoopnoteError
 from loopnote.events import (
     AlertCardCompleted,
     AlertRaised,
@@ -337,6 +338,28 @@ def test_pause_and_resume_are_stored_and_paused_audio_is_silence(tmp_path: Path)
     assert samples.shape[0] == 3 * RATE  # the timeline is whole
     silent = [float(np.abs(x).max()) == 0.0 for x in k.fed]
     assert any(silent) and not all(silent)
+
+
+def test_controls_once_the_recording_has_ended_are_refused_not_lost(tmp_path: Path) -> None:
+    inp = PacedInput("system", 1.0, speed=4.0)
+    s = build(tmp_path, [inp], {"system": []}, Knobs())
+    answers: list[str] = []
+
+    def listen(event: Event) -> None:
+        if not isinstance(event, SessionEnded):
+            return
+        for act in (s.pause, s.bookmark, lambda: s.rename_speaker("Speaker 1", "Ana")):
+            try:
+                act()
+                answers.append("taken")
+            except LoopnoteError as e:
+                answers.append(str(e))
+
+    folder = s.run(listen)
+    assert answers and all("recording has ended" in a for a in answers), answers
+    assert not s.paused
+    kinds = [e["type"] for e in MeetingFolder.open(folder).load_events()]
+    assert "paused" not in kinds and "bookmark" not in kinds
 
 
 def test_a_source_failing_mid_meeting_keeps_the_other_and_logs_the_traceback(

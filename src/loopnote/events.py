@@ -318,7 +318,9 @@ Event = (
 
 
 class SessionControl(Protocol):
-    """What a front end asks of a running session (``loopnote.session.Session`` is one)."""
+    """What a front end asks of a running session (``loopnote.session.Session`` is one).
+    Once the recording has ended (the meeting is being saved), ``pause``, ``resume``,
+    ``bookmark`` and ``rename_speaker`` raise ``LoopnoteError`` rather than being lost."""
 
     @property
     def paused(self) -> bool: ...

@@ -40,7 +40,7 @@ from loopnote.capture.base import AudioInput, DeviceSwitch
 from loopnote.clock import Clock, SystemClock
 from loopnote.config import Settings, data_dir
 from loopnote.downstream import MeetingDownstream
-from loopnote.errors import ModelNotAvailable, StoreError
+from loopnote.errors import LoopnoteError, ModelNotAvailable, StoreError
 from loopnote.events import (
     BookmarkAdded,
     Event,
@@ -133,6 +133,10 @@ class Session:
         self._out: queue.Queue[WorkerOutput | Control] = queue.Queue(maxsize=OUT_ITEMS)
         self._stop = threading.Event()
         self._paused = threading.Event()
+        # set once the run loop has read its last control: a later pause, resume, bookmark or
+        # rename would be lost, so it is refused (under the lock, so none slips in between)
+        self._controls_closed = False
+        self._controls_lock = threading.Lock()
         self._workers: dict[Source, SourceWorker] = {}
         for inp in self._inputs:
             self._workers[inp.source] = SourceWorker(
@@ -278,23 +282,32 @@ class Session:
         """Seconds the live transcript of ``source`` is behind its captured audio."""
         return self._workers[source].backlog_seconds()
 
+    def _send(self, make: Callable[[], Control], then: Callable[[], None] = lambda: None) -> None:
+        with self._controls_lock:
+            if self._controls_closed:
+                raise LoopnoteError("the recording has ended; the meeting is being saved")
+            if self._out.full():  # never block a front end (or the end of the meeting)
+                raise LoopnoteError("the meeting is catching up; try again in a moment")
+            then()
+            self._out.put_nowait(make())
+
     def pause(self) -> None:
         if not self._paused.is_set():
-            self._paused.set()
-            self._out.put(StateChanged(True, self.now(), self._clock.wall()))
+            self._send(lambda: StateChanged(True, self.now(), self._clock.wall()), self._paused.set)
 
     def resume(self) -> None:
         if self._paused.is_set():
-            self._paused.clear()
-            self._out.put(StateChanged(False, self.now(), self._clock.wall()))
+            self._send(
+                lambda: StateChanged(False, self.now(), self._clock.wall()), self._paused.clear
+            )
 
     def bookmark(self, note: str = "") -> None:
-        self._out.put(BookmarkAdded(self.now(), note, self._clock.wall()))
+        self._send(lambda: BookmarkAdded(self.now(), note, self._clock.wall()))
 
     def rename_speaker(self, ref: str, name: str) -> None:
         """Name a speaker ("Speaker 2", its id or its current name); a name that does not
         fit comes back as a ``rename-failed`` warning."""
-        self._out.put(SpeakerRename(ref, name))
+        self._send(lambda: SpeakerRename(ref, name))
 
     def stop(self, *, interrupted: bool = False) -> None:
         """End the meeting; ``interrupted`` marks it cut short (e.g. a replay stopped early)."""
@@ -380,6 +393,8 @@ class Session:
         for worker in self._workers.values():
             worker.request_finish()
         self._loop(lambda: True, pending)
+        with self._controls_lock:
+            self._controls_closed = True
         while not self._out.empty():
             item = self._out.get_nowait()
             if not isinstance(item, SourceEnded):

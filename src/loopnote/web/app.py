@@ -146,20 +146,23 @@ class _Pages:
         if hub is None or control is None or hub.ended:
             return JSONResponse({"error": "no meeting is running"}, status_code=409)
         action = request.path_params["action"]
-        if action == "pause":
-            control.pause()
-        elif action == "resume":
-            control.resume()
-        elif action == "bookmark":
-            try:
-                note = str((await request.json()).get("note", ""))[:500]
-            except Exception:
-                note = ""
-            control.bookmark(note)
-        elif action == "end":
-            control.stop()
-        else:
-            return JSONResponse({"error": "unknown action"}, status_code=404)
+        try:
+            if action == "pause":
+                control.pause()
+            elif action == "resume":
+                control.resume()
+            elif action == "bookmark":
+                try:
+                    note = str((await request.json()).get("note", ""))[:500]
+                except Exception:
+                    note = ""
+                control.bookmark(note)
+            elif action == "end":
+                control.stop()
+            else:
+                return JSONResponse({"error": "unknown action"}, status_code=404)
+        except LoopnoteError as e:  # the recording has ended, or the meeting is catching up
+            return JSONResponse({"error": str(e)}, status_code=409)
         return JSONResponse({"ok": True, "paused": control.paused})
 
 
