@@ -71,6 +71,7 @@ class MeetingSpeakers:
         self._labels: dict[str, str] = {}  # utterance id -> speaker id, as labelled live
         self._names: dict[str, str | None] = {}  # speaker id -> its name
         self._splits: dict[str, tuple[float, ...]] = {}  # utterance id -> cut times
+        self._parts: dict[str, tuple[str, ...]] = {}  # split utterance id -> its parts' ids
         self._settled: OrderedDict[str, Utterance] = OrderedDict()  # live id -> settled
 
     def display(self, speaker: str | None) -> str | None:
@@ -110,7 +111,10 @@ class MeetingSpeakers:
         self, utterances: Sequence[Utterance], replaces: Sequence[tuple[str, ...]]
     ) -> tuple[list[Utterance], list[tuple[str, ...]]]:
         """A settled stretch as front ends show it: the settled utterance of a line that
-        was split is cut at the same times (part ``k`` replaces the line's part ``k``)."""
+        was split is cut at the same times (part ``k`` replaces the line's part ``k``).
+        Every part of a split line the stretch replaces leaves with it: where the settled
+        words cut into another number of parts, or the split line is not the stretch's
+        first, the settled text stands whole in the first line's place."""
         shown: list[Utterance] = []
         shown_replaces: list[tuple[str, ...]] = []
         for u, r in zip(utterances, replaces, strict=True):
@@ -118,14 +122,21 @@ class MeetingSpeakers:
             while len(self._settled) > KEEP_SETTLED:
                 self._settled.popitem(last=False)
             pieces = split_utterance(u, self._splits.get(u.id, ())) if u.text.strip() else [u]
+            if len(pieces) != len(self._parts.get(u.id, (u.id,))):
+                pieces = [u]
+            reps = [r if k == 0 else (p.id,) for k, p in enumerate(pieces)]
+            covered = {i for ids in reps for i in ids}
+            left = [p for i in r for p in self._parts.get(i, ()) if p not in covered]
+            reps[0] = (*reps[0], *left)
             shown += pieces
-            shown_replaces += [r if k == 0 else (p.id,) for k, p in enumerate(pieces)]
+            shown_replaces += reps
         return shown, shown_replaces
 
     def _split(self, item: Split, wall: float) -> list[Event]:
         """A ``split`` record, the front ends' ``split`` event (cut from the settled line
         when it came first: the reader shows settled text) and each part's label."""
         self._splits[item.utterance_id] = item.at
+        self._parts[item.utterance_id] = tuple(p.id for p in item.parts)
         speakers = tuple(p.speaker for p in item.parts)
         record = {
             "utterance_id": item.utterance_id,
