@@ -636,6 +636,12 @@ async def test_a_split_line_shows_its_parts_under_their_speakers() -> None:
         await pilot.pause()
         assert [("Dana" in x) for x in app.transcript.plain_lines()] == [False, True, True]
         assert app.utterance_ids == ["u1", "u1.2", "u2"]  # search finds the parts
+        # ... under the labels the screen shows, not the one a line came with
+        assert [x.split(": ", 1)[0][9:] for x in app.utterance_lines] == [
+            "Speaker 1",
+            "Dana",
+            "Dana",
+        ]
 
 
 @aio

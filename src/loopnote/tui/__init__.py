@@ -19,14 +19,19 @@ from loopnote.events import SessionControl
 from loopnote.tui.plain import PlainPrinter
 
 if TYPE_CHECKING:
-    from loopnote.tui.app import LiveOptions, LiveView, run_live
+    from loopnote.tui.app import LiveOptions, LiveView
+    from loopnote.tui.run import run_live
 
 __all__ = ["LiveOptions", "LiveView", "PlainPrinter", "SessionControl", "run_live"]
 
-_LIVE = ("LiveOptions", "LiveView", "run_live")
+_LIVE = {
+    "LiveOptions": "loopnote.tui.app",
+    "LiveView": "loopnote.tui.app",
+    "run_live": "loopnote.tui.run",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LIVE:
-        return getattr(importlib.import_module("loopnote.tui.app"), name)
+        return getattr(importlib.import_module(_LIVE[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,8 +3,8 @@
 ``SessionControl``  what the view needs from a running session (pause, resume, bookmark, stop)
 ``LiveOptions``     what the view shows besides events, with documented defaults
 ``LiveView``        the Textual app; ``post_event`` may be called from any thread
-``run_live``        run a session in a worker thread, feeding a ``LiveView``; returns the exit
-                    status and re-raises the session's error once the screen is restored
+(``tui.run.run_live`` runs a session in a worker thread behind it; what search looks
+through is kept by ``tui.search_lines``.)
 
 Events are handed over through ``handoff.EventQueue`` and applied in batches on the UI thread:
 a batch keeps only the newest level and partial text per source, so a burst costs one screen
@@ -49,12 +49,13 @@ from loopnote.events import (
 )
 from loopnote.store.speakers import default_label
 from loopnote.tui.card import CardPanel
-from loopnote.tui.format import SOURCE_LABELS, hms, named_text, who
+from loopnote.tui.format import SOURCE_LABELS, hms, named_text
 from loopnote.tui.handoff import EventQueue, Stamped
 from loopnote.tui.screens import ConfirmScreen, HelpScreen, NameSpeakerScreen, SearchScreen
+from loopnote.tui.search_lines import SearchLines
 from loopnote.tui.transcript import TranscriptView
 from loopnote.tui.widgets import StatusHeader, StatusLine, SummaryPane
-from loopnote.types import Alert, SummaryLevel, Utterance
+from loopnote.types import Alert, SummaryLevel
 
 ASKER_SLACK = 0.5  # s: a name heard in partial text may end just past its line's last word
 
@@ -136,9 +137,7 @@ class LiveView(App[int]):
         self.ended = False
         self.stop_requested = False
         self.last_alert: Alert | None = None
-        self.utterance_ids: list[str] = []
-        self.utterance_lines: list[str] = []
-        self.line_of: dict[str, int] = {}  # utterance id -> its index in utterance_lines
+        self.search_lines = SearchLines()
         self.speaker_of: dict[str, str] = {}  # utterance id -> speaker id (system lines)
         self.spans: dict[str, tuple[float, float]] = {}  # utterance id -> start, end (system)
         self.labels: dict[str, str] = {}  # speaker id -> its name, once named
@@ -227,20 +226,17 @@ class LiveView(App[int]):
                 if event.speaker:
                     self.speaker_of[u.id] = event.speaker
             self.transcript.add_utterance(u)
-            self.line_of[u.id] = len(self.utterance_ids)
-            self.utterance_ids.append(u.id)
-            self.utterance_lines.append(f"{hms(u.start)} {who(u)}: {u.text.strip()}")
+            self.search_lines.add(u)
         elif isinstance(event, UtteranceRelabelled):
             self.speaker_of[event.utterance_id] = event.speaker
             label = event.speaker_name or default_label(event.speaker)
-            self.transcript.relabel(event.utterance_id, label)
-            self._asker(event.utterance_id, label)
+            self._relabel(event.utterance_id, label)
         elif isinstance(event, UtteranceSplit):
             self._split(event)
         elif isinstance(event, TranscriptSettled):
             for u, replaces in zip(event.utterances, event.replaces, strict=True):
                 self.transcript.settle(u, replaces)
-                self._settle_line(u, replaces)
+                self.search_lines.settle(u, replaces)
             if event.total:  # the pass at the meeting's end: the notes wait for it
                 self.status.say(f"Settling the transcript: {event.done}/{event.total}")
         elif isinstance(event, SpeakerNamed):
@@ -248,8 +244,7 @@ class LiveView(App[int]):
             self.labels[event.speaker] = label
             for uid, sid in self.speaker_of.items():
                 if sid == event.speaker:
-                    self.transcript.relabel(uid, label)
-                    self._asker(uid, label)
+                    self._relabel(uid, label)
             if event.name:
                 self.status.say(named_text(event))
         elif isinstance(event, LevelChanged):
@@ -293,14 +288,19 @@ class LiveView(App[int]):
             if self.stop_requested or self.options.close_when_done:
                 self.exit(0)
 
-    def _settle_line(self, u: Utterance, replaces: tuple[str, ...]) -> None:
-        """Search finds the settled text: the first line it replaces takes it, the others
-        (as in the meeting's transcript) keep no text."""
-        text = u.text.strip()
-        for i in sorted(self.line_of[uid] for uid in replaces if uid in self.line_of):
-            head = self.utterance_lines[i].split(": ", 1)[0]
-            self.utterance_lines[i] = f"{head}: {text}"
-            text = ""
+    @property
+    def utterance_ids(self) -> list[str]:
+        """The meeting's lines as search finds them (also those scrolled off the screen)."""
+        return self.search_lines.ids
+
+    @property
+    def utterance_lines(self) -> list[str]:
+        return self.search_lines.lines
+
+    def _relabel(self, utterance_id: str, label: str) -> None:
+        self.transcript.relabel(utterance_id, label)
+        self.search_lines.relabel(utterance_id, label)
+        self._asker(utterance_id, label)
 
     def _now(self) -> float:
         return 0.0 if self._started_wall is None else self.clock.wall() - self._started_wall
@@ -327,13 +327,7 @@ class LiveView(App[int]):
             self.spans[p.id] = (p.start, p.end)
             if sid:
                 self.speaker_of[p.id] = sid
-        i = self.line_of.get(event.utterance_id)
-        if i is not None:  # what search finds
-            self.utterance_ids[i : i + 1] = [p.id for p in parts]
-            self.utterance_lines[i : i + 1] = [
-                f"{hms(p.start)} {who(p)}: {p.text.strip()}" for p in parts
-            ]
-            self.line_of = {uid: k for k, uid in enumerate(self.utterance_ids)}  # rare: redo
+        self.search_lines.split(event.utterance_id, parts)
 
     def _asker(self, utterance_id: str, label: str) -> None:
         """The shown card says who asked once the line that named the user is labelled."""
@@ -489,28 +483,3 @@ class LiveView(App[int]):
             thread.join(STOP_RETRY_SECONDS)
             if not thread.is_alive():
                 return  # on_session_done closes the view
-
-
-def run_live(
-    control: SessionControl,
-    start_session: SessionFn,
-    options: LiveOptions | None = None,
-    *,
-    clock: Clock | None = None,
-    headless: bool = False,
-) -> int:
-    """Run ``start_session`` in a worker thread while the live view shows its events.
-
-    When the view closes first (the user quit), the session is stopped and awaited. A session
-    error is re-raised here, after the terminal is restored, so the CLI can print one line.
-    ``headless`` runs without a terminal (for automation).
-    """
-    app = LiveView(control, options, session=start_session, clock=clock)
-    rc = app.run(headless=headless, size=(120, 40) if headless else None)
-    thread = app.session_thread
-    while thread is not None and thread.is_alive():
-        control.stop()
-        thread.join(STOP_RETRY_SECONDS)
-    if app.session_error is not None:
-        raise app.session_error
-    return rc if rc is not None else 0
