@@ -433,8 +433,8 @@ def test_a_settled_stretch_takes_every_part_of_the_split_lines_it_replaces(
     tmp_path: Path,
 ) -> None:
     """No live part is left on screen beside the settled text: not where the settled words
-    cut into fewer parts than the line had, nor where the split line is not the stretch's
-    first."""
+    cut into another number of parts than the line had (the settled text then stands whole,
+    on screen and for readers alike), nor where the split line is not the stretch's first."""
     folder = MeetingFolder.create(tmp_path, MeetingMeta(id="", started_wall=1_700_000_000.0))
 
     def line(uid: str, words: list[tuple[str, float]]) -> Utterance:
@@ -446,16 +446,21 @@ def test_a_settled_stretch_takes_every_part_of_the_split_lines_it_replaces(
 
     first = line("s00001", [("so", 0.5), ("that's", 0.8), ("settled.", 1.1)])
     second = line("s00002", [("right,", 2.0), ("thanks.", 2.3), ("Next", 2.9), ("item.", 3.2)])
-    parts = split_utterance(second, (2.7,))
-    split = Split(
-        "s00002", (2.7,), (replace(parts[0], speaker="s1"), replace(parts[1], speaker="s2"))
-    )
-    # the settled decode heard the second line's words all before the cut
-    heard = line("s00002", [("Right,", 2.0), ("thanks,", 2.2), ("next", 2.4), ("item.", 2.6)])
+    at = (2.7, 3.1)
+    parts = split_utterance(second, at)
+    assert len(parts) == 3
+    split = Split("s00002", at, tuple(replace(p, speaker=f"s{k}") for k, p in enumerate(parts)))
+    # the settled decode placed the words differently: two parts where the line had three
+    heard = line("s00002", [("Right,", 2.0), ("thanks,", 2.2), ("next", 2.4), ("item.", 3.3)])
+    assert len(split_utterance(heard, at)) == 2
     whole = replace(first, text="So that's settled. Right, thanks, next item.")
     for settled, replaces in ((heard, ("s00002",)), (whole, ("s00001", "s00002"))):
         speakers = MeetingSpeakers(folder)
         speakers.news(split, 1.0)
         shown, told = speakers.settled([settled], [replaces])
         assert [u.text for u in shown] == [settled.text]
-        assert sorted(told[0]) == sorted({*replaces, "s00002.2"}), told
+        assert sorted(told[0]) == sorted({*replaces, "s00002.2", "s00002.3"}), told
+    folder.append_utterance(first)
+    folder.append_utterance(second)
+    folder.append_settled([heard], [("s00002",)], "tiny", "live")
+    assert [u.text for u in folder.load_labelled_utterances()] == [first.text, heard.text]

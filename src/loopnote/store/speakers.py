@@ -66,6 +66,7 @@ class SpeakerBook:
     labels: dict[str, str] = field(default_factory=dict)  # utterance id -> speaker id
     names: dict[str, SpeakerName] = field(default_factory=dict)  # speaker id -> its name
     splits: dict[str, list[float]] = field(default_factory=dict)  # utterance id -> cut times
+    parts: dict[str, int] = field(default_factory=dict)  # utterance id -> live parts made
 
     @classmethod
     def from_events(cls, events: Iterable[dict[str, Any]]) -> SpeakerBook:
@@ -80,6 +81,11 @@ class SpeakerBook:
                 uid, at = e.get("utterance_id"), e.get("at")
                 if isinstance(uid, str) and isinstance(at, list):
                     book.splits[uid] = sorted(float(t) for t in at if isinstance(t, int | float))
+                    parts = e.get("parts")
+                    if isinstance(parts, list) and parts:
+                        book.parts[uid] = len(parts)
+                    else:
+                        book.parts.pop(uid, None)
             elif kind == "speaker":
                 sid, name = e.get("id"), e.get("name")
                 if isinstance(sid, str) and sid and (name is None or isinstance(name, str)):
@@ -114,10 +120,13 @@ class SpeakerBook:
         return None if sid == YOU else default_label(sid)
 
     def split(self, utterances: Sequence[Utterance]) -> list[Utterance]:
-        """The utterances cut where ``split`` events say the voice changes."""
+        """The utterances cut where ``split`` events say the voice changes. A settled line
+        whose words cut into another number of parts than the live line had stays whole
+        (as the live view shows it)."""
         out: list[Utterance] = []
         for u in utterances:
-            out += split_utterance(u, self.splits.get(u.id, []))
+            cut = split_utterance(u, self.splits.get(u.id, []))
+            out += cut if len(cut) == self.parts.get(u.id, len(cut)) else [u]
         return out
 
     def apply(self, utterances: Sequence[Utterance]) -> list[Utterance]:
