@@ -12,7 +12,8 @@ rewritten).
 - ``{"type": "split", "utterance_id": "s00012", "at": [31.4], "wall": ...}``: the voice
   changes inside the utterance; readers cut it before the first word starting at each
   time. The first part keeps the id, the others are ``s00012.2``, ``s00012.3``, … (relabels
-  name them like any utterance); ``at: []`` undoes a split.
+  name them like any utterance); ``at: []`` undoes a split. A live split also lists its
+  ``parts``; a settled line whose words cut into another number of parts stays whole.
 
 The last record wins. ``SpeakerBook.apply`` gives the utterances as a reader should see
 them: split where the voice changes, each with its final speaker's display label.
