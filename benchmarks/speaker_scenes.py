@@ -264,7 +264,7 @@ def build_scene(
         mix[s : s + len(clip)] += clip * min(gain, 20.0) * 0.3
         out_turns.append(Turn(start, start + len(clip) / RATE, PERSON.get(voice, voice)))
     if channel:
-        mix = _channel(channel, mix, rng)
+        mix = through_channel(channel, mix, rng)
     if noise:
         mix += _background(noise, total, rng, float(np.sqrt(np.mean(mix**2))), snr_db)
     return Scene(
@@ -272,7 +272,7 @@ def build_scene(
     )
 
 
-def _channel(kind: str, mix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def through_channel(kind: str, mix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if kind == "phone":
         spec = np.fft.rfft(mix)
         freqs = np.fft.rfftfreq(len(mix), 1 / RATE)

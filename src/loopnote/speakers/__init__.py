@@ -3,6 +3,7 @@
 ``load_embedder``       the speaker-embedding model (extra ``loopnote[speakers]``)
 ``OnlineClusterer``     unknown number of speakers, bounded cost, self-correcting labels
 ``diarize``             speaker turns of a stretch of audio; ``speaker_of`` for an utterance
+``absorb_minor_speakers`` small speakers alike to another, once a meeting is heard
 ``propose_names``       names from conversation cues (pure rules, precision first)
 ``UtteranceLabeller``   speakers of utterances as they commit (for a live session)
 ``SegmentationModel``   where the voice changes and where two speak at once (ONNX)
@@ -20,6 +21,7 @@ from loopnote.speakers.diarize import (
 )
 from loopnote.speakers.embed import Embedder, load_embedder
 from loopnote.speakers.live import UtteranceLabeller
+from loopnote.speakers.minor import MinorOptions, absorb_minor_speakers
 from loopnote.speakers.naming import (
     Cue,
     NameProposal,
@@ -39,6 +41,7 @@ __all__ = [
     "Diarization",
     "DiarizeOptions",
     "Embedder",
+    "MinorOptions",
     "NameProposal",
     "NamingOptions",
     "OnlineClusterer",
@@ -48,6 +51,7 @@ __all__ = [
     "Turn",
     "UtteranceLabeller",
     "UtterancePart",
+    "absorb_minor_speakers",
     "cut_times",
     "diarize",
     "find_cues",

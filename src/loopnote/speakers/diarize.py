@@ -20,6 +20,7 @@ import numpy.typing as npt
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer
 from loopnote.speakers.embed import RATE, Embedder
 from loopnote.speakers.links import LinkOptions, cannot_links, window_slots
+from loopnote.speakers.minor import MinorOptions, absorb_minor_speakers
 from loopnote.speakers.segment import SegmentationModel, split_regions
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class DiarizeOptions:
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     # windows the segmentation model hears as two people in one chunk (None: not used)
     links: LinkOptions | None = field(default_factory=LinkOptions)
+    # after settling, a small speaker alike to another is that voice (None: not used)
+    minor: MinorOptions | None = field(default_factory=MinorOptions)
 
 
 @dataclass
@@ -119,7 +122,8 @@ def cluster_windows(
 ) -> Diarization:
     """Place the windows in time order with the online clusterer, then settle: once the
     whole meeting is heard, each window goes to the speaker whose centroid it is nearest
-    (what the online pass gave it before a later voice was known may be wrong).
+    (what the online pass gave it before a later voice was known may be wrong), and a
+    small speaker alike to another is that speaker (``minor.py``).
     ``cannot``: per window, the earlier windows heard as another person."""
     opts = options or DiarizeOptions()
     clusterer = OnlineClusterer(opts.cluster)
@@ -132,6 +136,12 @@ def cluster_windows(
         settled = clusterer.settle(embeddings)
         relabels += sum(a != b for a, b in zip(labels, settled, strict=True))
         labels = settled
+        if opts.minor is not None:
+            absorbed = absorb_minor_speakers(
+                embeddings, [e - s for s, e in spans], labels, opts.minor
+            )
+            relabels += sum(a != b for a, b in zip(labels, absorbed, strict=True))
+            labels = absorbed
     turns = _turns(spans, labels, regions)
     speakers = [s for s in clusterer.speakers if any(t.speaker == s for t in turns)]
     centroids = {s: c for s in speakers if (c := clusterer.centroid(s)) is not None}
