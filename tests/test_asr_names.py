@@ -188,6 +188,7 @@ def test_a_name_the_model_never_considered_changes_nothing(engine) -> None:  # t
     free = _text(engine, audio)
     assert free
     assert _text(engine, audio, names=("Zebulon Okonkwo",)) == free
+    assert _text(engine, audio, names=("Aoife",), sounds=("Eefa", "Shivan")) == free
 
 
 @pytest.mark.model
