@@ -351,14 +351,11 @@ def _recorded(inner: Any) -> Any:
     return recorded
 
 
-def _time_redecode(engine: Any, sound_margin: float | None) -> None:
+def _time_redecode(engine: Any) -> None:
     """Time the re-decode that listens for names (``asr.names.read_with_name``), and every
-    pass of the engine (the whole decode, listening included); record each reading scored;
-    ``sound_margin`` replaces the margin for how the names are probably said."""
+    pass of the engine (the whole decode, listening included); record each reading scored."""
     from loopnote.asr import whisper
 
-    if sound_margin is not None:
-        whisper.SOUND_MARGIN = sound_margin
     whisper.read_with_name = _timed(_recorded(whisper.read_with_name), REDECODE)
     engine.transcribe = _timed(engine.transcribe, PASSES)
 
@@ -497,11 +494,6 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the recognizer's events here; with --fast, runs already kept are read back"
         " instead of recognized again (the spotter and cards run again on the same text)",
     )
-    ap.add_argument(
-        "--sound-margin",
-        type=float,
-        help="nats a reading with a guess of how the name is said may lose (default: the engine's)",
-    )
     args = ap.parse_args(argv)
     if args.events:
         args.events.mkdir(parents=True, exist_ok=True)
@@ -510,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         truth = truth[: args.limit]
     engine = load_engine("")
-    _time_redecode(engine, args.sound_margin)
+    _time_redecode(engine)
     results: list[dict[str, Any]] = []
     for scene in [] if args.no_scenes else truth:
         run = replay(

@@ -157,18 +157,9 @@ def test_only_the_other_side_is_listened_to_for_names() -> None:
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
     taught = recognizer_options(Settings(name="Aoife Byrne", sounds_like=("Eefa",)), "system")
     assert taught.names == taught.prompt_terms == ("Aoife Byrne", "Eefa")
-    assert taught.sounds == ()  # taught: the user's pronunciation, no guesses
-
-
-def test_how_an_untaught_name_is_probably_said_is_listened_for_never_biased_toward() -> None:
-    s = Settings(name="Aoife Byrne", aliases=("Aoife",))
-    system, mic = recognizer_options(s, "system"), recognizer_options(s, "mic")
-    assert system.sounds and mic.sounds == ()
-    assert all(g.split()[0] != "Aoife" for g in system.sounds)  # the first word respelled
-    assert not set(system.sounds) & set(system.prompt_terms)
-    assert system.hotwords() == "Aoife Byrne, Aoife"
-    plain = recognizer_options(Settings(name="Bob"), "system")
-    assert plain.sounds == ()  # an English spelling tells how it is said
+    # untaught, guesses of how the name is said stay out of the recognizer
+    untaught = recognizer_options(Settings(name="Aoife Byrne"), "system")
+    assert untaught.names == untaught.prompt_terms == ("Aoife Byrne",)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +179,6 @@ def test_a_name_the_model_never_considered_changes_nothing(engine) -> None:  # t
     free = _text(engine, audio)
     assert free
     assert _text(engine, audio, names=("Zebulon Okonkwo",)) == free
-    assert _text(engine, audio, names=("Aoife",), sounds=("Eefa", "Shivan")) == free
 
 
 @pytest.mark.model

@@ -179,15 +179,6 @@ def test_hotwords_come_from_prompt_terms() -> None:
     assert {c[2].hotwords for c in engine.calls} == {"Alex Morgan, Kubernetes"}
 
 
-def test_how_names_are_probably_said_is_listened_for_but_not_passed_as_hotwords() -> None:
-    engine = ScriptEngine(SCRIPT)
-    options = RecognizerOptions(prompt_terms=("Aoife",), names=("Aoife",), sounds=("Eefa",))
-    run(StreamingPolicy(engine, options), 2.0, FRAME)
-    requests = [c[2] for c in engine.calls]
-    assert requests and all(r.sounds == ("Eefa",) and r.names == ("Aoife",) for r in requests)
-    assert {r.hotwords for r in requests} == {"Aoife"}
-
-
 def test_no_speech_segments_are_dropped() -> None:
     engine = ScriptEngine(SCRIPT, no_speech=0.9)
     policy = StreamingPolicy(engine, RecognizerOptions(guards=GuardOptions(logprob=0.0)))

@@ -31,7 +31,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from loopnote.alerts.spelling import said_guesses
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
 from loopnote.asr.settle import SettleOptions
@@ -90,17 +89,11 @@ def recognizer_options(settings: Settings, source: Source = "system") -> Recogni
     said = (settings.name, *settings.aliases, *settings.sounds_like)
     names = tuple(t for t in said if t.strip())
     terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
-    # untaught, how the spelling is probably said ("Eefa" for "Aoife") is listened for, never
-    # biased toward: the decoder must have nearly written it, and the reading with it must
-    # explain the audio almost as well (``asr.names``)
-    written = () if settings.sounds_like else (settings.name, *settings.aliases)
-    sounds = tuple(dict.fromkeys(g.title() for n in written for g in said_guesses(n)))
     return RecognizerOptions(
         model=settings.model,
         language=settings.language,
         prompt_terms=terms,
         names=names if source == "system" else (),
-        sounds=sounds if source == "system" else (),
     )
 
 

@@ -35,8 +35,6 @@ class EngineRequest:
                   before it) instead of one short streaming buffer
     ``names``     the user's names: where the decoder nearly wrote one, the reading with it
                   is preferred when it explains the audio about as well (see ``asr.names``)
-    ``sounds``    how the names are probably said ("Eefa" for "Aoife"): listened for like
-                  ``names`` under a stricter margin, never biased toward
     ``final``     the last pass over this audio (its stretch of speech ended): worth more
                   work for accuracy, as it comes once per stretch, not every step
     ``full_window`` worth Whisper's full 30 s window (the final pass always is)
@@ -49,7 +47,6 @@ class EngineRequest:
     long_form: bool = False
     prefix: str | None = None
     names: tuple[str, ...] = ()
-    sounds: tuple[str, ...] = ()
     final: bool = False
     full_window: bool = False
 

@@ -42,9 +42,6 @@ NAME_GATE = -4.0  # log-probability the name's first token needs at a step to be
 # think?"), where the decoder, with no words before it, is least sure and often skips it.
 OPENING_GATE = -6.0
 NAME_MARGIN = 4.0  # nats the reading with the name may lose against the free reading
-# ... with a guess of how an untaught name is said ("Eefa" for "Aoife"): the user did not
-# say the name sounds so, and a guess is closer to ordinary words than a written name.
-SOUND_MARGIN = 3.0
 MAX_TRIES = 2  # candidates tried per buffer (the closest first)
 
 

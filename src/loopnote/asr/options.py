@@ -106,10 +106,6 @@ class RecognizerOptions:
     ``names``          the user's name and aliases: where the decoder nearly heard one, the
                        reading with it is preferred when it explains the audio as well
                        (``asr.names``); only worth it on the source that can say them
-    ``sounds``         how those names are probably said when the user did not teach it
-                       ("Eefa" for "Aoife"): listened for like ``names`` under a stricter
-                       margin and never passed as hotwords (a bias writes them into
-                       name-free speech)
     ``first_index``    number of the first utterance id (``recover`` continues numbering)
     ``vad``            voice activity detection (``VadOptions``)
     ``guards``         hallucination guards (``GuardOptions``)
@@ -127,7 +123,6 @@ class RecognizerOptions:
     context_chars: int = 200
     prompt_terms: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
-    sounds: tuple[str, ...] = ()
     first_index: int = 1
     vad: VadOptions = field(default_factory=VadOptions)
     guards: GuardOptions = field(default_factory=GuardOptions)

@@ -170,7 +170,6 @@ class StreamingPolicy:
             hotwords=o.hotwords(),
             prefix=join_words(self._in_buffer) or None,
             names=o.names,
-            sounds=o.sounds,
             final=final,
             full_window=final or head,
         )

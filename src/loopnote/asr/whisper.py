@@ -33,14 +33,7 @@ import numpy as np
 from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
-from loopnote.asr.names import (
-    NAME_MARGIN,
-    SOUND_MARGIN,
-    log_softmax,
-    name_forms,
-    read_with_name,
-    text_logprob,
-)
+from loopnote.asr.names import log_softmax, name_forms, read_with_name, text_logprob
 from loopnote.errors import ModelNotAvailable
 from loopnote.types import FloatArray, Word
 
@@ -184,25 +177,20 @@ class WhisperEngine:
         aligned = ct2.align(encoded, tok.sot_sequence, [fixed + tokens], frames)[0]
         if request.names:
             again = _Decoding(ct2, tok, encoded, prompt, fixed, frames, max_new, suppress)
-            logprobs = log_softmax(result.logits[0])[len(fixed) if repeated else 0 :]
-            free_score = again.score(aligned, len(tokens))
-            # the names as written first; how they are probably said, under a stricter margin
-            written = name_forms(request.names)
-            said = [f for f in name_forms(request.sounds) if f not in written]
-            for forms, margin in ((written, NAME_MARGIN), (said, SOUND_MARGIN)):
-                named = read_with_name(
-                    tokens,
-                    logprobs,
-                    sorted({tuple(tok.encode(" " + n)) for n in forms}, key=len),
-                    [tok.decode([t]).startswith(" ") for t in tokens],
-                    free_score=free_score,
-                    continue_after=again.continue_after,
-                    score=lambda reading: again.score(again.align(reading), len(reading)),
-                    margin=margin,
-                )
-                if named is not None:
-                    tokens, aligned = named, again.align(named)
-                    break
+            named = read_with_name(
+                tokens,
+                log_softmax(result.logits[0])[len(fixed) if repeated else 0 :],
+                sorted(
+                    {tuple(tok.encode(" " + n)) for n in name_forms(request.names)},
+                    key=len,
+                ),
+                [tok.decode([t]).startswith(" ") for t in tokens],
+                free_score=again.score(aligned, len(tokens)),
+                continue_after=again.continue_after,
+                score=lambda reading: again.score(again.align(reading), len(reading)),
+            )
+            if named is not None:
+                tokens, aligned = named, again.align(named)
         text = tok.decode(tokens)
         words = _words(tok, fixed + tokens, aligned, duration, skip=len(fixed))
         return [
