@@ -328,22 +328,15 @@ NOW: dict[str, Any] = {"file": "", "fed": 0.0}  # the replay's file and audio fe
 
 
 def _recorded(inner: Any) -> Any:
-    """``read_with_name``, recording each reading it scores against the free reading (its
-    margin tells the names as written from how they are probably said)."""
+    """``read_with_name``, recording each reading it scores: where, and how many nats it
+    lost against the free reading (to set a margin on dev)."""
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
         score, free = kwargs["score"], kwargs["free_score"]
 
         def scored(reading: list[int]) -> float:
             value = float(score(reading))
-            CHECKS.append(
-                NOW
-                | {
-                    "margin": kwargs.get("margin"),
-                    "lost": round(free - value, 3),
-                    "tokens": reading,
-                }
-            )
+            CHECKS.append(NOW | {"lost": round(free - value, 3), "tokens": reading})
             return value
 
         return inner(*args, **(kwargs | {"score": scored}))
