@@ -273,8 +273,10 @@ def replay(
                     break
 
     busy = 0.0
+    NOW["file"] = run.file
     for i in range(0, len(x), step):
         fed = min(i + step, len(x)) / rate
+        NOW["fed"] = fed
         if paced:
             lag = t0 + fed - time.monotonic()
             if lag > 0:
@@ -321,12 +323,33 @@ def _timed(inner: Any, counter: list[Any]) -> Any:
     return timed
 
 
+CHECKS: list[dict[str, Any]] = []  # every reading with a name scored: where, what, how far
+NOW: dict[str, Any] = {"file": "", "fed": 0.0}  # the replay's file and audio fed so far
+
+
+def _recorded(inner: Any) -> Any:
+    """``read_with_name``, recording each reading it scores: where, and how many nats it
+    lost against the free reading (to set a margin on dev)."""
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        score, free = kwargs["score"], kwargs["free_score"]
+
+        def scored(reading: list[int]) -> float:
+            value = float(score(reading))
+            CHECKS.append(NOW | {"lost": round(free - value, 3), "tokens": reading})
+            return value
+
+        return inner(*args, **(kwargs | {"score": scored}))
+
+    return recorded
+
+
 def _time_redecode(engine: Any) -> None:
     """Time the re-decode that listens for names (``asr.names.read_with_name``), and every
-    pass of the engine (the whole decode, listening included)."""
+    pass of the engine (the whole decode, listening included); record each reading scored."""
     from loopnote.asr import whisper
 
-    whisper.read_with_name = _timed(whisper.read_with_name, REDECODE)
+    whisper.read_with_name = _timed(_recorded(whisper.read_with_name), REDECODE)
     engine.transcribe = _timed(engine.transcribe, PASSES)
 
 
@@ -572,7 +595,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = value >= target if key == "recall" else value <= target
         print(f"{key:20} {value:8.3f}  target {target:g}  {'ok' if ok else 'MISSED'}")
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "runs": results}, indent=2))
+        args.json.write_text(
+            json.dumps({"summary": summary, "runs": results, "checks": CHECKS}, indent=2)
+        )
     lat = statistics.median(latencies) if latencies else float("nan")
     print(f"median latency {lat:.3f} s over {len(latencies)} alerts", file=sys.stderr)
     return 0

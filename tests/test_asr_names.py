@@ -157,6 +157,9 @@ def test_only_the_other_side_is_listened_to_for_names() -> None:
     assert system.prompt_terms == mic.prompt_terms == ("Alex Morgan", "Al", "Kubernetes")
     taught = recognizer_options(Settings(name="Aoife Byrne", sounds_like=("Eefa",)), "system")
     assert taught.names == taught.prompt_terms == ("Aoife Byrne", "Eefa")
+    # untaught, guesses of how the name is said stay out of the recognizer
+    untaught = recognizer_options(Settings(name="Aoife Byrne"), "system")
+    assert untaught.names == untaught.prompt_terms == ("Aoife Byrne",)
 
 
 @pytest.fixture(scope="module")
