@@ -49,14 +49,22 @@ class SoundServer:
 
     # ------------------------------------------------------------------ control ---
     def start(self) -> None:
-        """Start (or re-check) the lab; raises RuntimeError with the script's reason."""
-        r = subprocess.run(
-            ["bash", str(LAB / "start-sound-server.sh"), self.kind],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "LAB_AUDIO_DIR": str(self.dir)},
-        )
+        """Start (or re-check) the lab; raises RuntimeError with the script's reason.
+
+        The script is safe to run again: on a loaded machine a server just (re)started may
+        refuse a module for a moment ("Failure: Not supported"), so it gets three tries."""
+        for attempt in range(3):
+            if attempt:
+                time.sleep(2.0)
+            r = subprocess.run(
+                ["bash", str(LAB / "start-sound-server.sh"), self.kind],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "LAB_AUDIO_DIR": str(self.dir)},
+            )
+            if r.returncode == 0:
+                break
         if r.returncode != 0:
             raise RuntimeError(
                 r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}"
