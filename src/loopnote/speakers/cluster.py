@@ -57,13 +57,6 @@ class _Cluster:
     confirmed: bool
     raw: np.ndarray | None = None  # plain sum of the unit embeddings (for mean similarities)
 
-    def within(self) -> float | None:
-        """Mean cosine similarity between two different stretches of this cluster."""
-        n = self.stretches
-        if n < 2 or self.raw is None:
-            return None
-        return (float(self.raw @ self.raw) - n) / (n * (n - 1))
-
     @property
     def centroid(self) -> np.ndarray:
         n = float(np.linalg.norm(self.total))
@@ -237,11 +230,10 @@ class OnlineClusterer:
         if float(a.centroid @ b.centroid) >= self.options.merge:
             return True
         ratio = self.options.merge_ratio
-        wa, wb = a.within(), b.within()
-        if ratio is None or wa is None or wb is None or a.raw is None or b.raw is None:
+        if ratio is None or a.raw is None or b.raw is None:
             return False
-        across = float(a.raw @ b.raw) / (a.stretches * b.stretches)
-        return across >= ratio * max((wa + wb) / 2, 1e-6)
+        score = relative_likeness(a.raw, a.stretches, b.raw, b.stretches)
+        return score is not None and score >= ratio
 
     def _merge_close(self) -> None:
         merged = True
@@ -262,6 +254,24 @@ class OnlineClusterer:
             near, _ = self._nearest(c.centroid, confirmed_only=True)
             if near is not None and self._same_voice(near, c):
                 self._absorb(near, c)
+
+
+def mean_within(raw: np.ndarray, n: int) -> float | None:
+    """Mean cosine similarity between two different ones of ``n`` unit rows summing to
+    ``raw`` (None for fewer than two)."""
+    if n < 2:
+        return None
+    return (float(raw @ raw) - n) / (n * (n - 1))
+
+
+def relative_likeness(raw_a: np.ndarray, n_a: int, raw_b: np.ndarray, n_b: int) -> float | None:
+    """How alike two sets of unit rows are across, as a share of how alike each set's own
+    rows are (the sets given by their sums and sizes; None when a set has one row)."""
+    wa, wb = mean_within(raw_a, n_a), mean_within(raw_b, n_b)
+    if wa is None or wb is None:
+        return None
+    across = float(raw_a @ raw_b) / (n_a * n_b)
+    return across / max((wa + wb) / 2, 1e-6)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from loopnote.speakers.cluster import relative_likeness
+
 
 @dataclass(frozen=True)
 class MinorOptions:
@@ -38,60 +40,39 @@ def absorb_minor_speakers(
     voice relabelled as that speaker; the smallest first, until none is."""
     opts = options or MinorOptions()
     out = list(labels)
-    if len({s for s in out if s is not None}) < 2:
+    if len({s for s in out if s is not None}) < 2:  # nothing to absorb into
         return out
     rows = np.asarray(embeddings, np.float64).reshape(len(labels), -1)
     rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
     durations = np.asarray(seconds, np.float64)
     while True:
         speakers = list(dict.fromkeys(s for s in out if s is not None))
-        if len(speakers) < 2:
-            return out
         members = {s: np.array([lab == s for lab in out]) for s in speakers}
         held = {s: float(durations[members[s]].sum()) for s in speakers}
         total = sum(held.values())
-        target = None
+        sets = {s: (rows[members[s]].sum(0), int(members[s].sum())) for s in speakers}
         for minor in sorted(speakers, key=held.__getitem__):
             if held[minor] >= opts.share * total:
-                break
-            target = _same_voice_as(minor, speakers, rows, members, opts.ratio)
+                return out
+            target = _same_voice_as(minor, sets, opts.ratio)
             if target is not None:
                 out = [target if lab == minor else lab for lab in out]
                 break
-        if target is None:
+        else:
             return out
 
 
 def _same_voice_as(
-    minor: str,
-    speakers: Sequence[str],
-    rows: npt.NDArray[np.float64],
-    members: dict[str, npt.NDArray[np.bool_]],
-    ratio: float,
+    minor: str, sets: dict[str, tuple[npt.NDArray[np.float64], int]], ratio: float
 ) -> str | None:
     """The speaker ``minor``'s windows are most alike to, relative to how alike each
-    one's own windows are, if that reaches ``ratio``."""
-    a = rows[members[minor]]
-    within_a = _within(a)
-    if within_a is None:
-        return None
+    one's own windows are (``sets``: each speaker's sum of unit rows and their number), if
+    that reaches ``ratio``."""
     best, best_score = None, ratio
-    for other in speakers:
-        b = rows[members[other]]
-        within_b = _within(b)
-        if other == minor or within_b is None:
+    for other, (raw, n) in sets.items():
+        if other == minor:
             continue
-        across = float(a.sum(0) @ b.sum(0)) / (len(a) * len(b))
-        score = across / max((within_a + within_b) / 2, 1e-6)
-        if score >= best_score:
+        score = relative_likeness(*sets[minor], raw, n)
+        if score is not None and score >= best_score:
             best, best_score = other, score
     return best
-
-
-def _within(rows: npt.NDArray[np.float64]) -> float | None:
-    """Mean cosine similarity between two different unit rows."""
-    n = len(rows)
-    if n < 2:
-        return None
-    total = rows.sum(0)
-    return (float(total @ total) - n) / (n * (n - 1))
