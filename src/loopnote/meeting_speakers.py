@@ -45,6 +45,7 @@ from loopnote.store.speakers import (
     default_label,
     plan_speaker_renames,
     record_speaker_renames,
+    split_as_live,
     split_utterance,
 )
 from loopnote.store.voices import save_meeting_voiceprints
@@ -121,9 +122,10 @@ class MeetingSpeakers:
             self._settled[u.id] = u
             while len(self._settled) > KEEP_SETTLED:
                 self._settled.popitem(last=False)
-            pieces = split_utterance(u, self._splits.get(u.id, ())) if u.text.strip() else [u]
-            if len(pieces) != len(self._parts.get(u.id, (u.id,))):
-                pieces = [u]
+            live_parts = len(self._parts.get(u.id, (u.id,)))
+            pieces = (
+                split_as_live(u, self._splits.get(u.id, ()), live_parts) if u.text.strip() else [u]
+            )
             reps = [r if k == 0 else (p.id,) for k, p in enumerate(pieces)]
             covered = {i for ids in reps for i in ids}
             left = [p for i in r for p in self._parts.get(i, ()) if p not in covered]

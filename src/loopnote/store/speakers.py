@@ -126,8 +126,7 @@ class SpeakerBook:
         (as the live view shows it)."""
         out: list[Utterance] = []
         for u in utterances:
-            cut = split_utterance(u, self.splits.get(u.id, []))
-            out += cut if len(cut) == self.parts.get(u.id, len(cut)) else [u]
+            out += split_as_live(u, self.splits.get(u.id, []), self.parts.get(u.id))
         return out
 
     def apply(self, utterances: Sequence[Utterance]) -> list[Utterance]:
@@ -158,6 +157,13 @@ class SpeakerBook:
 def part_id(utterance_id: str, k: int) -> str:
     """The id of part ``k`` (from 0) of a split utterance; the first keeps the id."""
     return utterance_id if k == 0 else f"{utterance_id}.{k + 1}"
+
+
+def split_as_live(u: Utterance, at: Sequence[float], live_parts: int | None) -> list[Utterance]:
+    """``u`` cut at ``at`` where that gives the live line's number of parts (None: not
+    known); otherwise whole (a settled line's words may fall otherwise around a cut)."""
+    cut = split_utterance(u, at)
+    return cut if live_parts is None or len(cut) == live_parts else [u]
 
 
 def split_utterance(u: Utterance, at: Sequence[float]) -> list[Utterance]:
