@@ -4,12 +4,9 @@
                        checks the LLM endpoint; ``__init__`` only stores.
 ``MeetingDownstream``  the fast path, called only from the session's run() thread, in time
                        order: each method stores what it is given and returns the events that
-                       follow (transcript lines, alerts, warnings). The store, the name
-                       spotter and alerts run here. The rolling summary and desktop
-                       notifications, and speaker labels (live_speakers.py), run on slow
-                       workers (slowpath.py): the fast path posts to them and never waits;
-                       what they produce is picked up by ``collect`` on the session's next
-                       deadline (meeting_speakers.py stores the labels and names).
+                       follow. The store and name alerts (meeting_alerts.py) run here; the
+                       summary, notifications, speaker labels and settling run on slow
+                       workers that it never waits for; ``collect`` picks up their results.
 """
 
 from __future__ import annotations
@@ -19,31 +16,13 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from loopnote.alerts import (
-    CardFollower,
-    DesktopNotifier,
-    Mention,
-    NameSpotter,
-    SpotterOptions,
-    alert_message,
-    build_card,
-    name_warnings,
-    ring_bell,
-    to_alert,
-)
+from loopnote.alerts import DesktopNotifier, Mention, build_card
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import DeviceSwitch
 from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import StoreError
-from loopnote.events import (
-    AlertCardCompleted,
-    AlertRaised,
-    Event,
-    SummaryUpdated,
-    TranscriptSettled,
-    WarningRaised,
-)
+from loopnote.events import Event, SummaryUpdated, TranscriptSettled, WarningRaised
 from loopnote.live_speakers import (
     Labelled,
     LiveSpeakers,
@@ -53,9 +32,9 @@ from loopnote.live_speakers import (
     Split,
 )
 from loopnote.live_summary import LiveSummary
+from loopnote.meeting_alerts import MeetingAlerts
 from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.settling import LiveSettler, Settled
-from loopnote.slowpath import SlowWorker
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
     ExtractiveSummarizer,
@@ -68,8 +47,8 @@ from loopnote.summarize import (
     make_summarizer,
 )
 from loopnote.types import (
-    Alert,
     CatchUpCard,
+    FloatArray,
     PartialText,
     SessionWarning,
     Source,
@@ -107,13 +86,8 @@ class MeetingDownstream:
         self._summarizer = summarizer  # closed at the end (a local model's server)
         self.folder = folder
         self._startup_warnings = startup_warnings
-        self._spotter_options = SpotterOptions(
-            name=settings.name, aliases=settings.aliases, sounds_like=settings.sounds_like
-        )
-        self.spotter = NameSpotter(self._spotter_options) if settings.name else None
         self.bleed = bleed
         self._partial: dict[Source, str] = {}
-        self._cards = CardFollower()  # alert cards completed as the heard text grows
         self._recent: list[Utterance] = []
         self._nodes: dict[str, SummaryNode] = {}
         self._resumed = resumed
@@ -122,12 +96,6 @@ class MeetingDownstream:
             settler.deliver = self._late.append
         self._summary_state = summary
         self.summary = LiveSummary(summary, self._summaries_ready, self._slow_failed)
-        self._notifier = notifier
-        self._notify: SlowWorker[Alert] | None = (
-            SlowWorker("notify", self._send_notification, self._slow_failed)
-            if notifier is not None
-            else None
-        )
         worker = (
             LiveSpeakers(
                 speakers.labeller,
@@ -142,8 +110,20 @@ class MeetingDownstream:
         self.speakers = MeetingSpeakers(
             folder, you=settings.name, worker=worker, model=speakers.model if speakers else ""
         )
+        # name alerts (none without the user's name); cards use what the meeting heard
+        self.alerts = (
+            MeetingAlerts(
+                settings,
+                folder,
+                self._card,
+                notifier=notifier,
+                late=self._late.append,
+                failed=self._slow_failed,
+            )
+            if settings.name
+            else None
+        )
         self._started = False
-        self._notify_failing = ""  # the reason notifications last failed, "" when they work
 
     @classmethod
     def build(
@@ -219,21 +199,34 @@ class MeetingDownstream:
     def meeting_id(self) -> str:
         return self.folder.id
 
+    def audio_tap(self) -> Callable[[Source, FloatArray, float], None] | None:
+        """What recognition hears, for the slow workers that need audio (the settling pass:
+        every source; live speaker labels: the system source); None when none does."""
+        settle = self.settler.tap.write if self.settler is not None else None
+        speakers = self.speakers.worker.audio if self.speakers.worker is not None else None
+        if settle is None and speakers is None:
+            return None
+
+        def tap(source: Source, mono: FloatArray, start: float) -> None:
+            if settle is not None:
+                settle(source, mono, start)
+            if speakers is not None and source == "system":
+                speakers(mono, start)
+
+        return tap
+
     def started(self, wall: float) -> list[Event]:
         if not self._resumed:
             self.folder.update(started_wall=wall)
         self.summary.start()
         if self.settler is not None:
             self.settler.start()
-        if self._notify is not None:
-            self._notify.start()
         if self.speakers.worker is not None:
             self.speakers.worker.start()
         self._started = True
         out: list[Event] = []
-        if self.spotter is not None:
-            for line in name_warnings(self._spotter_options):
-                out.append(self._warning(SessionWarning("name-warning", line), wall))
+        if self.alerts is not None:
+            out += [self._warning(w, wall) for w in self.alerts.start()]
         for w in self._startup_warnings:
             out.append(self._warning(w, wall))
         return out
@@ -251,12 +244,8 @@ class MeetingDownstream:
         while self._recent and self._recent[0].end < u.end - RECENT_SECONDS:
             self._recent.pop(0)
         out: list[Event] = [self.speakers.committed(u, wall)]
-        if self.spotter is not None:
-            out += [self._alert(m, wall) for m in self.spotter.on_utterance(u)]
-            confirmed = self.spotter.take_confirmations()
-            for m in confirmed:
-                self._confirm(m)
-            out += self._cards_completed(u.end, wall, confirmed)
+        if self.alerts is not None:
+            out += self.alerts.committed(u, wall)
         self.summary.add(u)
         if self.settler is not None:
             self.settler.add(u)
@@ -264,10 +253,7 @@ class MeetingDownstream:
 
     def partial(self, p: PartialText, wall: float) -> list[Event]:
         self._partial[p.source] = p.text
-        if self.spotter is None:
-            return []
-        out: list[Event] = [self._alert(m, wall) for m in self.spotter.on_partial(p)]
-        return out + (self._cards_completed(p.t, wall) if p.source == "system" else [])
+        return [] if self.alerts is None else self.alerts.partial(p, wall)
 
     def tick(self, t: float, wall: float, *, system_settled: float | None = None) -> list[Event]:
         """The session's deadline: release held mic lines, move the summary's clock, and
@@ -338,10 +324,8 @@ class MeetingDownstream:
         wall: float,
         *,
         interrupted: bool = False,
-        summary_timeout: float | None = None,
+        summary_timeout: float = SUMMARY_FINISH_SECONDS,
     ) -> list[Event]:
-        if summary_timeout is None:
-            summary_timeout = SUMMARY_FINISH_SECONDS
         held = self.bleed.flush() if self.bleed is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         if self._started and not self.summary.close(summary_timeout):
@@ -352,8 +336,8 @@ class MeetingDownstream:
                     "the notes use what was ready",
                 )
             )
-        if self._notify is not None and self._started:
-            self._notify.close(timeout=5.0)
+        if self.alerts is not None:
+            self.alerts.close()
         if self._started and (late := self.speakers.close()) is not None:
             self._late.append(late)
         out += self.collect(wall)
@@ -382,27 +366,6 @@ class MeetingDownstream:
             SessionWarning(f"{name}-failed", f"{name} failed: {e} (details in the meeting's log)")
         )
 
-    def _send_notification(self, alerts: list[Alert]) -> None:
-        """The newest alert of the batch (latest wins). A failure is a warning the first time
-        and whenever its reason changes; every failure is in the log."""
-        assert self._notifier is not None
-        title, body = alert_message(alerts[-1])
-        result = self._notifier.send(title, body)
-        if result.ok:
-            self._notify_failing = ""
-            return
-        log.warning("desktop notification failed: %s", result.reason)
-        if result.reason != self._notify_failing:
-            self._notify_failing = result.reason
-            self._late.append(
-                SessionWarning(
-                    "notify-failed",
-                    f"desktop notifications fail: {result.reason} (alerts still show here)",
-                    "system",
-                    alerts[-1].t,
-                )
-            )
-
     # -- helpers --------------------------------------------------------------------------
     def _settled(self, s: Settled, wall: float) -> TranscriptSettled:
         self.folder.append_settled(s.utterances, s.replaces, s.model, s.how)  # stored, then told
@@ -420,38 +383,6 @@ class MeetingDownstream:
         log.warning("%s: %s", w.code, w.message)
         self.folder.append_warning(w)
         return WarningRaised(w, wall)
-
-    def _alert(self, mention: Mention, wall: float) -> AlertRaised:
-        alert = to_alert(mention, self._card(mention))
-        self.folder.append_alert(alert)
-        self._cards.follow(alert, mention)
-        ring_bell()
-        if self._notify is not None:
-            self._notify.post(alert, key="alert")
-        return AlertRaised(alert, wall)
-
-    def _cards_completed(
-        self, t: float, wall: float, confirmed: list[Mention] | None = None
-    ) -> list[Event]:
-        """Cards of earlier alerts that the text heard since has completed."""
-        out: list[Event] = []
-        for alert in self._cards.update(t, self._card, confirmed or ()):
-            if alert.card is not None:
-                self.folder.append_event(
-                    "alert-card", {"term": alert.term, "card": alert.card.to_dict()}, t=alert.t
-                )
-            out.append(AlertCardCompleted(alert, wall))
-        return out
-
-    def _confirm(self, mention: Mention) -> None:
-        """An alert raised on partial text is now committed: its card is saved again, made
-        from the committed utterance (the alert record keeps the first, live card)."""
-        card = self._card(mention)
-        self.folder.append_event(
-            "alert-confirmed",
-            {"term": mention.term, "utterance_id": mention.utterance_id, "card": card.to_dict()},
-            t=mention.t,
-        )
 
     def _card(self, mention: Mention) -> CatchUpCard:
         return build_card(

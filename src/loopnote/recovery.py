@@ -19,7 +19,8 @@ from loopnote.capture.base import AudioInput
 from loopnote.capture.file import ArrayInput
 from loopnote.errors import StoreError
 from loopnote.events import Event
-from loopnote.session import RecognizerFactory, Session, SessionOptions
+from loopnote.session import Session, SessionOptions
+from loopnote.session_options import RecognizerFactory
 from loopnote.store import MeetingFolder, meeting_dirs
 from loopnote.types import SOURCES, Source
 

@@ -1,7 +1,6 @@
 """The session: wires capture → audio → recognition → store/alerts (fast) and summaries/
 notifications (slow), and publishes events to front ends.
 
-``SessionOptions``  what one meeting needs (settings, title, whether to keep its audio)
 ``Session.build``   does the I/O (model load, meeting folder, LLM check, recorders) and
                     returns a ``Session``, whose ``__init__`` only stores
 ``Session``         ``run(on_event)`` blocks until the inputs end or ``stop()`` is called and
@@ -16,31 +15,29 @@ alerts and events, so those need no locks and events reach subscribers in order.
 work (releasing held mic lines, moving the summary's clock, picking up slow results) runs
 every ``TICK_SECONDS`` on a deadline, however busy the queue. Summaries and notifications
 run on slow workers (slowpath.py) that the fast path never waits for. Every queue is
-bounded; backlog.py says what happens when recognition falls behind.
+bounded; backlog.py says what happens when recognition falls behind. What a meeting is
+built from is session_options.py; front ends' controls pass through controls.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
-from loopnote.asr.settle import SettleOptions
-from loopnote.backlog import Backlog, Pace
+from loopnote.backlog import Backlog, delivers_in_real_time
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import AudioInput, DeviceSwitch
 from loopnote.clock import Clock, SystemClock
-from loopnote.config import Settings, data_dir
+from loopnote.controls import Control, ControlGate, SpeakerRename
 from loopnote.downstream import MeetingDownstream
-from loopnote.errors import LoopnoteError, ModelNotAvailable, StoreError
 from loopnote.events import (
     BookmarkAdded,
     Event,
@@ -53,57 +50,23 @@ from loopnote.events import (
     StateChanged,
 )
 from loopnote.live_speakers import SpeakerLabelling
+from loopnote.meeting_log import open_meeting_log
 from loopnote.pipeline import AudioWriter, Recognizer, SourceEnded, SourceWorker, WorkerOutput
-from loopnote.settling import make_settler
+from loopnote.session_options import (
+    RecognizerFactory,
+    SessionOptions,
+    live_labeller,
+    recognizer_options,
+    settler_for,
+)
 from loopnote.store import MeetingFolder
-from loopnote.store.journal import FILE_MODE
-from loopnote.store.voices import VoiceStore
 from loopnote.summarize import Summarizer
-from loopnote.types import FloatArray, PartialText, SessionWarning, Source, Utterance
+from loopnote.types import PartialText, SessionWarning, Source, Utterance
 
 TICK_SECONDS = 0.1  # deadline of the periodic work
 OUT_ITEMS = 2000  # worker results waiting for the fast path
-LOG_NAME = "session.log"  # the meeting's log (warnings, failures with their tracebacks)
 
 log = logging.getLogger(__name__)
-
-RecognizerFactory = Callable[[Source, RecognizerOptions], Recognizer]
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    settings: Settings = field(default_factory=Settings)
-    title: str = ""
-    keep_audio: bool = True  # write each source's audio into the meeting folder
-    consent_text: str = ""  # the reminder that was shown before capture started
-    origin: str = "live"  # "live" | "file" (what the meeting was made from)
-    pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
-    # the settled transcript beside the live one (settling.py); None: none
-    settle: SettleOptions | None = field(default_factory=SettleOptions)
-
-
-def recognizer_options(settings: Settings, source: Source = "system") -> RecognizerOptions:
-    """Recognition biased toward the user's names and the meeting's vocabulary; the other
-    side (``system``) is also listened to for the user's names (``RecognizerOptions.names``)."""
-    # a taught pronunciation ("Shivawn") is biased toward and listened for like a name
-    said = (settings.name, *settings.aliases, *settings.sounds_like)
-    names = tuple(t for t in said if t.strip())
-    terms = tuple(t for t in (*names, *settings.vocab) if t.strip())
-    return RecognizerOptions(
-        model=settings.model,
-        language=settings.language,
-        prompt_terms=terms,
-        names=names if source == "system" else (),
-    )
-
-
-@dataclass(frozen=True)
-class SpeakerRename:
-    ref: str
-    name: str
-
-
-Control = BookmarkAdded | StateChanged | SpeakerRename
 
 
 class Session:
@@ -129,14 +92,11 @@ class Session:
         self._model = model
         self._clock = clock or SystemClock()
         self._bleed = bleed
-        self._publish: Callable[[Event], None] = _ignore
+        self._publish: Callable[[Event], None] = lambda event: None  # until run()
         self._out: queue.Queue[WorkerOutput | Control] = queue.Queue(maxsize=OUT_ITEMS)
         self._stop = threading.Event()
         self._paused = threading.Event()
-        # set once the run loop has read its last control: a later pause, resume, bookmark or
-        # rename would be lost, so it is refused (under the lock, so none slips in between)
-        self._controls_closed = False
-        self._controls_lock = threading.Lock()
+        self._controls = ControlGate(self._out)
         self._workers: dict[Source, SourceWorker] = {}
         for inp in self._inputs:
             self._workers[inp.source] = SourceWorker(
@@ -145,11 +105,11 @@ class Session:
                 self._out.put,
                 self._paused.is_set,
                 self._clock,
-                Backlog(paced=_paced(inp), pace=options.pace),
+                Backlog(paced=delivers_in_real_time(inp), pace=options.pace),
                 (recorders or {}).get(inp.source),
                 bleed=bleed,
                 levels=self._level,
-                tap=_audio_tap(downstream),
+                tap=downstream.audio_tap(),
             )
         if downstream.settler is not None:  # settling waits while live recognition is behind
             downstream.settler.behind = self._most_behind
@@ -198,18 +158,7 @@ class Session:
             recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
-        settler = (
-            make_settler(
-                settings.model,
-                {s: recognizer_options(settings, s) for s in sources},
-                settle_engine,
-                options.settle,
-            )
-            if settings.settle
-            and options.settle is not None
-            and (settle_engine is not None or not scripted)
-            else None
-        )
+        settler = settler_for(options, sources, settle_engine, scripted=scripted)
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )
@@ -282,32 +231,25 @@ class Session:
         """Seconds the live transcript of ``source`` is behind its captured audio."""
         return self._workers[source].backlog_seconds()
 
-    def _send(self, make: Callable[[], Control], then: Callable[[], None] = lambda: None) -> None:
-        with self._controls_lock:
-            if self._controls_closed:
-                raise LoopnoteError("the recording has ended; the meeting is being saved")
-            if self._out.full():  # never block a front end (or the end of the meeting)
-                raise LoopnoteError("the meeting is catching up; try again in a moment")
-            then()
-            self._out.put_nowait(make())
-
     def pause(self) -> None:
         if not self._paused.is_set():
-            self._send(lambda: StateChanged(True, self.now(), self._clock.wall()), self._paused.set)
+            self._controls.send(
+                lambda: StateChanged(True, self.now(), self._clock.wall()), self._paused.set
+            )
 
     def resume(self) -> None:
         if self._paused.is_set():
-            self._send(
+            self._controls.send(
                 lambda: StateChanged(False, self.now(), self._clock.wall()), self._paused.clear
             )
 
     def bookmark(self, note: str = "") -> None:
-        self._send(lambda: BookmarkAdded(self.now(), note, self._clock.wall()))
+        self._controls.send(lambda: BookmarkAdded(self.now(), note, self._clock.wall()))
 
     def rename_speaker(self, ref: str, name: str) -> None:
         """Name a speaker ("Speaker 2", its id or its current name); a name that does not
         fit comes back as a ``rename-failed`` warning."""
-        self._send(lambda: SpeakerRename(ref, name))
+        self._controls.send(lambda: SpeakerRename(ref, name))
 
     def stop(self, *, interrupted: bool = False) -> None:
         """End the meeting; ``interrupted`` marks it cut short (e.g. a replay stopped early)."""
@@ -323,7 +265,7 @@ class Session:
         """
         if on_event is not None:
             self._publish = on_event
-        handler = _meeting_log(self.folder)
+        handler = open_meeting_log(self.folder)
         try:
             return self._run()
         finally:
@@ -393,8 +335,7 @@ class Session:
         for worker in self._workers.values():
             worker.request_finish()
         self._loop(lambda: True, pending)
-        with self._controls_lock:
-            self._controls_closed = True
+        self._controls.close()  # the run loop reads no control after this
         while not self._out.empty():
             item = self._out.get_nowait()
             if not isinstance(item, SourceEnded):
@@ -453,72 +394,6 @@ class Session:
 
     def _emit(self, event: Event) -> None:
         self._publish(event)
-
-
-def live_labeller(settings: Settings) -> SpeakerLabelling | None:
-    """The speaker labeller for a live meeting with the remembered voices it may name; none
-    without the extra ``loopnote[speakers]`` (or with ``speakers = false``)."""
-    if not settings.speakers:
-        return None
-    from loopnote.speakers import SegmentationModel, UtteranceLabeller, load_embedder
-
-    try:
-        embedder = load_embedder()
-    except ModelNotAvailable as e:
-        log.info("no live speaker labels: %s", e)
-        return None
-    try:  # finds where the voice changes inside a line, to cut it there
-        segmenter: SegmentationModel | None = SegmentationModel.load()
-    except ModelNotAvailable as e:
-        log.info("live lines are not cut where the speaker changes: %s", e)
-        segmenter = None
-    try:
-        voices = VoiceStore(data_dir()).voices()
-    except StoreError as e:
-        log.warning("remembered voices are not used: %s", e)
-        voices = []
-    return SpeakerLabelling(UtteranceLabeller(embedder, segmenter=segmenter), voices, embedder.name)
-
-
-def _audio_tap(down: MeetingDownstream) -> Callable[[Source, FloatArray, float], None] | None:
-    """What recognition hears, handed on to the slow workers that need audio (the settling
-    pass: every source; live speaker labels: the system source); None when none does."""
-    settle = down.settler.tap.write if down.settler is not None else None
-    worker = down.speakers.worker
-    speakers = worker.audio if worker is not None else None
-    if settle is None and speakers is None:
-        return None
-
-    def tap(source: Source, mono: FloatArray, start: float) -> None:
-        if settle is not None:
-            settle(source, mono, start)
-        if speakers is not None and source == "system":
-            speakers(mono, start)
-
-    return tap
-
-
-def _ignore(event: Event) -> None:
-    pass
-
-
-def _paced(inp: AudioInput) -> bool:
-    """Whether ``inp`` delivers audio in real time (live capture, a real-time replay); an
-    input that does not say is live."""
-    return bool(getattr(inp, "realtime", True))
-
-
-def _meeting_log(folder: Path) -> logging.Handler:
-    """The meeting's log file: what went wrong, with tracebacks, next to its transcript."""
-    path = folder / LOG_NAME
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE))  # private
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    )
-    logging.getLogger("loopnote").addHandler(handler)
-    return handler
 
 
 __all__ = ["Session", "SessionControl", "SessionOptions", "recognizer_options"]
