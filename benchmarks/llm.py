@@ -44,7 +44,8 @@ from summary import LONG, meeting_utterances  # noqa: E402
 from llm_server import gguf_path  # noqa: E402
 from loopnote.summarize import summarize_meeting, with_llm_notes  # noqa: E402
 from loopnote.summarize.extractive import ExtractiveSummarizer  # noqa: E402
-from loopnote.summarize.llm import FallbackSummarizer, LLMOptions, LLMSummarizer  # noqa: E402
+from loopnote.summarize.fallback import FallbackSummarizer  # noqa: E402
+from loopnote.summarize.llm import LLMOptions, LLMSummarizer  # noqa: E402
 from loopnote.summarize.notes import build_notes  # noqa: E402
 from loopnote.summarize.server import (  # noqa: E402
     LocalLLMServer,

@@ -23,8 +23,8 @@ from loopnote.errors import SummarizerError
 from loopnote.summarize.backend import build_summarizer, make_summarizer
 from loopnote.summarize.base import SummaryOptions
 from loopnote.summarize.extractive import ExtractiveSummarizer
+from loopnote.summarize.fallback import FallbackSummarizer
 from loopnote.summarize.llm import (
-    FallbackSummarizer,
     LLMOptions,
     LLMSummarizer,
     api_base,

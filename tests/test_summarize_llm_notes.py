@@ -17,7 +17,8 @@ import pytest
 
 from llm_server import MODEL_ALIAS, llama_server, server_available
 from loopnote.summarize.extractive import ExtractiveSummarizer
-from loopnote.summarize.llm import FallbackSummarizer, LLMOptions, LLMSummarizer
+from loopnote.summarize.fallback import FallbackSummarizer
+from loopnote.summarize.llm import LLMOptions, LLMSummarizer
 from loopnote.summarize.llm_notes import (
     NOTES_PROMPT,
     _ground,

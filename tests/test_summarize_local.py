@@ -25,8 +25,9 @@ from loopnote.errors import ModelNotAvailable
 from loopnote.summarize import discover
 from loopnote.summarize.backend import close_summarizer, local_model_file, make_summarizer
 from loopnote.summarize.extractive import ExtractiveSummarizer
+from loopnote.summarize.fallback import FallbackSummarizer
 from loopnote.summarize.gguf import read_gguf_info
-from loopnote.summarize.llm import FallbackSummarizer, LLMSummarizer
+from loopnote.summarize.llm import LLMSummarizer
 from loopnote.summarize.server import (
     LocalLLMServer,
     LocalModelOptions,

@@ -21,8 +21,8 @@ from loopnote.summarize.base import (
     budget_for,
 )
 from loopnote.summarize.extractive import ExtractiveOptions, ExtractiveSummarizer
+from loopnote.summarize.fallback import FallbackSummarizer
 from loopnote.summarize.llm import (
-    FallbackSummarizer,
     LLMOptions,
     LLMSummarizer,
     check_endpoint,

@@ -25,7 +25,8 @@ from loopnote.summarize.base import Summarizer
 from loopnote.summarize.catalog import CATALOG, pulled_path
 from loopnote.summarize.discover import LOCAL_PORTS, find_local_endpoint
 from loopnote.summarize.extractive import ExtractiveSummarizer
-from loopnote.summarize.llm import FallbackSummarizer, LLMOptions, LLMSummarizer, check_endpoint
+from loopnote.summarize.fallback import FallbackSummarizer
+from loopnote.summarize.llm import LLMOptions, LLMSummarizer, check_endpoint
 from loopnote.summarize.server import LocalLLMServer, LocalModelOptions, looks_like_model_file
 from loopnote.types import SessionWarning
 

@@ -40,6 +40,13 @@ class WarningSource(Protocol):
         """Warnings gathered since the last call (each returned once)."""
 
 
+@runtime_checkable
+class Closeable(Protocol):
+    """A summarizer (or the local model server behind one) that holds something to end."""
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class SummaryOptions:
     """How the rolling summary cuts the meeting and how fresh it stays (session seconds).

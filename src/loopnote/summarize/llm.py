@@ -5,8 +5,6 @@
                           inputs larger than the context are map-reduced; ``calls`` records
                           what each request sent and got (characters and tokens); ``close()``
                           ends the local model server it was given, if any
-``FallbackSummarizer``    tries a primary summarizer, falls back (e.g. to extractive) for the
-                          node on any failure and keeps an ``llm-fallback`` warning to drain
 ``check_endpoint(url, model, api_key="")``  a warning line when the endpoint is unusable
 ``api_base(url)``         normalize a user's URL to the ``.../v1`` base
 
@@ -24,13 +22,13 @@ import re
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any
 
 from loopnote.clock import Clock, SystemClock
 from loopnote.errors import SummarizerError
-from loopnote.summarize.base import Summarizer, split_sentences, word_count
-from loopnote.types import SessionWarning, SummaryLevel
+from loopnote.summarize.base import Closeable, split_sentences, word_count
+from loopnote.types import SummaryLevel
 
 SYSTEM_PROMPT = (
     "You write short, factual summaries of meetings. The user message holds a transcript or "
@@ -46,11 +44,6 @@ _TASKS: dict[str, str] = {
     "keeping every part represented.",
 }
 _PREAMBLE = re.compile(r"(?i)^\s*(?:here is|here's)?[^.:\n]{0,40}summary[^:\n]{0,20}:\s*")
-
-
-@runtime_checkable
-class Closeable(Protocol):
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -309,79 +302,6 @@ class LLMSummarizer:
                 if piece:
                     parts.append(str(piece))
         return "".join(parts)
-
-
-@dataclass
-class FallbackSummarizer:
-    """``primary`` first; on any failure ``fallback`` for that node. The first failure (or a
-    new reason) leaves an ``llm-fallback`` warning; then the primary rests for ``cooldown``
-    s so a dead endpoint does not stall every node for its timeout, and is retried. Nodes
-    summarized while it keeps failing fall back under that same warning; when it answers
-    again an ``llm-recovered`` warning says so. ``attempts`` counts calls to the primary,
-    ``fallbacks`` the nodes that fell back."""
-
-    primary: Summarizer
-    fallback: Summarizer
-    clock: Clock = field(default_factory=SystemClock)
-    cooldown: float = 60.0
-    fallbacks: int = 0
-    attempts: int = 0
-    _warnings: list[SessionWarning] = field(default_factory=list)
-    _rest_until: float = -math.inf
-    _failing: str = ""
-
-    @property
-    def failing(self) -> str:
-        """Why the primary last failed, while it has not answered since ("" when fine)."""
-        return self._failing
-
-    def rest(self, reason: str) -> None:
-        """Treat the primary as failing for ``reason`` (e.g. a failed startup check)."""
-        self._failing = reason
-        self._rest_until = self.clock.monotonic() + self.cooldown
-
-    def summarize(self, texts: list[str], level: SummaryLevel, budget_words: int) -> str:
-        if self.clock.monotonic() >= self._rest_until:
-            self.attempts += 1
-            try:
-                out = self.primary.summarize(texts, level, budget_words)
-                if not out.strip() and any(t.strip() for t in texts):
-                    raise SummarizerError("the LLM returned an empty summary")
-            except (SummarizerError, OSError, ValueError) as e:
-                reason = str(e)
-                if reason != self._failing:
-                    self._warnings.append(
-                        SessionWarning(
-                            "llm-fallback",
-                            f"{reason}; using extractive summaries until the LLM answers again",
-                            extra={"reason": reason},
-                        )
-                    )
-                self.rest(reason)
-            else:
-                if self._failing:
-                    self._warnings.append(
-                        SessionWarning(
-                            "llm-recovered", "the LLM answers again; summaries use it again"
-                        )
-                    )
-                    self._failing = ""
-                return out
-        self.fallbacks += 1
-        return self.fallback.summarize(texts, level, budget_words)
-
-    def similarity(self, a: list[str], b: list[str]) -> float:
-        fn = getattr(self.fallback, "similarity", None)
-        return float(fn(a, b)) if fn is not None else 1.0
-
-    def drain_warnings(self) -> list[SessionWarning]:
-        out, self._warnings = self._warnings, []
-        return out
-
-    def close(self) -> None:
-        for part in (self.primary, self.fallback):
-            if isinstance(part, Closeable):
-                part.close()
 
 
 def check_endpoint(url: str, model: str, api_key: str = "", timeout: float = 5.0) -> str | None:

@@ -29,7 +29,8 @@ from typing import Any
 
 from loopnote.errors import SummarizerError
 from loopnote.summarize.base import Summarizer
-from loopnote.summarize.llm import FallbackSummarizer, LLMSummarizer
+from loopnote.summarize.fallback import FallbackSummarizer
+from loopnote.summarize.llm import LLMSummarizer
 from loopnote.summarize.notes import ActionItem, NoteItem, Notes, format_time
 from loopnote.types import SessionWarning, Utterance
 
