@@ -4,10 +4,11 @@ The capture backend's activity watcher reports who plays and who records the mic
 each change; ``MeetingDetector`` (capture/meetings.py) decides; this module acts: a desktop
 notification "Meeting in APP — take notes?" with a "Take notes" button (``ask``; pressing it
 records the meeting), or a recording of that app's audio plus the microphone right away
-(``--auto``, config ``watch = "auto"``), built and run the way ``loopnote record`` does,
-stopped when the detector says the meeting ended. Without a notification service the
-question goes to the terminal, with the command that takes the notes. The loop sleeps
-until the next report or the detector's next deadline: nothing runs while nothing changes.
+(``--auto``, config ``watch = "auto"``), built and run the way ``loopnote record`` does
+(watch_recording.py), stopped when the detector says the meeting ended. Without a
+notification service the question goes to the terminal, with the command that takes the
+notes. The loop sleeps until the next report or the detector's next deadline: nothing runs
+while nothing changes.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
 from loopnote.alerts.asking import AskingNotifier
 from loopnote.capture import get_backend
-from loopnote.capture.base import CaptureRequest
 from loopnote.capture.meetings import (
     ActivityReport,
     ActivitySnapshot,
@@ -39,15 +38,10 @@ from loopnote.capture.meetings import (
     unknown_allowed,
 )
 from loopnote.cli.options import add_meeting_options, settings_from
-from loopnote.cli.output import JsonlPrinter
-from loopnote.cli.plain import PlainPrinter
-from loopnote.cli.record_cmd import consent_reminder
 from loopnote.cli.run_meeting import stop_signals
+from loopnote.cli.watch_recording import MeetingRecording, WatchOutput, who
 from loopnote.config import Settings
-from loopnote.errors import LoopnoteError, UnsupportedPlatform, UsageError
-from loopnote.events import Event
-from loopnote.live import open_live_meeting
-from loopnote.session import Session
+from loopnote.errors import UnsupportedPlatform, UsageError
 from loopnote.store import reminder_text
 
 
@@ -121,87 +115,6 @@ class _Question:
 _Item = ActivityReport | _Stop | _TakeNotes | _Question
 
 TAKE_NOTES = "Take notes"
-
-
-class WatchOutput:
-    """The watcher's own lines: JSON objects (``--format jsonl``) or sentences."""
-
-    def __init__(self, jsonl: bool) -> None:
-        self.jsonl = JsonlPrinter(sys.stdout) if jsonl else None
-        self.plain = None if jsonl else PlainPrinter(sys.stdout)
-
-    def session_handler(self) -> Callable[[Event], None]:
-        if self.jsonl is not None:
-            return self.jsonl.handle
-        assert self.plain is not None
-        return self.plain.handle
-
-    def emit(self, obj: dict[str, Any], line: str) -> None:
-        if self.jsonl is not None:
-            self.jsonl.write({**obj, "wall": round(time.time(), 3)})
-        else:
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-
-    def warn(self, code: str, message: str) -> None:
-        self.emit(
-            {"type": "warning", "code": code, "message": message, "source": "watch"},
-            f"! {message}",
-        )
-
-
-def _who(m: Meeting) -> str:
-    return f"{m.app} (pid {m.pid})" if m.pid is not None else m.app
-
-
-class MeetingRecording:
-    """One meeting recorded like ``loopnote record --app PID``: built and run on its own
-    thread (loading the model must not hold up the watcher), stopped when the meeting ends."""
-
-    def __init__(
-        self, meeting: Meeting, args: argparse.Namespace, settings: Settings, out: WatchOutput
-    ) -> None:
-        self.meeting = meeting
-        self._args = args
-        self._settings = settings
-        self._out = out
-        self._lock = threading.Lock()
-        self._session: Session | None = None
-        self._ended = False
-        self._thread = threading.Thread(target=self._run, name="meeting", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        with self._lock:
-            self._ended = True
-            session = self._session
-        if session is not None:
-            session.stop()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        m, args, settings = self.meeting, self._args, self._settings
-        try:
-            capture = CaptureRequest(app=str(m.pid) if m.pid is not None else m.app, mic=args.mic)
-            title = args.title or f"Meeting in {m.app}"
-            session = open_live_meeting(settings, capture, title, consent_reminder).build()
-            with self._lock:
-                self._session = session
-                ended = self._ended
-            if ended:  # the meeting ended while the model loaded
-                session.stop()
-            folder = session.run(self._out.session_handler())
-            if self._out.jsonl is None:
-                sys.stderr.write(f"meeting saved in {folder}\n")
-        except LoopnoteError as e:
-            self._out.warn("record-failed", f"could not record the meeting in {_who(m)}: {e}")
 
 
 class Watch:
@@ -290,7 +203,7 @@ class Watch:
         m = d.meeting
         if isinstance(d, MeetingStarted):
             recording = self.auto and not self.recordings
-            others = [_who(x) for x in d.concurrent]
+            others = [who(x) for x in d.concurrent]
             obj: dict[str, Any] = {
                 "type": "meeting_detected",
                 "app": m.app,
@@ -298,7 +211,7 @@ class Watch:
                 "pid": m.pid,
                 "recording": recording,
             }
-            line = f"● meeting in {_who(m)}"
+            line = f"● meeting in {who(m)}"
             if others:
                 obj["concurrent_with"] = others
                 line += f" (while the meeting in {', '.join(others)} goes on)"
@@ -308,7 +221,7 @@ class Watch:
             elif self.auto:
                 self.out.warn(
                     "meeting-not-recorded",
-                    f"the meeting in {_who(m)} is not recorded: already taking notes of "
+                    f"the meeting in {who(m)} is not recorded: already taking notes of "
                     f"{', '.join(others)}",
                 )
             else:
@@ -322,7 +235,7 @@ class Watch:
                 "pid": m.pid,
                 "duration": round(d.duration, 1),
             },
-            f"● the meeting in {_who(m)} ended",
+            f"● the meeting in {who(m)} ended",
         )
         ending = self.recordings.pop(m.key, None)
         if ending is not None:
@@ -351,7 +264,7 @@ class Watch:
             return  # it ended meanwhile, or it is recorded already
         self.out.emit(
             {"type": "take_notes", "app": m.app, "binary": m.binary, "pid": m.pid},
-            f"● taking notes of the meeting in {_who(m)}",
+            f"● taking notes of the meeting in {who(m)}",
         )
         self._record(m)
 
