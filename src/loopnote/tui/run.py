@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from loopnote.clock import Clock
 from loopnote.events import SessionControl
-from loopnote.tui.app import STOP_RETRY_SECONDS, LiveOptions, LiveView, SessionFn
+from loopnote.tui.app import LiveOptions, LiveView, SessionFn
+from loopnote.tui.keys import STOP_RETRY_SECONDS
 
 
 def run_live(
