@@ -127,9 +127,3 @@ def silence(seconds: float) -> FloatArray:
 
 
 __all__ = ["Backlog", "Block", "Gap", "Pace", "silence"]
-
-
-def delivers_in_real_time(inp: object) -> bool:
-    """Whether an audio input delivers in real time (live capture, a real-time replay), so
-    its recognition can fall behind; an input that does not say (``realtime``) is live."""
-    return bool(getattr(inp, "realtime", True))

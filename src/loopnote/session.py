@@ -32,9 +32,9 @@ from pathlib import Path
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
 from loopnote.asr.engine import Engine
-from loopnote.backlog import Backlog, delivers_in_real_time
+from loopnote.backlog import Backlog
 from loopnote.bleed import SpeakerBleed
-from loopnote.capture.base import AudioInput, DeviceSwitch
+from loopnote.capture.base import AudioInput, DeviceSwitch, delivers_in_real_time
 from loopnote.clock import Clock, SystemClock
 from loopnote.controls import Control, ControlGate, SpeakerRename
 from loopnote.downstream import MeetingDownstream

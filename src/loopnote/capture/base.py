@@ -80,6 +80,13 @@ class AudioInput(Protocol):
         """Stop and release the device; flushes what was captured."""
 
 
+def delivers_in_real_time(inp: AudioInput) -> bool:
+    """Whether ``inp`` delivers audio in real time (live capture, a real-time replay), so its
+    recognition can fall behind; an input says otherwise with ``realtime = False`` (a file
+    read as fast as it is taken), and one that does not say is live."""
+    return bool(getattr(inp, "realtime", True))
+
+
 class Backend(Protocol):
     """What a platform offers: listing and opening inputs."""
 
