@@ -12,12 +12,12 @@ numpy >= 2.1 imports ``ucrtbase.crealf``, which Wine lacks, so the lab gets nump
 
 The pins and the wheels are cached in ``$LOOPNOTE_WINLAB_CACHE`` (default
 ``~/.cache/loopnote/winlab-wheels``): the pins under a key of everything they derive from, the
-wheels in one folder. A rerun with the same inputs asks no index and downloads nothing.
+wheels in one folder. A rerun with the same inputs resolves and downloads nothing.
 
     python tests/winlab_wheels.py     # resolve (if needed) and print the pins, one per line
 
 ``lab_wheels()`` returns the wheel folder and the pins; ``setup_env(...)`` the environment in
-which the lab's ``setup.sh`` installs exactly these wheels from that folder (no index).
+which the lab's ``setup.sh`` installs exactly these wheels, found in that folder.
 """
 
 from __future__ import annotations
@@ -223,15 +223,11 @@ def _canonical_pin(pin: str) -> str:
 
 
 def setup_env(env: dict[str, str], wheels: Path, pins: list[str]) -> dict[str, str]:
-    """``env`` for the lab's setup.sh: install exactly ``pins`` from ``wheels``. Its pip
-    would otherwise resolve dependencies with Linux markers, and ask the index again."""
-    return dict(
-        env,
-        WINLAB_WHEELS=" ".join(pins),
-        PIP_NO_INDEX="1",
-        PIP_NO_DEPS="1",
-        PIP_FIND_LINKS=str(wheels),
-    )
+    """``env`` for the lab's setup.sh: install exactly ``pins``, found in ``wheels`` (its pip
+    would otherwise resolve dependencies with Linux markers). The index stays open: the lab
+    also fetches its Windows CPython as an sdist, whose metadata pip builds with setuptools
+    and wheel from the index."""
+    return dict(env, WINLAB_WHEELS=" ".join(pins), PIP_NO_DEPS="1", PIP_FIND_LINKS=str(wheels))
 
 
 if __name__ == "__main__":
