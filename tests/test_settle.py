@@ -373,3 +373,30 @@ def test_a_line_the_decoder_never_reached_stays_as_heard() -> None:
         QUIET,
     )
     assert [u.text for u in out] == ["Please hold.", "Dial again."]
+
+
+def test_a_line_under_way_when_the_stretch_before_it_closed_keeps_its_first_word() -> None:
+    # Live recognition commits a line only once it ends: the pause after the first line looked
+    # long enough to close its stretch while the next line, begun in that pause, was being said.
+    o = SettleOptions(split_gap=1.0, pad=1.0, follow=0.0, speech_check=False)
+    said = [
+        ("Let", 0.5, 0.8), ("us", 0.8, 1.0), ("go.", 1.0, 4.0),
+        ("Dana,", 4.3, 4.8), ("send", 4.9, 5.3), ("it.", 5.3, 7.5),
+    ]  # fmt: skip
+    c = StretchCutter("system", o)
+    assert c.add(_line("s1", said[:3])) == []
+    [before] = c.advance(5.2)  # "Dana," started at 4.3 but nothing had committed yet
+    assert before.end == 4.5
+    assert c.add(_line("s2", said[3:])) == []
+    [stretch] = c.flush()
+    start, end = stretch.audio_span(o)
+    assert start == pytest.approx(4.0)  # from before the line's first word (the last one's end)
+    timeline = np.arange(9 * 16_000, dtype=np.float32) / 16_000 * SLOPE
+    audio = timeline[round(start * 16_000) : round(end * 16_000)]
+    [out] = settle_stretch(EarlyStopEngine(said, None), stretch, audio, start, EngineRequest(), o)
+    assert out.text == "Dana, send it."
+
+
+def _line(uid: str, words: list[tuple[str, float, float]]) -> Utterance:
+    ws = tuple(Word(w, s, e) for w, s, e in words)
+    return Utterance(uid, "system", ws[0].start, ws[-1].end, " ".join(w for w, _, _ in words), ws)

@@ -426,7 +426,7 @@ def test_live_page_follows_a_real_time_replay(chromium: Any, tmp_path: Path) -> 
         folder_id = page.url.rsplit("/", 1)[1]
         folder = MeetingFolder.open(tmp_path / "meetings" / folder_id)
         assert shown == [u.text for u in folder.load_utterances()]
-        assert any("dana" in t.lower() for t in shown)
+        assert any("dana" in t.lower() for t in shown), shown
         context.close()
     finally:
         code = run.interrupt()
