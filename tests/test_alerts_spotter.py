@@ -353,6 +353,19 @@ def test_partial_fires_at_once_when_the_decoder_closed_the_name() -> None:
     assert off.on_partial(PartialText("system", 12.0, "Over to you, Siobhan.")) == []
 
 
+def test_a_partial_that_is_the_name_alone_waits_for_the_next_pass() -> None:
+    # biased decoding writes the bias word, closed, from a line's first fraction of a second
+    guessed = NameSpotter(SpotterOptions(name="Jonathan Weiss", aliases=("Jon",)))
+    assert guessed.on_partial(PartialText("system", 102.3, "Jonathan,")) == []
+    assert guessed.on_partial(PartialText("system", 102.8, "To listen to it.")) == []
+    assert guessed.on_utterance(utt("Do listen to it.")) == []
+    # said: the next pass still holds it, and the alert comes then
+    said = NameSpotter(SpotterOptions(name="Jonathan Weiss", aliases=("Jon",)))
+    assert said.on_partial(PartialText("system", 40.3, "Jonathan,")) == []
+    (m,) = said.on_partial(PartialText("system", 40.8, "Jonathan, could you"))
+    assert m.term == "Jonathan" and m.cue
+
+
 def test_a_name_heard_in_two_passes_settles_though_its_reading_changed() -> None:
     spotter = NameSpotter(SpotterOptions(name="Xiaoming Li"))
     assert spotter.on_partial(PartialText("system", 20.0, "Sorry Xiaoming")) == []

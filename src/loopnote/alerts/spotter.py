@@ -23,7 +23,7 @@ Partial text wins latency: a name in a partial alerts once it is settled, i.e. a
 follows it in the same partial, or the previous partial also held one of the user's names
 (the decoder's reading of a name changes between passes, "Xiaoming" then "Xiaoming Li"), or
 the decoder closed it with punctuation ("over to you, Aoife." or "I sent it to Aoife.") and
-it scores what alerts without a cue.
+it scores what alerts without a cue; a partial that is the name alone waits for the next pass.
 Its time is estimated from the partial's end and the characters after the name (never before
 the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
@@ -209,8 +209,14 @@ class NameSpotter:
         out: list[Mention] = []
         for h in hits:
             heard = partial.text[tokens[h.i].start : tokens[h.j - 1].end]
+            # A partial that is the name alone is not taken on its punctuation: biased decoding
+            # writes a bias word, closed ("Jonathan,"), from the first fraction of a second of
+            # a line; the next pass says whether the name stays.
+            bare = h.i == 0 and h.j == len(tokens)
             settled = (
-                h.j < len(tokens) or self._named_before or self._closed(h, partial.text, tokens)
+                h.j < len(tokens)
+                or self._named_before
+                or (not bare and self._closed(h, partial.text, tokens))
             )
             if not settled:
                 continue
