@@ -18,6 +18,7 @@ import pytest
 from tests.test_session import RATE, Knobs, Line, Listener, PacedInput, scripted, settings
 
 from loopnote.asr.engine import EngineRequest, EngineSegment
+from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.settle import (
     SettleOptions,
     Stretch,
@@ -32,6 +33,7 @@ from loopnote.errors import UsageError
 from loopnote.events import SessionEnded, TranscriptSettled, UtteranceCommitted
 from loopnote.recovery import recover_meeting
 from loopnote.session import Session, SessionOptions
+from loopnote.settling import AudioTap, LiveSettler, Settled
 from loopnote.store import MeetingFolder
 from loopnote.store.settled import apply_settled, settled_record
 from loopnote.types import FloatArray, Utterance, Word
@@ -375,26 +377,29 @@ def test_a_line_the_decoder_never_reached_stays_as_heard() -> None:
     assert [u.text for u in out] == ["Please hold.", "Dial again."]
 
 
-def test_a_line_under_way_when_the_stretch_before_it_closed_keeps_its_first_word() -> None:
-    # Live recognition commits a line only once it ends: the pause after the first line looked
-    # long enough to close its stretch while the next line, begun in that pause, was being said.
-    o = SettleOptions(split_gap=1.0, pad=1.0, follow=0.0, speech_check=False)
+def test_stretches_close_on_the_horizon_each_tick_carried() -> None:
+    # Live recognition commits a line only once it ends, and moves its horizon right after:
+    # read on the settler's thread, the horizon could pass a line still on its way and close
+    # the stretch before it inside that line. The tick carries the horizon read before the
+    # lines ahead of it were added.
     said = [
         ("Let", 0.5, 0.8), ("us", 0.8, 1.0), ("go.", 1.0, 4.0),
         ("Dana,", 4.3, 4.8), ("send", 4.9, 5.3), ("it.", 5.3, 7.5),
     ]  # fmt: skip
-    c = StretchCutter("system", o)
-    assert c.add(_line("s1", said[:3])) == []
-    [before] = c.advance(5.2)  # "Dana," started at 4.3 but nothing had committed yet
-    assert before.end == 4.5
-    assert c.add(_line("s2", said[3:])) == []
-    [stretch] = c.flush()
-    start, end = stretch.audio_span(o)
-    assert start == pytest.approx(4.0)  # from before the line's first word (the last one's end)
-    timeline = np.arange(9 * 16_000, dtype=np.float32) / 16_000 * SLOPE
-    audio = timeline[round(start * 16_000) : round(end * 16_000)]
-    [out] = settle_stretch(EarlyStopEngine(said, None), stretch, audio, start, EngineRequest(), o)
-    assert out.text == "Dana, send it."
+    tap = AudioTap()
+    tap.write("system", np.arange(12 * 16_000, dtype=np.float32) / 16_000 * SLOPE, 0.0)
+    results: list[Settled] = []
+    o = SettleOptions(split_gap=1.0, pad=1.0, follow=0.0, speech_check=False)
+    settler = LiveSettler(
+        EarlyStopEngine(said, None), {"system": RecognizerOptions()}, tap, results.append, settle=o
+    )
+    settler.start()
+    settler.add(_line("s1", said[:3]))
+    settler.tick({"system": 4.3})  # "Dana" may start from 4.3 on: no pause yet
+    settler.add(_line("s2", said[3:]))
+    settler.tick({"system": 9.0})
+    settler.finish([], set())
+    assert [[u.text for u in r.utterances] for r in results] == [["Let us go.", "Dana, send it."]]
 
 
 def _line(uid: str, words: list[tuple[str, float, float]]) -> Utterance:

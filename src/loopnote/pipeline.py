@@ -124,7 +124,7 @@ class SourceWorker:
         self._told_behind = False  # the user was warned in this catch-up
         self.session_time = 0.0  # session time of the audio recognized so far
         self.captured_time = 0.0  # session time of the audio received so far
-        self.settled_time = 0.0  # the recognizer will commit nothing ending before this
+        self.settled_time = 0.0  # the recognizer will commit no word starting before this
 
     @property
     def alive(self) -> bool:

@@ -113,7 +113,6 @@ class Session:
             )
         if downstream.settler is not None:  # settling waits while live recognition is behind
             downstream.settler.behind = self._most_behind
-            downstream.settler.horizon = self._settled_time
         self._mono0 = self._clock.monotonic()
         self._cut_short = False
 
@@ -222,10 +221,10 @@ class Session:
         paced = [w.backlog_seconds() for w in self._workers.values() if w.backlog.paced]
         return max(paced, default=0.0)
 
-    def _settled_time(self, source: Source) -> float:
-        """Live recognition of ``source`` will commit nothing ending before this."""
-        w = self._workers.get(source)
-        return float("inf") if w is None or not w.alive else w.settled_time
+    def _horizons(self) -> dict[Source, float]:
+        """Per source: live recognition will commit no word starting before this (an ended
+        source: nothing more)."""
+        return {s: w.settled_time if w.alive else float("inf") for s, w in self._workers.items()}
 
     def backlog(self, source: Source) -> float:
         """Seconds the live transcript of ``source`` is behind its captured audio."""
@@ -314,13 +313,22 @@ class Session:
                 item = self._out.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 item = None
-            if isinstance(item, SourceEnded):
-                live.discard(item.source)
-            elif item is not None:
-                self._handle(item)
+            if item is not None:
+                self._take(item, live)
             if time.monotonic() >= deadline:
-                self._tick()
+                # Read before the queue is emptied: a worker moves its horizon only after
+                # queueing the lines before it, so every such line is handled first.
+                horizons = self._horizons()
+                for _ in range(self._out.qsize()):
+                    self._take(self._out.get_nowait(), live)
+                self._tick(horizons)
                 deadline = time.monotonic() + TICK_SECONDS
+
+    def _take(self, item: WorkerOutput | Control, live: set[Source]) -> None:
+        if isinstance(item, SourceEnded):
+            live.discard(item.source)
+        else:
+            self._handle(item)
 
     def _finish(self, interrupted: bool) -> None:
         for inp in self._inputs:
@@ -349,14 +357,10 @@ class Session:
         self._emit(SessionEnded(self._clock.wall(), end_t, str(self.folder)))
 
     # -- the fast path (the run() thread only) -----------------------------------------------
-    def _tick(self) -> None:
+    def _tick(self, horizons: dict[Source, float]) -> None:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
-        system = self._workers.get("system")
-        settled = (
-            None if system is None else (system.settled_time if system.alive else float("inf"))
-        )  # ended: nothing more
-        for ev in self._down.tick(t, wall, system_settled=settled):
+        for ev in self._down.tick(t, wall, horizons=horizons):
             self._emit(ev)
 
     def _level(self, level: LevelChanged) -> None:

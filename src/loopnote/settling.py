@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -103,6 +103,7 @@ class _State:
     waiting: list[Stretch] = field(default_factory=list)
     done: set[str] = field(default_factory=set)  # live ids settled
     text: dict[Source, str] = field(default_factory=dict)  # settled text so far (prompts)
+    horizons: dict[Source, float] = field(default_factory=dict)  # from the newest tick
 
 
 class LiveSettler:
@@ -122,8 +123,6 @@ class LiveSettler:
         self.tap = tap
         self.deliver = deliver  # set by the meeting's downstream, which stores the results
         self.behind = behind  # seconds live recognition is behind
-        # per source: live recognition will commit nothing ending before this time
-        self.horizon: Callable[[Source], float] = lambda s: tap.heard_until(s) - self._o.follow
         self._o = settle or SettleOptions()
         self._s = _State()
         self._ops: SlowWorker[tuple[str, object]] = SlowWorker("settle", self._job, on_error)
@@ -138,8 +137,15 @@ class LiveSettler:
     def add(self, u: Utterance) -> None:
         self._ops.post(("add", u))
 
-    def tick(self) -> None:
-        self._ops.post(("tick", None), key="tick")
+    def tick(self, horizons: Mapping[Source, float] | None = None) -> None:
+        """Close the stretches a pause has ended. ``horizons``: per source, live recognition
+        will commit no word starting before it, read before the lines committed ahead of it
+        were added here (a horizon read later, on the worker's thread, may pass a line still
+        on its way, and cut that line's first word off its stretch). Without them: the
+        audio heard, less ``follow``."""
+        if horizons is None:
+            horizons = {s: self.tap.heard_until(s) - self._o.follow for s in self._options}
+        self._ops.post(("tick", dict(horizons)), key="tick")
 
     def set_language(self, source: Source, language: str) -> None:
         self._ops.post(("language", (source, language)))
@@ -177,11 +183,14 @@ class LiveSettler:
             elif kind == "language" and isinstance(arg, tuple):
                 source, code = arg
                 self._options[source] = replace(self._options[source], language=code)
+            elif kind == "tick" and isinstance(arg, dict):
+                s.horizons.update(arg)
             elif kind == "finish" and isinstance(arg, tuple):
                 self._finish(*arg)
                 return
         for source, cutter in s.cutters.items():
-            s.waiting += cutter.advance(self.horizon(source))
+            if source in s.horizons:
+                s.waiting += cutter.advance(s.horizons[source])
         while s.waiting and self.behind() <= YIELD_SECONDS:
             ready = [st for st in s.waiting if self._heard(st)]
             if not ready:

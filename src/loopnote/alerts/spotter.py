@@ -132,6 +132,11 @@ class _Hit:
     cue: str
 
 
+def _alone(h: _Hit, tokens: list[Token]) -> bool:
+    """The name is all the text holds."""
+    return h.i == 0 and h.j == len(tokens)
+
+
 @dataclass
 class _Pending:
     t: float
@@ -212,11 +217,10 @@ class NameSpotter:
             # A partial that is the name alone is not taken on its punctuation: biased decoding
             # writes a bias word, closed ("Jonathan,"), from the first fraction of a second of
             # a line; the next pass says whether the name stays.
-            bare = h.i == 0 and h.j == len(tokens)
             settled = (
                 h.j < len(tokens)
                 or self._named_before
-                or (not bare and self._closed(h, partial.text, tokens))
+                or (not _alone(h, tokens) and self._closed(h, partial.text, tokens))
             )
             if not settled:
                 continue
@@ -240,7 +244,7 @@ class NameSpotter:
         self._named_before = False
         self._committed_until = max(self._committed_until, utterance.end)
         tokens, hits = self.find(utterance.text)
-        if len(hits) == 1 and hits[0].j - hits[0].i == len(tokens) and not hits[0].cue:
+        if len(hits) == 1 and _alone(hits[0], tokens) and not hits[0].cue:
             # Only the name, said to nobody, with no confidence: biased decoding invents the
             # bias words from a short noise; such a bare name is not taken.
             probs = [w.p for w in utterance.words]

@@ -38,7 +38,6 @@ from loopnote.types import FloatArray, Source, Utterance, Word
 WORD_SLACK = 0.2  # seconds around a word's times where speech may be heard
 TAIL_CONFIDENCE = 0.5  # word probability a word after the live pass's last one needs
 STOPPED_SHORT = 1.0  # a live word this long after the decoder's last one: it stopped early
-ONSET_LEAD = 0.5  # audio a stretch's first word needs before it to be heard whole (s)
 
 
 @dataclass(frozen=True)
@@ -66,26 +65,14 @@ class Stretch:
     start: float
     end: float
     following: tuple[Word, ...] = ()  # the next live utterance's words, when known
-    speech_before: float = 0.0  # where the previous stretch's last live line ended
 
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(u.id for u in self.live)
 
     def audio_span(self, options: SettleOptions) -> tuple[float, float]:
-        """The session time to decode: the stretch and the audio that follows it.
-
-        A stretch cut at a pause starts well before its first word. One whose predecessor
-        closed while its first line was still being spoken (live recognition commits a line
-        only once it ends) may start at or after that line's first word: decoding starts
-        ``pad`` before the word all the same (a word whose onset is cut off is not heard), but
-        not before the previous line's end (a decoder given the end of another sentence first
-        may stretch the first word's time over it)."""
-        first = self.live[0].start if self.live else self.start
-        if first - self.start >= ONSET_LEAD:
-            return self.start, self.end + options.follow
-        start = max(0.0, self.speech_before, first - options.pad)
-        return min(start, self.start), self.end + options.follow
+        """The session time to decode: the stretch and the audio that follows it."""
+        return self.start, self.end + options.follow
 
 
 class StretchCutter:
@@ -96,7 +83,6 @@ class StretchCutter:
         self._o = options
         self._open: list[Utterance] = []
         self._after = after  # where the previous stretch ended
-        self._speech_before = 0.0  # where its last live line ended
 
     def add(self, u: Utterance) -> list[Stretch]:
         out: list[Stretch] = []
@@ -123,10 +109,9 @@ class StretchCutter:
     def _close(self, end: float, following: tuple[Word, ...] = ()) -> Stretch:
         live = tuple(self._open)
         start = max(self._after, live[0].start - self._o.pad)
-        speech_before = self._speech_before
         self._open = []
-        self._after, self._speech_before = end, live[-1].end
-        return Stretch(self.source, live, start, max(end, start), following, speech_before)
+        self._after = end
+        return Stretch(self.source, live, start, max(end, start), following)
 
 
 def cut_stretches(utterances: Sequence[Utterance], options: SettleOptions) -> list[Stretch]:
