@@ -169,9 +169,13 @@ class SoundServer:
         if not ready:
             raise RuntimeError(f"no data from {sink}.monitor within {timeout} s")
         out = p.stdout
-        threading.Thread(
-            target=lambda: all(iter(lambda: out.read1(65536), b"")), daemon=True
-        ).start()
+
+        def drain() -> None:  # until the recording ends; then its pipe is closed
+            with out:
+                while out.read1(65536):
+                    pass
+
+        threading.Thread(target=drain, daemon=True).start()
 
     def stop_keepers(self) -> None:
         for p in self.keepers.values():

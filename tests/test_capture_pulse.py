@@ -7,7 +7,9 @@ played signal (by cross-correlation or by its tone frequency), the sample-clock 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import subprocess
 import threading
 import time
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pulsectl
 import pytest
 import soundfile
 import soxr
@@ -23,7 +26,8 @@ import soxr
 from loopnote.capture import get_backend
 from loopnote.capture.base import AudioInput, CaptureItem, CaptureRequest, DeviceSwitch
 from loopnote.capture.pulse import PulseBackend
-from loopnote.capture.pulse_watch import PulseInputOptions
+from loopnote.capture.pulse_server import Want, connect
+from loopnote.capture.pulse_watch import PulseInput, PulseInputOptions
 from loopnote.errors import DeviceNotFound, SoundServerUnavailable, UsageError
 from loopnote.types import AudioChunk, SessionWarning
 from soundserver import SoundServer, write_tone
@@ -341,6 +345,39 @@ def test_app_stream_ends_and_a_new_one_is_reattached(lab: SoundServer, tmp_path:
 
 
 # ------------------------------------------------------------------------- faults ---
+def test_a_connection_that_finds_nothing_is_replaced_by_a_fresh_one(
+    lab: SoundServer, tmp_path: Path
+) -> None:
+    # After a PipeWire restart a connection made while the server came up can go on answering
+    # without the devices made after it; the input then looks with a fresh connection. Here the
+    # wanted device does not exist yet: the watcher's connection is replaced while it is
+    # missing (new client indexes on the server, no warning), and the device is recorded once
+    # it appears.
+    want = Want("system", "device", "later.monitor")
+    inp = PulseInput(want, PulseInputOptions(fresh_view_first=0.5, fresh_view_max=1.0))
+    take = Take()
+    take.t0 = time.monotonic()
+    take.start(inp)
+
+    def watch_clients() -> set[int]:
+        with pulsectl.Pulse("loopnote-test") as pulse:
+            return {c.index for c in pulse.client_list() if c.name == "loopnote-system-watch"}
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + 10.0
+    while len(seen) < 3 and time.monotonic() < deadline:
+        seen |= watch_clients()
+        time.sleep(0.1)
+    lab.load_null_sink("later")
+    lab.play(write_tone(tmp_path / "t.wav", 880, 20), device="later", name="Later")
+    heard = take.wait_until(lambda: take.has_tone("system", 880, after=0.0), 10.0)
+    take.elapsed = take.now()
+    stop_all([inp], take)
+    assert len(seen) >= 3, f"watch connections seen: {sorted(seen)}\n{take.story()}"
+    assert heard is not None, take.story()
+    assert take.codes() == [], take.story()
+
+
 def test_follows_the_default_sink_within_half_a_second(lab: SoundServer, tmp_path: Path) -> None:
     lab.load_null_sink("headset")
     lab.play(write_tone(tmp_path / "a.wav", 440, 8), device="meeting", name="A")
@@ -479,6 +516,26 @@ def test_no_server_says_how_to_start_one(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/no-such-socket")
     with pytest.raises(SoundServerUnavailable, match="start one"):
         get_backend().list_sources()
+
+
+def test_failed_connections_hold_no_file_descriptors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # While the server is away an input retries every few seconds for as long as that lasts;
+    # each failed attempt used to keep a main loop (a pipe) and its shared memory open, so an
+    # outage of minutes ran the process out of file descriptors.
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/no-such-socket")
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with contextlib.suppress(SoundServerUnavailable):
+        connect("warm-up")  # the library's own one-time descriptors
+    before = open_fds()
+    for _ in range(50):
+        with pytest.raises(SoundServerUnavailable):
+            connect("retry")
+    assert open_fds() - before < 5
 
 
 # ---------------------------------------------------------------------------- CLI ---

@@ -29,11 +29,14 @@ HOW_TO_START = (
 
 
 def connect(client_name: str) -> pulsectl.Pulse:
+    pulse = pulsectl.Pulse(client_name, connect=False)
     try:
-        pulse = pulsectl.Pulse(client_name, connect=False)
         pulse.connect(autospawn=False, wait=False)
         return pulse
     except (pulsectl.PulseError, pulsectl.PulseDisconnected) as e:
+        # a failed attempt still holds a main loop and its file descriptors: while the
+        # server is away, inputs retry every few seconds for as long as that lasts
+        pulse.close()
         raise SoundServerUnavailable(HOW_TO_START) from e
 
 

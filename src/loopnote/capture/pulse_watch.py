@@ -11,7 +11,10 @@ Three kinds of threads, one job each:
   new recording is not yet seen on its target does it also look every second), and after each
   event re-checks "do I record what I should, and is my stream still on it?". If not it opens the
   new recording first and closes the old one after (make-before-break). When the server goes
-  away it reconnects with backoff (0.1 s doubling to 2 s);
+  away it reconnects with backoff (0.1 s doubling to 2 s). When a connection finds nothing to
+  record for a while (3 s, doubling to a minute while that lasts), it is replaced by a fresh
+  one: after a PipeWire restart a connection made while the server was still coming up can
+  go on answering without the devices made after it, while a new client sees them;
 * the pump is the only thread that calls ``emit``: it lays blocks of the current stream on the
   ``Timeline`` (blocks of a replaced stream are dropped), fills gaps, and raises warnings.
 
@@ -25,6 +28,7 @@ source silent for 10 s while an app plays into it).
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -45,6 +49,12 @@ DRAIN_SECONDS = 2.0  # the longest a replaced recording keeps feeding the timeli
 SETTLE_SECONDS = 1.0
 EVENTS = ("server", "sink", "source", "sink_input", "source_output")
 
+log = logging.getLogger(__name__)
+
+
+class _NothingInView(Exception):
+    """The connection has found nothing to record for a while: replace it with a fresh one."""
+
 
 @dataclass(frozen=True)
 class PulseInputOptions:
@@ -55,6 +65,8 @@ class PulseInputOptions:
     silent_level: float = 1e-4  # peak below this counts as silence (-80 dBFS)
     warn_every: float = 10.0  # at most one frames-lost warning per this many seconds
     tick: float = 0.05  # the pump wakes at least this often to fill gaps
+    fresh_view_first: float = 3.0  # a connection finding nothing this long is replaced ...
+    fresh_view_max: float = 60.0  # ... the wait doubling up to this while nothing is found
 
 
 # what the pump receives: ("data", stream, samples) | ("note", make_item) | ("stop",)
@@ -83,6 +95,7 @@ class PulseInput:
         self.timeline = Timeline(want.source, self.options.timeline)
         self._threads: list[threading.Thread] = []
         self._opened_once = False
+        self._fresh_view_after = self.options.fresh_view_first
 
     # ------------------------------------------------------------------ public ---
     def start(self, emit: Emit) -> None:
@@ -137,6 +150,7 @@ class PulseInput:
 
     def _warn(self, code: str, message: str, **extra: object) -> None:
         src = self.source
+        log.info("%s capture: %s: %s", src, code, message)
         self._note(lambda t: SessionWarning(code, message, src, t, dict(extra)))
 
     # ----------------------------------------------------------------- watcher ---
@@ -156,6 +170,16 @@ class PulseInput:
                 lost = False
             try:
                 self._watch_connected(pulse)
+            except _NothingInView:
+                log.info(
+                    "%s capture: nothing to record for %.0f s on this connection; "
+                    "looking with a fresh one",
+                    self.source,
+                    self._fresh_view_after,
+                )
+                self._fresh_view_after = min(
+                    2 * self._fresh_view_after, self.options.fresh_view_max
+                )
             except (pulsectl.PulseDisconnected, pulsectl.PulseError):
                 if not self._stop.is_set():
                     lost = True
@@ -166,6 +190,7 @@ class PulseInput:
                     )
             except Exception as e:  # keep the meeting going: say so, retry after a while
                 if not self._stop.is_set():
+                    log.exception("%s capture failed", self.source)
                     self._drop_stream()
                     self._warn("capture-error", f"{self.source} capture failed ({e}); retrying")
                     self._stop.wait(self.options.reconnect_max)
@@ -184,6 +209,7 @@ class PulseInput:
         pulse.event_callback_set(on_event)
         self._pulse = pulse
         pending.set()
+        missing_since: float | None = None
         while not self._stop.is_set():
             if pending.is_set() or self._wake.is_set():
                 pending.clear()
@@ -202,6 +228,14 @@ class PulseInput:
                 # appearing can come before it is the default, so neither may stay the case
                 # for the rest of the meeting
                 pending.set()
+            now = self._clock.monotonic()
+            if stream is not None:
+                missing_since = None
+                self._fresh_view_after = self.options.fresh_view_first
+            elif missing_since is None:
+                missing_since = now
+            elif now - missing_since > self._fresh_view_after:
+                raise _NothingInView
 
     def _drop_stream(self) -> None:
         with self._lock:
