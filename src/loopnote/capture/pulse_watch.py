@@ -13,8 +13,9 @@ Three kinds of threads, one job each:
   new recording first and closes the old one after (make-before-break). When the server goes
   away it reconnects with backoff (0.1 s doubling to 2 s). When a connection finds nothing to
   record for a while (3 s, doubling to a minute while that lasts), it is replaced by a fresh
-  one: after a PipeWire restart a connection made while the server was still coming up can
-  go on answering without the devices made after it, while a new client sees them;
+  one: after a PipeWire restart, connections made while the server was still coming up were
+  seen to find no device for as long as a test waited, though other clients had just made
+  them the defaults; a fresh one does not depend on how the server was when it connected;
 * the pump is the only thread that calls ``emit``: it lays blocks of the current stream on the
   ``Timeline`` (blocks of a replaced stream are dropped), fills gaps, and raises warnings.
 
