@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import subprocess
 import threading
@@ -431,12 +432,15 @@ def test_unloaded_sink_falls_back_to_the_new_default(lab: SoundServer, tmp_path:
         assert tone_db(after, 1000) < -60
 
 
-def test_server_killed_and_restarted(lab: SoundServer, tmp_path: Path) -> None:
+def test_server_killed_and_restarted(
+    lab: SoundServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # A server's start takes seconds on a loaded machine, a new recording's first data can
     # take a second, and a starved player stutters: what is waited for is an observable
     # outcome, not a fixed delay: the played tone in the system capture, before the crash and
     # again after the restart. If the capture never comes back, the wait runs out and the
-    # message holds the timeline of warnings, switches and gaps.
+    # message holds the timeline of warnings, switches and gaps, and the capture's log.
+    caplog.set_level(logging.INFO, logger="loopnote.capture")
     tone = write_tone(tmp_path / "a.wav", 440, 20)
     lab.play(tone, name="A")
     inputs = get_backend().open(CaptureRequest())
@@ -457,7 +461,7 @@ def test_server_killed_and_restarted(lab: SoundServer, tmp_path: Path) -> None:
     stop_all(inputs, take)
     story = take.story() + (
         f"\ntone at {first}, killed at {killed:.3f}, restarted at {restarted:.3f}, "
-        f"tone back at {back}"
+        f"tone back at {back}\ncapture log:\n{caplog.text}"
     )
     assert first is not None and back is not None, story
     for source in ("system", "mic"):
