@@ -8,8 +8,10 @@ the settled/offline ratio (target <= 1.0) and the settling pass's CPU per audio 
 ``--settle-model base`` the live transcript of the meeting's model is settled with ``base``
 too (lower still). ``--realtime-seconds N`` runs real meetings (``Session``, real-time
 replay of the first N s of each dev file) with and without settling and gives the final-word
-latency from the events (live must stay real time while settling runs) and the settling
-process's CPU. Per language (``base``; target settled <= 1.05x offline): ``languages.py``.
+latency from the events (live must stay real time while settling runs), the settling
+process's CPU, and the WER of what the meeting settled as it went (stretches closed on the
+horizons the session's ticks carry) next to the same live lines settled at the end. Per
+language (``base``; target settled <= 1.05x offline): ``languages.py``.
 
     python benchmarks/settled.py --part dev --files 2 --realtime-seconds 60
     python benchmarks/settled.py --settle-model base
@@ -43,15 +45,17 @@ from loopnote.types import FloatArray, PartialText, SessionWarning, Utterance
 
 
 def first_seconds(f: EvalFile, seconds: float) -> Item:
-    """The file, or its first ``seconds`` (the utterances that end by then)."""
+    """The file, or its first ``seconds``: the utterances that end by then, and the audio up
+    to the next one's start (so no word of an utterance left out is heard)."""
     item = load_item(f)
     if seconds <= 0 or item.audio.size <= seconds * SR:
         return item
     kept = [s for s in f.segments if s.end <= seconds]
+    cut = min([seconds] + [s.start for s in f.segments if s.end > seconds])
     return Item(
         item.name,
         item.part,
-        item.audio[: int(seconds * SR)],
+        item.audio[: int(cut * SR)],
         [s.text for s in kept],
         [s.start for s in kept],
     )
@@ -115,25 +119,30 @@ def score(
         print(f"          settled with {base.name}: WER {wer(refs, based):.3f}")
 
 
-def realtime(model: str, items: list, seconds: float) -> None:  # type: ignore[type-arg]
-    """Real meetings (real-time replay) with and without settling: live latency and cost."""
+def realtime(engine: Engine, items: list[Item], options: RecognizerOptions) -> None:
+    """Real meetings (real-time replay) with and without settling: live latency and cost, and
+    the WER of what the meeting settled as it went (the settler closing stretches on the
+    horizons the session's ticks carry) against the same live lines settled at the end."""
+    seconds = max(item.audio.size / SR for item in items)
     print(f"\n== real-time meetings, first {seconds:.0f} s of each dev file")
+    refs = [item.reference for item in items]
     for settle_on in (False, True):
         lat, n_settled, cpu_live = Latency(), 0, 0.0
+        lives, settled, at_end = [], [], []
         child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         for item in items:
             with tempfile.TemporaryDirectory() as tmp:
                 wav = Path(tmp) / f"{item.name}.wav"
-                sf.write(str(wav), item.audio[: int(seconds * SR)], SR)
+                sf.write(str(wav), item.audio, SR)
                 got: list[Event] = []
-                options = SessionOptions(
-                    settings=Settings(out=tmp, notify=False, model=model),
+                meeting = SessionOptions(
+                    settings=Settings(out=tmp, notify=False, model=options.model),
                     keep_audio=False,
                     origin="file",
                     settle=SettleOptions() if settle_on else None,
                 )
                 cpu0 = time.process_time()
-                Session.build([FileInput(wav, source="system", realtime=True)], options).run(
+                Session.build([FileInput(wav, source="system", realtime=True)], meeting).run(
                     got.append
                 )
                 cpu_live += time.process_time() - cpu0
@@ -146,15 +155,33 @@ def realtime(model: str, items: list, seconds: float) -> None:  # type: ignore[t
                     timed.append((e.wall - wall0, e.utterance))
             lat.final_word += latencies(timed, []).final_word
             n_settled += sum(1 for e in got if isinstance(e, TranscriptSettled) and e.how == "live")
+            live = [e.utterance for e in got if isinstance(e, UtteranceCommitted)]
+            records = [
+                settled_record(u, ids, e.model, e.how)
+                for e in got
+                if isinstance(e, TranscriptSettled)
+                for u, ids in zip(e.utterances, e.replaces, strict=True)
+            ]
+            lives.append(" ".join(u.text for u in live))
+            settled.append(" ".join(u.text for u in apply_settled(live, records)))
+            if settle_on:
+                at_end.append(settle(engine, live, item.audio, options)[0])
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         settle_cpu = child.ru_utime + child.ru_stime - child0.ru_utime - child0.ru_stime
-        audio = len(items) * seconds
+        audio = sum(item.audio.size for item in items) / SR
         print(
             f"  settling {'on ' if settle_on else 'off'}: final word p50 "
             f"{pct(lat.final_word, 50)} s p95 {pct(lat.final_word, 95)} s (n={len(lat.final_word)})"
             f" | meeting process CPU {cpu_live / audio:.3f} s/s, settling process "
             f"{settle_cpu / audio:.3f} s/s | stretches settled behind live: {n_settled}"
         )
+        line = f"    WER of the meeting: live {wer(refs, lives):.3f}"
+        if settle_on:
+            line += (
+                f"  settled as it went {wer(refs, settled):.3f}  the same live lines "
+                f"settled at the end {wer(refs, at_end):.3f}"
+            )
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     for part in () if args.no_wer else parts:
         score(engine, base, part, [f for f in files if f.part == part], options)
     if args.realtime_seconds > 0:
-        dev = [f for f in files if f.part == "dev"][: args.realtime_files]
-        realtime(args.model, dev, args.realtime_seconds)
+        dev = [f for f in build(args.files) if f.part == "dev"][: args.realtime_files]
+        realtime(engine, [first_seconds(f, args.realtime_seconds) for f in dev], options)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
