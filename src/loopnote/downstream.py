@@ -255,15 +255,12 @@ class MeetingDownstream:
         self._partial[p.source] = p.text
         return [] if self.alerts is None else self.alerts.partial(p, wall)
 
-    def tick(
-        self, t: float, wall: float, *, horizons: Mapping[Source, float] | None = None
-    ) -> list[Event]:
+    def tick(self, t: float, wall: float, horizons: Mapping[Source, float]) -> list[Event]:
         """The session's deadline: release held mic lines, move the summary's clock, and
         pick up what the slow workers produced. ``horizons``: per source, live recognition
         will commit no word starting before it (read before the lines committed ahead of it
         were handed here)."""
-        system = None if horizons is None else horizons.get("system")
-        held = self.bleed.advance(t, system) if self.bleed is not None else []
+        held = self.bleed.advance(t, horizons.get("system")) if self.bleed is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
         if self.bleed is not None and (w := self.bleed.detected_warning(t)) is not None:
             out.append(self._warning(w, wall))

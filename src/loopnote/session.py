@@ -360,7 +360,7 @@ class Session:
     def _tick(self, horizons: dict[Source, float]) -> None:
         t = min((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
-        for ev in self._down.tick(t, wall, horizons=horizons):
+        for ev in self._down.tick(t, wall, horizons):
             self._emit(ev)
 
     def _level(self, level: LevelChanged) -> None:

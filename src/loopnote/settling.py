@@ -3,7 +3,8 @@
 ``AudioTap``     the 16 kHz audio recognition heard, per source, for the last ``RING_SECONDS``
                  (written from the audio threads)
 ``Settled``      one settled stretch: its utterances, the live ids each replaces, progress
-``LiveSettler``  ``add(u)`` a committed live utterance; ``tick()`` time moved (latest wins);
+``LiveSettler``  ``add(u)`` a committed live utterance; ``tick(horizons)`` time moved (latest
+                 wins);
                  ``set_language(source, code)`` what ``--language auto`` detected;
                  ``finish(live, done, read_disk)`` settle everything still unsettled, then
                  stop; ``deliver(Settled)`` is called from the worker's thread
@@ -137,14 +138,11 @@ class LiveSettler:
     def add(self, u: Utterance) -> None:
         self._ops.post(("add", u))
 
-    def tick(self, horizons: Mapping[Source, float] | None = None) -> None:
+    def tick(self, horizons: Mapping[Source, float]) -> None:
         """Close the stretches a pause has ended. ``horizons``: per source, live recognition
         will commit no word starting before it, read before the lines committed ahead of it
         were added here (a horizon read later, on the worker's thread, may pass a line still
-        on its way, and cut that line's first word off its stretch). Without them: the
-        audio heard, less ``follow``."""
-        if horizons is None:
-            horizons = {s: self.tap.heard_until(s) - self._o.follow for s in self._options}
+        on its way, and cut that line's first word off its stretch)."""
         self._ops.post(("tick", dict(horizons)), key="tick")
 
     def set_language(self, source: Source, language: str) -> None:
