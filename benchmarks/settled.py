@@ -37,9 +37,16 @@ from loopnote.asr.engine import Engine
 from loopnote.asr.settle import SettleOptions
 from loopnote.capture.file import FileInput
 from loopnote.config import Settings
-from loopnote.events import Event, PartialUpdated, TranscriptSettled, UtteranceCommitted
+from loopnote.events import (
+    Event,
+    PartialUpdated,
+    SessionEnded,
+    TranscriptSettled,
+    UtteranceCommitted,
+)
 from loopnote.session import Session, SessionOptions
 from loopnote.settling import AudioTap, LiveSettler, Settled
+from loopnote.store import MeetingFolder
 from loopnote.store.settled import apply_settled, settled_record
 from loopnote.types import FloatArray, PartialText, SessionWarning, Utterance
 
@@ -146,6 +153,11 @@ def realtime(engine: Engine, items: list[Item], options: RecognizerOptions) -> N
                     got.append
                 )
                 cpu_live += time.process_time() - cpu0
+                # the transcript as a reader of the meeting gets it
+                ended = next(e for e in got if isinstance(e, SessionEnded))
+                with MeetingFolder.open(Path(ended.folder)) as folder:
+                    live = folder.load_utterances(live=True)
+                    kept = folder.load_utterances()
             wall0 = got[0].wall
             timed: list[tuple[float, PartialText | Utterance]] = []
             for e in got:
@@ -155,15 +167,8 @@ def realtime(engine: Engine, items: list[Item], options: RecognizerOptions) -> N
                     timed.append((e.wall - wall0, e.utterance))
             lat.final_word += latencies(timed, []).final_word
             n_settled += sum(1 for e in got if isinstance(e, TranscriptSettled) and e.how == "live")
-            live = [e.utterance for e in got if isinstance(e, UtteranceCommitted)]
-            records = [
-                settled_record(u, ids, e.model, e.how)
-                for e in got
-                if isinstance(e, TranscriptSettled)
-                for u, ids in zip(e.utterances, e.replaces, strict=True)
-            ]
             lives.append(" ".join(u.text for u in live))
-            settled.append(" ".join(u.text for u in apply_settled(live, records)))
+            settled.append(" ".join(u.text for u in kept))
             if settle_on:
                 at_end.append(settle(engine, live, item.audio, options)[0])
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
