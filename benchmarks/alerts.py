@@ -172,6 +172,9 @@ class RecordingText:
         self._out.write(json.dumps(row) + "\n")
         return events
 
+    def set_waiting(self, seconds: float) -> None:
+        self._rec.set_waiting(seconds)
+
     def feed(self, audio: Any, t: float) -> list[PartialText | Utterance]:
         c0 = time.process_time()
         events = list(self._rec.feed(audio, t))
@@ -281,6 +284,7 @@ def replay(
             lag = t0 + fed - time.monotonic()
             if lag > 0:
                 time.sleep(lag)
+            rec.set_waiting(max(0.0, -lag))  # audio captured and not yet fed, as live
         c0 = time.process_time()
         started = time.monotonic() - t0
         events = rec.feed(x[i : i + step], i / rate)

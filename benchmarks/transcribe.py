@@ -133,6 +133,8 @@ def replay(
         if paced:
             due = wall0 + (i + piece.size) / SR
             time.sleep(max(0.0, due - time.monotonic()))
+            # audio captured by now and not yet fed, as a live session tells the recognizer
+            rec.set_waiting(time.monotonic() - due)
         new = rec.feed(piece, i / SR)
         now = time.monotonic() - wall0
         out.events += [(now, e) for e in new]

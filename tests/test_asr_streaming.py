@@ -21,7 +21,12 @@ from loopnote.asr.guards import (
     normalize,
 )
 from loopnote.asr.options import GuardOptions, RecognizerOptions
-from loopnote.asr.streaming import StreamingPolicy, agreed_prefix
+from loopnote.asr.streaming import (
+    LONGEST_STRIDE,
+    WAITING_EDGE,
+    StreamingPolicy,
+    agreed_prefix,
+)
 from loopnote.asr.vad import FRAME
 from loopnote.types import FloatArray, Word
 
@@ -137,6 +142,43 @@ def test_pass_schedule_and_result_depend_on_audio_not_chunking() -> None:
     # the same text whatever the chunking; frames are the policy's clock
     assert results[0][0] == results[1][0] == results[2][0]
     assert [s[0] for s in SCRIPT] == [w[0] for w in results[0][0]]
+
+
+def test_a_pass_waits_for_audio_already_waiting_and_then_covers_it() -> None:
+    """Live, a costly pass leaves audio waiting: the next pass comes once the waiting audio
+    is appended (one pass over all of it), not one pass per step of stale audio."""
+    engine = ScriptEngine(SCRIPT)
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
+    audio = timeline(6.0)
+    one = np.ones(1, dtype=np.float32)
+    policy.begin(0.0, audio[:FRAME], one)
+    ran_at: list[float] = []
+    committed: list[Word] = []
+    waiting = 1.6  # seconds behind when the first append comes, drained as it is appended
+    for i in range(FRAME, audio.size, FRAME):
+        policy.waiting = waiting
+        result = policy.append(audio[i : i + FRAME], one)
+        if result is not None:
+            ran_at.append(policy.end_time)
+            committed.extend(result.committed)
+        waiting = max(0.0, waiting - FRAME / SAMPLE_RATE)
+    committed.extend(policy.end(6.0).committed)
+    # nothing ran while more than the live edge waited; then a pass every step again
+    assert ran_at[0] >= 1.6 - WAITING_EDGE
+    assert all(b - a <= 0.5 + FRAME / SAMPLE_RATE for a, b in itertools.pairwise(ran_at))
+    assert [w.text for w in committed] == [s[0] for s in SCRIPT]
+
+
+def test_audio_that_always_waits_still_gets_a_pass_every_longest_stride() -> None:
+    engine = ScriptEngine(SCRIPT)
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
+    policy.waiting = 100.0  # a machine far too slow: the pace of passes has a floor
+    committed = run(policy, 14.0, FRAME)
+    ends = [t1 for _, t1, _ in engine.calls]
+    strides = [b - a for a, b in itertools.pairwise([0.0, *ends])]
+    assert len(ends) >= 3  # two mid-speech passes and the final one
+    assert all(s <= LONGEST_STRIDE + 2 * FRAME / SAMPLE_RATE for s in strides)  # + begin
+    assert [w.text for w in committed] == [s[0] for s in SCRIPT]
 
 
 def test_buffer_is_cut_at_sentence_ends_and_text_becomes_prompt() -> None:

@@ -60,6 +60,7 @@ class Knobs:
     cost: float = 0.0  # wall seconds per audio second
     fail_at: float | None = None  # raise once the audio reaches this time
     catching_up: list[bool] = field(default_factory=list)
+    waiting: list[float] = field(default_factory=list)  # audio waiting, told before each feed
     said: dict[str, float] = field(default_factory=dict)  # line text -> monotonic time said
     fed: list[FloatArray] = field(default_factory=list)
 
@@ -85,6 +86,9 @@ class ScriptedRecognizer:
 
     def set_catching_up(self, on: bool) -> None:
         self._k.catching_up.append(on)
+
+    def set_waiting(self, seconds: float) -> None:
+        self._k.waiting.append(seconds)
 
     def feed(self, samples: FloatArray, start: float) -> list[PartialText | Utterance]:
         if self._origin is None:
@@ -455,6 +459,9 @@ def test_a_replay_that_is_not_paced_is_never_skipped(tmp_path: Path) -> None:
     s.run(got)
     assert "recognition-gap" not in got.codes()
     assert sum(x.shape[0] for x in k.fed) == 20 * 16_000
+    # the file's audio always waits; its passes keep their schedule (the text cannot depend
+    # on the machine's speed)
+    assert k.waiting and set(k.waiting) == {0.0}
 
 
 def test_stop_drains_what_was_captured(tmp_path: Path) -> None:
@@ -621,6 +628,8 @@ def test_one_slow_pass_changes_the_pace_but_does_not_warn(tmp_path: Path) -> Non
     # fewer passes for a while, then every pass again (a loaded machine may switch more often)
     assert k.catching_up[:2] == [True, False] and k.catching_up[-1] is False
     assert not {"recognition-behind", "recognition-caught-up"} & set(got.codes())
+    # the recognizer heard how much live audio waited behind the slow pass
+    assert max(k.waiting) >= 1.0 and k.waiting[-1] < 1.0
 
 
 def test_failing_notifications_warn_once_per_reason(

@@ -83,6 +83,8 @@ class Recognizer(Protocol):
 
     def set_catching_up(self, on: bool) -> None: ...
 
+    def set_waiting(self, seconds: float) -> None: ...
+
 
 class SourceWorker:
     def __init__(
@@ -300,6 +302,9 @@ class SourceWorker:
         hears of it only when it lasts (one long pass on a busy machine is not news)."""
         behind = self.backlog.seconds
         pace = self.backlog.pace
+        # Live audio that waits is covered by the next pass; a file read as fast as it is
+        # decoded always waits, and its text must not depend on the machine's speed.
+        self._recognizer.set_waiting(behind if self.backlog.paced else 0.0)
         if not self._catching_up and behind > pace.catch_up_at:
             self._catching_up = True
             self._catch_up_from = self.session_time

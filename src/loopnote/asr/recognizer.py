@@ -7,6 +7,8 @@ committed utterances.
     ``finish()``              end of the stream: commit whatever is still open
     ``set_catching_up(on)``   behind real time: a pass only every ``CATCH_UP_STEP`` s of speech
                               (the pass that ends a stretch still runs)
+    ``set_waiting(seconds)``  live input: captured audio not yet fed; a pass is put off while
+                              more of it waits than the live edge allows (``StreamingPolicy``)
 ``transcribe_offline(engine, samples, options)``
     the same model over a whole recording at once (the benchmark's reference)
 
@@ -87,6 +89,9 @@ class StreamingRecognizer:
     def set_catching_up(self, on: bool) -> None:
         step = max(self.options.step, CATCH_UP_STEP) if on else self.options.step
         self._policy.options = replace(self.options, step=step)
+
+    def set_waiting(self, seconds: float) -> None:
+        self._policy.waiting = max(0.0, seconds)
 
     def _frame_time(self, frame: int) -> float:
         assert self._t0 is not None

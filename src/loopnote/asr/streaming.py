@@ -4,7 +4,8 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 ``StreamingPolicy``  one stretch of speech at a time:
                      ``begin(t, samples, probs)`` opens it, ``append(samples, probs)`` adds
                      audio and runs a pass every ``step`` seconds of it, ``end(t)`` runs the
-                     final pass and commits everything up to session time ``t``
+                     final pass and commits everything up to session time ``t``;
+                     ``waiting`` is how much captured audio waits to be appended (live input)
 ``Pass``             what a pass yields: newly committed words and the tentative rest
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
 
@@ -16,6 +17,14 @@ cut at the last committed sentence end, past ``max_buffer`` at the last committe
 pass never sees much more than ``max_buffer`` seconds and cost stays flat however long the
 meeting. Text cut out of the buffer becomes the decoder's prompt, for continuity. Each
 stretch of speech ends (VAD) with a final pass that commits everything.
+
+Live, a pass can cost more than ``step`` seconds (the final pass in Whisper's full window
+takes about a second on two cores): audio then waits while it runs. A pass is put off while
+more than ``WAITING_EDGE`` seconds of audio wait to be appended (up to ``LONGEST_STRIDE``
+seconds of speech), so the next pass covers them too instead of decoding audio that is
+already stale; one pass instead of several catches the transcript up with the live edge.
+Nothing waits when audio comes no faster than it is decoded, so a file read as fast as it
+is decoded gives the same text at any pace.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from loopnote.types import FloatArray, Word
 
 _RECENT = 40  # committed words remembered to catch a hypothesis that says them again
 _HARD_LIMIT = 28.0  # seconds; Whisper sees at most 30 s at once
+WAITING_EDGE = 0.25  # seconds of waiting audio that still count as the live edge
+LONGEST_STRIDE = 6.0  # seconds of speech a pass is put off at most while audio waits
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class StreamingPolicy:
         self._onset = 0.0  # session time this stretch of speech began
         self._context = ""  # committed text cut out of the buffer
         self.active = False
+        self.waiting = 0.0  # seconds of captured audio not yet appended (set by the caller)
 
     # -- audio in ---------------------------------------------------------------------------
     @property
@@ -112,6 +124,8 @@ class StreamingPolicy:
         due = o.first_step if self._passes == 0 else o.step
         if self._since_pass < round(due * SAMPLE_RATE):
             return None
+        if self.waiting > WAITING_EDGE and self._since_pass < round(LONGEST_STRIDE * SAMPLE_RATE):
+            return None  # more audio is already here: the next pass covers it too
         if self.buffered > _HARD_LIMIT - 2.0:  # no agreement for far too long: settle it
             result = self._run(final=True)
             self._cut(self.end_time)
