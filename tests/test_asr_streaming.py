@@ -8,6 +8,7 @@ the word still being spoken comes back misheard, as a real recognizer does with 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -85,13 +86,21 @@ SCRIPT = [
 ]
 
 
-def run(policy: StreamingPolicy, seconds: float, chunk: int) -> list[Word]:
+def run(
+    policy: StreamingPolicy,
+    seconds: float,
+    chunk: int,
+    waiting: Callable[[float], float] = lambda _t: 0.0,
+) -> list[Word]:
+    """Append ``seconds`` of speech in ``chunk``-sample pieces; ``waiting(t)``: the live audio
+    waiting behind each piece, ``t`` the seconds appended before it."""
     audio = timeline(seconds)
     probs = np.ones(1, dtype=np.float32)
     policy.begin(0.0, audio[:FRAME], probs)
     committed: list[Word] = []
     for i in range(FRAME, audio.size, chunk):
         piece = audio[i : i + chunk]
+        policy.waiting = waiting(i / SAMPLE_RATE)
         result = policy.append(piece, np.ones(max(1, piece.size // FRAME), dtype=np.float32))
         if result:
             committed.extend(result.committed)
@@ -149,20 +158,9 @@ def test_a_pass_waits_for_audio_already_waiting_and_then_covers_it() -> None:
     is appended (one pass over all of it), not one pass per step of stale audio."""
     engine = ScriptEngine(SCRIPT)
     policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
-    audio = timeline(6.0)
-    one = np.ones(1, dtype=np.float32)
-    policy.begin(0.0, audio[:FRAME], one)
-    ran_at: list[float] = []
-    committed: list[Word] = []
-    waiting = 1.6  # seconds behind when the first append comes, drained as it is appended
-    for i in range(FRAME, audio.size, FRAME):
-        policy.waiting = waiting
-        result = policy.append(audio[i : i + FRAME], one)
-        if result is not None:
-            ran_at.append(policy.end_time)
-            committed.extend(result.committed)
-        waiting = max(0.0, waiting - FRAME / SAMPLE_RATE)
-    committed.extend(policy.end(6.0).committed)
+    # 1.6 s behind when the stretch begins, drained as it is appended
+    committed = run(policy, 6.0, FRAME, waiting=lambda t: max(0.0, 1.6 - t))
+    ran_at = [t1 for _, t1, request in engine.calls if not request.final]
     # nothing ran while more than the live edge waited; then a pass every step again
     assert ran_at[0] >= 1.6 - WAITING_EDGE
     assert all(b - a <= 0.5 + FRAME / SAMPLE_RATE for a, b in itertools.pairwise(ran_at))
@@ -172,8 +170,8 @@ def test_a_pass_waits_for_audio_already_waiting_and_then_covers_it() -> None:
 def test_audio_that_always_waits_still_gets_a_pass_every_longest_stride() -> None:
     engine = ScriptEngine(SCRIPT)
     policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
-    policy.waiting = 100.0  # a machine far too slow: the pace of passes has a floor
-    committed = run(policy, 14.0, FRAME)
+    # a machine far too slow: the pace of passes has a floor
+    committed = run(policy, 14.0, FRAME, waiting=lambda _t: 100.0)
     ends = [t1 for _, t1, _ in engine.calls]
     strides = [b - a for a, b in itertools.pairwise([0.0, *ends])]
     assert len(ends) >= 3  # two mid-speech passes and the final one

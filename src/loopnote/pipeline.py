@@ -298,8 +298,9 @@ class SourceWorker:
         self.settled_time = min(open_from, pending[0].start) if pending else open_from
 
     def _pace(self) -> None:
-        """Fewer passes while behind, every pass again once caught up for a while; the user
-        hears of it only when it lasts (one long pass on a busy machine is not news)."""
+        """Tell the recognizer how much live audio waits (its next pass covers it); fewer
+        passes while far behind, every pass again once caught up for a while; the user hears
+        of it only when it lasts (one long pass on a busy machine is not news)."""
         behind = self.backlog.seconds
         pace = self.backlog.pace
         # Live audio that waits is covered by the next pass; a file read as fast as it is

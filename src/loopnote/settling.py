@@ -3,9 +3,8 @@
 ``AudioTap``     the 16 kHz audio recognition heard, per source, for the last ``RING_SECONDS``
                  (written from the audio threads)
 ``Settled``      one settled stretch: its utterances, the live ids each replaces, progress
-``LiveSettler``  ``add(u)`` a committed live utterance; ``tick(horizons)`` time moved (latest
-                 wins);
-                 ``set_language(source, code)`` what ``--language auto`` detected;
+``LiveSettler``  ``add(u)`` a committed live utterance; ``tick(horizons)`` time moved
+                 (latest wins); ``set_language(source, code)`` what ``--language auto`` detected;
                  ``finish(live, done, read_disk)`` settle everything still unsettled, then
                  stop; ``deliver(Settled)`` is called from the worker's thread
 
