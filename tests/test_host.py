@@ -170,3 +170,25 @@ def test_a_background_helper_outlives_the_consoles_ctrl_c_and_ends_with_its_stdi
     assert proc.returncode == 0
     # niceness stops at 19: a test run that is itself nice still sees the step down
     assert int(out.strip()) >= min(19, os.nice(0) + host.BACKGROUND_NICENESS)
+
+
+PRIORITY_CHILD = (
+    "import ctypes\n"
+    "from loopnote import host\n"
+    "host.serve_in_background()\n"
+    "k = ctypes.WinDLL('kernel32')\n"
+    "k.GetCurrentProcess.restype = ctypes.c_void_p\n"
+    "k.GetPriorityClass.argtypes = (ctypes.c_void_p,)\n"
+    "print(k.GetPriorityClass(k.GetCurrentProcess()))\n"
+)
+
+
+@pytest.mark.skipif(host.OS != "windows", reason="Windows priority classes")
+def test_a_background_helper_runs_below_normal_priority_on_windows() -> None:
+    """The counterpart of the niceness check above: without it a helper (the settling pass,
+    the LLM) competes with live recognition as an equal."""
+    out = subprocess.run(
+        [sys.executable, "-c", PRIORITY_CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip()) == host.WINDOWS_BELOW_NORMAL_PRIORITY_CLASS

@@ -146,16 +146,26 @@ def end_child(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
 
 
 BACKGROUND_NICENESS = 10  # added to a helper child's niceness: the live path wins a shared core
+# Windows' counterpart: a normal-priority thread always runs before a below-normal one
+WINDOWS_BELOW_NORMAL_PRIORITY_CLASS = 0x4000
 
 
 def serve_in_background() -> None:
     """Make this process a meeting's background helper (a model in a child process): a lower
-    scheduling priority where the OS has one to lower, and deaf to the console's Ctrl-C and
-    Ctrl-Break, which reach every process in the console's group but are meant to end the
-    meeting, whose end (a settling pass, LLM notes) still needs the helper. The helper ends
-    when its standard input closes (``end_child``)."""
+    scheduling priority (niceness on Linux and macOS, the below-normal priority class on
+    Windows), and deaf to the console's Ctrl-C and Ctrl-Break, which reach every process in
+    the console's group but are meant to end the meeting, whose end (a settling pass, LLM
+    notes) still needs the helper. The helper ends when its standard input closes
+    (``end_child``)."""
     if hasattr(os, "nice"):
         os.nice(BACKGROUND_NICENESS)
+    if OS == "windows":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined,unused-ignore]
+        kernel32.GetCurrentProcess.restype = ctypes.c_void_p
+        kernel32.SetPriorityClass.argtypes = (ctypes.c_void_p, ctypes.c_uint32)
+        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), WINDOWS_BELOW_NORMAL_PRIORITY_CLASS)
     for name in ("SIGINT", "SIGBREAK"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
