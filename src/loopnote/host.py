@@ -162,9 +162,11 @@ def serve_in_background() -> None:
     if OS == "windows":
         import ctypes
 
-        kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined,unused-ignore]
+        loader: Any = getattr(ctypes, "WinDLL")  # noqa: B009 (absent off Windows)
+        kernel32 = loader("kernel32")
         kernel32.GetCurrentProcess.restype = ctypes.c_void_p
         kernel32.SetPriorityClass.argtypes = (ctypes.c_void_p, ctypes.c_uint32)
+        # a refusal leaves the helper at normal priority: slower live passes, nothing lost
         kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), WINDOWS_BELOW_NORMAL_PRIORITY_CLASS)
     for name in ("SIGINT", "SIGBREAK"):
         if hasattr(signal, name):
