@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from loopnote.cli.main import main
+from loopnote.store import MeetingFolder
 from recording import cli_env
 
 
@@ -94,3 +98,48 @@ def test_another_host_is_served_with_a_warning(tmp_path: Path) -> None:
         assert lines[-1].split()[-1].startswith("http://127.0.0.2:")
     finally:
         assert stop(proc) == 0
+
+
+@pytest.mark.model
+def test_ctrl_c_while_a_meeting_ended_from_the_page_finishes_is_a_clean_exit(
+    tmp_path: Path,
+) -> None:
+    """The page's End, then Ctrl-C while the notes are still being written: the meeting was
+    ended by the user, not cut short, so the run exits 0 and the folder is complete."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loopnote", "demo", "--realtime", "--ui", "--no-browser"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(tmp_path),
+    )
+    try:
+        link = read_until(proc, "loopnote is at ")[-1].split()[-1]
+        origin = link.split("/live")[0]
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(link, timeout=10) as r:
+            csrf = re.search(r'name="loopnote-csrf" content="([^"]+)"', r.read().decode())
+        assert csrf is not None
+        end = urllib.request.Request(
+            origin + "/api/live/end",
+            data=b"{}",
+            method="POST",
+            headers={"origin": origin, "x-loopnote-csrf": csrf[1]},
+        )
+        deadline = time.monotonic() + 60
+        while True:  # the meeting takes a moment to start
+            try:
+                with browser.open(end, timeout=10) as r:
+                    assert json.loads(r.read())["ok"]
+                break
+            except urllib.error.HTTPError as e:
+                assert e.code == 409 and time.monotonic() < deadline, e
+                time.sleep(0.2)
+    finally:
+        code = stop(proc)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    assert code == 0, err
+    assert "interrupted" not in err
+    (path,) = (tmp_path / "meetings").iterdir()
+    assert MeetingFolder.open(path).meta.status == "complete"

@@ -204,6 +204,11 @@ class Session:
         return self._paused.is_set()
 
     @property
+    def stopping(self) -> bool:
+        """Whether the meeting has been asked to end (it may still be finishing)."""
+        return self._stop.is_set()
+
+    @property
     def folder(self) -> Path:
         return self._down.path
 

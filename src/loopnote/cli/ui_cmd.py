@@ -133,8 +133,9 @@ def run_with_browser(
     meeting_running.set()
 
     def on_signal() -> None:
-        # during the meeting a signal ends it; afterwards it only stops serving the page
-        if meeting_running.is_set():
+        # during the meeting a signal ends it; once the page has ended it (its notes may
+        # still be being written) or afterwards, it only stops serving the page
+        if meeting_running.is_set() and not session.stopping:
             interrupted.set()
             session.stop(interrupted=options.origin == "file")
 
