@@ -192,3 +192,20 @@ def test_a_background_helper_runs_below_normal_priority_on_windows() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) == host.WINDOWS_BELOW_NORMAL_PRIORITY_CLASS
+
+
+def test_a_helper_is_held_where_processes_stop_and_always_ends() -> None:
+    """POSIX stops a held helper (tests/test_settle_hold.py watches it stop and wake);
+    Windows keeps it running at its lower priority class. Either way it ends when asked."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read()"],
+        stdin=subprocess.PIPE,
+        **host.helper_popen_options(),
+    )
+    try:
+        held = host.hold_child(child)
+        assert held == (host.OS != "windows")
+    finally:
+        host.end_child(child, timeout=10)  # resumes a held helper so it sees its input close
+    assert child.returncode == 0
+    assert not host.hold_child(child) and not host.release_child(child)  # ended: nothing to do

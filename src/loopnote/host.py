@@ -10,6 +10,8 @@
 ``replace(src, dst)``        ``os.replace``, waiting out Windows' brief sharing violations
 ``end_child(proc)``          end a child process that stops when its standard input closes
 ``serve_in_background()``   in such a child: a lower priority, and deaf to the console's Ctrl-C
+``helper_popen_options()``  how to start such a child (its own process group on POSIX)
+``hold_child(proc)``, ``release_child(proc)``  stop and resume such a child (POSIX)
 
 Privacy of files: on Linux and macOS a meeting folder is 0700 and its files 0600. Windows has
 no such bits (``os.chmod`` only sets the read-only flag); a file there has the access list
@@ -136,6 +138,7 @@ def end_child(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
     ``timeout`` s), and close its output pipe."""
     if proc.stdin is not None:
         proc.stdin.close()
+    release_child(proc)  # a held child could not see its input close
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -143,6 +146,35 @@ def end_child(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
         proc.wait()
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+def helper_popen_options() -> dict[str, Any]:
+    """``Popen`` options for a background helper: on POSIX its own process group, so that
+    when the meeting's process dies (even killed with -9) while the helper is held
+    (``hold_child``), the group is left orphaned and the kernel sends it SIGHUP and SIGCONT:
+    the helper wakes, finds its standard input closed, and ends."""
+    return {} if OS == "windows" else {"process_group": 0}
+
+
+def hold_child(proc: subprocess.Popen[Any]) -> bool:
+    """Stop ``proc`` from running until ``release_child``; False where processes are not
+    held (Windows: there the helper's lower priority class is what yields)."""
+    return _signal_child(proc, "SIGSTOP")
+
+
+def release_child(proc: subprocess.Popen[Any]) -> bool:
+    return _signal_child(proc, "SIGCONT")
+
+
+def _signal_child(proc: subprocess.Popen[Any], name: str) -> bool:
+    number = getattr(signal, name, None)
+    if number is None or OS == "windows" or proc.returncode is not None:
+        return False
+    try:
+        os.kill(proc.pid, number)
+    except OSError:  # it has just ended
+        return False
+    return True
 
 
 BACKGROUND_NICENESS = 10  # added to a helper child's niceness: the live path wins a shared core

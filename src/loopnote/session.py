@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from loopnote.asr import RecognizerOptions, StreamingRecognizer, load_engine
+from loopnote.asr.busy import BusyGate, GatedEngine
 from loopnote.asr.engine import Engine
 from loopnote.backlog import Backlog
 from loopnote.bleed import SpeakerBleed
@@ -59,6 +60,7 @@ from loopnote.session_options import (
     recognizer_options,
     settler_for,
 )
+from loopnote.settling import LiveSettler
 from loopnote.store import MeetingFolder
 from loopnote.summarize import Summarizer
 from loopnote.types import PartialText, SessionWarning, Source, Utterance
@@ -67,6 +69,19 @@ TICK_SECONDS = 0.1  # deadline of the periodic work
 OUT_ITEMS = 2000  # worker results waiting for the fast path
 
 log = logging.getLogger(__name__)
+
+
+def _streaming(engine: Engine, settler: LiveSettler | None) -> RecognizerFactory:
+    """Streaming recognizers on ``engine``; with a settler, its decoding holds the settling
+    pass (it decodes in the gaps between live passes)."""
+    live: Engine = engine
+    if settler is not None:
+        live = GatedEngine(engine, BusyGate(settler.hold, settler.release))
+
+    def make(source: Source, opts: RecognizerOptions) -> Recognizer:
+        return StreamingRecognizer(live, source, opts)
+
+    return make
 
 
 class Session:
@@ -150,14 +165,11 @@ class Session:
         if recognizer_factory is None:
             loaded = engine or load_engine(settings.model)
             model = loaded.name
-
-            def make(source: Source, opts: RecognizerOptions) -> Recognizer:
-                return StreamingRecognizer(loaded, source, opts)
-
-            recognizer_factory = make
         else:
             model = engine.name if engine is not None else "scripted"
         settler = settler_for(options, sources, settle_engine, scripted=scripted)
+        if recognizer_factory is None:
+            recognizer_factory = _streaming(loaded, settler)
         bleed = SpeakerBleed.for_meeting(
             sources, headphones=settings.headphones, live=options.origin == "live"
         )

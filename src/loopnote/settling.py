@@ -5,6 +5,7 @@
 ``Settled``      one settled stretch: its utterances, the live ids each replaces, progress
 ``LiveSettler``  ``add(u)`` a committed live utterance; ``tick(horizons)`` time moved
                  (latest wins); ``set_language(source, code)`` what ``--language auto`` detected;
+                 ``hold()``/``release()`` live recognition is decoding / has stopped;
                  ``finish(live, done, read_disk)`` settle everything still unsettled, then
                  stop; ``deliver(Settled)`` is called from the worker's thread
 
@@ -12,9 +13,10 @@ Each stretch (asr/settle.py) is settled once, when its following audio has been 
 live recognition is not behind (``Pace``-style: more than ``YIELD_SECONDS`` of audio waiting
 makes the worker leave the stretch for later). The decoding runs in the engine it is given,
 in a live meeting a child process at a lower priority (asr/engine_process.py), so the live
-path never waits for it. At the meeting's end whatever is not settled yet (stretches left
-while live was behind, a meeting resumed after a crash) is settled from the tap or, for
-audio older than the tap holds, from the recording on disk.
+path never waits for it, held while a live pass decodes (asr/busy.py). At the meeting's
+end whatever is not settled yet (stretches left while live was behind, a meeting resumed
+after a crash) is settled from the tap or, for audio older than the tap holds, from the
+recording on disk.
 """
 
 from __future__ import annotations
@@ -133,6 +135,18 @@ class LiveSettler:
 
     def start(self) -> None:
         self._ops.start()
+
+    def hold(self) -> None:
+        """Live recognition is decoding: an engine that can be held (a child process) stops
+        until ``release``; any other just goes on at its lower priority."""
+        hold = getattr(self._engine, "hold", None)
+        if callable(hold):
+            hold()
+
+    def release(self) -> None:
+        release = getattr(self._engine, "release", None)
+        if callable(release):
+            release()
 
     def add(self, u: Utterance) -> None:
         self._ops.post(("add", u))

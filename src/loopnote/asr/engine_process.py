@@ -3,14 +3,18 @@
 ``EngineProcess(model, threads=1)``  ``start()`` launches ``python -m loopnote.asr.engine_process``
                                      (it loads the model while the caller goes on);
                                      ``transcribe`` sends one buffer and waits for its segments;
-                                     ``close()`` ends the child
+                                     ``hold()``/``release()`` stop and resume the child (live
+                                     recognition holds it while it decodes); ``close()`` ends it
 
-The settling pass decodes with it: live recognition keeps the meeting's own engine, and the
-operating system's scheduler, not a lock, decides who gets a shared core (the child is a
-``host.serve_in_background`` helper: nicer, so live recognition wins, and deaf to the
-console's Ctrl-C, which ends the meeting but not its end pass). A crash in the child fails
-only its own calls (``ModelNotAvailable``); the child ends when its standard input closes, so
-it never outlives the meeting, even one killed with -9.
+The settling pass decodes with it: live recognition keeps the meeting's own engine. The
+child is a ``host.serve_in_background`` helper: nicer, and deaf to the console's Ctrl-C, which
+ends the meeting but not its end pass. A lower priority alone still cost live recognition
+about a second of latency on two cores (the child's decoding shares the caches and the
+second core a live pass needs), so on POSIX live recognition also holds the child, stopped,
+for the length of each live pass (``hold``); it decodes in the gaps. A crash in the child
+fails only its own calls (``ModelNotAvailable``); the child ends when its standard input
+closes, so it never outlives the meeting, even one killed with -9 while it is held (see
+``host.helper_popen_options``).
 
 Wire format on the child's stdin: one JSON line (``{"n": samples, "request": {...}}``) then
 ``n`` float32 samples; on its stdout: one JSON line per reply (``{"segments": [...]}`` or
@@ -46,7 +50,9 @@ class EngineProcess:
         self._name = model or "tiny.en"
         self._multilingual = False
         self._ready = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one decode at a time
+        self._hold_lock = threading.Lock()  # taken for a moment, even during a decode
+        self._held = False
 
     @property
     def name(self) -> str:
@@ -60,8 +66,24 @@ class EngineProcess:
         cmd = [sys.executable, "-m", "loopnote.asr.engine_process", "--model", self._model]
         cmd += ["--threads", str(self._threads)]
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            **host.helper_popen_options(),
         )
+
+    def hold(self) -> None:
+        """Stop the child where it is (mid-decode or idle) until ``release``."""
+        with self._hold_lock:
+            if self._proc is not None and not self._held:
+                self._held = host.hold_child(self._proc)
+
+    def release(self) -> None:
+        with self._hold_lock:
+            if self._proc is not None and self._held:
+                host.release_child(self._proc)
+            self._held = False
 
     def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
@@ -84,9 +106,10 @@ class EngineProcess:
             return [_segment_from(d) for d in _reply(proc.stdout).get("segments", [])]
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
+        with self._hold_lock:
+            proc, self._proc, self._held = self._proc, None, False
         if proc is not None:
-            host.end_child(proc)
+            host.end_child(proc)  # which resumes a held child first
 
 
 def _reply(stream: IO[bytes]) -> dict[str, Any]:
