@@ -9,6 +9,7 @@ hears there (``TRUTH``), which differ from what the live recognizer said.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 from tests.test_session import RATE, Knobs, Line, Listener, PacedInput, scripted, settings
 
+from loopnote import host
 from loopnote.asr.engine import EngineRequest, EngineSegment
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.settle import (
@@ -289,14 +291,14 @@ def test_with_settling_off_nothing_settles_and_readers_keep_the_live_transcript(
 def test_with_settling_off_a_real_model_session_starts_no_settling_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[str] = []
+    started: list[tuple[str, int]] = []
 
     class Child:  # stands in for the model's child process: counts the starts
-        def __init__(self, model: str) -> None:
-            self.model = model
+        def __init__(self, model: str, threads: int = 1) -> None:
+            self.model, self.threads = model, threads
 
         def start(self) -> None:
-            started.append(self.model)
+            started.append((self.model, self.threads))
 
     monkeypatch.setattr("loopnote.settling.EngineProcess", Child)
 
@@ -308,7 +310,10 @@ def test_with_settling_off_a_real_model_session_starts_no_settling_child(
         )
 
     assert build_with(False)._down.settler is None and started == []
-    assert build_with(True)._down.settler is not None and started == [""]
+    assert build_with(True)._down.settler is not None and [m for m, _ in started] == [""]
+    # held while live recognition decodes (POSIX), the child may use every core
+    cores = min(4, os.cpu_count() or 1)
+    assert started[0][1] == (cores if host.HOLDS_HELPERS else 1)
 
 
 def test_no_settle_comes_from_the_flag_the_environment_or_the_config(tmp_path: Path) -> None:

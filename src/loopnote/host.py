@@ -11,7 +11,8 @@
 ``end_child(proc)``          end a child process that stops when its standard input closes
 ``serve_in_background()``   in such a child: a lower priority, and deaf to the console's Ctrl-C
 ``helper_popen_options()``  how to start such a child (its own process group on POSIX)
-``hold_child(proc)``, ``release_child(proc)``  stop and resume such a child (POSIX)
+``hold_child(proc)``, ``release_child(proc)``  stop and resume such a child (POSIX:
+                             ``HOLDS_HELPERS``)
 
 Privacy of files: on Linux and macOS a meeting folder is 0700 and its files 0600. Windows has
 no such bits (``os.chmod`` only sets the read-only flag); a file there has the access list
@@ -156,6 +157,9 @@ def helper_popen_options() -> dict[str, Any]:
     return {} if OS == "windows" else {"process_group": 0}
 
 
+HOLDS_HELPERS = OS != "windows"  # whether ``hold_child`` can stop a helper here
+
+
 def hold_child(proc: subprocess.Popen[Any]) -> bool:
     """Stop ``proc`` from running until ``release_child``; False where processes are not
     held (Windows: there the helper's lower priority class is what yields)."""
@@ -168,7 +172,7 @@ def release_child(proc: subprocess.Popen[Any]) -> bool:
 
 def _signal_child(proc: subprocess.Popen[Any], name: str) -> bool:
     number = getattr(signal, name, None)
-    if number is None or OS == "windows" or proc.returncode is not None:
+    if number is None or not HOLDS_HELPERS or proc.returncode is not None:
         return False
     try:
         os.kill(proc.pid, number)
