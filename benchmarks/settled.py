@@ -7,7 +7,8 @@ through ``store.settled.apply_settled``), and of the same model offline on the w
 the settled/offline ratio (target <= 1.0) and the settling pass's CPU per audio second. With
 ``--settle-model base`` the live transcript of the meeting's model is settled with ``base``
 too (lower still). ``--realtime-seconds N`` runs real meetings (``Session``, real-time
-replay of the first N s of each dev file) with and without settling and gives the final-word
+replay of the first N s of ``--realtime-files`` files of each part asked for, parts apart)
+with and without settling and gives the final-word
 latency from the events (live must stay real time while settling runs), the settling
 process's CPU, and the WER of what the meeting settled as it went (stretches closed on the
 horizons the session's ticks carry) next to the same live lines settled at the end. Per
@@ -126,12 +127,12 @@ def score(
         print(f"          settled with {base.name}: WER {wer(refs, based):.3f}")
 
 
-def realtime(engine: Engine, items: list[Item], options: RecognizerOptions) -> None:
+def realtime(engine: Engine, part: str, items: list[Item], options: RecognizerOptions) -> None:
     """Real meetings (real-time replay) with and without settling: live latency and cost, and
     the WER of what the meeting settled as it went (the settler closing stretches on the
     horizons the session's ticks carry) against the same live lines settled at the end."""
     seconds = max(item.audio.size / SR for item in items)
-    print(f"\n== real-time meetings, first {seconds:.0f} s of each dev file")
+    print(f"\n== real-time meetings, first {seconds:.0f} s of each {part} file")
     refs = [item.reference for item in items]
     for settle_on in (False, True):
         lat, n_settled, cpu_live = Latency(), 0, 0.0
@@ -212,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parts = ("dev", "held-out") if args.part == "all" else (args.part,)
     for part in () if args.no_wer else parts:
         score(engine, base, part, [f for f in files if f.part == part], options)
-    if args.realtime_seconds > 0:
-        dev = [f for f in build(args.files) if f.part == "dev"][: args.realtime_files]
-        realtime(engine, [first_seconds(f, args.realtime_seconds) for f in dev], options)
+    for part in parts if args.realtime_seconds > 0 else ():
+        chosen = [f for f in build(args.files) if f.part == part][: args.realtime_files]
+        items = [first_seconds(f, args.realtime_seconds) for f in chosen]
+        realtime(engine, part, items, options)
     print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

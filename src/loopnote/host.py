@@ -171,11 +171,10 @@ def release_child(proc: subprocess.Popen[Any]) -> bool:
 
 
 def _signal_child(proc: subprocess.Popen[Any], name: str) -> bool:
-    number = getattr(signal, name, None)
-    if number is None or not HOLDS_HELPERS or proc.returncode is not None:
+    if not HOLDS_HELPERS or proc.returncode is not None:
         return False
     try:
-        os.kill(proc.pid, number)
+        os.kill(proc.pid, getattr(signal, name))  # absent on Windows: looked up here
     except OSError:  # it has just ended
         return False
     return True
