@@ -22,7 +22,7 @@ from loopnote.asr import (
     load_engine,
     transcribe_offline,
 )
-from loopnote.asr.whisper import WhisperEngine
+from loopnote.asr.whisper import WINDOW_FULL, WINDOW_WIDE, WhisperEngine
 from loopnote.types import FloatArray, PartialText, Source, Utterance
 
 pytestmark = pytest.mark.model
@@ -229,16 +229,20 @@ def test_offline_transcription_of_a_whole_file(engine: WhisperEngine) -> None:
     assert all(0 <= w.start <= w.end <= audio.size / SR for w in words)
 
 
-def test_a_final_pass_decodes_in_the_full_window(engine: WhisperEngine) -> None:
+def test_a_final_pass_decodes_in_the_wide_window(engine: WhisperEngine) -> None:
     """A short buffer gets a short encoder window on streaming passes, but the pass that ends
-    a stretch of speech gets Whisper's full 30 s window: exactly what an engine whose shortest
-    window is 30 s decodes."""
+    a stretch of speech, or is asked for it, gets the wide window: exactly what an engine whose
+    shortest window is that wide decodes, and not what the full 30 s window gives."""
     audio = load("asterisk__pls-hold-while-try.flac")
-    full = load_engine("", min_window=30)
+    wide = load_engine("", min_window=WINDOW_WIDE)
     final = engine.transcribe(audio, EngineRequest(final=True))
+    asked = engine.transcribe(audio, EngineRequest(wide_window=True))
     step = engine.transcribe(audio, EngineRequest())
-    reference = full.transcribe(audio, EngineRequest())
-    assert final and step and reference
+    reference = wide.transcribe(audio, EngineRequest())
+    full = load_engine("", min_window=WINDOW_FULL).transcribe(audio, EngineRequest())
+    assert final and asked and step and reference and full
+    assert asked[0].avg_logprob == pytest.approx(final[0].avg_logprob, abs=1e-6)
+    assert full[0].avg_logprob != pytest.approx(final[0].avg_logprob, abs=1e-6)
     assert final[0].text == reference[0].text
     assert final[0].avg_logprob == pytest.approx(reference[0].avg_logprob, abs=1e-6)
     assert [(w.start, w.end) for w in final[0].words] == [

@@ -341,15 +341,15 @@ def test_a_title_does_not_cut_the_buffer() -> None:
     assert all(c[0] < 0.6 or c[0] > 2.0 for c in engine.calls[1:]), "cut after a title"
 
 
-def test_until_a_stretch_commits_a_word_its_committing_passes_use_the_full_window() -> None:
+def test_until_a_stretch_commits_a_word_its_committing_passes_use_the_wide_window() -> None:
     engine = ScriptEngine(SCRIPT)
     run(StreamingPolicy(engine, RecognizerOptions(step=0.5, commit_after=2.0)), 6.0, FRAME)
     for t0, t1, request in engine.calls:
         if request.final:
-            assert request.full_window
+            assert request.wide_window
         elif request.prefix:  # words of this stretch are committed already
-            assert not request.full_window
+            assert not request.wide_window
         else:
-            assert request.full_window == (t1 - t0 >= 2.0)
-    assert any(r.full_window and not r.final for _, _, r in engine.calls)
-    assert any(r.prefix and not r.full_window for _, _, r in engine.calls)
+            assert request.wide_window == (t1 - t0 >= 2.0)
+    assert any(r.wide_window and not r.final for _, _, r in engine.calls)
+    assert any(r.prefix and not r.wide_window for _, _, r in engine.calls)

@@ -37,7 +37,8 @@ class EngineRequest:
                   is preferred when it explains the audio about as well (see ``asr.names``)
     ``final``     the last pass over this audio (its stretch of speech ended): worth more
                   work for accuracy, as it comes once per stretch, not every step
-    ``full_window`` worth Whisper's full 30 s window (the final pass always is)
+    ``wide_window`` worth a wide encoder window (the final pass always is): see
+                  ``whisper.WINDOW_WIDE``
     """
 
     language: str | None = "en"
@@ -48,7 +49,7 @@ class EngineRequest:
     prefix: str | None = None
     names: tuple[str, ...] = ()
     final: bool = False
-    full_window: bool = False
+    wide_window: bool = False
 
 
 @dataclass(frozen=True)

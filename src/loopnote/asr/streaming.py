@@ -18,8 +18,8 @@ pass never sees much more than ``max_buffer`` seconds and cost stays flat howeve
 meeting. Text cut out of the buffer becomes the decoder's prompt, for continuity. Each
 stretch of speech ends (VAD) with a final pass that commits everything.
 
-Live, a pass can cost more than ``step`` seconds (the final pass in Whisper's full window
-takes about a second on two cores): audio then waits while it runs. A pass is put off while
+Live, a pass can cost more than ``step`` seconds (the final pass, in the wide window, takes
+over half a second on two cores): audio then waits while it runs. A pass is put off while
 more than ``WAITING_EDGE`` seconds of audio wait to be appended (up to ``LONGEST_STRIDE``
 seconds of speech), so the next pass covers them too instead of decoding audio that is
 already stale; one pass instead of several catches the transcript up with the live edge.
@@ -173,7 +173,7 @@ class StreamingPolicy:
 
     def _request(self, final: bool) -> EngineRequest:
         o = self.options
-        # Until a stretch has committed words, a pass that may commit them decodes in the full
+        # Until a stretch has committed words, a pass that may commit them decodes in the wide
         # window: short windows often drop a stretch's first word, and two passes that both
         # drop it agree on the rest.
         head = not self._in_buffer and self.buffered >= o.commit_after
@@ -185,7 +185,7 @@ class StreamingPolicy:
             prefix=join_words(self._in_buffer) or None,
             names=o.names,
             final=final,
-            full_window=final or head,
+            wide_window=final or head,
         )
 
     def _run(self, final: bool) -> Pass:
