@@ -39,8 +39,8 @@ from loopnote.types import FloatArray, Word
 
 WINDOW_FULL = 30  # seconds: Whisper's training window
 # seconds: the window of a pass that may commit a stretch's first words, or ends it. Short
-# windows often drop a stretch's first word; 20 s commits as few wrong words as the full 30 s
-# for about half its encoder cost (attention grows with the square of the window).
+# windows often drop a stretch's first word; 20 s commits about as few wrong words as the full
+# 30 s, and costs much less (the encoder's attention grows with the square of the window).
 WINDOW_WIDE = 20
 WINDOW_MIN = 8  # seconds: smallest encoder window used for streaming buffers
 MAX_TOKENS = 448  # Whisper's decoder context
