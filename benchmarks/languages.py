@@ -264,7 +264,7 @@ def detect(engine: Engine, prompts: list[Prompt]) -> str:
     (each a stretch of speech that ends), and after how many of them."""
     lock = LanguageLock(engine)
     for n, prompt in enumerate(prompts, 1):
-        lock.transcribe(prompt.audio, EngineRequest(language=None, final=True))
+        lock.transcribe(prompt.audio, EngineRequest(language=None, final=True, wide_window=True))
         if lock.detected is not None:
             found = lock.detected
             return f"{found.language} ({found.probability:.2f}) after {n} prompt(s)"
