@@ -288,6 +288,31 @@ def score(
         print("\n".join(only.lines()))
 
 
+def realtime(
+    engine: WhisperEngine, part: str, items: list[Item], options: RecognizerOptions, seconds: float
+) -> None:
+    """Latencies from a real-time replay of the first ``seconds`` of each file of one part."""
+    print(f"\n== real-time replay, first {seconds:.0f} s of each {part} file")
+    lat = Latency()
+    for item in items:
+        n = int(seconds * SR)
+        onsets = [o for o in item.onsets if o < seconds - 1]
+        r = replay(engine, item.audio[:n], options, paced=True)
+        one = latencies(r.events, onsets)
+        lat.first_partial += one.first_partial
+        lat.final_word += one.final_word
+        lat.utterance_word += one.utterance_word
+        lat.utterance_end += one.utterance_end
+        print(f"  {item.name}: wall {r.wall:.1f} s for {n / SR:.0f} s of audio")
+    for label, values in (
+        ("first partial after onset", lat.first_partial),
+        ("final word (from events)", lat.final_word),
+        ("utterance, every word", lat.utterance_word),
+        ("utterance, last word", lat.utterance_end),
+    ):
+        print(f"  {label:28s} p50 {pct(values, 50)} s  p95 {pct(values, 95)} s  (n={len(values)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="")
@@ -344,28 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [f for f in files if f.part == part]
         score(engine, part, chosen, options, not args.no_offline, args.dump)
 
-    if args.realtime_seconds > 0:
-        print(f"\n== real-time replay, first {args.realtime_seconds:.0f} s of each dev file")
-        lat = Latency()
-        for item in (f for f in files if f.part == "dev"):
-            n = int(args.realtime_seconds * SR)
-            onsets = [o for o in item.onsets if o < args.realtime_seconds - 1]
-            r = replay(engine, item.audio[:n], options, paced=True)
-            one = latencies(r.events, onsets)
-            lat.first_partial += one.first_partial
-            lat.final_word += one.final_word
-            lat.utterance_word += one.utterance_word
-            lat.utterance_end += one.utterance_end
-            print(f"  {item.name}: wall {r.wall:.1f} s for {n / SR:.0f} s of audio")
-        for label, values in (
-            ("first partial after onset", lat.first_partial),
-            ("final word (from events)", lat.final_word),
-            ("utterance, every word", lat.utterance_word),
-            ("utterance, last word", lat.utterance_end),
-        ):
-            print(
-                f"  {label:28s} p50 {pct(values, 50)} s  p95 {pct(values, 95)} s  (n={len(values)})"
-            )
+    for part in parts if args.realtime_seconds > 0 else ():
+        chosen = [f for f in files if f.part == part]
+        realtime(engine, part, chosen, options, args.realtime_seconds)
     print(f"\npeak RSS {peak_mb():.0f} MB, now {rss_mb():.0f} MB")
     if args.hour:
         hour_replay(engine, [f for f in files if f.part == "dev"], options, args.hour_seconds)
