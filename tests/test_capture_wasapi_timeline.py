@@ -112,3 +112,27 @@ def test_lost_data_is_measured_by_the_larger_of_position_and_clock() -> None:
     lost = AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY
     gap = tl.place(PKT, 51 * PKT, hns(0.59), lost, hns(0.6))
     assert gap == round(0.09 * RATE) and abs(tl.end - 0.6) < 1e-9
+
+
+def test_a_broken_qpc_position_places_the_packet_by_its_arrival() -> None:
+    """Wine, after a day of uptime, returns QPC positions that are negative (read as unsigned):
+    taken at face value they were a gap of millions of years."""
+    tl = Timeline(RATE, ORIGIN)
+    for i in range(1, 51):
+        tl.idle(hns(i / 100))  # 0.5 s of nothing before the first packet
+    broken = (1 << 64) - 838_607_156_349
+    gap = tl.place(PKT, 0, broken, 0, hns(1.0))
+    assert tl.broken_timestamps == 1
+    assert abs(tl.end - 1.0) < 1e-9 and gap > 0  # where it arrived
+    for i in range(1, 100):  # then contiguous, broken positions and all
+        assert tl.place(PKT, i * PKT, broken + i, 0, hns(1.0 + i / 100)) == 0
+    assert abs(tl.end - 1.99) < 1e-9  # each packet ends when it arrives
+
+
+def test_no_gap_takes_the_timeline_past_the_clock() -> None:
+    tl = Timeline(RATE, ORIGIN)
+    tl.place(PKT, 0, hns(0.0), 0, hns(0.01))
+    # the device position leaps an hour ahead, 20 ms of real time later
+    gap = tl.place(PKT, 3600 * RATE, hns(0.02), AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY, hns(0.03))
+    assert gap <= round(0.03 * RATE) - PKT
+    assert tl.end <= 0.03 + PKT / RATE

@@ -19,6 +19,7 @@ and re-open it with backoff; the time in between becomes ``gap`` silence, a ``Se
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -35,6 +36,8 @@ from loopnote.capture.wasapi.timeline import Timeline, TimelineOptions
 from loopnote.capture.wasapi.win32 import WinApi
 from loopnote.errors import CaptureError, LoopnoteError
 from loopnote.types import AudioChunk, SessionWarning, Source
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -231,9 +234,17 @@ class CaptureStream:
         tl = self.timeline
         assert tl is not None
         start = tl.end
+        broken = tl.broken_timestamps
         gap = tl.place(
             pkt.frames, pkt.device_position, pkt.qpc_position, pkt.flags, self._api.qpc()
         )
+        if tl.broken_timestamps and not broken:
+            log.warning(
+                "%s: the device's timestamps are implausible (QPC position %d); "
+                "packets are placed by their arrival time",
+                self.source,
+                pkt.qpc_position,
+            )
         if gap:
             self._emit_gap(start, gap, fmt.channels)
         if pkt.frames:

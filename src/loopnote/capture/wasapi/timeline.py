@@ -9,7 +9,11 @@ the frames already emitted and decides how much ``gap`` silence to insert:
                                             spell / re-open / DATA_DISCONTINUITY, how far the
                                             packet's QPC time is ahead of the timeline (the
                                             larger). Without such a flag or spell, contiguous
-                                            positions are trusted: late delivery moves nothing
+                                            positions are trusted: late delivery moves nothing.
+                                            A gap never takes the timeline past the QPC clock
+                                            (nothing is captured in the future), and a QPC
+                                            position far from the arrival time is a broken
+                                            clock: the packet is placed as if it had none
 ``idle(now, final=False)``                  nothing arrived lately: gap frames that bring the
                                             timeline up to the QPC clock (minus a margin that
                                             leaves room for late packets)
@@ -44,6 +48,9 @@ class TimelineOptions:
     margin_s: float = 0.25  # an idle fill stays this far behind the clock: room for packets
     #                         delivered late, which then land on their own time, not behind
     min_fill_s: float = 0.05  # smaller idle fills wait for the next call (fewer, larger chunks)
+    qpc_trust_s: float = 5.0  # a QPC position further than this from the packet's arrival is
+    #                           broken (Wine, after a day of uptime, returns negative ones): a
+    #                           packet waits in the device buffer well under a second
 
 
 class Timeline:
@@ -59,6 +66,7 @@ class Timeline:
         self._last_rx = origin + int(base * HNS_PER_SEC)
         self._idle = True  # no packet yet: the first one is placed by its QPC time
         self._filled = 0  # gap frames since the last packet
+        self.broken_timestamps = 0  # QPC positions ignored as implausible
 
     @property
     def end(self) -> float:
@@ -77,6 +85,9 @@ class Timeline:
             gap_dev = max(0, devpos - self._dev_end - self._filled)
         gap_clock = 0
         timed = qpc > 0 and not flags & AUDCLNT_BUFFERFLAGS_TIMESTAMP_ERROR
+        if timed and abs(now - qpc) > self.options.qpc_trust_s * HNS_PER_SEC:
+            timed = False
+            self.broken_timestamps += 1
         if timed and (self._idle or flags & AUDCLNT_BUFFERFLAGS_DATA_DISCONTINUITY):
             # after an idle spell, a re-open or lost data the packet goes to its QPC time
             gap_clock = max(0, self._clock_frames(qpc) - self.frames)
@@ -84,7 +95,8 @@ class Timeline:
             lead = self._clock_frames(now - frames * HNS_PER_SEC // self.rate) - self.frames
             if lead > self._s(self.options.tolerance_s):
                 gap_clock = lead
-        gap = max(gap_dev, gap_clock)
+        # the packet cannot start after it arrived, whatever a position says
+        gap = min(max(gap_dev, gap_clock), max(0, self._clock_frames(now) - self.frames))
         self.frames += gap + frames
         self._dev_end = devpos + frames
         self._last_rx = now
