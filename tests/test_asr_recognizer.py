@@ -300,3 +300,25 @@ def test_a_reading_that_loops_is_decoded_again_by_sampling(
     # nothing better than the loop: the greedy reading stays (the guards cut the repeats)
     monkeypatch.setattr(whisper, "_compression_ratio", lambda text: 9.9)
     assert engine.transcribe(audio, EngineRequest(final=True))[0].text == greedy[0].text
+
+
+def test_a_pass_that_is_not_final_keeps_its_loop_for_the_guards(
+    engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass before the final one shows tentative words only: a loop there is not decoded
+    again (25 sampled readings cost seconds live); its greedy reading comes back as read."""
+    from loopnote.asr import whisper
+
+    audio = load("asterisk__pls-hold-while-try.flac")
+    greedy = engine.transcribe(audio, EngineRequest())
+    calls: list[str] = []
+
+    def loops(text: str) -> float:
+        calls.append(text)
+        return 9.9
+
+    monkeypatch.setattr(whisper, "_compression_ratio", loops)
+    segments = engine.transcribe(audio, EngineRequest(final=False))
+    assert segments[0].text == greedy[0].text
+    # one look at the greedy reading, one at the text returned: no sampled reading
+    assert len(calls) <= 2

@@ -7,6 +7,7 @@ the word still being spoken comes back misheard, as a real recognizer does with 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 
@@ -165,6 +166,41 @@ def test_a_pass_waits_for_audio_already_waiting_and_then_covers_it() -> None:
     assert ran_at[0] >= 1.6 - WAITING_EDGE
     assert all(b - a <= 0.5 + FRAME / SAMPLE_RATE for a, b in itertools.pairwise(ran_at))
     assert [w.text for w in committed] == [s[0] for s in SCRIPT]
+
+
+class LoopingEngine(ScriptEngine):
+    """The script, read by passes that loop (their text compresses too well) while the
+    buffer ends between ``loop_from`` and ``loop_to`` seconds."""
+
+    def __init__(self, script: list[tuple[str, float, float]], loop_from: float, loop_to: float):
+        super().__init__(script)
+        self.loop = (loop_from, loop_to)
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        segments = super().transcribe(samples, request)
+        t1 = float(samples[-1]) / SCALE / SAMPLE_RATE
+        if request.final or not self.loop[0] <= t1 <= self.loop[1]:
+            return segments
+        return [dataclasses.replace(s, compression_ratio=9.9) for s in segments]
+
+
+def test_a_pass_that_loops_commits_nothing_and_is_no_partner_for_the_next() -> None:
+    engine = LoopingEngine(SCRIPT, 2.6, 3.5)
+    policy = StreamingPolicy(engine, RecognizerOptions(step=0.5, first_step=0.3))
+    audio = timeline(6.0)
+    policy.begin(0.0, audio[:FRAME], np.ones(1, dtype=np.float32))
+    by_pass: list[tuple[float, tuple[Word, ...]]] = []
+    for i in range(FRAME, audio.size, FRAME):
+        result = policy.append(audio[i : i + FRAME], np.ones(1, dtype=np.float32))
+        if result:
+            by_pass.append((result.t, result.committed))
+    final = policy.end(6.0)
+    looping = [c for t, c in by_pass if 2.6 <= t <= 3.5]
+    assert len(looping) >= 2 and not any(looping)  # two looping passes agreed: not taken
+    after = [c for t, c in by_pass if t > 3.5]
+    assert any(after), "the pass after the loop did not agree with the one before it"
+    words = [w for _, c in by_pass for w in c] + list(final.committed)
+    assert [w.text for w in words] == [s[0] for s in SCRIPT]
 
 
 def test_audio_that_always_waits_still_gets_a_pass_every_longest_stride() -> None:

@@ -10,7 +10,9 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
 
 Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
-and on every word before it (and the buffer holds at least ``commit_after`` seconds).
+and on every word before it (and the buffer holds at least ``commit_after`` seconds). A
+pass whose reading loops (``GuardOptions.max_compression``) commits nothing and is skipped
+as a partner: the next pass is checked against the one before it.
 Committed words never change: the buffer's committed words are given to the decoder as a
 prefix, so each pass only decodes what follows them. Past ``trim_after`` seconds the buffer is
 cut at the last committed sentence end, past ``max_buffer`` at the last committed word, so a
@@ -208,16 +210,23 @@ class StreamingPolicy:
             for w in words
         ]
         words = self._drop_committed(words)
+        # A loop (mostly the last sentence said again into the window's silence) is cut by
+        # the guards, but what is left of it is not a reading to agree with: two looping
+        # passes often agree on the same wrong words.
+        loops = any(s.compression_ratio > self.options.guards.max_compression for s in segments)
         if final:
             agreed = len(words)
-        elif duration < self.options.commit_after:
+        elif duration < self.options.commit_after or loops:
             agreed = 0  # too little audio for reliable words: show them, commit nothing yet
         else:
             agreed = agreed_prefix(self._prev, words)
         committed = self._commit(words[:agreed])
         tentative = words[agreed:]
         covered = self._t + duration
-        self._prev = [] if final else list(tentative)
+        if final:
+            self._prev = []
+        elif not loops:
+            self._prev = list(tentative)
         if not final:
             self._trim(tentative)
         return Pass(tuple(committed), tuple(tentative), covered, final)

@@ -12,9 +12,9 @@ with faster-whisper's feature extractor and tokenizer: the encoder window is siz
 buffer (whole seconds, at least ``min_window``) instead of Whisper's fixed 30 s, which makes
 a pass on a few seconds of audio several times cheaper; greedy or beam decoding without
 timestamp tokens, the caller's prompt, hotwords and prefix; word times from the
-cross-attention alignment. A reading that loops (its text compresses too well) is decoded
-again by sampling at rising temperatures, Whisper's own fallback. Segments come back raw
-(nothing skipped on no-speech): the streaming guards decide. A whole recording
+cross-attention alignment. On a final pass, a reading that loops (its text compresses too
+well) is decoded again by sampling at rising temperatures, Whisper's own fallback. Segments
+come back raw (nothing skipped on no-speech): the streaming guards decide. A whole recording
 (``long_form``) goes through faster-whisper's own ``transcribe`` (30 s windows, timestamps,
 temperature fallback), as an offline reference.
 """
@@ -161,10 +161,13 @@ class WhisperEngine:
             return out, [t for t in out.sequences_ids[0] if t < tok.eot]
 
         result, tokens = decode(0.0)
-        if _compression_ratio(tok.decode(tokens)) > COMPRESSION_RATIO_MAX:
+        if request.final and _compression_ratio(tok.decode(tokens)) > COMPRESSION_RATIO_MAX:
             # A loop (the same words over and over): decoded again with sampling, as Whisper
             # does offline; the first reading that is no loop replaces it. The seed is fixed,
-            # so the same audio always gives the same text.
+            # so the same audio always gives the same text. Only the final pass, whose words
+            # are committed as read: up to 25 sampled readings cost seconds on a short buffer
+            # (where a loop after the last word is common), while another pass's words are
+            # tentative: the guards cut its loop, and the policy commits nothing from it.
             ctranslate2.set_random_seed(0)
             for temperature in FALLBACK_TEMPERATURES:
                 again, again_tokens = decode(temperature)
