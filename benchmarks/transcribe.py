@@ -21,7 +21,9 @@ sees them:
 - final word: the first event that shows a word as final (in a partial's ``committed`` text,
   or its utterance), minus the word's end (from the utterance's word times);
 - utterance word / utterance end: when the utterance carrying a word (or its last word) was
-  emitted, minus that word's end.
+  emitted, minus that word's end;
+- pass compute: wall time of each decoding pass, all and final ones (one slow pass holds
+  every word behind it: the tail of the latencies above comes from here).
 The WER runs also give the final-word latency on the audio clock (the events timed by the
 audio heard when they came, a partial's ``t``): what the policy waits for, without decoding
 time, so a loaded machine cannot skew it.
@@ -50,6 +52,7 @@ from loopnote.asr import (
     load_engine,
     transcribe_offline,
 )
+from loopnote.asr.engine import Engine, EngineRequest, EngineSegment
 from loopnote.asr.whisper import WhisperEngine
 from loopnote.types import FloatArray, PartialText, Utterance
 
@@ -112,6 +115,28 @@ def load_clips(count: int) -> list[Item]:
 
 
 # -- runs ------------------------------------------------------------------------------------
+class TimedEngine:
+    """The engine, with the wall time of every pass kept (``passes``: seconds, final)."""
+
+    def __init__(self, engine: WhisperEngine) -> None:
+        self.engine = engine
+        self.passes: list[tuple[float, bool]] = []
+
+    @property
+    def name(self) -> str:
+        return self.engine.name
+
+    @property
+    def multilingual(self) -> bool:
+        return self.engine.multilingual
+
+    def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
+        t0 = time.monotonic()
+        out = self.engine.transcribe(samples, request)
+        self.passes.append((time.monotonic() - t0, request.final))
+        return out
+
+
 @dataclass
 class Replay:
     text: str
@@ -121,7 +146,7 @@ class Replay:
 
 
 def replay(
-    engine: WhisperEngine, audio: FloatArray, options: RecognizerOptions, paced: bool = False
+    engine: Engine, audio: FloatArray, options: RecognizerOptions, paced: bool = False
 ) -> Replay:
     """Feed ``audio`` in 100 ms chunks; every event is kept with the wall time it came out
     (seconds since the replay started)."""
@@ -294,10 +319,11 @@ def realtime(
     """Latencies from a real-time replay of the first ``seconds`` of each file of one part."""
     print(f"\n== real-time replay, first {seconds:.0f} s of each {part} file")
     lat = Latency()
+    timed = TimedEngine(engine)
     for item in items:
         n = int(seconds * SR)
         onsets = [o for o in item.onsets if o < seconds - 1]
-        r = replay(engine, item.audio[:n], options, paced=True)
+        r = replay(timed, item.audio[:n], options, paced=True)
         one = latencies(r.events, onsets)
         lat.first_partial += one.first_partial
         lat.final_word += one.final_word
@@ -311,6 +337,15 @@ def realtime(
         ("utterance, last word", lat.utterance_end),
     ):
         print(f"  {label:28s} p50 {pct(values, 50)} s  p95 {pct(values, 95)} s  (n={len(values)})")
+    for label, costs in (
+        ("pass compute, every pass", [s for s, _ in timed.passes]),
+        ("pass compute, final passes", [s for s, final in timed.passes if final]),
+    ):
+        top = f"{max(costs):.2f}" if costs else "-"
+        print(
+            f"  {label:28s} p50 {pct(costs, 50)} s  p95 {pct(costs, 95)} s  max {top} s  "
+            f"(n={len(costs)})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,8 @@
 ``EngineSegment``   one decoded segment: its ``Word``s and the decoder's confidence figures
 ``ModelInfo``       one model ``loopnote models`` lists: name, where it comes from, available
 ``SAMPLE_RATE``     the rate every engine takes (16 kHz)
+``LOOP_COMPRESSION`` a segment whose ``compression_ratio`` is above this loops (Whisper's
+                    threshold: the same words over and over compress too well)
 
 Word times in an ``EngineSegment`` are seconds from the start of the buffer given to
 ``Engine.transcribe``; the streaming layer shifts them onto the session clock. An engine must
@@ -19,6 +21,7 @@ from typing import Protocol, runtime_checkable
 from loopnote.types import FloatArray, Word
 
 SAMPLE_RATE = 16_000
+LOOP_COMPRESSION = 2.4
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class EngineSegment:
     @property
     def text(self) -> str:
         return "".join(w.text for w in self.words).strip()
+
+    @property
+    def loops(self) -> bool:
+        return self.compression_ratio > LOOP_COMPRESSION
 
     @property
     def start(self) -> float:

@@ -74,9 +74,6 @@ class GuardOptions:
     ``silence_phrases``  phrases dropped when the audio under them was not speech
     ``min_speech``       seconds of speech frames a buffer needs to be decoded at all (a
                          buffer holding only the tail of words already committed is skipped)
-    ``max_compression``  a pass before the final one whose text compresses better than this
-                         loops: its words are shown, never committed from, and the next
-                         pass is checked against the pass before it (Whisper's threshold)
     """
 
     no_speech_prob: float = 0.6
@@ -86,7 +83,6 @@ class GuardOptions:
     speech_prob: float = 0.5
     silence_phrases: tuple[str, ...] = SILENCE_PHRASES
     min_speech: float = 0.25
-    max_compression: float = 2.4
 
 
 @dataclass(frozen=True)

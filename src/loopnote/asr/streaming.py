@@ -11,8 +11,8 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 
 Commit rule (LocalAgreement-2): a word is committed once two consecutive passes agree on it
 and on every word before it (and the buffer holds at least ``commit_after`` seconds). A
-pass whose reading loops (``GuardOptions.max_compression``) commits nothing and is skipped
-as a partner: the next pass is checked against the one before it.
+pass whose reading loops (``EngineSegment.loops``) commits nothing and is skipped as a
+partner: the next pass is checked against the one before it.
 Committed words never change: the buffer's committed words are given to the decoder as a
 prefix, so each pass only decodes what follows them. Past ``trim_after`` seconds the buffer is
 cut at the last committed sentence end, past ``max_buffer`` at the last committed word, so a
@@ -211,13 +211,14 @@ class StreamingPolicy:
         ]
         words = self._drop_committed(words)
         # A loop (mostly the last sentence said again into the window's silence) is cut by
-        # the guards, but what is left of it is not a reading to agree with: two looping
-        # passes often agree on the same wrong words.
-        loops = any(s.compression_ratio > self.options.guards.max_compression for s in segments)
+        # the guards, but what is left of it is no reading to agree with: two looping passes
+        # often agree on the same wrong words. It is shown, and the next pass is checked
+        # against the pass before it.
+        loops = any(s.loops for s in segments)
         if final:
             agreed = len(words)
         elif duration < self.options.commit_after or loops:
-            agreed = 0  # too little audio for reliable words: show them, commit nothing yet
+            agreed = 0  # too little audio, or a loop: show the words, commit nothing yet
         else:
             agreed = agreed_prefix(self._prev, words)
         committed = self._commit(words[:agreed])
@@ -225,9 +226,9 @@ class StreamingPolicy:
         covered = self._t + duration
         if final:
             self._prev = []
-        elif not loops:
-            self._prev = list(tentative)
-        if not final:
+        else:
+            if not loops:
+                self._prev = list(tentative)
             self._trim(tentative)
         return Pass(tuple(committed), tuple(tentative), covered, final)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from loopnote.asr.engine import SAMPLE_RATE, EngineRequest, EngineSegment
+from loopnote.asr.engine import LOOP_COMPRESSION, SAMPLE_RATE, EngineRequest, EngineSegment
 from loopnote.asr.guards import joins_previous
 from loopnote.asr.models import resolve_model
 from loopnote.asr.names import log_softmax, name_forms, read_with_name, text_logprob
@@ -45,9 +45,8 @@ WINDOW_WIDE = 20
 WINDOW_MIN = 8  # seconds: smallest encoder window used for streaming buffers
 MAX_TOKENS = 448  # Whisper's decoder context
 TOKENS_PER_SECOND = 50  # encoder positions per second of audio
-# A streaming pass whose text compresses better than this is a loop (Whisper's threshold) and
-# is decoded again by sampling at these temperatures, ``BEST_OF`` readings each
-COMPRESSION_RATIO_MAX = 2.4
+# A final streaming pass whose text loops (``LOOP_COMPRESSION``) is decoded again by sampling
+# at these temperatures, ``BEST_OF`` readings each
 FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
 BEST_OF = 5
 _APPEND = "\"'.。,，!！?？:：”)]}、؟،۔।॥։።။…」』"
@@ -161,7 +160,7 @@ class WhisperEngine:
             return out, [t for t in out.sequences_ids[0] if t < tok.eot]
 
         result, tokens = decode(0.0)
-        if request.final and _compression_ratio(tok.decode(tokens)) > COMPRESSION_RATIO_MAX:
+        if request.final and _compression_ratio(tok.decode(tokens)) > LOOP_COMPRESSION:
             # A loop (the same words over and over): decoded again with sampling, as Whisper
             # does offline; the first reading that is no loop replaces it. The seed is fixed,
             # so the same audio always gives the same text. Only the final pass, whose words
@@ -171,7 +170,7 @@ class WhisperEngine:
             ctranslate2.set_random_seed(0)
             for temperature in FALLBACK_TEMPERATURES:
                 again, again_tokens = decode(temperature)
-                if _compression_ratio(tok.decode(again_tokens)) <= COMPRESSION_RATIO_MAX:
+                if _compression_ratio(tok.decode(again_tokens)) <= LOOP_COMPRESSION:
                     result, tokens = again, again_tokens
                     break
         repeated = bool(fixed) and tokens[: len(fixed)] == fixed
