@@ -286,9 +286,10 @@ def score(
             line += f"  offline WER {wer([item.reference], offs[-1:]):.3f}"
         if dump is not None:
             dump.mkdir(parents=True, exist_ok=True)
-            for kind, text in (("ref", item.reference), ("live", r.text), ("offline", offs[-1])):
-                if kind != "offline" or offline:
-                    (dump / f"{item.name}.{kind}.txt").write_text(normalize(text) + "\n")
+            texts = [("ref", item.reference), ("live", r.text)]
+            texts += [("offline", offs[-1])] if offline else []
+            for kind, text in texts:
+                (dump / f"{item.name}.{kind}.txt").write_text(normalize(text) + "\n")
         if len(items) > 1 and len(item.segments) > 1:
             print(line)
     s_wer = wer(refs, hyps)
