@@ -306,7 +306,7 @@ def main() -> None:
             off = offline(engine, audio, options)
             w_live = wer(reference, " ".join(w.text for w in on.words), lang)
             w_off = wer(reference, " ".join(w.text for w in off.words), lang)
-            w_set = wer(reference, on.settled, lang)
+            w_set = None if args.no_settled else wer(reference, on.settled, lang)
             seconds = audio.size / SR
             row = {
                 "lang": lang,
@@ -314,20 +314,21 @@ def main() -> None:
                 "prompts": len(chosen),
                 "seconds": round(seconds, 1),
                 "wer_live": round(w_live, 4),
-                "wer_settled": round(w_set, 4),
+                "wer_settled": None if w_set is None else round(w_set, 4),
                 "wer_offline": round(w_off, 4),
                 "ratio": round(w_live / w_off, 2) if w_off else None,
-                "settled_ratio": round(w_set / w_off, 2) if w_off else None,
+                "settled_ratio": round(w_set / w_off, 2) if w_off and w_set is not None else None,
                 "live_rtf_cpu": round(on.cpu / seconds, 3),
                 "settle_rtf_cpu": round(on.settle_cpu / seconds, 3),
                 "offline_rtf_cpu": round(off.cpu / seconds, 3),
             }
             rows.append(row)
             ratio = f"{w_live / w_off:.2f}x" if w_off else "-"
-            s_ratio = f"{w_set / w_off:.2f}x" if w_off else "-"
+            s_ratio = f"{w_set / w_off:.2f}x" if w_off and w_set is not None else "-"
+            settled = "     -" if w_set is None else f"{w_set:6.1%}"  # --no-settled
             print(
                 f"  {split:<8} {len(chosen):>3} prompts {seconds:6.1f} s  WER live {w_live:6.1%}"
-                f"  settled {w_set:6.1%}  offline {w_off:6.1%}  live/offline {ratio:>6}"
+                f"  settled {settled}  offline {w_off:6.1%}  live/offline {ratio:>6}"
                 f"  settled/offline {s_ratio:>6}\n    CPU per audio s: live "
                 f"{on.cpu / seconds:.2f}, settling {on.settle_cpu / seconds:.2f}, "
                 f"offline {off.cpu / seconds:.2f}"
