@@ -120,15 +120,9 @@ class TimedEngine:
 
     def __init__(self, engine: WhisperEngine) -> None:
         self.engine = engine
+        self.name = engine.name
+        self.multilingual = engine.multilingual
         self.passes: list[tuple[float, bool]] = []
-
-    @property
-    def name(self) -> str:
-        return self.engine.name
-
-    @property
-    def multilingual(self) -> bool:
-        return self.engine.multilingual
 
     def transcribe(self, samples: FloatArray, request: EngineRequest) -> list[EngineSegment]:
         t0 = time.monotonic()
