@@ -23,6 +23,9 @@ i.e. the latency had the replay kept pace; a loaded machine still slows that pas
 ``latency_cpu``: that audio plus the processor time of the raising pass, which a shared
 machine does not inflate (also in ``--fast`` runs).
 
+``--one-pass`` scores the rule before two passes were required (a name one pass of partial
+text holds alerts when a word follows it or punctuation closes it), for the before figure.
+
 ``--events DIR`` keeps the recognizer's events (and each feed's processor time) per run;
 a ``--fast`` run reads kept runs back instead of recognizing again. The recognizer's passes
 follow the audio's clock, so its text is the same at any pace: read back, the spotter and
@@ -304,9 +307,14 @@ def _settings(person: str, aliases: tuple[str, ...], sounds_like: tuple[str, ...
     return Settings(name=person, aliases=aliases, **taught)
 
 
+ONE_PASS = [False]  # --one-pass: a name in one pass of partial text alerts (the old rule)
+
+
 def _spotter_options(settings: Settings) -> SpotterOptions:
     taught = {"sounds_like": settings.sounds_like} if getattr(settings, "sounds_like", ()) else {}
-    return SpotterOptions(name=settings.name, aliases=settings.aliases, **taught)
+    return SpotterOptions(
+        name=settings.name, aliases=settings.aliases, one_pass=ONE_PASS[0], **taught
+    )
 
 
 REDECODE = [0.0, 0]  # seconds in the engine's listening for names, calls
@@ -469,6 +477,11 @@ def main(argv: list[str] | None = None) -> int:
         "--half", choices=("dev", "held", "fresh", "all"), default="dev", help="--set new"
     )
     ap.add_argument("--taught", action="store_true", help="the user gave how the name sounds")
+    ap.add_argument(
+        "--one-pass",
+        action="store_true",
+        help="a name one pass of partial text holds alerts (the rule before two passes)",
+    )
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenes")
     ap.add_argument(
         "--fa-people", type=int, default=0, help="long files replayed for N people (0: all)"
@@ -492,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         " instead of recognized again (the spotter and cards run again on the same text)",
     )
     args = ap.parse_args(argv)
+    ONE_PASS[0] = args.one_pass
     if args.events:
         args.events.mkdir(parents=True, exist_ok=True)
         EVENTS.append(args.events)
@@ -569,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         "set": args.set,
         "half": args.half,
         "taught": args.taught,
+        "one_pass": args.one_pass,
         "missed": [m for r in scenes for m in r["missed"]] if args.half == "dev" else None,
     }
     if not args.fast:

@@ -86,6 +86,7 @@ def test_the_question_that_follows_the_name_is_included() -> None:
 def test_card_from_a_partial_mention() -> None:
     utts = MEETING[:-1]
     spotter = NameSpotter(SpotterOptions(name="Priya"))
+    assert spotter.on_partial(PartialText("system", 237.5, "Priya, what do you think")) == []
     (m,) = spotter.on_partial(PartialText("system", 238.0, "Priya, what do you think about"))
     card = build_card(m, utts, partial="Priya, what do you think about the migration")
     assert card.addressed == "Priya, what do you think about the migration"
@@ -149,6 +150,7 @@ def test_the_card_names_who_asked_and_who_said_each_line_when_known() -> None:
 def test_a_follower_gives_a_card_once_when_its_sentence_is_whole_or_it_gives_up() -> None:
     spotter = NameSpotter(SpotterOptions(name="Priya"))
     heard = "Priya, what do"
+    assert spotter.on_partial(PartialText("system", 9.5, heard)) == []
     (m,) = spotter.on_partial(PartialText("system", 10.0, heard + " you"))
     follower = CardFollower(give_up=8.0)
     partial = m.text
@@ -163,6 +165,8 @@ def test_a_follower_gives_a_card_once_when_its_sentence_is_whole_or_it_gives_up(
     assert done.card is not None and done.card.addressed == partial
     assert follower.update(13.0, card) == []  # given once
 
+    assert spotter.on_partial(PartialText("system", 29.0, "so")) == []
+    assert spotter.on_partial(PartialText("system", 29.5, "so Priya")) == []
     (m2,) = spotter.on_partial(PartialText("system", 30.0, "so Priya will"))
     partial = m2.text
     follower.follow(to_alert(m2, card(m2)), m2)

@@ -205,8 +205,32 @@ def test_word_times_with_punctuation_attached() -> None:
 
 
 # -- partials: settled text, dedupe with the utterance, cooldown -------------------------------
-def test_partial_fires_when_a_word_follows_the_name() -> None:
-    spotter = NameSpotter(SpotterOptions(name="Priya"))
+def test_a_name_one_pass_wrote_and_the_next_dropped_does_not_alert() -> None:
+    # biased decoding over speech it cannot read: the name, with words after it, in one pass
+    spotter = NameSpotter(SpotterOptions(name="Oluwaseun Adeyemi", aliases=("Seun",)))
+    assert spotter.on_partial(PartialText("system", 439.4, "Seun, Alididid,")) == []
+    assert spotter.on_partial(PartialText("system", 439.9, "The last of")) == []
+    assert spotter.on_partial(PartialText("system", 180.8, "Congratulations, Oluwaseun.")) == []
+    assert spotter.on_partial(PartialText("system", 181.3, "Congratulations,")) == []
+    assert spotter.on_utterance(utt("Congratulations.", start=180.0)) == []
+    # the same partials, taken on one pass, alert
+    eager = NameSpotter(SpotterOptions(name="Oluwaseun Adeyemi", aliases=("Seun",), one_pass=True))
+    assert len(eager.on_partial(PartialText("system", 439.4, "Seun, Alididid,"))) == 1
+    assert len(eager.on_partial(PartialText("system", 180.8, "Congratulations, Oluwaseun."))) == 1
+
+
+def test_a_second_name_in_a_long_partial_needs_its_own_second_pass() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Priya", cooldown=5.0))
+    assert spotter.on_partial(PartialText("system", 2.0, "Priya, the budget")) == []
+    assert len(spotter.on_partial(PartialText("system", 2.5, "Priya, the budget is"))) == 1
+    long = "Priya, the budget is on track and the plan is set, I think. Sorry, Priya"
+    # the previous pass held one mention: the new one, 8 s later, waits for the next pass
+    assert spotter.on_partial(PartialText("system", 10.5, long + " was")) == []
+    assert spotter.on_partial(PartialText("system", 11.0, long + ", no, not yet")) != []
+
+
+def test_one_pass_fires_when_a_word_follows_the_name() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Priya", one_pass=True))
     assert spotter.on_partial(PartialText("system", 40.3, "Priya")) == []
     (m,) = spotter.on_partial(PartialText("system", 40.8, "Priya, what do"))
     assert m.utterance_id is None and m.cue == "vocative"
@@ -230,6 +254,7 @@ def test_unsettled_partial_that_changes_does_not_fire() -> None:
 
 def test_partial_then_utterance_alerts_once_and_confirms() -> None:
     spotter = NameSpotter(SpotterOptions(name="Priya"))
+    assert spotter.on_partial(PartialText("system", 40.5, "Priya, what")) == []
     first = spotter.on_partial(PartialText("system", 41.0, "Priya, what do you"))
     assert len(first) == 1
     again = spotter.on_partial(PartialText("system", 41.5, "Priya, what do you think"))
@@ -245,6 +270,7 @@ def test_partial_with_a_poor_time_estimate_is_still_confirmed_once() -> None:
     # A partial that keeps growing after a long pause places the name too early.
     spotter = NameSpotter(SpotterOptions(name="Priya"))
     long_tail = "Priya, " + "and then some more words that go on and on " * 3
+    assert spotter.on_partial(PartialText("system", 49.5, "Priya,")) == []
     assert len(spotter.on_partial(PartialText("system", 50.0, long_tail))) == 1
     u = utt(long_tail.strip(), start=44.0)
     assert spotter.on_utterance(u) == []
@@ -273,6 +299,7 @@ def test_full_name_and_first_name_do_not_double_count() -> None:
 
 def test_mic_utterances_do_not_disturb_pending_partial_alerts() -> None:
     spotter = NameSpotter(SpotterOptions(name="Priya"))
+    assert spotter.on_partial(PartialText("system", 10.0, "Priya, are")) == []
     assert len(spotter.on_partial(PartialText("system", 10.5, "Priya, are you"))) == 1
     assert spotter.on_utterance(utt("Yes I am here.", start=11.0, source="mic")) == []
     assert spotter.on_utterance(utt("Priya, are you there?", start=9.8)) == []
@@ -296,6 +323,7 @@ def test_a_confirmed_mention_is_known_by_its_exact_time() -> None:
     # the same sentence (a recognizer echo) right after must not alert again.
     spotter = NameSpotter(SpotterOptions(name="Alex"))
     echo = "Can we hear from Alex? " * 3
+    assert spotter.on_partial(PartialText("system", 25.0, "Can we hear from Alex?")) == []
     assert len(spotter.on_partial(PartialText("system", 25.5, echo))) == 1
     first = utt("Can we hear from Alex?", start=25.0, uid="s1")
     again = utt("Can we hear from Alex?", start=first.end, uid="s2")
@@ -307,6 +335,7 @@ def test_a_confirmed_mention_is_known_by_its_exact_time() -> None:
 def test_a_repeated_partial_does_not_place_the_name_before_the_last_utterance() -> None:
     spotter = NameSpotter(SpotterOptions(name="Jon"))
     assert spotter.on_utterance(utt("Please try your call again later.", start=93.0)) == []
+    assert spotter.on_partial(PartialText("system", 96.8, "Can we hear from Jon on")) == []
     assert len(spotter.on_partial(PartialText("system", 97.3, "Can we hear from Jon on the"))) == 1
     echo = "Can we hear from Jon on the lunch date? " * 4
     # every copy of the name sits after the last utterance: one mention, no new alert
@@ -334,22 +363,22 @@ def test_a_taught_pronunciation_finds_the_name_as_recognizers_spell_it() -> None
     assert taught.find("I will eat a fair share of the budget.")[1] == []
 
 
-def test_partial_fires_at_once_when_the_decoder_closed_the_name() -> None:
-    spotter = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+def test_one_pass_fires_at_once_when_the_decoder_closed_the_name() -> None:
+    spotter = NameSpotter(SpotterOptions(name="Siobhan Kelly", one_pass=True))
     (m,) = spotter.on_partial(
         PartialText("system", 12.0, "I think that covers it. Over to you, Siobhan.")
     )
     assert m.cue == "over-to" and m.term == "Siobhan"
-    plain = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    plain = NameSpotter(SpotterOptions(name="Siobhan Kelly", one_pass=True))
     assert len(plain.on_partial(PartialText("system", 12.0, "I sent the draft to Siobhan."))) == 1
     # no punctuation closing it (the audio may have cut it), or a score that alerts only
     # with a cue: the next pass is waited for
-    bare = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    bare = NameSpotter(SpotterOptions(name="Siobhan Kelly", one_pass=True))
     assert bare.on_partial(PartialText("system", 30.0, "Over to you, Siobhan")) == []
-    near = NameSpotter(SpotterOptions(name="Siobhan Kelly"))
+    near = NameSpotter(SpotterOptions(name="Siobhan Kelly", one_pass=True))
     assert near.find("Over to you, Shavon.")[1]
     assert near.on_partial(PartialText("system", 30.0, "Over to you, Shavon.")) == []
-    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", settle_on_close=False))
+    off = NameSpotter(SpotterOptions(name="Siobhan Kelly", one_pass=True, settle_on_close=False))
     assert off.on_partial(PartialText("system", 12.0, "Over to you, Siobhan.")) == []
 
 

@@ -74,7 +74,7 @@ class ScriptedRecognizer:
         self._t = 0.0
         self._origin: float | None = None
         self._fed = 0
-        self._partial_done: set[str] = set()
+        self._passes: dict[str, int] = {}  # line text -> passes that read it as a partial
 
     @property
     def settled(self) -> tuple[Word, ...]:
@@ -113,8 +113,9 @@ class ScriptedRecognizer:
             if started_only is not None and start >= started_only:
                 break
             if end > t:
-                if (start + end) / 2 <= t and text not in self._partial_done:
-                    self._partial_done.add(text)
+                # two passes read the line as a partial once half of it is heard
+                if (start + end) / 2 <= t and self._passes.get(text, 0) < 2:
+                    self._passes[text] = self._passes.get(text, 0) + 1
                     out.append(PartialText(self.source, t, text))  # type: ignore[arg-type]
                 break
             self._lines.pop(0)
@@ -590,9 +591,9 @@ def test_an_alert_before_the_question_is_said_gets_its_card_completed(tmp_path: 
         def _due(
             self, t: float, started_only: float | None = None
         ) -> list[PartialText | Utterance]:
-            early = "Priya, can you"  # the name is heard before the question is
-            if t >= 1.5 and early not in self._partial_done:
-                self._partial_done.add(early)
+            early = "Priya, can you"  # two passes hear the name before the question
+            if t >= 1.5 and self._passes.get(early, 0) < 2:
+                self._passes[early] = self._passes.get(early, 0) + 1
                 return [PartialText("system", t, early)]
             return super()._due(t, started_only)
 

@@ -19,11 +19,13 @@ sound similarity (see ``matching``). A run alerts when its score reaches ``thres
 as ordinary words need ``common_threshold`` unless a cue is present. Names that are
 ordinary words themselves ("Will", "May") or shorter than three letters alert only with cues.
 
-Partial text wins latency: a name in a partial alerts once it is settled, i.e. another word
-follows it in the same partial, or the previous partial also held one of the user's names
-(the decoder's reading of a name changes between passes, "Xiaoming" then "Xiaoming Li"), or
-the decoder closed it with punctuation ("over to you, Aoife." or "I sent it to Aoife.") and
-it scores what alerts without a cue; a partial that is the name alone waits for the next pass.
+Partial text wins latency: a name in a partial alerts once two passes in a row held one of
+the user's names (the decoder's reading of a name changes between passes, "Xiaoming" then
+"Xiaoming Li"). One pass is not enough: biased decoding, and the recognizer's own listening
+for the names, write a name into one pass over speech it cannot read (another language,
+mumbling), and the next pass, with half a second more audio, drops it. With ``one_pass``
+a single pass alerts when another word follows the name, or the decoder closed it with
+punctuation ("over to you, Aoife.") and it scores what alerts without a cue.
 Its time is estimated from the partial's end and the characters after the name (never before
 the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
@@ -64,7 +66,10 @@ class SpotterOptions:
     # How the name sounds, spelled as English reads ("Shivawn" for "Siobhan"): heard words
     # are also compared with these spellings; a match alerts under the configured name.
     sounds_like: tuple[str, ...] = ()
-    settle_on_close: bool = True  # a name the decoder closed with punctuation alerts at once
+    # One pass settles a name in partial text (when a word follows it, or punctuation closes
+    # it with ``settle_on_close``): about 0.3 s sooner, at several false alarms an hour.
+    one_pass: bool = False
+    settle_on_close: bool = True  # with ``one_pass``: a name closed by punctuation alerts
     # Also listen for how the spelling is probably said, by its orthography's rules
     # ("Caoimhe" as "keeva"; ``spelling.said_guesses``), as for a taught pronunciation.
     guess_sounds: bool = True
@@ -149,7 +154,7 @@ class NameSpotter:
     def __init__(self, options: SpotterOptions) -> None:
         self.options = options
         self.terms = _terms(options)
-        self._named_before = False  # the previous partial held one of the names
+        self._names_before = 0  # how many mentions of the names the previous partial held
         self._alerted: list[float] = []
         self._pending: list[_Pending] = []
         self._confirmations: list[Mention] = []
@@ -212,15 +217,18 @@ class NameSpotter:
             return []
         tokens, hits = self.find(partial.text)
         out: list[Mention] = []
-        for h in hits:
+        # the k-th mention in the text is held when the previous pass held k mentions or more
+        for k, h in enumerate(sorted(hits, key=lambda h: h.i)):
             heard = partial.text[tokens[h.i].start : tokens[h.j - 1].end]
-            # A partial that is the name alone is not taken on its punctuation: biased decoding
-            # writes a bias word, closed ("Jonathan,"), from the first fraction of a second of
-            # a line; the next pass says whether the name stays.
-            settled = (
-                h.j < len(tokens)
-                or self._named_before
-                or (not _alone(h, tokens) and self._closed(h, partial.text, tokens))
+            # One pass does not take a partial that is the name alone on its punctuation:
+            # biased decoding writes a bias word, closed ("Jonathan,"), from the first
+            # fraction of a second of a line; the next pass says whether the name stays.
+            settled = k < self._names_before or (
+                self.options.one_pass
+                and (
+                    h.j < len(tokens)
+                    or (not _alone(h, tokens) and self._closed(h, partial.text, tokens))
+                )
             )
             if not settled:
                 continue
@@ -235,13 +243,13 @@ class NameSpotter:
             self._alerted.append(t)
             self._pending.append(_Pending(t, m))
             out.append(m)
-        self._named_before = bool(hits)
+        self._names_before = len(hits)
         return out
 
     def on_utterance(self, utterance: Utterance) -> list[Mention]:
         if utterance.source != "system":
             return []
-        self._named_before = False
+        self._names_before = 0
         self._committed_until = max(self._committed_until, utterance.end)
         tokens, hits = self.find(utterance.text)
         if len(hits) == 1 and _alone(hits[0], tokens) and not hits[0].cue:
