@@ -106,6 +106,11 @@ class ScriptedRecognizer:
     def finish(self) -> list[PartialText | Utterance]:
         return self._due(float("inf"), started_only=self._t)
 
+    def _partial_pass(self, text: str) -> bool:
+        """Whether a pass reads ``text`` as a partial now: the first two times asked."""
+        self._passes[text] = self._passes.get(text, 0) + 1
+        return self._passes[text] <= 2
+
     def _due(self, t: float, started_only: float | None = None) -> list[PartialText | Utterance]:
         out: list[PartialText | Utterance] = []
         while self._lines:
@@ -114,8 +119,7 @@ class ScriptedRecognizer:
                 break
             if end > t:
                 # two passes read the line as a partial once half of it is heard
-                if (start + end) / 2 <= t and self._passes.get(text, 0) < 2:
-                    self._passes[text] = self._passes.get(text, 0) + 1
+                if (start + end) / 2 <= t and self._partial_pass(text):
                     out.append(PartialText(self.source, t, text))  # type: ignore[arg-type]
                 break
             self._lines.pop(0)
@@ -592,8 +596,7 @@ def test_an_alert_before_the_question_is_said_gets_its_card_completed(tmp_path: 
             self, t: float, started_only: float | None = None
         ) -> list[PartialText | Utterance]:
             early = "Priya, can you"  # two passes hear the name before the question
-            if t >= 1.5 and self._passes.get(early, 0) < 2:
-                self._passes[early] = self._passes.get(early, 0) + 1
+            if t >= 1.5 and self._partial_pass(early):
                 return [PartialText("system", t, early)]
             return super()._due(t, started_only)
 

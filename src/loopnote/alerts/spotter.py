@@ -19,13 +19,14 @@ sound similarity (see ``matching``). A run alerts when its score reaches ``thres
 as ordinary words need ``common_threshold`` unless a cue is present. Names that are
 ordinary words themselves ("Will", "May") or shorter than three letters alert only with cues.
 
-Partial text wins latency: a name in a partial alerts once two passes in a row held one of
-the user's names (the decoder's reading of a name changes between passes, "Xiaoming" then
-"Xiaoming Li"). One pass is not enough: biased decoding, and the recognizer's own listening
-for the names, write a name into one pass over speech it cannot read (another language,
-mumbling), and the next pass, with half a second more audio, drops it. With ``one_pass``
-a single pass alerts when another word follows the name, or the decoder closed it with
-punctuation ("over to you, Aoife.") and it scores what alerts without a cue.
+Partial text wins latency: a name in a partial alerts once two passes in a row held it,
+whatever its reading in each ("Xiaoming" then "Xiaoming Li"): the k-th mention in a partial
+is held when the pass before held k mentions or more. One pass is not enough: biased
+decoding, and the recognizer's own listening for the names, write a name into one pass over
+speech it cannot read (another language, mumbling), and the next pass, with half a second more
+audio, drops it. With ``one_pass`` a single pass alerts when another word follows the name,
+or the decoder closed it with punctuation ("over to you, Aoife.") and it scores what alerts
+without a cue.
 Its time is estimated from the partial's end and the characters after the name (never before
 the end of the last utterance, which the partial text follows). The same
 mention later committed in an utterance does not alert again: alerts within ``cooldown``
