@@ -208,6 +208,8 @@ def replay(
         raise SystemExit(f"{path}: expected 16 kHz mono")
     settings = _settings(person, aliases, sounds_like)
     options = recognizer_options(settings, "system")
+    if NAME_STEP:
+        options = dataclasses.replace(options, name_step=NAME_STEP[0])
     rec: Any
     key = f"{path.parent.name}.{path.stem}.{person}.{'+'.join(sounds_like)}"
     kept = EVENTS[0] / f"{key}.jsonl" if EVENTS else None
@@ -308,6 +310,7 @@ def _settings(person: str, aliases: tuple[str, ...], sounds_like: tuple[str, ...
 
 
 ONE_PASS = [False]  # --one-pass: a name in one pass of partial text alerts (the old rule)
+NAME_STEP: list[float] = []  # --name-step: the recognizer's ``name_step``
 
 
 def _spotter_options(settings: Settings) -> SpotterOptions:
@@ -482,6 +485,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a name one pass of partial text holds alerts (the rule before two passes)",
     )
+    ap.add_argument(
+        "--name-step",
+        type=float,
+        help="seconds of speech before the pass after one that first wrote the user's name"
+        " (RecognizerOptions.name_step; keep its --events apart)",
+    )
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenes")
     ap.add_argument(
         "--fa-people", type=int, default=0, help="long files replayed for N people (0: all)"
@@ -506,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     ONE_PASS[0] = args.one_pass
+    if args.name_step is not None:
+        NAME_STEP.append(args.name_step)
     if args.events:
         args.events.mkdir(parents=True, exist_ok=True)
         EVENTS.append(args.events)
@@ -584,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         "half": args.half,
         "taught": args.taught,
         "one_pass": args.one_pass,
+        "name_step": args.name_step,
         "missed": [m for r in scenes for m in r["missed"]] if args.half == "dev" else None,
     }
     if not args.fast:
