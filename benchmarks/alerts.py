@@ -208,8 +208,7 @@ def replay(
         raise SystemExit(f"{path}: expected 16 kHz mono")
     settings = _settings(person, aliases, sounds_like)
     options = recognizer_options(settings, "system")
-    if NAME_STEP:
-        options = dataclasses.replace(options, name_step=NAME_STEP[0])
+    options = dataclasses.replace(options, name_step=NAME_STEP[0])
     rec: Any
     key = f"{path.parent.name}.{path.stem}.{person}.{'+'.join(sounds_like)}"
     kept = EVENTS[0] / f"{key}.jsonl" if EVENTS else None
@@ -310,7 +309,7 @@ def _settings(person: str, aliases: tuple[str, ...], sounds_like: tuple[str, ...
 
 
 ONE_PASS = [False]  # --one-pass: a name in one pass of partial text alerts (the old rule)
-NAME_STEP: list[float] = []  # --name-step: the recognizer's ``name_step``
+NAME_STEP: list[float | None] = [None]  # --name-step: the recognizer's ``name_step``
 
 
 def _spotter_options(settings: Settings) -> SpotterOptions:
@@ -515,8 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     ONE_PASS[0] = args.one_pass
-    if args.name_step is not None:
-        NAME_STEP.append(args.name_step)
+    NAME_STEP[0] = args.name_step
     if args.events:
         args.events.mkdir(parents=True, exist_ok=True)
         EVENTS.append(args.events)

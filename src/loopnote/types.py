@@ -8,10 +8,12 @@ SummaryNode    one node of the rolling summary tree
 CatchUpCard    what the user needs to know right now
 Alert          the user's name was heard
 SessionWarning        a recoverable glitch the user should know about
+without_accents  text with its combining marks dropped ("Siobhán" -> "Siobhan")
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +39,12 @@ NO_SPACE_SCRIPTS = (
 )
 
 FloatArray = npt.NDArray[np.float32]
+
+
+def without_accents(text: str) -> str:
+    """``text`` decomposed (NFKD) with its combining marks dropped: names are compared this
+    way, as recognizers write them with or without their accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ what tell short names apart ("Jon" and "Jan" share a code).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +29,7 @@ import jellyfish
 from rapidfuzz import fuzz
 
 from loopnote.alerts._common_words import COMMON_RANK
-from loopnote.types import SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH
+from loopnote.types import SENTENCE_ENDS, SENTENCE_ENDS_FULL_WIDTH, without_accents
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SENTENCE_END = SENTENCE_ENDS + SENTENCE_ENDS_FULL_WIDTH
@@ -61,9 +60,7 @@ _TO_LATIN = str.maketrans(
 
 
 def _fold(s: str) -> str:
-    latin = s.lower().translate(_TO_LATIN)
-    decomposed = unicodedata.normalize("NFKD", latin)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return without_accents(s.lower().translate(_TO_LATIN)).lower()
 
 
 def tokenize(text: str) -> list[Token]:

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from loopnote.types import without_accents
+
 MAX_GUESSES = 4  # spellings per word (orthographies with the rarer marks first)
 
 
@@ -309,8 +311,7 @@ ORTHOGRAPHIES: tuple[Orthography, ...] = (
 
 
 def _fold(s: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", s)
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = without_accents(s)
     return re.sub(r"[^a-z]", "", kept.replace("ø", "o").replace("ł", "l").lower())
 
 

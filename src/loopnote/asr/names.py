@@ -31,7 +31,6 @@ is never forced in.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.asr.guards import normalize
+from loopnote.types import without_accents
 
 Logprobs = npt.NDArray[np.float64]
 
@@ -69,8 +69,7 @@ def name_forms(names: Sequence[str]) -> list[str]:
 
 
 def _folded(text: str) -> list[str]:
-    plain = unicodedata.normalize("NFKD", normalize(text))
-    return "".join(c for c in plain if not unicodedata.combining(c)).split()
+    return without_accents(normalize(text)).split()
 
 
 def count_mentions(words: Sequence[str], names: Sequence[str]) -> int:
