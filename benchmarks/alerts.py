@@ -82,6 +82,7 @@ from loopnote.alerts import (
     to_alert,
 )
 from loopnote.asr import StreamingRecognizer, load_engine
+from loopnote.asr.names import count_mentions
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
 from loopnote.types import CatchUpCard, PartialText, Utterance, Word
@@ -396,6 +397,11 @@ def _name_free(args: argparse.Namespace, people: list[Any]) -> list[tuple[Path, 
     return out
 
 
+def _opens_with(text: str, heard: str) -> bool:
+    """The text begins with the name heard in it."""
+    return count_mentions(text.split()[: len(heard.split())], [heard]) > 0
+
+
 def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
     used: set[int] = set()
     hits: list[dict[str, Any]] = []
@@ -417,6 +423,7 @@ def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
             "cue": f.mention.cue,
             "from": "partial" if f.mention.utterance_id is None else "utterance",
             "text": f.mention.text,
+            "opening": _opens_with(f.mention.text, f.mention.heard),
         }
         if k is None:
             false_alarms.append(row)
@@ -577,6 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         "long_hours": round(long_hours, 3),
         "fa_per_hour": long_fa / long_hours if long_hours else None,
         "fa_scenes": sum(len(r["false_alarms"]) for r in scenes),
+        # alerts on a name that opens the text they fired on: where the hotword prompt writes
+        # names into speech that holds none (docs/architecture.md, Name alerts)
+        "fa_opening": sum(f["opening"] for r in results for f in r["false_alarms"]),
+        "hits_opening": sum(h["opening"] for r in scenes for h in r["hits"]),
         "latency_p50": None if args.fast else pct(latencies, 50),
         "latency_p95": None if args.fast else pct(latencies, 95),
         "latency_max": None if args.fast else (max(latencies) if latencies else None),
