@@ -82,10 +82,10 @@ from loopnote.alerts import (
     to_alert,
 )
 from loopnote.asr import StreamingRecognizer, load_engine
-from loopnote.asr.names import count_mentions
+from loopnote.asr.guards import normalize
 from loopnote.config import Settings
 from loopnote.session import recognizer_options
-from loopnote.types import CatchUpCard, PartialText, Utterance, Word
+from loopnote.types import CatchUpCard, PartialText, Utterance, Word, without_accents
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -209,7 +209,6 @@ def replay(
         raise SystemExit(f"{path}: expected 16 kHz mono")
     settings = _settings(person, aliases, sounds_like)
     options = recognizer_options(settings, "system")
-    options = dataclasses.replace(options, name_step=NAME_STEP[0])
     rec: Any
     key = f"{path.parent.name}.{path.stem}.{person}.{'+'.join(sounds_like)}"
     kept = EVENTS[0] / f"{key}.jsonl" if EVENTS else None
@@ -310,7 +309,6 @@ def _settings(person: str, aliases: tuple[str, ...], sounds_like: tuple[str, ...
 
 
 ONE_PASS = [False]  # --one-pass: a name in one pass of partial text alerts (the old rule)
-NAME_STEP: list[float | None] = [None]  # --name-step: the recognizer's ``name_step``
 
 
 def _spotter_options(settings: Settings) -> SpotterOptions:
@@ -398,8 +396,9 @@ def _name_free(args: argparse.Namespace, people: list[Any]) -> list[tuple[Path, 
 
 
 def _opens_with(text: str, heard: str) -> bool:
-    """The text begins with the name heard in it."""
-    return count_mentions(text.split()[: len(heard.split())], [heard]) > 0
+    """The text begins with the name heard in it (case, punctuation and accents aside)."""
+    name = without_accents(normalize(heard)).split()
+    return bool(name) and without_accents(normalize(text)).split()[: len(name)] == name
 
 
 def score(run: Run, mentions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -491,12 +490,6 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a name one pass of partial text holds alerts (the rule before two passes)",
     )
-    ap.add_argument(
-        "--name-step",
-        type=float,
-        help="seconds of speech before the pass after one that first wrote the user's name"
-        " (RecognizerOptions.name_step; keep its --events apart)",
-    )
     ap.add_argument("--limit", type=int, default=0, help="only the first N scenes")
     ap.add_argument(
         "--fa-people", type=int, default=0, help="long files replayed for N people (0: all)"
@@ -521,7 +514,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     ONE_PASS[0] = args.one_pass
-    NAME_STEP[0] = args.name_step
     if args.events:
         args.events.mkdir(parents=True, exist_ok=True)
         EVENTS.append(args.events)
@@ -604,7 +596,6 @@ def main(argv: list[str] | None = None) -> int:
         "half": args.half,
         "taught": args.taught,
         "one_pass": args.one_pass,
-        "name_step": args.name_step,
         "missed": [m for r in scenes for m in r["missed"]] if args.half == "dev" else None,
     }
     if not args.fast:

@@ -389,39 +389,3 @@ def test_until_a_stretch_commits_a_word_its_committing_passes_use_the_wide_windo
             assert request.wide_window == (t1 - t0 >= 2.0)
     assert any(r.wide_window and not r.final for _, _, r in engine.calls)
     assert any(r.prefix and not r.wide_window for _, _, r in engine.calls)
-
-
-NAMED = [
-    ("Thanks,", 0.3, 0.6),
-    ("Siobhán,", 0.7, 1.2),
-    ("can", 1.3, 1.5),
-    ("you", 1.55, 1.7),
-    ("check", 1.8, 2.1),
-    ("it?", 2.2, 2.5),
-    ("Yes,", 3.0, 3.3),
-    ("Siobhan", 3.5, 3.9),
-    ("will.", 4.0, 4.3),
-]
-
-
-def _pass_ends(names: tuple[str, ...], name_step: float | None = 0.2) -> list[float]:
-    engine = ScriptEngine(NAMED)
-    options = RecognizerOptions(step=0.5, first_step=0.3, name_step=name_step, names=names)
-    run(StreamingPolicy(engine, options), 5.0, FRAME)
-    return [t1 for _, t1, request in engine.calls if not request.final]
-
-
-def test_a_pass_that_first_writes_a_name_is_followed_soon_by_the_one_that_confirms_it() -> None:
-    """A name alert waits for a second pass to hold the name: that pass comes after
-    ``name_step``, once for each new mention; every other pass keeps to ``step``."""
-    frame = FRAME / SAMPLE_RATE
-    plain = _pass_ends(())
-    assert all(abs(b - a - 0.5) <= frame for a, b in itertools.pairwise(plain))
-    assert _pass_ends(("Siobhan Kelly",), name_step=None) == plain  # the default: off
-    named = _pass_ends(("Siobhan Kelly",))
-    gaps = [b - a for a, b in itertools.pairwise(named)]
-    first_heard = next(i for i, t in enumerate(named) if t >= 1.2)
-    second_heard = next(i for i, t in enumerate(named) if t >= 3.9)
-    for i, gap in enumerate(gaps):
-        expected = 0.2 if i in (first_heard, second_heard) else 0.5
-        assert abs(gap - expected) <= frame, (i, gap, named)

@@ -3,8 +3,6 @@ nearly heard one.
 
 ``name_forms``        the written forms to listen for: each name, and the first word of a
                       name of several words (people are called by their first name)
-``count_mentions``    how many times words spell one of the names (case, punctuation and
-                      accents aside)
 ``NameCandidate``     where a name could stand in a hypothesis: the token index, the name's
                       tokens, and the log-probability the decoder gave the name's token where
                       the hypothesis left it
@@ -37,9 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from loopnote.asr.guards import normalize
-from loopnote.types import without_accents
-
 Logprobs = npt.NDArray[np.float64]
 
 NAME_GATE = -4.0  # log-probability the name's first token needs at a step to be tried there
@@ -66,17 +61,6 @@ def name_forms(names: Sequence[str]) -> list[str]:
             if form and form not in out:
                 out.append(form)
     return out
-
-
-def _folded(text: str) -> list[str]:
-    return without_accents(normalize(text)).split()
-
-
-def count_mentions(words: Sequence[str], names: Sequence[str]) -> int:
-    """Places in ``words`` where one of the names (any of its ``name_forms``) is spelled."""
-    forms = [f for f in (_folded(n) for n in name_forms(names)) if f]
-    tokens = _folded(" ".join(words))
-    return sum(1 for i in range(len(tokens)) if any(tokens[i : i + len(f)] == f for f in forms))
 
 
 def log_softmax(logits: npt.ArrayLike) -> Logprobs:

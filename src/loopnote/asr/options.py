@@ -94,10 +94,6 @@ class RecognizerOptions:
     ``beam_size``      1 = greedy, fastest
     ``step``           seconds of new speech audio between two decoding passes
     ``first_step``     seconds of speech before the first pass (earliest partial text)
-    ``name_step``      seconds before the next pass when a pass wrote one of ``names`` more
-                       often than the pass before it (a name alert waits for a second pass
-                       to hold the name); None: ``step``. Off by default: measured sooner
-                       alerts, but more false alarms (docs/architecture.md, Name alerts)
     ``commit_after``   seconds of buffered audio before anything is committed mid-speech
                        (words decoded from very short buffers are often wrong)
     ``trim_after``     buffer length past which it is cut after the last committed sentence
@@ -120,7 +116,6 @@ class RecognizerOptions:
     beam_size: int = 1
     step: float = 0.5
     first_step: float = 0.3
-    name_step: float | None = None
     commit_after: float = 2.0
     trim_after: float = 8.0
     max_buffer: float = 12.0

@@ -3,10 +3,8 @@ threads, no clock — it is driven by the audio it is given, so any pacing gives
 
 ``StreamingPolicy``  one stretch of speech at a time:
                      ``begin(t, samples, probs)`` opens it, ``append(samples, probs)`` adds
-                     audio and runs a pass every ``step`` seconds of it (``name_step``, if
-                     set, after a pass that wrote one of the user's names once more than the
-                     pass before), ``end(t)`` runs the final pass and commits everything up to
-                     session time ``t``;
+                     audio and runs a pass every ``step`` seconds of it, ``end(t)`` runs the
+                     final pass and commits everything up to session time ``t``;
                      ``waiting`` is how much captured audio waits to be appended (live input)
 ``Pass``             what a pass yields: newly committed words and the tentative rest
 ``agreed_prefix``    LocalAgreement-2: how many leading words two hypotheses share
@@ -48,7 +46,6 @@ from loopnote.asr.guards import (
     join_words,
     normalize,
 )
-from loopnote.asr.names import count_mentions
 from loopnote.asr.options import RecognizerOptions
 from loopnote.asr.vad import FRAME
 from loopnote.types import FloatArray, Word
@@ -93,9 +90,6 @@ class StreamingPolicy:
         self._last_end = 0.0  # end of the last committed word
         self._recent: list[Word] = []  # the last few committed words, across cuts
         self._onset = 0.0  # session time this stretch of speech began
-        self._names_committed = 0  # mentions of the user's names committed in this stretch
-        self._names_held = 0  # mentions of them the last pass's reading of the stretch held
-        self._name_news = False  # the last pass held one more: the next one confirms it soon
         self._context = ""  # committed text cut out of the buffer
         self.active = False
         self.waiting = 0.0  # seconds of captured audio not yet appended (set by the caller)
@@ -121,8 +115,6 @@ class StreamingPolicy:
         self._prev = []
         self._in_buffer = []
         self._onset = t
-        self._names_committed = self._names_held = 0
-        self._name_news = False
         self.active = True
         self._put(samples, probs)
         self._since_pass = 0  # the schedule counts speech from the onset, not the pre-roll
@@ -131,11 +123,7 @@ class StreamingPolicy:
         """Add speech audio; run a pass when ``step`` seconds arrived since the last one."""
         self._put(samples, probs)
         o = self.options
-        due = o.step
-        if self._passes == 0:
-            due = o.first_step
-        elif self._name_news and o.name_step is not None:
-            due = o.name_step
+        due = o.first_step if self._passes == 0 else o.step
         if self._since_pass < round(due * SAMPLE_RATE):
             return None
         if self.waiting > WAITING_EDGE and self._since_pass < round(LONGEST_STRIDE * SAMPLE_RATE):
@@ -235,7 +223,6 @@ class StreamingPolicy:
             agreed = agreed_prefix(self._prev, words)
         committed = self._commit(words[:agreed])
         tentative = words[agreed:]
-        self._note_names(committed, tentative)
         covered = self._t + duration
         if final:
             self._prev = []
@@ -244,17 +231,6 @@ class StreamingPolicy:
                 self._prev = list(tentative)
             self._trim(tentative)
         return Pass(tuple(committed), tuple(tentative), covered, final)
-
-    def _note_names(self, committed: Sequence[Word], tentative: Sequence[Word]) -> None:
-        """Name alerts wait until two passes in a row hold a name: when this pass holds a
-        mention the last one did not, the next pass comes after ``name_step``."""
-        names = self.options.names
-        if not names or self.options.name_step is None:
-            return
-        self._names_committed += count_mentions([w.text for w in committed], names)
-        held = self._names_committed + count_mentions([w.text for w in tentative], names)
-        self._name_news = held > self._names_held
-        self._names_held = held
 
     def _drop_committed(self, words: list[Word]) -> list[Word]:
         """Drop a repeat of the last committed words at the head of a hypothesis.
