@@ -192,6 +192,7 @@ def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> Non
     assert committed and journal == committed
     assert json.loads((folder / "meeting.json").read_text())["status"] == "interrupted"
     assert (folder / "notes.md").exists()
+    assert "asked to end by SIGINT" in (folder / "session.log").read_text()  # the log says why
 
 
 @pytest.mark.model

@@ -21,5 +21,8 @@ def open_meeting_log(folder: Path) -> logging.Handler:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
-    logging.getLogger("loopnote").addHandler(handler)
+    logger = logging.getLogger("loopnote")
+    if not logger.isEnabledFor(logging.INFO):
+        logger.setLevel(logging.INFO)  # else the root's default (warnings) drops the log's INFO
+    logger.addHandler(handler)
     return handler

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -25,6 +26,8 @@ from loopnote.events import Event
 from loopnote.pipeline import AudioWriter
 from loopnote.session import Session, SessionOptions
 from loopnote.types import Source
+
+log = logging.getLogger(__name__)
 
 
 def _wants_live_view(args: argparse.Namespace) -> bool:
@@ -58,6 +61,7 @@ def run_meeting(
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         # end the meeting cleanly; a second Ctrl-C interrupts for real
+        log.info("asked to end by %s", signal.Signals(signum).name)  # the meeting log says why
         if signum == signal.SIGINT:
             interrupted.set()
             signal.signal(signal.SIGINT, signal.default_int_handler)
