@@ -28,7 +28,11 @@ word every ``WORD_SECONDS`` (the cut falls between words, as it does on real lin
   last relabel it got; "final" is only known at the end, so this is the honest figure for
   "when can the user trust it"); lines never labelled are counted apart.
 - live DER: the final labels of the lines (of their parts where a line was cut) against the
-  truth (speakers.py's DER, 0.25 s collar).
+  truth (speakers.py's DER, 0.25 s collar). last look DER: the labels once the meeting is
+  heard (``MeetingSpeakers.last_look``'s plan: the whole scene diarized, lines cut live keep
+  their cuts, lines left whole cut where it hears two voices); end DER: every line cut anew
+  by that diarization (a bound). Speaker counts of each, against the truth; the last look's
+  CPU as a share of the meeting's length.
 - CPU: CPU seconds of the labeller's thread per second of audio (a share of one core),
   without the model's one-time warm-up; the cold start (the first call loads librosa and
   numba: wall seconds, reported on its own) happens once per process, before the scenes.
@@ -63,7 +67,16 @@ from speakers import der
 
 from loopnote.asr.vad import VadOptions
 from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews, Split
-from loopnote.speakers import SegmentationModel, UtteranceLabeller, UtterancePart, load_embedder
+from loopnote.meeting_speakers import last_look_plan
+from loopnote.speakers import (
+    SegmentationModel,
+    UtteranceLabeller,
+    UtterancePart,
+    diarize,
+    load_embedder,
+    split_by_speaker,
+)
+from loopnote.store.speakers import split_utterance
 from loopnote.types import Utterance, Word
 
 RATE = speaker_scenes.RATE
@@ -190,6 +203,31 @@ def label_scene(
     hyp = [(*spans[u], spk) for u, (_, spk) in final.items() if u in spans]
     ref = [(t.start, t.end, t.speaker) for t in scene.turns]
     seconds = len(audio) / RATE
+    # the last look once the whole meeting is heard (the product's plan over the live lines
+    # and their live cuts), and the same lines all cut anew by the offline diarization
+    c0 = time.process_time()
+    whole = diarize(audio, lab.inner.embedder, segmenter=segmenter)
+    look_cpu = time.process_time() - c0
+    live_cuts = {n.utterance_id: n.at for _, n in heard if isinstance(n, Split)}
+    utterances = [
+        Utterance(
+            uid, "system", line.start, line.end, " ".join(w.text for w in line.words), line.words
+        )
+        for uid, (_, line) in posted.items()
+    ]
+    new_cuts, looked = last_look_plan(utterances, live_cuts, whole.turns)
+    look_hyp = [
+        (piece.start, piece.end, looked[piece.id])
+        for u in utterances
+        for piece in split_utterance(u, new_cuts.get(u.id, live_cuts.get(u.id, ())))
+        if piece.id in looked
+    ]
+    end_hyp = [
+        (part.start, part.end, part.speaker)
+        for _, line in posted.values()
+        for part in split_by_speaker(line.start, line.end, line.words, whole.turns)
+        if part.speaker is not None
+    ]
     return {
         "scene": scene.name,
         "lines": len(posted),
@@ -201,8 +239,15 @@ def label_scene(
         "final_label_p90_s": round(_q(final_delay, 0.9), 3),
         "final_label_max_s": round(max(final_delay, default=float("nan")), 3),
         "live_der": round(der(ref, hyp, seconds)["der"], 4),
+        "last_look_der": round(der(ref, look_hyp, seconds)["der"], 4),
+        "end_der": round(der(ref, end_hyp, seconds)["der"], 4),
+        "speakers_true": len({t.speaker for t in scene.turns}),
+        "speakers_live": len({spk for _, spk in final.values()}),
+        "speakers_last_look": len(set(looked.values())),
+        "speakers_end": len({spk for *_, spk in end_hyp}),
         "cpu_share": round(lab.cpu / seconds, 4),
         "warm_up_cpu_s": round(lab.warm_cpu, 2),
+        "last_look_cpu_share": round(look_cpu / seconds, 4),
     }
 
 
@@ -294,12 +339,19 @@ def main() -> int:
                 "final_label_p50_s",
                 "final_label_p90_s",
                 "live_der",
+                "last_look_der",
+                "end_der",
                 "cpu_share",
+                "last_look_cpu_share",
             )
         }
         summary["final_label_max_s"] = max(r["final_label_max_s"] for r in rows)
         for key in ("unlabelled", "lines", "lines_two_speakers", "lines_cut"):
             summary[key] = sum(r[key] for r in rows)
+        for key in ("live", "last_look", "end"):
+            summary[f"count_right_{key}"] = sum(
+                r[f"speakers_{key}"] == r["speakers_true"] for r in rows
+            ) / len(rows)
         report[part] = {"summary": summary, "scenes": rows}
         print(f"{part}: {summary}", flush=True)
     if args.latency:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+import soxr
 
 from loopnote import host
 from loopnote.audio.recorder import (
@@ -25,6 +26,7 @@ from loopnote.audio.recorder import (
     WavWriter,
     read_gaps,
     read_source,
+    read_source_mono,
     read_wav,
     repair,
     segments,
@@ -69,6 +71,24 @@ def test_round_trip_across_segments_with_gaps(tmp_path: Path) -> None:
     assert read_gaps(tmp_path, "system") == [(1.5, 1.9)]
     for f in files:  # every segment is a valid WAV for other tools too
         assert soundfile.info(str(f)).samplerate == RATE
+
+
+def test_a_long_stereo_recording_reads_as_16k_mono_a_minute_at_a_time(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path, "system", RecorderOptions(segment_seconds=100.0, channels=None))
+    t = np.arange(round(130 * RATE)) / RATE
+    tone = np.stack([np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 300 * t)], axis=1)
+    tone = (0.4 * tone).astype(np.float32)
+    for c in chunks_of(tone):
+        assert rec.write(c) is None
+    assert rec.close() is None
+    assert len(segments(tmp_path, "system")) == 2  # 100 s + 30 s, each read in minutes
+    whole, rate = read_source(tmp_path, "system")
+    expected = soxr.resample(whole.mean(axis=1), rate, 16000)
+    got = read_source_mono(tmp_path, "system")
+    assert got.dtype == np.float32 and abs(len(got) - len(expected)) <= 2
+    n = min(len(got), len(expected))
+    # the same signal, but at the block and segment edges (where the resampler restarts)
+    np.testing.assert_allclose(got[100 : n - 100], expected[100 : n - 100], atol=1e-2)
 
 
 def test_mono_by_default_and_holes_and_overlaps_keep_the_timeline(tmp_path: Path) -> None:

@@ -14,14 +14,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+import soundfile as sf
 
+from loopnote.audio.recorder import Recorder
 from loopnote.events import (
     AlertRaised,
     Event,
+    SessionEnded,
     SpeakerNamed,
     UtteranceCommitted,
     UtteranceRelabelled,
@@ -30,7 +34,7 @@ from loopnote.events import (
 from loopnote.live_speakers import RATE, LiveSpeakers, Named, SpeakerLabelling, SpeakerNews, Split
 from loopnote.meeting_speakers import MeetingSpeakers
 from loopnote.session import Session, SessionOptions
-from loopnote.speakers import UtterancePart
+from loopnote.speakers import SpeakerTurn, UtterancePart
 from loopnote.store import MeetingFolder, MeetingMeta, SearchIndex, export_json
 from loopnote.store.speakers import split_utterance
 from loopnote.store.voices import Voice, load_meeting_voiceprints
@@ -42,8 +46,9 @@ SPEAKERS = {"s1": np.eye(8, dtype=np.float32)[0], "s2": np.eye(8, dtype=np.float
 
 class ScriptedLabeller:
     """Labels by the line's start time (``who``: start → speaker); ``fix`` makes a later
-    label correct an earlier one; ``cut`` hears a second voice inside a line; ``gate``
-    (when set) holds every call until it opens."""
+    label correct an earlier one; ``cut`` hears a second voice inside a line; ``whole`` is
+    what a diarization of the whole meeting finds; ``gate`` (when set) holds every call
+    until it opens."""
 
     def __init__(
         self,
@@ -51,8 +56,11 @@ class ScriptedLabeller:
         fix: dict[float, tuple[float, str]] | None = None,
         gate: threading.Event | None = None,
         cut: dict[float, tuple[int, str]] | None = None,
+        whole: list[SpeakerTurn] | str | None = None,
     ) -> None:
         self.who = who
+        self.whole: Any = whole or []
+        self.diarized: list[float] = []  # seconds of audio of each whole-meeting call
         self.cut = cut or {}
         self.fix = fix or {}
         self.gate = gate
@@ -96,6 +104,12 @@ class ScriptedLabeller:
     def warm_up(self) -> None:
         pass
 
+    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
+        self.diarized.append(len(audio) / RATE)
+        if self.whole == "broken":
+            raise MemoryError("no room for the whole recording")
+        return self.whole
+
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
         return {s: v for s, v in SPEAKERS.items() if s in self.who.values()}
 
@@ -112,15 +126,18 @@ def run_meeting(
     seconds: float = 8.0,
     speed: float = 2.0,
     on_event: object = None,
+    record: bool = False,
+    replayed: Path | None = None,
     **kw: object,
 ) -> tuple[Path, Listener, Knobs]:
-    options = SessionOptions(settings=settings(tmp_path, **kw), origin="file")
+    options = SessionOptions(settings=settings(tmp_path, **kw), origin="file", replayed=replayed)
     inputs = [PacedInput(src, seconds, speed=speed) for src in lines]
     s = Session.build(
         inputs,
         options,
         recognizer_factory=scripted(lines, k := Knobs()),
         speakers=SpeakerLabelling(labeller),
+        recorder_factory=(lambda folder, source: Recorder(folder, source)) if record else None,
     )
     got = Listener()
 
@@ -292,6 +309,75 @@ def test_export_json_gives_every_utterance_its_final_speaker(tmp_path: Path) -> 
     assert speakers["This is Tom from sales."] == ("s1", "Tom")
     assert speakers["Thanks for having me."] == ("s2", None)  # corrected by a later look
     assert speakers["Sounds good."] == ("s2", None)
+
+
+def test_the_last_look_relabels_lines_from_the_whole_recorded_meeting(tmp_path: Path) -> None:
+    # live, the second line went to s1; the whole meeting heard at once gives it to the
+    # voice of the last two lines (its own id "b" there: the ids follow the live ones)
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"},
+        whole=[SpeakerTurn(0.4, 1.6, "a"), SpeakerTurn(1.9, 7.1, "b")],
+    )
+    folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, record=True)
+    assert len(lab.diarized) == 1 and lab.diarized[0] >= 7.5  # all of the recorded audio
+    ids = {e.utterance.text: e.utterance.id for e in got.of(UtteranceCommitted)}
+    relabels = [(e.utterance_id, e.speaker) for e in got.of(UtteranceRelabelled)]
+    assert relabels[-1] == (ids["Thanks for having me."], "s2")  # after every live label
+    assert got.events.index(got.of(UtteranceRelabelled)[-1]) < got.events.index(
+        got.of(SessionEnded)[0]
+    )
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["This is Tom from sales."] == "Tom"  # the name stays on its voice
+    assert labelled["Thanks for having me."] == labelled["Sounds good."] == "Speaker 2"
+
+
+def test_a_name_from_the_conversation_follows_its_line_in_the_last_look(
+    tmp_path: Path,
+) -> None:
+    # live, "This is Tom from sales." named s1; the whole meeting hears that line in the
+    # voice of the last two lines (s2's), and the second line as the only other voice
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"},
+        whole=[SpeakerTurn(0.4, 1.6, "b"), SpeakerTurn(1.9, 3.1, "a"), SpeakerTurn(3.9, 7.1, "b")],
+    )
+    folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, record=True)
+    named = [(e.speaker, e.name) for e in got.of(SpeakerNamed)]
+    assert named == [("s1", "Tom"), ("s1", None), ("s2", "Tom")]
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["This is Tom from sales."] == labelled["Sounds good."] == "Tom"
+    assert labelled["Thanks for having me."] == "Speaker 1"
+
+
+def test_a_replayed_meeting_takes_its_last_look_from_the_file(tmp_path: Path) -> None:
+    wav = tmp_path / "call.wav"
+    sf.write(wav, np.zeros(44100 * 9, np.float32), 44100)  # what the replay read
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole=[SpeakerTurn(1.9, 7.1, "b")]
+    )
+    folder, _, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, replayed=wav)
+    assert lab.diarized == [9.0]  # the whole file, at 16 kHz
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["Thanks for having me."] == "Speaker 2"
+
+
+def test_a_failing_last_look_leaves_the_live_labels_and_the_notes(tmp_path: Path) -> None:
+    lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole="broken")
+    folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, record=True)
+    assert lab.diarized and "speakers-failed" in got.codes()
+    assert "no room for the whole recording" in (folder / "session.log").read_text()
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["Thanks for having me."] == "Tom" and labelled["Sounds good."] == "Speaker 2"
+    assert (folder / "notes.md").exists()
+
+
+def test_without_recorded_audio_the_live_labels_stay(tmp_path: Path) -> None:
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole=[SpeakerTurn(0.0, 8.0, "a")]
+    )
+    folder, _, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab)
+    assert lab.diarized == []
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["Thanks for having me."] == "Tom" and labelled["Sounds good."] == "Speaker 2"
 
 
 def test_a_session_with_the_real_recognizer_labels_speakers_by_default(

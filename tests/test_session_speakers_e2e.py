@@ -7,16 +7,21 @@ voice, the next meeting names her from her voice alone. Needs the extra
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from loopnote.audio.recorder import Recorder
 from loopnote.capture.file import ArrayInput
 from loopnote.cli import main as cli_main
 from loopnote.config import Settings
 from loopnote.events import SpeakerNamed, UtteranceCommitted, UtteranceRelabelled
 from loopnote.session import Session, SessionOptions, live_labeller
 from loopnote.store import MeetingFolder
+from loopnote.types import Utterance
 from test_session import Knobs, Listener, scripted
 from test_speakers_e2e import RATE, scene
 
@@ -71,3 +76,61 @@ def test_a_live_meeting_labels_two_voices_and_remembers_one(
     labelled = {u.id: u.speaker for u in second.load_labelled_utterances()}
     assert {labelled[uid] for uid, w in who2.items() if w == "woman"} == {"Allison"}
     assert "Allison" not in {labelled[uid] for uid, w in who2.items() if w == "man"}
+
+
+def test_the_last_look_cuts_and_labels_lines_that_hold_two_voices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each line holds a turn of the woman and the man's reply (no sentence end between
+    them): once the meeting is heard, every line is cut where the man starts and each voice
+    is one speaker."""
+    monkeypatch.setattr("loopnote.meeting_speakers.FINISH_SECONDS", 600.0)  # a busy machine
+    audio, truth = scene()
+    lines = []
+    for (s1, e1, w1), (s2, e2, w2) in zip(truth[::2], truth[1::2], strict=True):
+        words = [w1] * round((e1 - s1) / 0.3) + [w2] * round((e2 - s2) / 0.3)
+        lines.append((" ".join(words), s1, e2))
+    settings = Settings(out=str(tmp_path / "meetings"), notify=False)
+    s = Session.build(
+        [ArrayInput(audio, RATE, "system")],
+        SessionOptions(settings=settings, origin="file"),
+        recognizer_factory=_words_end_in_turn(scripted({"system": lines}, Knobs())),
+        speakers=live_labeller(settings),
+        recorder_factory=lambda folder, source: Recorder(folder, source),
+    )
+    folder = MeetingFolder.open(s.run(Listener()))
+    parts = [u for u in folder.load_labelled_utterances() if u.source == "system"]
+    voices: dict[str, set[str | None]] = {}
+    for p in parts:
+        said = p.text.split()
+        voices.setdefault(max(set(said), key=said.count), set()).add(p.speaker)
+    assert len(parts) == 2 * len(lines), [p.text for p in parts]
+    assert len(voices["woman"]) == 1 and len(voices["man"]) == 1, voices
+    assert voices["woman"] != voices["man"]
+
+
+def _words_end_in_turn(make: Callable[..., Any]) -> Callable[..., Any]:
+    """The scripted lines' words, each ending where the next starts (as a recognizer times
+    them; the script ends them all at the line's end)."""
+
+    class WordsEndInTurn:
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def feed(self, samples: Any, start: float) -> list[Any]:
+            return [_timed(x) for x in self._inner.feed(samples, start)]
+
+        def finish(self) -> list[Any]:
+            return [_timed(x) for x in self._inner.finish()]
+
+    return lambda *a: WordsEndInTurn(make(*a))
+
+
+def _timed(x: Any) -> Any:
+    if not isinstance(x, Utterance) or not x.words:
+        return x
+    ends = [w.start for w in x.words[1:]] + [x.end]
+    return replace(x, words=tuple(replace(w, end=e) for w, e in zip(x.words, ends, strict=True)))

@@ -19,9 +19,10 @@ from pathlib import Path
 from loopnote.alerts import DesktopNotifier, Mention, build_card
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import DeviceSwitch
+from loopnote.capture.file import read_mono_16k
 from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
-from loopnote.errors import StoreError
+from loopnote.errors import AudioDecodeError, StoreError
 from loopnote.events import Event, SummaryUpdated, TranscriptSettled, WarningRaised
 from loopnote.live_speakers import (
     Labelled,
@@ -34,7 +35,7 @@ from loopnote.live_speakers import (
 from loopnote.live_summary import LiveSummary
 from loopnote.meeting_alerts import MeetingAlerts
 from loopnote.meeting_speakers import MeetingSpeakers
-from loopnote.settling import LiveSettler, Settled
+from loopnote.settling import LiveSettler, Settled, recorded_16k
 from loopnote.store import Consent, Library, MeetingFolder, MeetingMeta
 from loopnote.summarize import (
     ExtractiveSummarizer,
@@ -80,8 +81,10 @@ class MeetingDownstream:
         summarizer: Summarizer | None = None,
         speakers: SpeakerLabelling | None = None,
         settler: LiveSettler | None = None,
+        replayed: Path | None = None,
     ) -> None:
         self.settings = settings
+        self._replayed = replayed  # the file the system audio is replayed from, if any
         self.settler = settler  # the settled transcript (its own slow worker)
         self._summarizer = summarizer  # closed at the end (a local model's server)
         self.folder = folder
@@ -141,6 +144,7 @@ class MeetingDownstream:
         summarizer: Summarizer | None = None,
         speakers: SpeakerLabelling | None = None,
         settler: LiveSettler | None = None,
+        replayed: Path | None = None,
     ) -> MeetingDownstream:
         """Create the meeting folder (or take a reopened one) and check the summarizer
         (``summarizer`` replaces the one the settings call for; it runs on a slow worker).
@@ -175,6 +179,7 @@ class MeetingDownstream:
             summarizer=summarizer,
             speakers=speakers,
             settler=settler,
+            replayed=replayed,
         )
         if down._resumed:
             down._replay_stored()
@@ -339,9 +344,13 @@ class MeetingDownstream:
             )
         if self.alerts is not None:
             self.alerts.close()
+        labelled = self._started and self.speakers.worker is not None
         if self._started and (late := self.speakers.close()) is not None:
             self._late.append(late)
-        out += self.collect(wall)
+            labelled = False  # the labeller is still at work: its labels stay as they are
+        out += self.collect(wall)  # the live labels first: the last look starts from them
+        if labelled:
+            out += self._last_look(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         try:
             _, problems = write_meeting_notes(
@@ -368,6 +377,26 @@ class MeetingDownstream:
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _last_look(self, wall: float) -> list[Event]:
+        """The speakers from the whole recording; a failure leaves the live labels."""
+        try:
+            return self.speakers.last_look(self._system_audio(), wall)
+        except Exception as e:  # the meeting's notes must still be written
+            log.exception("the last look at the speakers failed")
+            w = SessionWarning("speakers-failed", f"the live speaker labels stay: {e}")
+            return [self._warning(w, wall)]
+
+    def _system_audio(self) -> FloatArray | None:
+        """The whole meeting's system audio (16 kHz mono): as recorded in the folder, else
+        the file it was replayed from; None when neither holds it."""
+        audio = recorded_16k(self.folder.path, "system")
+        if audio is None and self._replayed is not None:
+            try:
+                audio = read_mono_16k(self._replayed)
+            except AudioDecodeError as e:  # the replay itself said so
+                log.warning("the last look at the speakers cannot read %s: %s", self._replayed, e)
+        return audio
+
     def _settled(self, s: Settled, wall: float) -> TranscriptSettled:
         self.folder.append_settled(s.utterances, s.replaces, s.model, s.how)  # stored, then told
         shown, replaces = self.speakers.settled(s.utterances, s.replaces)

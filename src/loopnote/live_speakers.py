@@ -8,6 +8,7 @@
                            naming rules read)
     ``user_named(id, name)`` the user named a speaker: conversation cues no longer rename it
     ``close(timeout)``     label what is pending, then stop; False if that did not end in time
+    ``diarize(audio)``     after ``close``: speaker turns of the whole meeting's audio
 ``deliver(news)`` is called from the worker's thread with ``Labelled`` (an utterance's
 speaker, first or corrected), ``Split`` (the voice changes inside an utterance: its parts,
 cut at words, each with its speaker) and ``Named`` (a name proposed from the conversation
@@ -29,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.slowpath import SlowWorker
-from loopnote.speakers import Turn, UtterancePart, propose_names, word_cuts
+from loopnote.speakers import SpeakerTurn, Turn, UtterancePart, propose_names, word_cuts
 from loopnote.store.speakers import YOU, split_utterance
 from loopnote.store.voices import Voice, match_voice
 from loopnote.types import Utterance, Word
@@ -52,6 +53,8 @@ class Labeller(Protocol):
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]: ...
 
     def warm_up(self) -> None: ...
+
+    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]: ...
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,10 @@ class LiveSpeakers:
     def centroids(self) -> dict[str, npt.NDArray[np.float32]]:
         """The speakers' voiceprints (call after ``close``: the worker owns the labeller)."""
         return self._labeller.centroids()
+
+    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
+        """Speaker turns of the whole meeting (call after ``close``), ids of their own."""
+        return self._labeller.diarize(audio)
 
     # -- the worker's thread ----------------------------------------------------------------
     def _job(self, batch: list[_Op]) -> None:

@@ -186,6 +186,7 @@ class Session:
             summarizer=summarizer,
             speakers=speakers,
             settler=settler,
+            replayed=options.replayed,
         )
         recognizers = {
             s: recognizer_factory(

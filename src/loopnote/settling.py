@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import soxr
 
 from loopnote import host
 from loopnote.asr.engine import SAMPLE_RATE, Engine, EngineRequest
@@ -44,7 +43,7 @@ from loopnote.asr.settle import (
     settle_stretch,
 )
 from loopnote.asr.whisper import default_cpu_threads
-from loopnote.audio.recorder import read_source
+from loopnote.audio.recorder import read_source_mono
 from loopnote.audio.ring import Ring
 from loopnote.errors import AudioDecodeError
 from loopnote.slowpath import SlowWorker
@@ -286,13 +285,9 @@ class LiveSettler:
 def recorded_16k(folder: Path, source: Source) -> FloatArray | None:
     """``source``'s recording in ``folder`` as 16 kHz mono, or None when there is none."""
     try:
-        audio, rate = read_source(folder, source)
+        return read_source_mono(folder, source, SAMPLE_RATE)
     except AudioDecodeError:
         return None
-    mono = np.asarray(audio.mean(axis=1) if audio.ndim == 2 else audio, np.float32)
-    if rate != SAMPLE_RATE:
-        mono = np.asarray(soxr.resample(mono, rate, SAMPLE_RATE), np.float32)
-    return mono
 
 
 def make_settler(

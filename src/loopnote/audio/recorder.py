@@ -314,6 +314,28 @@ def read_source(folder: Path, source: Source) -> tuple[FloatArray, int]:
     return np.concatenate(parts), rate
 
 
+def read_source_mono(folder: Path, source: Source, rate: int = 16000) -> FloatArray:
+    """All of ``source``'s audio as mono float32 at ``rate``, converted a minute at a time
+    (an hour recorded at 48 kHz in stereo would take over a gigabyte read whole)."""
+    parts: list[FloatArray] = []
+    for path in segments(folder, source):
+        with open(path, "rb") as f:
+            file_rate, channels = _wav_layout(path, f.read(HEADER_BYTES))
+        raw = np.memmap(path, dtype="<i2", mode="r", offset=HEADER_BYTES)
+        frames = len(raw) // channels
+        step = 60 * file_rate
+        stream = soxr.ResampleStream(file_rate, rate, 1, dtype="float32")
+        for a in range(0, frames, step):
+            b = min(frames, a + step)
+            block = raw[a * channels : b * channels].reshape(-1, channels)
+            mono = block.astype(np.float32).mean(axis=1) / 32767.0
+            parts.append(stream.resample_chunk(mono, last=b == frames))
+        del raw
+    if not parts:
+        raise AudioDecodeError(f"no {source} audio in {_audio_dir(folder)}")
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
 def read_gaps(folder: Path, source: Source) -> list[tuple[float, float]]:
     path = _audio_dir(folder) / f"{source}.gaps.jsonl"
     if not path.exists():

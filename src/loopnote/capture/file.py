@@ -23,6 +23,7 @@ from pathlib import Path
 import av
 import numpy as np
 import soundfile
+import soxr
 
 from loopnote.capture.base import Emit, EndOfStream
 from loopnote.errors import AudioDecodeError
@@ -139,11 +140,27 @@ def decode_blocks(path: Path, block_seconds: float = CHUNK_SECONDS) -> Iterator[
 
 
 def read_audio(path: Path) -> tuple[FloatArray, int]:
-    """The whole file as float32 (frames, channels) and its rate (for benchmarks and tests)."""
+    """The whole file as float32 (frames, channels) and its rate."""
     info = probe_file(path)
     blocks = list(decode_blocks(path, 1.0))
     data = np.concatenate(blocks) if blocks else np.zeros((0, info.channels), np.float32)
     return data, info.sample_rate
+
+
+MONO_RATE = 16000  # what the end passes take
+
+
+def read_mono_16k(path: Path) -> FloatArray:
+    """The whole file as 16 kHz mono float32 (a replayed meeting's end passes read it),
+    converted a minute at a time: an hour at 48 kHz in stereo would take over a gigabyte
+    read whole."""
+    stream = soxr.ResampleStream(probe_file(path).sample_rate, MONO_RATE, 1, dtype="float32")
+    parts = [
+        stream.resample_chunk(np.asarray(block.mean(axis=1), np.float32))
+        for block in decode_blocks(path, 60.0)
+    ]
+    parts.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
+    return np.concatenate(parts).astype(np.float32, copy=False)
 
 
 class _Replay(ABC):

@@ -20,19 +20,18 @@ import json
 import logging
 import sys
 import time
-from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from loopnote.audio import read_source
+from loopnote.audio.recorder import read_source_mono
 from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, warn
 from loopnote.config import data_dir
 from loopnote.errors import AudioDecodeError, UsageError
 from loopnote.store import MeetingFolder, index_meeting_safely
 from loopnote.store.speakers import (
-    SpeakerBook,
     clean_speaker_name,
+    follow_ids,
     part_id,
     plan_speaker_renames,
     record_speaker_renames,
@@ -133,18 +132,13 @@ def _diarize(folder: MeetingFolder) -> None:
     segmenter = SegmentationModel.load()
     sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
     try:
-        audio, rate = read_source(folder.path, "system")
+        mono = read_source_mono(folder.path, "system")
     except AudioDecodeError:
         raise UsageError(
             f"{folder.id} has no recorded system audio to tell speakers apart "
             "(recorded without --keep-audio, or its audio was deleted)"
         ) from None
-    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
-    if rate != 16000:
-        import soxr
-
-        mono = soxr.resample(mono, rate, 16000)
-    result = diarize(np.asarray(mono, np.float32), embedder, segmenter=segmenter)
+    result = diarize(mono, embedder, segmenter=segmenter)
     voices = VoiceStore(data_dir())
     old = folder.speaker_book()
     utterances = folder.load_utterances()
@@ -160,7 +154,7 @@ def _diarize(folder: MeetingFolder) -> None:
         for k, part in enumerate(parts):
             if part.speaker is not None:
                 fresh[part_id(u.id, k)] = part.speaker
-    mapping = _follow_old_ids(fresh, old)
+    mapping = follow_ids(fresh, old.labels)
     for uid, spk in fresh.items():
         sid = mapping.get(spk, spk)
         if old.labels.get(uid) != sid:
@@ -205,30 +199,6 @@ def _diarize(folder: MeetingFolder) -> None:
                     "wall": wall,
                 },
             )
-
-
-def _follow_old_ids(fresh: dict[str, str], old: SpeakerBook) -> dict[str, str]:
-    """New speaker -> the old id most of its utterances had, so names stay on their voice."""
-    if not old.labels:
-        return {}
-    votes: dict[str, Counter[str]] = {}
-    for uid, spk in fresh.items():
-        if uid in old.labels:
-            votes.setdefault(spk, Counter())[old.labels[uid]] += 1
-    mapping: dict[str, str] = {}
-    for spk, count in sorted(votes.items(), key=lambda kv: -sum(kv[1].values())):
-        for sid, _n in count.most_common():
-            if sid not in mapping.values():
-                mapping[spk] = sid
-                break
-    used = set(old.labels.values()) | set(mapping.values())
-    n = 1
-    for spk in sorted(set(fresh.values()) - set(mapping)):
-        while f"s{n}" in used:
-            n += 1
-        mapping[spk] = f"s{n}"
-        used.add(f"s{n}")
-    return mapping
 
 
 def _voices(args: argparse.Namespace, renames: list[tuple[str, str]]) -> int:

@@ -68,7 +68,11 @@ def _transcribe(args: argparse.Namespace, path: Path, realtime: bool) -> int:
     source: Source = "mic" if getattr(args, "source", "system") == "mic" else "system"
     inp = FileInput(path, source=source, realtime=realtime)
     options = SessionOptions(
-        settings=settings, title=args.title or path.stem, keep_audio=False, origin="file"
+        settings=settings,
+        title=args.title or path.stem,
+        keep_audio=False,
+        origin="file",
+        replayed=path if source == "system" else None,
     )
     folder, interrupted = run_meeting(args, settings, [inp], options)
     if inp.error is not None:

@@ -7,6 +7,9 @@ windows) with the earlier utterances whose speaker changed because of it (as ``r
 events would record them). Cost per utterance is its windows' embeddings plus the
 clusterer's bounded work; memory is the audio ring plus a small integer per window.
 
+``diarize`` labels the whole meeting's audio at once (the offline diarization, with the
+same model), for the last look once the meeting is heard.
+
 ``label_parts`` is ``label`` for an utterance that may hold two voices: with a
 ``segmenter``, it finds where the voice changes inside the utterance, cuts it at the word
 where that happens, and labels each part; neighbouring parts it gives one speaker are one
@@ -25,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.speakers.cluster import OnlineClusterer
-from loopnote.speakers.diarize import DiarizeOptions, SpeakerTurn, windows
+from loopnote.speakers.diarize import DiarizeOptions, SpeakerTurn, diarize, windows
 from loopnote.speakers.embed import RATE, Embedder
 from loopnote.speakers.segment import SegmentationModel
 from loopnote.speakers.split import UtterancePart, split_by_speaker
@@ -152,6 +155,10 @@ class UtteranceLabeller:
         if len(clip) < RATE:
             return []
         return [lo + t for t in self.segmenter.changes(clip).times if start < lo + t < end]
+
+    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
+        """Speaker turns of a whole recording (16 kHz mono), its speaker ids its own."""
+        return diarize(audio, self.embedder, self.options, segmenter=self.segmenter).turns
 
     def warm_up(self) -> None:
         """Run the model once (its first call loads libraries: seconds on a busy machine)."""

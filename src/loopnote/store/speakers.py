@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -152,6 +153,30 @@ class SpeakerBook:
         labels were recorded (no transcript needed: lists show it for every meeting)."""
         ids = dict.fromkeys(self.labels.values())
         return [self.name(sid) or default_label(sid) for sid in ids if sid != YOU]
+
+
+def follow_ids(fresh: dict[str, str], old: dict[str, str]) -> dict[str, str]:
+    """Speaker ids of a new labelling (``fresh``: utterance id -> its speaker) -> the old id
+    most of that speaker's utterances had in ``old``, so names stay on their voice; a
+    speaker with no old id to take gets the next unused ``sN``."""
+    votes: dict[str, Counter[str]] = {}
+    for uid, spk in fresh.items():
+        if uid in old:
+            votes.setdefault(spk, Counter())[old[uid]] += 1
+    mapping: dict[str, str] = {}
+    for spk, count in sorted(votes.items(), key=lambda kv: -sum(kv[1].values())):
+        for sid, _n in count.most_common():
+            if sid not in mapping.values():
+                mapping[spk] = sid
+                break
+    used = set(old.values()) | set(mapping.values())
+    n = 1
+    for spk in sorted(set(fresh.values()) - set(mapping)):
+        while f"s{n}" in used:
+            n += 1
+        mapping[spk] = f"s{n}"
+        used.add(f"s{n}")
+    return mapping
 
 
 def part_id(utterance_id: str, k: int) -> str:
