@@ -344,12 +344,11 @@ class MeetingDownstream:
             )
         if self.alerts is not None:
             self.alerts.close()
-        labelled = self._started and self.speakers.worker is not None
-        if self._started and (late := self.speakers.close()) is not None:
+        late = self.speakers.close() if self._started else None
+        if late is not None:
             self._late.append(late)
-            labelled = False  # the labeller is still at work: its labels stay as they are
         out += self.collect(wall)  # the live labels first: the last look starts from them
-        if labelled:
+        if self._started and late is None:  # (a labeller still at work keeps its labels)
             out += self._last_look(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         try:
@@ -379,6 +378,8 @@ class MeetingDownstream:
     # -- helpers --------------------------------------------------------------------------
     def _last_look(self, wall: float) -> list[Event]:
         """The speakers from the whole recording; a failure leaves the live labels."""
+        if self.speakers.worker is None:  # no labels: nothing to read the recording for
+            return []
         try:
             return self.speakers.last_look(self._system_audio(), wall)
         except Exception as e:  # the meeting's notes must still be written
