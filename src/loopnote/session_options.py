@@ -38,8 +38,8 @@ class SessionOptions:
     keep_audio: bool = True  # write each source's audio into the meeting folder
     consent_text: str = ""  # the reminder that was shown before capture started
     origin: str = "live"  # "live" | "file" (what the meeting was made from)
-    # the file a replayed meeting's system audio comes from: its end passes read it there
-    # when the meeting keeps no audio of its own
+    # the file a replayed meeting's system audio comes from: the speakers' last look reads
+    # it there when the meeting keeps no audio of its own
     replayed: Path | None = None
     pace: Pace = field(default_factory=Pace)  # when recognition counts as behind (backlog.py)
     # the settled transcript beside the live one (settling.py); None: none

@@ -151,7 +151,7 @@ MONO_RATE = 16000  # what the end passes take
 
 
 def read_mono_16k(path: Path) -> FloatArray:
-    """The whole file as 16 kHz mono float32 (a replayed meeting's end passes read it),
+    """The whole file as 16 kHz mono float32 (a replayed meeting's speakers' last look),
     converted a minute at a time: an hour at 48 kHz in stereo would take over a gigabyte
     read whole."""
     stream = soxr.ResampleStream(probe_file(path).sample_rate, MONO_RATE, 1, dtype="float32")
