@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from loopnote.events import (
     Event,
     SessionEnded,
     SpeakerNamed,
+    StepProgress,
     UtteranceCommitted,
     UtteranceRelabelled,
     UtteranceSplit,
@@ -104,8 +105,16 @@ class ScriptedLabeller:
     def warm_up(self) -> None:
         pass
 
-    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
+    def diarize(
+        self,
+        audio: npt.NDArray[np.float32],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[SpeakerTurn]:
         self.diarized.append(len(audio) / RATE)
+        for share in (0.0, 0.4):  # each long enough for the session to tell it
+            if progress is not None:
+                progress(share)
+            time.sleep(0.3)
         if self.whole == "broken":
             raise MemoryError("no room for the whole recording")
         return self.whole
@@ -331,6 +340,23 @@ def test_the_last_look_relabels_lines_from_the_whole_recorded_meeting(tmp_path: 
     assert labelled["Thanks for having me."] == labelled["Sounds good."] == "Speaker 2"
 
 
+def test_the_last_look_tells_its_progress_before_its_labels(tmp_path: Path) -> None:
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"},
+        whole=[SpeakerTurn(0.4, 1.6, "a"), SpeakerTurn(1.9, 7.1, "b")],
+    )
+    _, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, record=True)
+    steps = got.of(StepProgress)
+    told = [e.done for e in steps]
+    assert {(e.step, e.total) for e in steps} == {("speakers", 100)}
+    assert told == sorted(set(told)) and told[0] < 100 and told[-1] == 100  # 0, 40, 100
+    assert steps[0].to_json()["type"] == "progress"
+    at = got.events.index
+    live_labels = [e for e in got.of(UtteranceRelabelled) if at(e) < at(steps[0])]
+    assert len(live_labels) == 4  # every live label is told before the last look begins
+    assert at(got.of(UtteranceRelabelled)[-1]) > at(steps[-1])  # its labels after the bar
+
+
 def test_a_name_from_the_conversation_follows_its_line_in_the_last_look(
     tmp_path: Path,
 ) -> None:
@@ -364,6 +390,8 @@ def test_a_failing_last_look_leaves_the_live_labels_and_the_notes(tmp_path: Path
     lab = ScriptedLabeller({0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole="broken")
     folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab, record=True)
     assert lab.diarized and "speakers-failed" in got.codes()
+    told = [e.done for e in got.of(StepProgress)]
+    assert told and 100 not in told  # the step began, and is never told as done
     assert "no room for the whole recording" in (folder / "session.log").read_text()
     labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
     assert labelled["Thanks for having me."] == "Tom" and labelled["Sounds good."] == "Speaker 2"
@@ -374,8 +402,8 @@ def test_without_recorded_audio_the_live_labels_stay(tmp_path: Path) -> None:
     lab = ScriptedLabeller(
         {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole=[SpeakerTurn(0.0, 8.0, "a")]
     )
-    folder, _, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab)
-    assert lab.diarized == []
+    folder, got, _ = run_meeting(tmp_path, {"system": CONVERSATION}, lab)
+    assert lab.diarized == [] and got.of(StepProgress) == []
     labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
     assert labelled["Thanks for having me."] == "Tom" and labelled["Sounds good."] == "Speaker 2"
 

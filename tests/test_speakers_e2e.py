@@ -56,6 +56,19 @@ def test_diarize_tells_a_woman_and_a_man_apart() -> None:
     assert got["woman"] != got["man"]
 
 
+def test_diarize_with_the_segmenter_tells_its_progress_to_the_end() -> None:
+    from loopnote.speakers import SegmentationModel, diarize, load_embedder
+
+    audio, _ = scene()
+    shares: list[float] = []
+    result = diarize(
+        audio, load_embedder(), segmenter=SegmentationModel.load(), progress=shares.append
+    )
+    assert len(result.speakers) == 2
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares)
+    assert len({round(x, 2) for x in shares}) > 4  # both passes tell how far they are
+
+
 def recorded(root: Path, audio: np.ndarray, truth: list[tuple[float, float, str]]) -> MeetingFolder:
     folder = MeetingFolder.create(root, MeetingMeta(id="", started_wall=1.8e9, sources=("system",)))
     w = WavWriter(folder.audio_dir / "system-000.wav", RATE, 1)
@@ -86,6 +99,8 @@ def test_loopnote_speakers_labels_a_recorded_meeting_and_remembers_a_voice(
     assert len(by_voice["woman"]) == 1 and len(by_voice["man"]) == 1
     assert by_voice["woman"] != by_voice["man"]
     assert "Speaker 1" in out and "Speaker 2" in out
+    told = [line for line in err.splitlines() if f"speakers of {folder.id} apart" in line]
+    assert len(told) == 2 and told[0].endswith(" 0/100") and told[1].endswith(" 100/100")
     # a second run lists, it does not diarize again
     events = (folder.path / "events.jsonl").read_text()
     assert cli_main.main(["speakers", folder.id, *out_dir]) == 0

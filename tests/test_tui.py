@@ -27,6 +27,7 @@ from loopnote.events import (
     SessionStarted,
     SpeakerNamed,
     StateChanged,
+    StepProgress,
     SummaryUpdated,
     TranscriptSettled,
     UtteranceCommitted,
@@ -383,6 +384,10 @@ async def test_settled_lines_show_their_settled_text_marked_without_moving_the_v
         app.post_event(replace(end, how="end", done=1, total=2))
         await pilot.pause()
         assert "Settling the transcript: 1/2" in str(app.status.render())
+        # and so does the speakers' last look after it
+        app.post_event(StepProgress("speakers", 40, 100, W0 + 60))
+        await pilot.pause()
+        assert "Telling the speakers apart: 40/100" in str(app.status.render())
 
 
 @aio

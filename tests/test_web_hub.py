@@ -12,6 +12,7 @@ from loopnote.events import (
     LevelChanged,
     PartialUpdated,
     SessionStarted,
+    StepProgress,
     SummaryUpdated,
     UtteranceCommitted,
 )
@@ -54,6 +55,15 @@ def test_a_late_page_gets_the_meeting_so_far_once() -> None:
     assert all(d["published"] >= d["wall"] - 0.01 for d in decoded)
     assert [s for s, _ in items] == sorted(s for s, _ in items)
     assert hub.snapshot(after=items[-2][0]) == hub.snapshot()[-1:]  # resume after an id
+
+
+def test_a_late_page_gets_only_the_newest_progress_of_a_step() -> None:
+    hub = LiveHub()
+    hub.publish(SessionStarted("id", time.time(), ("system",)))
+    for done in range(0, 101, 10):
+        hub.publish(StepProgress("speakers", done, 100, time.time()))
+    decoded = [json.loads(t) for _, _, t in hub.snapshot()]
+    assert [(d["type"], d.get("done")) for d in decoded] == [("session", None), ("progress", 100)]
 
 
 def test_a_slow_page_keeps_only_what_it_still_needs() -> None:

@@ -30,6 +30,7 @@ from loopnote.events import (
     SessionStarted,
     SpeakerNamed,
     StateChanged,
+    StepProgress,
     SummaryUpdated,
     TranscriptSettled,
     UtteranceCommitted,
@@ -346,6 +347,8 @@ def test_settled_lines_replace_the_live_ones_without_moving_the_view(
         TranscriptSettled("system", (last,), (("u00079",),), "tiny.en", "end", time.time(), 1, 2)
     )
     page.wait_for_selector("#ended:text-is('Settling the transcript: 1/2')")
+    hub.publish(StepProgress("speakers", 40, 100, time.time()))  # the speakers' last look
+    page.wait_for_selector("#ended:text-is('Telling the speakers apart: 40/100')")
 
     # the meeting's page after the meeting: the settled transcript, marked the same way
     made = make_meeting(tmp_path / "meetings", tmp_path / "index.sqlite", "Settled", audio=False)

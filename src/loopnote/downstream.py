@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -23,7 +24,13 @@ from loopnote.capture.file import read_mono_16k
 from loopnote.closing import write_meeting_notes
 from loopnote.config import Settings
 from loopnote.errors import AudioDecodeError, StoreError
-from loopnote.events import Event, SummaryUpdated, TranscriptSettled, WarningRaised
+from loopnote.events import (
+    Event,
+    StepProgress,
+    SummaryUpdated,
+    TranscriptSettled,
+    WarningRaised,
+)
 from loopnote.live_speakers import (
     Labelled,
     LiveSpeakers,
@@ -59,7 +66,8 @@ from loopnote.types import (
 
 RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
 SUMMARY_FINISH_SECONDS = 150.0  # the last summaries may wait for one LLM timeout, not forever
-TICK = 0.1  # how often the settling pass at the end reports its progress (s)
+TICK = 0.1  # how often the passes at the end report their progress (s)
+PERCENT = 100  # the speakers' last look reports its progress in percent
 LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0.1 s)
 
 log = logging.getLogger(__name__)
@@ -127,6 +135,7 @@ class MeetingDownstream:
             else None
         )
         self._started = False
+        self._speakers_closed = False
 
     @classmethod
     def build(
@@ -324,6 +333,45 @@ class MeetingDownstream:
                 yield from self.collect(wall())
             yield from self.collect(wall())
 
+    def review_speakers(self, wall: Callable[[], float]) -> Iterator[Event]:
+        """The speakers' last look (after ``settle_rest``, before ``finish``): the labeller
+        ends and its live labels are told, then the whole recording is diarized on a
+        thread, its progress told as it goes (``progress`` events), and the labels it
+        gives follow. A failure leaves the live labels."""
+        if not self._started or self._speakers_closed:
+            return
+        late = self._close_speakers()
+        yield from self.collect(wall())  # the live labels first: the last look starts from them
+        if late is not None or self.speakers.worker is None:  # (a labeller still at work,
+            return  # or none, keeps its labels)
+        shares: list[float] = []  # as the diarization tells them (none: it never began)
+        found: list[Event] = []
+        failed: list[Exception] = []
+
+        def look() -> None:
+            try:
+                found.extend(self.speakers.last_look(self._system_audio(), wall(), shares.append))
+            except Exception as e:  # the meeting's notes must still be written
+                log.exception("the last look at the speakers failed")
+                failed.append(e)
+
+        job = threading.Thread(target=look, name="speakers-last-look", daemon=True)
+        job.start()
+        told = -1  # the last percentage told
+        while job.is_alive():
+            job.join(TICK)
+            done = min(PERCENT, int(shares[-1] * PERCENT)) if shares else told
+            if done != told and job.is_alive():
+                told = done
+                yield StepProgress("speakers", done, PERCENT, wall())
+        if failed:
+            w = SessionWarning("speakers-failed", f"the live speaker labels stay: {failed[0]}")
+            yield self._warning(w, wall())
+            return
+        if shares:  # the bar ends full before the labels it found
+            yield StepProgress("speakers", PERCENT, PERCENT, wall())
+        yield from found
+
     def finish(
         self,
         end_t: float,
@@ -344,12 +392,9 @@ class MeetingDownstream:
             )
         if self.alerts is not None:
             self.alerts.close()
-        late = self.speakers.close() if self._started else None
-        if late is not None:
-            self._late.append(late)
-        out += self.collect(wall)  # the live labels first: the last look starts from them
-        if self._started and late is None:  # (a labeller still at work keeps its labels)
-            out += self._last_look(wall)
+        if self._started and not self._speakers_closed:  # (no last look was asked for)
+            self._close_speakers()
+        out += self.collect(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         try:
             _, problems = write_meeting_notes(
@@ -376,16 +421,13 @@ class MeetingDownstream:
         )
 
     # -- helpers --------------------------------------------------------------------------
-    def _last_look(self, wall: float) -> list[Event]:
-        """The speakers from the whole recording; a failure leaves the live labels."""
-        if self.speakers.worker is None:  # no labels: nothing to read the recording for
-            return []
-        try:
-            return self.speakers.last_look(self._system_audio(), wall)
-        except Exception as e:  # the meeting's notes must still be written
-            log.exception("the last look at the speakers failed")
-            w = SessionWarning("speakers-failed", f"the live speaker labels stay: {e}")
-            return [self._warning(w, wall)]
+    def _close_speakers(self) -> SessionWarning | None:
+        """End the labeller (once); its warning, if it did not end in time, is told."""
+        self._speakers_closed = True
+        late = self.speakers.close()
+        if late is not None:
+            self._late.append(late)
+        return late
 
     def _system_audio(self) -> FloatArray | None:
         """The whole meeting's system audio (16 kHz mono): as recorded in the folder, else

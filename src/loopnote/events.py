@@ -3,8 +3,8 @@
 Each event is a frozen dataclass with ``wall`` (unix time it was emitted). ``to_json`` gives
 the object documented in the README (``--format jsonl``): one ``session`` first, one ``end``
 last, and ``partial``, ``utterance``, ``settled``, ``summary``, ``alert``, ``alert-card``,
-``warning``, ``level``, ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel``, ``split``
-between.
+``warning``, ``level``, ``source``, ``bookmark``, ``state``, ``speaker``, ``relabel``, ``split``,
+``progress`` between.
 
 ``SessionControl`` is the other direction: what a front end may ask of a running session.
 """
@@ -171,6 +171,33 @@ class TranscriptSettled:
         }
 
 
+STEP_LABELS = {"speakers": "Telling the speakers apart"}  # what front ends call the steps
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """How far a step at the meeting's end has come that the notes wait for and that says
+    nothing before it is done (``step``: ``"speakers"``, the speakers' last look)."""
+
+    step: str
+    done: int
+    total: int
+    wall: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "progress",
+            "step": self.step,
+            "done": self.done,
+            "total": self.total,
+            "wall": round(self.wall, 3),
+        }
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.step, self.step)
+
+
 @dataclass(frozen=True)
 class SummaryUpdated:
     node: SummaryNode
@@ -305,6 +332,7 @@ Event = (
     | UtteranceRelabelled
     | UtteranceSplit
     | TranscriptSettled
+    | StepProgress
     | SummaryUpdated
     | AlertRaised
     | AlertCardCompleted

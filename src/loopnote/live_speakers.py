@@ -54,7 +54,11 @@ class Labeller(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]: ...
+    def diarize(
+        self,
+        audio: npt.NDArray[np.float32],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[SpeakerTurn]: ...
 
 
 @dataclass(frozen=True)
@@ -170,9 +174,14 @@ class LiveSpeakers:
         """The speakers' voiceprints (call after ``close``: the worker owns the labeller)."""
         return self._labeller.centroids()
 
-    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
-        """Speaker turns of the whole meeting (call after ``close``), ids of their own."""
-        return self._labeller.diarize(audio)
+    def diarize(
+        self,
+        audio: npt.NDArray[np.float32],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[SpeakerTurn]:
+        """Speaker turns of the whole meeting (call after ``close``), ids of their own;
+        ``progress`` hears the share done."""
+        return self._labeller.diarize(audio, progress)
 
     # -- the worker's thread ----------------------------------------------------------------
     def _job(self, batch: list[_Op]) -> None:

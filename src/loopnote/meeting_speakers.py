@@ -28,7 +28,7 @@ so ``show``, exports and notes after the meeting give the final labels.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from operator import ne
 
@@ -235,17 +235,23 @@ class MeetingSpeakers:
             out.append(SpeakerNamed(r.speaker_id, r.name, "user", 1.0, wall))
         return out
 
-    def last_look(self, audio: FloatArray | None, wall: float) -> list[Event]:
+    def last_look(
+        self,
+        audio: FloatArray | None,
+        wall: float,
+        progress: Callable[[float], None] | None = None,
+    ) -> list[Event]:
         """Relabel the system lines from speaker turns of the whole meeting's ``audio`` (16
         kHz mono; call after ``close``), and cut the lines the live labeller left whole
         where two voices are heard in them. Live, each line was placed when it was said,
         before later voices were heard; the whole recording at once is cut where voices
         change and clustered as a whole, and so tells speakers apart far better. Speaker
         ids follow the live ones (names stay on their voice); a line cut live keeps its
-        cuts (front ends replace a line by its parts once)."""
+        cuts (front ends replace a line by its parts once). ``progress`` hears the share
+        of the diarization done."""
         if self.worker is None or audio is None or len(audio) < LAST_LOOK_MIN_SAMPLES:
             return []
-        turns = self.worker.diarize(audio)
+        turns = self.worker.diarize(audio, progress)
         lines = [u for u in self.folder.load_utterances(live=True) if u.source == "system"]
         new_cuts, fresh = last_look_plan(lines, self._splits, turns)
         mapping = follow_ids(fresh, self._labels)

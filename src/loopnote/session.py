@@ -368,6 +368,8 @@ class Session:
                 self._handle(item)
         for ev in self._down.settle_rest(self._clock.wall):
             self._emit(ev)
+        for ev in self._down.review_speakers(self._clock.wall):
+            self._emit(ev)
         end_t = max((w.session_time for w in self._workers.values()), default=0.0)
         wall = self._clock.wall()
         for ev in self._down.finish(end_t, wall, interrupted=interrupted):

@@ -2,8 +2,9 @@
 
 ``progress_line(label, done, total)``  a bar updated in place on a terminal; elsewhere only
                                        the first and the last line
-``settling_progress(handler)``         ``handler`` plus the settling pass's progress at the
-                                       end of a meeting (its ``settled`` events' done/total)
+``end_progress(handler)``              ``handler`` plus the progress of the passes at the end
+                                       of a meeting: settling (its ``settled`` events'
+                                       done/total) and the speakers' last look (``progress``)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from loopnote.events import Event, TranscriptSettled
+from loopnote.events import Event, StepProgress, TranscriptSettled
 
 BAR = 24  # characters
 
@@ -32,13 +33,15 @@ def progress_line(label: str, done: int, total: int, stream: TextIO | None = Non
     out.flush()
 
 
-def settling_progress(handler: Callable[[Event], None]) -> Callable[[Event], None]:
+def end_progress(handler: Callable[[Event], None]) -> Callable[[Event], None]:
     def handle(event: Event) -> None:
         handler(event)
         if isinstance(event, TranscriptSettled) and event.total:
             progress_line("Settling the transcript", event.done, event.total)
+        elif isinstance(event, StepProgress):
+            progress_line(event.label, event.done, event.total)
 
     return handle
 
 
-__all__ = ["progress_line", "settling_progress"]
+__all__ = ["end_progress", "progress_line"]

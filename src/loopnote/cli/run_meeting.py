@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from loopnote.capture.base import AudioInput
-from loopnote.cli.progress import settling_progress
+from loopnote.cli.progress import end_progress
 from loopnote.config import Settings
 from loopnote.events import Event
 from loopnote.pipeline import AudioWriter
@@ -69,7 +69,7 @@ def run_meeting(
 
     with stop_signals(on_signal):
         try:
-            folder = session.run(settling_progress(handler))
+            folder = session.run(end_progress(handler))
         except KeyboardInterrupt:
             return session.folder, True
     return folder, interrupted.is_set()

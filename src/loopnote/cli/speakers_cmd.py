@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from typing import Any
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from loopnote.audio.recorder import read_source_mono
 from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, warn
+from loopnote.cli.progress import progress_line
 from loopnote.config import data_dir
 from loopnote.errors import AudioDecodeError, UsageError
 from loopnote.store import MeetingFolder, index_meeting_safely
@@ -130,7 +130,6 @@ def _diarize(folder: MeetingFolder) -> None:
 
     embedder = load_embedder()  # before reading audio: a missing extra fails fast
     segmenter = SegmentationModel.load()
-    sys.stderr.write(f"Telling the speakers of {folder.id} apart…\n")
     try:
         mono = read_source_mono(folder.path, "system")
     except AudioDecodeError:
@@ -138,7 +137,15 @@ def _diarize(folder: MeetingFolder) -> None:
             f"{folder.id} has no recorded system audio to tell speakers apart "
             "(recorded without --keep-audio, or its audio was deleted)"
         ) from None
-    result = diarize(mono, embedder, segmenter=segmenter)
+    label = f"Telling the speakers of {folder.id} apart"
+    told: list[int] = []
+
+    def progress(share: float) -> None:  # a line per percent at most
+        if not told or int(share * 100) != told[-1]:
+            told.append(int(share * 100))
+            progress_line(label, told[-1], 100)
+
+    result = diarize(mono, embedder, segmenter=segmenter, progress=progress)
     voices = VoiceStore(data_dir())
     old = folder.speaker_book()
     utterances = folder.load_utterances()

@@ -25,6 +25,9 @@ from loopnote.speakers.segment import SegmentationModel, split_regions
 
 log = logging.getLogger(__name__)
 FRAME = 0.01
+# The segmentation pass's share of diarize's work with a segmenter (CPU seconds on 504 s of
+# scenes: segmentation 6.1, embeddings 11.1), so its progress moves evenly.
+SEGMENT_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -160,16 +163,24 @@ def diarize(
     """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None).
     With a ``segmenter``, speech is first cut where the voice changes, so no window mixes
     two voices (a mixed window pulls a speaker's centroid toward the other voice), and
-    windows it hears as two people in one chunk are kept apart (``links.py``)."""
+    windows it hears as two people in one chunk are kept apart (``links.py``).
+    ``progress`` hears the share of the work done (0 to 1), now and then."""
     opts = options or DiarizeOptions()
+    report = progress or (lambda share: None)
+    report(0.0)
     if regions is None:
         regions = speech_regions(audio, opts.vad_threshold)
     chunks = []
+    first = 0.0  # the share the segmentation pass takes
     if segmenter is not None:
-        chunks = segmenter.chunks(audio)
+        first = SEGMENT_SHARE
+        chunks = segmenter.chunks(audio, progress=lambda share: report(first * share))
         regions = split_regions(regions, segmenter.changes(audio, chunks=chunks).times)
     spans = windows(regions, opts)
-    embeddings = embed_windows(audio, embedder, spans, progress=progress)
+    embeddings = embed_windows(
+        audio, embedder, spans, progress=lambda share: report(first + (1 - first) * share)
+    )
+    report(1.0)
     cannot = None
     if chunks and opts.links is not None:
         cannot = cannot_links(window_slots(spans, chunks, opts.links))

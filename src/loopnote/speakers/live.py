@@ -20,7 +20,7 @@ event and names the parts as the store does, ``s00012``, ``s00012.2``, …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
@@ -156,9 +156,16 @@ class UtteranceLabeller:
             return []
         return [lo + t for t in self.segmenter.changes(clip).times if start < lo + t < end]
 
-    def diarize(self, audio: npt.NDArray[np.float32]) -> list[SpeakerTurn]:
-        """Speaker turns of a whole recording (16 kHz mono), its speaker ids its own."""
-        return diarize(audio, self.embedder, self.options, segmenter=self.segmenter).turns
+    def diarize(
+        self,
+        audio: npt.NDArray[np.float32],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[SpeakerTurn]:
+        """Speaker turns of a whole recording (16 kHz mono), its speaker ids its own;
+        ``progress`` hears the share done."""
+        return diarize(
+            audio, self.embedder, self.options, segmenter=self.segmenter, progress=progress
+        ).turns
 
     def warm_up(self) -> None:
         """Run the model once (its first call loads libraries: seconds on a busy machine)."""

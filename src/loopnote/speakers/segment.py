@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,17 +99,21 @@ class SegmentationModel:
         usable = max(0, (len(chunk) - FRAME_FIELD) // FRAME_HOP + 1)
         return probs[:usable]
 
-    def chunks(self, audio: npt.NDArray[np.float32]) -> list[Chunk]:
-        """The model's frames over ``audio``: 10 s chunks every 5 s."""
+    def chunks(
+        self,
+        audio: npt.NDArray[np.float32],
+        progress: Callable[[float], None] | None = None,
+    ) -> list[Chunk]:
+        """The model's frames over ``audio``: 10 s chunks every 5 s (``progress`` hears the
+        share done after each)."""
         starts = list(range(0, max(1, len(audio) - CHUNK + STEP), STEP)) or [0]
-        return [
-            Chunk(
-                start / RATE,
-                len(audio[start : start + CHUNK]) / RATE,
-                self.frames(audio[start : start + CHUNK]),
-            )
-            for start in starts
-        ]
+        out = []
+        for k, start in enumerate(starts, 1):
+            clip = audio[start : start + CHUNK]
+            out.append(Chunk(start / RATE, len(clip) / RATE, self.frames(clip)))
+            if progress is not None:
+                progress(k / len(starts))
+        return out
 
     def changes(
         self,

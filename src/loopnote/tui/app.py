@@ -36,6 +36,7 @@ from loopnote.events import (
     SourceChanged,
     SpeakerNamed,
     StateChanged,
+    StepProgress,
     SummaryUpdated,
     TranscriptSettled,
     UtteranceCommitted,
@@ -217,6 +218,8 @@ class LiveView(KeyActions):
                 self.search_lines.settle(u, replaces)
             if event.total:  # the pass at the meeting's end: the notes wait for it
                 self.status.say(f"Settling the transcript: {event.done}/{event.total}")
+        elif isinstance(event, StepProgress):  # the notes wait for it too
+            self.status.say(f"{event.label}: {event.done}/{event.total}")
         elif isinstance(event, SpeakerNamed):
             label = event.name or default_label(event.speaker)
             self.labels[event.speaker] = label

@@ -37,12 +37,16 @@ def event_json(event: Event) -> dict[str, Any]:
 def supersedes(d: dict[str, Any]) -> tuple[str, str]:
     """(the key this event is kept under, the key of an earlier event it makes stale).
 
-    Keyed events (levels and partial texts per source, summary nodes by id) need only their
-    newest; an utterance makes its source's partial text stale. Empty keys: kept in order.
+    Keyed events (levels and partial texts per source, summary nodes by id, a step's
+    progress) need only their newest; an utterance makes its source's partial text stale.
+    Empty keys: kept in order.
     """
     kind = d["type"]
     if kind in ("level", "partial"):
         key = f"{kind}:{d['source']}"
+        return key, key
+    if kind == "progress":
+        key = f"progress:{d['step']}"
         return key, key
     if kind == "summary":
         key = f"summary:{d['node_id']}"

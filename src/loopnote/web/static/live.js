@@ -12,6 +12,7 @@ const HEALTH = {
 };
 const MAX_MOMENTS = 30;
 const ASKER_SLACK = 0.5;  // s: a name heard in partial text may end just past its line's last word
+const STEP_LABELS = { speakers: "Telling the speakers apart" };  // as events.STEP_LABELS
 const RESHAPING = new Set(["settled", "relabel", "speaker"]);  // events that change lines in place
 
 let current = null;
@@ -195,6 +196,12 @@ class LivePage {
         if (ev.total && !this.ended) {  // the pass at the meeting's end: the notes wait for it
           this.endNote.hidden = false;
           this.endNote.textContent = `Settling the transcript: ${ev.done}/${ev.total}`;
+        }
+        break;
+      case "progress":  // a step at the meeting's end that the notes wait for
+        if (!this.ended) {
+          this.endNote.hidden = false;
+          this.endNote.textContent = `${STEP_LABELS[ev.step] || ev.step}: ${ev.done}/${ev.total}`;
         }
         break;
       case "summary":
