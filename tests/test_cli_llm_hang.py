@@ -10,8 +10,10 @@ timeout) before the second mention is even spoken.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -59,4 +61,39 @@ def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
     assert lines and all(e["wall"] < hung_from + LLM_TIMEOUT for e in lines)
     codes = {e["code"] for e in evs if e["type"] == "warning"}
     assert "llm-fallback" in codes  # the hung request timed out and the notes went on
+    assert (Path(evs[0]["folder"]) / "notes.md").exists()
+
+
+def test_a_second_ctrl_c_stops_waiting_for_a_hung_llm(tmp_path: Path) -> None:
+    x, rate = sf.read(str(CLIP), dtype="float32")
+    twice = tmp_path / "twice.wav"
+    sf.write(str(twice), np.concatenate([x, np.zeros(12 * rate, np.float32), x]), rate)
+    with hung_endpoint(list_models=True) as (url, asked):
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "loopnote", "transcribe", str(twice)),
+                *("--format", "jsonl", "--no-notify", "--llm", url, "--llm-model", "m"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(tmp_path / "data"),
+        )
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 300
+        while not asked and time.monotonic() < deadline:  # a summary request hangs
+            time.sleep(0.1)
+        assert asked, "the summary was never asked of the LLM"
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        hurried = time.monotonic()
+        out, err = proc.communicate(timeout=LLM_TIMEOUT)
+        ended_in = time.monotonic() - hurried
+    assert proc.returncode == 130, err
+    assert ended_in < LLM_TIMEOUT / 2, ended_in  # not the hung request's timeout
+    evs = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert evs[-1]["type"] == "end"
+    late = [e["message"] for e in evs if e["type"] == "warning" and e["code"] == "summary-late"]
+    assert late and "skipped" in late[0]
     assert (Path(evs[0]["folder"]) / "notes.md").exists()

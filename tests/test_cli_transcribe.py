@@ -196,6 +196,39 @@ def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> Non
 
 
 @pytest.mark.model
+@pytest.mark.slow
+def test_a_second_ctrl_c_skips_the_passes_at_the_end_and_still_saves(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP), "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(tmp_path),
+    )
+    assert proc.stdout is not None
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 120
+    for line in proc.stdout:
+        seen.append(json.loads(line))
+        if seen[-1]["type"] == "utterance" or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # the meeting is ending: its settling pass has work left
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=120)
+    seen += events(rest)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "Ctrl-C again skips" in err and "Skipping what is left to do" in err
+    assert seen[-1]["type"] == "end"
+    folder = Path(seen[0]["folder"])
+    assert json.loads((folder / "meeting.json").read_text())["status"] == "interrupted"
+    assert (folder / "notes.md").exists()
+    codes = {e["code"] for e in seen if e["type"] == "warning"}
+    assert codes & {"settle-skipped", "speakers-skipped"}, codes  # what was left, skipped
+
+
+@pytest.mark.model
 def test_demo_runs_the_bundled_sample(tmp_path: Path) -> None:
     r = run_cli("demo", "--format", "jsonl", data_dir=tmp_path)
     assert r.returncode == 0, r.stderr

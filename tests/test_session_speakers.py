@@ -398,6 +398,26 @@ def test_a_failing_last_look_leaves_the_live_labels_and_the_notes(tmp_path: Path
     assert (folder / "notes.md").exists()
 
 
+def test_a_hurried_end_skips_the_last_look_and_keeps_the_live_labels(tmp_path: Path) -> None:
+    lab = ScriptedLabeller(
+        {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"},
+        whole=[SpeakerTurn(0.4, 1.6, "a"), SpeakerTurn(1.9, 7.1, "b")],
+    )
+
+    def hurry_once_begun(s: Session, event: Event) -> None:
+        if isinstance(event, StepProgress):
+            s.hurry()  # the user presses Ctrl-C again
+
+    folder, got, _ = run_meeting(
+        tmp_path, {"system": CONVERSATION}, lab, record=True, on_event=hurry_once_begun
+    )
+    assert lab.diarized and "speakers-skipped" in got.codes()
+    assert 100 not in [e.done for e in got.of(StepProgress)]
+    labelled = {u.text: u.speaker for u in MeetingFolder.open(folder).load_labelled_utterances()}
+    assert labelled["Thanks for having me."] == "Tom" and labelled["Sounds good."] == "Speaker 2"
+    assert (folder / "notes.md").exists()
+
+
 def test_without_recorded_audio_the_live_labels_stay(tmp_path: Path) -> None:
     lab = ScriptedLabeller(
         {0.5: "s1", 2.0: "s1", 4.0: "s2", 6.0: "s2"}, whole=[SpeakerTurn(0.0, 8.0, "a")]

@@ -32,7 +32,7 @@ from loopnote.audio.recorder import Recorder
 from loopnote.backlog import Pace
 from loopnote.capture.file import ArrayInput
 from loopnote.errors import UsageError
-from loopnote.events import SessionEnded, TranscriptSettled, UtteranceCommitted
+from loopnote.events import Event, SessionEnded, TranscriptSettled, UtteranceCommitted
 from loopnote.recovery import recover_meeting
 from loopnote.session import Session, SessionOptions
 from loopnote.settling import AudioTap, LiveSettler, Settled
@@ -163,6 +163,29 @@ def test_what_is_left_settles_at_the_end_with_its_progress(tmp_path: Path) -> No
     settled = got.of(TranscriptSettled)
     assert [(ev.how, ev.done, ev.total) for ev in settled] == [("end", n, 3) for n in (1, 2, 3)]
     assert [u.text for ev in settled for u in ev.utterances] == SETTLED_TEXT
+
+
+def test_a_hurried_end_skips_what_is_left_to_settle_and_still_saves_the_notes(
+    tmp_path: Path,
+) -> None:
+    s = build(tmp_path, ArrayInput(ramp(13.0), RATE, "system"), TruthEngine(cost=0.3))
+    assert s._down.settler is not None
+    s._down.settler.behind = lambda: 99.0  # everything is left for the end pass
+
+    def hurry_at_first(event: Event) -> None:
+        got(event)
+        if isinstance(event, TranscriptSettled) and event.how == "end":
+            s.hurry()  # the user presses Ctrl-C again after the first stretch
+
+    got = Listener()
+    folder = s.run(hurry_at_first)
+    settled = got.of(TranscriptSettled)
+    assert len(settled) < 3 and settled[0].done == 1
+    assert "settle-skipped" in got.codes()
+    stored = MeetingFolder.open(folder)
+    texts = [u.text for u in stored.load_utterances()]
+    assert texts[0] == SETTLED_TEXT[0] and texts[-1] == LIVE[-1][0]  # the rest stays live
+    assert (folder / "notes.md").exists() and stored.meta.status == "complete"
 
 
 def test_an_interrupted_meeting_keeps_its_settled_lines_and_settles_the_rest_on_recovery(

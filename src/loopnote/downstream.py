@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from loopnote.alerts import DesktopNotifier, Mention, build_card
+from loopnote.audio.recorder import segments
 from loopnote.bleed import SpeakerBleed
 from loopnote.capture.base import DeviceSwitch
 from loopnote.capture.file import read_mono_16k
@@ -66,6 +68,7 @@ from loopnote.types import (
 
 RECENT_SECONDS = 600.0  # utterances kept in memory for catch-up cards
 SUMMARY_FINISH_SECONDS = 150.0  # the last summaries may wait for one LLM timeout, not forever
+HURRIED_SUMMARY_SECONDS = 2.0  # ... and 2 s once the user asked to skip the passes at the end
 TICK = 0.1  # how often the passes at the end report their progress (s)
 PERCENT = 100  # the speakers' last look reports its progress in percent
 LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0.1 s)
@@ -73,6 +76,10 @@ LATE_ITEMS = 4096  # slow results waiting for the fast path (it collects every 0
 log = logging.getLogger(__name__)
 
 Late = SummaryNode | SessionWarning | SpeakerNews | Settled
+
+
+class LookSkipped(Exception):
+    """The user asked to skip the speakers' last look (``MeetingDownstream.hurry``)."""
 
 
 class MeetingDownstream:
@@ -136,6 +143,7 @@ class MeetingDownstream:
         )
         self._started = False
         self._speakers_closed = False
+        self._hurry = threading.Event()  # the user asked to skip the slow passes at the end
 
     @classmethod
     def build(
@@ -319,6 +327,13 @@ class MeetingDownstream:
         self.folder.append_event("paused" if paused else "resumed", t=t)
 
     # -- the end --------------------------------------------------------------------------
+    def hurry(self) -> None:
+        """Skip the slow passes at the meeting's end (any thread): settling stops after the
+        stretch it is decoding, the speakers' last look after the step it is taking, the
+        wait for the last summaries within 2 s; each says so in a warning, and the notes
+        are written by the rules, not by the LLM."""
+        self._hurry.set()
+
     def settle_rest(self, wall: Callable[[], float]) -> Iterator[Event]:
         """Settle what is not settled yet (recognition has ended), each stretch announced
         as it settles (its ``done``/``total``: the progress)."""
@@ -330,6 +345,8 @@ class MeetingDownstream:
             job = settler.finish_in_background(live, done, self.folder.path)
             while job.is_alive():
                 job.join(TICK)
+                if self._hurry.is_set():
+                    settler.skip_rest()
                 yield from self.collect(wall())
             yield from self.collect(wall())
 
@@ -348,9 +365,19 @@ class MeetingDownstream:
         found: list[Event] = []
         failed: list[Exception] = []
 
+        def progress(share: float) -> None:  # the diarization's; where it can stop
+            if self._hurry.is_set():
+                raise LookSkipped
+            shares.append(share)
+
         def look() -> None:
             try:
-                found.extend(self.speakers.last_look(self._system_audio(), wall(), shares.append))
+                if self._hurry.is_set():
+                    raise LookSkipped
+                found.extend(self.speakers.last_look(self._system_audio(), wall(), progress))
+            except LookSkipped as e:
+                log.info("the last look at the speakers was skipped")
+                failed.append(e)
             except Exception as e:  # the meeting's notes must still be written
                 log.exception("the last look at the speakers failed")
                 failed.append(e)
@@ -364,6 +391,18 @@ class MeetingDownstream:
             if done != told and job.is_alive():
                 told = done
                 yield StepProgress("speakers", done, PERCENT, wall())
+        if failed and isinstance(failed[0], LookSkipped):
+            later = (
+                f" ('loopnote speakers {self.folder.id} --again' takes it from the saved audio)"
+                if segments(self.folder.path, "system")
+                else ""
+            )
+            w = SessionWarning(
+                "speakers-skipped",
+                f"the live speaker labels stay: the last look was skipped{later}",
+            )
+            yield self._warning(w, wall())
+            return
         if failed:
             w = SessionWarning("speakers-failed", f"the live speaker labels stay: {failed[0]}")
             yield self._warning(w, wall())
@@ -382,12 +421,15 @@ class MeetingDownstream:
     ) -> list[Event]:
         held = self.bleed.flush() if self.bleed is not None else []
         out: list[Event] = [ev for r in held for ev in self._commit(r, wall)]
-        if self._started and not self.summary.close(summary_timeout):
+        if self._started and not self._close_summary(summary_timeout):
+            waited = (
+                "were not waited for (skipped)"
+                if self._hurry.is_set()
+                else f"did not finish within {summary_timeout:.0f} s"
+            )
             self._late.append(
                 SessionWarning(
-                    "summary-late",
-                    f"the summaries did not finish within {summary_timeout:.0f} s; "
-                    "the notes use what was ready",
+                    "summary-late", f"the summaries {waited}; the notes use what was ready"
                 )
             )
         if self.alerts is not None:
@@ -397,8 +439,9 @@ class MeetingDownstream:
         out += self.collect(wall)
         self.folder.finish(wall, end_t, "interrupted" if interrupted else "complete")
         try:
+            writer = None if self._hurry.is_set() else self._summarizer  # the rules are quick
             _, problems = write_meeting_notes(
-                self.folder, list(self._nodes.values()), self.settings, self._summarizer
+                self.folder, list(self._nodes.values()), self.settings, writer
             )
         finally:
             if self._summarizer is not None:
@@ -421,6 +464,17 @@ class MeetingDownstream:
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _close_summary(self, timeout: float) -> bool:
+        """Let the summaries finish, for up to ``timeout`` s; once the user hurries, for up
+        to ``HURRIED_SUMMARY_SECONDS`` more (the extractive summary ends in that time)."""
+        deadline = time.monotonic() + timeout
+        done = self.summary.close(0.0)
+        while not done and (left := deadline - time.monotonic()) > 0:
+            if self._hurry.is_set():
+                deadline = min(deadline, time.monotonic() + HURRIED_SUMMARY_SECONDS)
+            done = self.summary.wait(min(TICK, left))
+        return done
+
     def _close_speakers(self) -> SessionWarning | None:
         """End the labeller (once); its warning, if it did not end in time, is told."""
         self._speakers_closed = True

@@ -51,7 +51,12 @@ class LiveSummary:
         self._worker.post(_Op("tick", t=t), key="tick")
 
     def close(self, timeout: float | None = None) -> bool:
+        """Summarize what is left, then end; False if not ended within ``timeout``."""
         self._worker.post(_Op("finish"), key="finish")
+        return self._worker.close(timeout)
+
+    def wait(self, timeout: float) -> bool:
+        """After ``close``: whether the worker has ended, waiting up to ``timeout``."""
         return self._worker.close(timeout)
 
     def _job(self, batch: list[_Op]) -> None:

@@ -273,6 +273,11 @@ class Session:
         self._cut_short = self._cut_short or interrupted
         self._stop.set()
 
+    def hurry(self) -> None:
+        """Skip the slow passes at the meeting's end (settling, the speakers' last look, the
+        wait for the last summaries): the meeting is saved with its notes as they stand."""
+        self._down.hurry()
+
     # -- the meeting ------------------------------------------------------------------------
     def run(self, on_event: Callable[[Event], None] | None = None) -> Path:
         """Capture and process until the inputs end or ``stop()``; returns the folder.

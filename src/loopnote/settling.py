@@ -7,7 +7,8 @@
                  (latest wins); ``set_language(source, code)`` what ``--language auto`` detected;
                  ``hold()``/``release()`` live recognition is decoding / has stopped;
                  ``finish(live, done, read_disk)`` settle everything still unsettled, then
-                 stop; ``deliver(Settled)`` is called from the worker's thread
+                 stop (``skip_rest()``: stop early, the user is in a hurry);
+                 ``deliver(Settled)`` is called from the worker's thread
 
 Each stretch (asr/settle.py) is settled once, when its following audio has been heard and
 live recognition is not behind (``Pace``-style: more than ``YIELD_SECONDS`` of audio waiting
@@ -128,6 +129,7 @@ class LiveSettler:
         self.behind = behind  # seconds live recognition is behind
         self._o = settle or SettleOptions()
         self._s = _State()
+        self._skip = threading.Event()  # the user asked the end pass to stop
         self._ops: SlowWorker[tuple[str, object]] = SlowWorker("settle", self._job, on_error)
 
     @property
@@ -172,6 +174,11 @@ class LiveSettler:
         close = getattr(self._engine, "close", None)
         if callable(close):
             close()
+
+    def skip_rest(self) -> None:
+        """Stop the end pass after the stretch it is decoding (any thread): the stretches
+        not settled keep their live transcript, and a warning says so."""
+        self._skip.set()
 
     def finish_in_background(
         self, live: Sequence[Utterance], done: set[str], folder: Path
@@ -225,6 +232,16 @@ class LiveSettler:
         disk: dict[Source, FloatArray | None] = {}
         lost = 0
         for n, st in enumerate(todo, 1):
+            if self._skip.is_set():
+                self.deliver(
+                    SessionWarning(
+                        "settle-skipped",
+                        f"{len(todo) - n + 1} stretch(es) of speech keep their live transcript: "
+                        "settling was skipped (loopnote retranscribe settles them from the "
+                        "saved audio)",
+                    )
+                )
+                break
             if (
                 read_disk is not None
                 and self.tap.read(st.source, st.start, st.start + 0.01) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -60,11 +61,17 @@ def run_meeting(
     interrupted = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        # end the meeting cleanly; a second Ctrl-C interrupts for real
+        # end the meeting cleanly; a second Ctrl-C skips the slow passes at the end (the
+        # meeting is still saved), a third interrupts for real
         log.info("asked to end by %s", signal.Signals(signum).name)  # the meeting log says why
+        if signum == signal.SIGINT and interrupted.is_set():
+            session.hurry()
+            _say("Skipping what is left to do; saving the meeting as it stands.")
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            return
         if signum == signal.SIGINT:
             interrupted.set()
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _say("Ending the meeting (Ctrl-C again skips the passes at the end).")
         session.stop(interrupted=options.origin == "file")
 
     with stop_signals(on_signal):
@@ -73,6 +80,15 @@ def run_meeting(
         except KeyboardInterrupt:
             return session.folder, True
     return folder, interrupted.is_set()
+
+
+def _say(line: str) -> None:
+    """A line on stderr from a signal handler: straight to the file descriptor, as the
+    handler may run while the main thread is inside a write to ``sys.stderr``."""
+    try:
+        os.write(sys.stderr.fileno(), (line + "\n").encode())
+    except (AttributeError, OSError, ValueError):  # no real stderr (io.UnsupportedOperation)
+        log.info("%s (not shown: no stderr)", line)
 
 
 @contextmanager
