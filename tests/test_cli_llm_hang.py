@@ -29,10 +29,16 @@ CLIP = Path(__file__).parent / "fixtures" / "speech_confbridge_mute.flac"  # say
 LLM_TIMEOUT = 60.0  # LLMOptions.timeout: how long a summary request may hang
 
 
-def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
+def said_twice(tmp_path: Path) -> tuple[Path, float]:
+    """The clip, 12 s of silence, the clip again; and the clip's length in seconds."""
     x, rate = sf.read(str(CLIP), dtype="float32")
     twice = tmp_path / "twice.wav"
     sf.write(str(twice), np.concatenate([x, np.zeros(12 * rate, np.float32), x]), rate)
+    return twice, len(x) / rate
+
+
+def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
+    twice, clip_seconds = said_twice(tmp_path)
     with hung_endpoint(list_models=True) as (url, asked):
         out = subprocess.run(
             [
@@ -48,7 +54,7 @@ def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     evs = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     wall0 = evs[0]["wall"]
-    second = len(x) / rate + 12.0  # session time the second copy starts
+    second = clip_seconds + 12.0  # session time the second copy starts
     alerts = [e for e in evs if e["type"] == "alert"]
     late_alerts = [a for a in alerts if a["t"] > second]
     assert alerts and late_alerts, [a["t"] for a in alerts]
@@ -65,9 +71,7 @@ def test_a_hung_llm_delays_no_alert_and_no_line(tmp_path: Path) -> None:
 
 
 def test_a_second_ctrl_c_stops_waiting_for_a_hung_llm(tmp_path: Path) -> None:
-    x, rate = sf.read(str(CLIP), dtype="float32")
-    twice = tmp_path / "twice.wav"
-    sf.write(str(twice), np.concatenate([x, np.zeros(12 * rate, np.float32), x]), rate)
+    twice, _ = said_twice(tmp_path)
     with hung_endpoint(list_models=True) as (url, asked):
         proc = subprocess.Popen(
             [

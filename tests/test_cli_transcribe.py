@@ -162,14 +162,14 @@ def test_any_common_format_rate_and_channel_count(
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> None:
-    env = cli_env(tmp_path)
+def transcribing_until_a_line(tmp_path: Path) -> tuple[subprocess.Popen[str], list[Any]]:
+    """``transcribe`` of the long clip, once it has told its first line (and what it told)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP), "--format", "jsonl"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=cli_env(tmp_path),
     )
     assert proc.stdout is not None
     seen: list[dict[str, Any]] = []
@@ -178,6 +178,11 @@ def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> Non
         seen.append(json.loads(line))
         if seen[-1]["type"] == "utterance" or time.monotonic() > deadline:
             break
+    return proc, seen
+
+
+def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> None:
+    proc, seen = transcribing_until_a_line(tmp_path)
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=120)
     seen += events(rest)
@@ -198,20 +203,7 @@ def test_ctrl_c_ends_the_meeting_and_keeps_the_transcript(tmp_path: Path) -> Non
 @pytest.mark.model
 @pytest.mark.slow
 def test_a_second_ctrl_c_skips_the_passes_at_the_end_and_still_saves(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "loopnote", "transcribe", str(LONG_CLIP), "--format", "jsonl"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(tmp_path),
-    )
-    assert proc.stdout is not None
-    seen: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 120
-    for line in proc.stdout:
-        seen.append(json.loads(line))
-        if seen[-1]["type"] == "utterance" or time.monotonic() > deadline:
-            break
+    proc, seen = transcribing_until_a_line(tmp_path)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)  # the meeting is ending: its settling pass has work left
     proc.send_signal(signal.SIGINT)

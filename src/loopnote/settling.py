@@ -237,8 +237,8 @@ class LiveSettler:
                     SessionWarning(
                         "settle-skipped",
                         f"{len(todo) - n + 1} stretch(es) of speech keep their live transcript: "
-                        "settling was skipped (loopnote retranscribe settles them from the "
-                        "saved audio)",
+                        "settling was skipped (with the audio kept, loopnote retranscribe "
+                        "settles them)",
                     )
                 )
                 break

@@ -133,11 +133,14 @@ def run_with_browser(
     meeting_running.set()
 
     def on_signal() -> None:
-        # during the meeting a signal ends it; once the page has ended it (its notes may
-        # still be being written) or afterwards, it only stops serving the page
+        # during the meeting a signal ends it, and a second one while it is being saved skips
+        # the slow passes at its end; once the page has ended it (its notes may still be
+        # being written) or afterwards, a signal only stops serving the page
         if meeting_running.is_set() and not session.stopping:
             interrupted.set()
             session.stop(interrupted=options.origin == "file")
+        elif meeting_running.is_set() and interrupted.is_set():
+            session.hurry()
 
     try:
         with _until_signal(on_signal) as done:
