@@ -391,21 +391,8 @@ class MeetingDownstream:
             if done != told and job.is_alive():
                 told = done
                 yield StepProgress("speakers", done, PERCENT, wall())
-        if failed and isinstance(failed[0], LookSkipped):
-            later = (
-                f" ('loopnote speakers {self.folder.id} --again' takes it from the saved audio)"
-                if segments(self.folder.path, "system")
-                else ""
-            )
-            w = SessionWarning(
-                "speakers-skipped",
-                f"the live speaker labels stay: the last look was skipped{later}",
-            )
-            yield self._warning(w, wall())
-            return
         if failed:
-            w = SessionWarning("speakers-failed", f"the live speaker labels stay: {failed[0]}")
-            yield self._warning(w, wall())
+            yield self._warning(self._look_missed(failed[0]), wall())
             return
         if shares:  # the bar ends full before the labels it found
             yield StepProgress("speakers", PERCENT, PERCENT, wall())
@@ -482,6 +469,19 @@ class MeetingDownstream:
         if late is not None:
             self._late.append(late)
         return late
+
+    def _look_missed(self, e: Exception) -> SessionWarning:
+        """Why the live labels stay: the last look was skipped, or failed."""
+        if not isinstance(e, LookSkipped):
+            return SessionWarning("speakers-failed", f"the live speaker labels stay: {e}")
+        later = (
+            f" ('loopnote speakers {self.folder.id} --again' takes it from the saved audio)"
+            if segments(self.folder.path, "system")
+            else ""
+        )
+        return SessionWarning(
+            "speakers-skipped", f"the live speaker labels stay: the last look was skipped{later}"
+        )
 
     def _system_audio(self) -> FloatArray | None:
         """The whole meeting's system audio (16 kHz mono): as recorded in the folder, else

@@ -2,6 +2,8 @@
 
 ``progress_line(label, done, total)``  a bar updated in place on a terminal; elsewhere only
                                        the first and the last line
+``share_line(label)``                  a callback for a step that reports shares done: the
+                                       bar, once per percent
 ``end_progress(handler)``              ``handler`` plus the progress of the passes at the end
                                        of a meeting: settling (its ``settled`` events'
                                        done/total) and the speakers' last look (``progress``)
@@ -33,6 +35,20 @@ def progress_line(label: str, done: int, total: int, stream: TextIO | None = Non
     out.flush()
 
 
+def share_line(label: str) -> Callable[[float], None]:
+    """A progress callback that hears shares done (0 to 1) and draws ``progress_line`` in
+    percent, once per percent (a step reports far more often than that)."""
+    shown = [-1]
+
+    def show(share: float) -> None:
+        percent = min(100, int(share * 100))
+        if percent != shown[0]:
+            shown[0] = percent
+            progress_line(label, percent, 100)
+
+    return show
+
+
 def end_progress(handler: Callable[[Event], None]) -> Callable[[Event], None]:
     def handle(event: Event) -> None:
         handler(event)
@@ -44,4 +60,4 @@ def end_progress(handler: Callable[[Event], None]) -> Callable[[Event], None]:
     return handle
 
 
-__all__ = ["end_progress", "progress_line"]
+__all__ = ["end_progress", "progress_line", "share_line"]

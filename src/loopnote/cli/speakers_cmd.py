@@ -25,7 +25,7 @@ import numpy as np
 
 from loopnote.audio.recorder import read_source_mono
 from loopnote.cli.library_cmd import add_out_option, open_library, settings_of, warn
-from loopnote.cli.progress import progress_line
+from loopnote.cli.progress import share_line
 from loopnote.config import data_dir
 from loopnote.errors import AudioDecodeError, UsageError
 from loopnote.store import MeetingFolder, index_meeting_safely
@@ -137,14 +137,7 @@ def _diarize(folder: MeetingFolder) -> None:
             f"{folder.id} has no recorded system audio to tell speakers apart "
             "(recorded without --keep-audio, or its audio was deleted)"
         ) from None
-    label = f"Telling the speakers of {folder.id} apart"
-    told: list[int] = []
-
-    def progress(share: float) -> None:  # a line per percent at most
-        if not told or int(share * 100) != told[-1]:
-            told.append(int(share * 100))
-            progress_line(label, told[-1], 100)
-
+    progress = share_line(f"Telling the speakers of {folder.id} apart")
     result = diarize(mono, embedder, segmenter=segmenter, progress=progress)
     voices = VoiceStore(data_dir())
     old = folder.speaker_book()
