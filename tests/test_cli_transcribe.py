@@ -226,6 +226,12 @@ def test_demo_runs_the_bundled_sample(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     text = text_of(events(r.stdout))
     assert "best of times" in text and "worst of times" in text
+    # a file read as fast as it is decoded is not "behind", and the meeting's log stays in
+    # its file: no logger line (a library configured the root logger) on the terminal
+    codes = {e.get("code") for e in events(r.stdout) if e["type"] == "warning"}
+    assert not codes & {"recognition-behind", "recognition-caught-up"}, codes
+    logged = [x for x in r.stderr.splitlines() if x.startswith(("INFO:", "WARNING:", "ERROR:"))]
+    assert not logged, r.stderr
 
 
 def _truncated_wav(path: Path) -> None:

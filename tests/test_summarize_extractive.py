@@ -54,6 +54,25 @@ def test_loads_offline_from_the_package(tmp_path: Path) -> None:
     assert not (tmp_path / ".cache" / "wordllama").exists()
 
 
+def test_loading_leaves_the_logging_of_the_process_as_it_was() -> None:
+    """wordllama's import configures the root logger (INFO to stderr): loopnote's meeting
+    log then printed its INFO lines over the user's terminal. A fresh process, so the import
+    really runs."""
+    code = (
+        "import logging;"
+        "from loopnote.summarize.extractive import load_wordllama;"
+        "logging.getLogger('loopnote').setLevel(logging.INFO);"
+        "load_wordllama();"
+        "logging.getLogger('loopnote.test').info('only for the meeting log');"
+        "print(len(logging.getLogger().handlers), logging.getLogger().level)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.split() == ["0", "30"]  # no handler, WARNING: Python's defaults
+    assert "only for the meeting log" not in out.stderr
+
+
 def test_short_input_is_kept_whole_and_cleaned(ex: ExtractiveSummarizer) -> None:
     out = ex.summarize(["um so we we ship on friday", "Yeah, okay, sounds good"], "moment", 40)
     assert out == "We ship on friday. Sounds good."

@@ -301,11 +301,15 @@ class SourceWorker:
         """Tell the recognizer how much live audio waits (its next pass covers it); fewer
         passes while far behind, every pass again once caught up for a while; the user hears
         of it only when it lasts (one long pass on a busy machine is not news)."""
+        if not self.backlog.paced:
+            # A file read as fast as it is decoded always waits: that is not falling behind.
+            # Its passes keep their schedule, so its text is the real-time replay's on any
+            # machine (fewer passes here gave another transcript, at a pace that varied).
+            return
         behind = self.backlog.seconds
         pace = self.backlog.pace
-        # Live audio that waits is covered by the next pass; a file read as fast as it is
-        # decoded always waits, and its text must not depend on the machine's speed.
-        self._recognizer.set_waiting(behind if self.backlog.paced else 0.0)
+        # Live audio that waits is covered by the next pass.
+        self._recognizer.set_waiting(behind)
         if not self._catching_up and behind > pace.catch_up_at:
             self._catching_up = True
             self._catch_up_from = self.session_time

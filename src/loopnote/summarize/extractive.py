@@ -17,8 +17,11 @@ from the package itself with downloads disabled).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,11 +55,28 @@ class ExtractiveOptions:
     cache_size: int = 4096
 
 
+@contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """wordllama's import calls ``logging.basicConfig(level=INFO)``: a handler on stderr
+    that would print every INFO record of loopnote (whose logger is at INFO for the
+    meeting's log) over the user's terminal and live view. Undo it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for h in root.handlers[:]:
+            if h not in handlers:
+                root.removeHandler(h)
+        root.setLevel(level)
+
+
 def load_wordllama() -> Any:
     """The wordllama model from the files shipped inside its package; never downloads."""
     try:
-        import wordllama
-        from wordllama import WordLlama
+        with _root_logging_kept():
+            import wordllama
+            from wordllama import WordLlama
 
         root = Path(wordllama.__file__).parent
         return WordLlama.load(cache_dir=root, disable_download=True)
