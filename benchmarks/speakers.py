@@ -28,6 +28,8 @@ reported apart so a method tuned while the held-out figures were known is checke
   it needs senko's whole stack.
 - long meeting: the clusterer's time per window at the start and end of an hour, and its
   peak memory.
+- ``--embedder ecapa``: ECAPA-TDNN (``speakers/ecapa.py``) instead of GE2E, with the
+  clustering thresholds fitted for it (``diarize.options_for``; benchmarks/speaker_sweep.py).
 - ``--replay MINUTES`` (60 by default, 3 with ``--quick``, 0 skips): the live path over
   that much audio (the dev scenes back to back): ``UtteranceLabeller.label_parts`` on
   every reference turn as it ends, with the segmentation model. Reported: CPU as a share
@@ -64,7 +66,6 @@ import speaker_naming
 import speaker_scenes
 
 from loopnote.speakers import (
-    ClusterOptions,
     DiarizeOptions,
     SegmentationModel,
     UtteranceLabeller,
@@ -72,6 +73,8 @@ from loopnote.speakers import (
     load_embedder,
     propose_names,
 )
+from loopnote.speakers.diarize import options_for
+from loopnote.speakers.embed import EMBEDDERS
 from loopnote.types import Word
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -341,6 +344,8 @@ def main() -> int:
     ap.add_argument("--merge", type=float, help="ClusterOptions.merge")
     ap.add_argument("--confirm", type=float, help="ClusterOptions.confirm_seconds")
     ap.add_argument("--ratio", type=float, help="ClusterOptions.merge_ratio (0: off)")
+    ap.add_argument("--minor-ratio", type=float, help="MinorOptions.ratio")
+    ap.add_argument("--embedder", choices=EMBEDDERS, default="ge2e", help="the speaker model")
     ap.add_argument("--no-segmentation", action="store_true", help="no voice-change cuts")
     ap.add_argument(
         "--no-links", action="store_true", help="no cannot-links from the local speakers"
@@ -359,8 +364,9 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    embedder = load_embedder()
-    cluster = ClusterOptions()
+    embedder = load_embedder(kind=args.embedder)
+    tuned = options_for(embedder)  # each embedder's similarities have their own scale
+    cluster = tuned.cluster
     cluster = replace(
         cluster,
         join=args.join if args.join is not None else cluster.join,
@@ -369,12 +375,14 @@ def main() -> int:
         merge_ratio=(args.ratio or None) if args.ratio is not None else cluster.merge_ratio,
     )
     segmenter = None if args.no_segmentation else SegmentationModel.load()
-    opts = DiarizeOptions(cluster=cluster)
+    opts = replace(tuned, cluster=cluster)
+    if args.minor_ratio is not None and opts.minor is not None:
+        opts = replace(opts, minor=replace(opts.minor, ratio=args.minor_ratio))
     if args.no_links:
         opts = replace(opts, links=None)
     if args.no_minor:
         opts = replace(opts, minor=None)
-    print(f"clustering: {cluster}")
+    print(f"embedder: {embedder.name}; clustering: {cluster}; minor: {opts.minor}")
     report: dict[str, Any] = {}
     if args.eer:
         for name, embed in candidates(embedder).items():

@@ -51,6 +51,24 @@ class DiarizeOptions:
     minor: MinorOptions | None = field(default_factory=MinorOptions)
 
 
+# Clustering thresholds are similarities, and each embedder has its own scale: ECAPA's
+# (ecapa.py) were chosen on the dev scenes by a grid over join, merge, merge_ratio and the
+# minor rule's ratio (benchmarks/speaker_sweep.py: DER 7.1 %, 17 of 19 counts right, where
+# GE2E's thresholds gave ECAPA 13.0 %, 14); GE2E's are the defaults above.
+TUNED: dict[str, DiarizeOptions] = {
+    "speechbrain-ecapa-voxceleb": DiarizeOptions(
+        cluster=ClusterOptions(join=0.5, merge=0.6, merge_ratio=0.7),
+        minor=MinorOptions(ratio=0.4),
+    ),
+}
+
+
+def options_for(embedder: Embedder) -> DiarizeOptions:
+    """The diarization options fitted for ``embedder``'s similarities (the defaults when
+    none were)."""
+    return TUNED.get(embedder.name, DiarizeOptions())
+
+
 @dataclass
 class Diarization:
     turns: list[SpeakerTurn]

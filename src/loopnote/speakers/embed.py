@@ -12,7 +12,8 @@ GE2E outputs share a large common part (every two voices look alike), so the mod
 embedding over many voices (voices of no test scene) is subtracted before comparing.
 
 ``Embedder`` is the protocol the rest of the package uses, so another model (an ONNX export
-on onnxruntime, say) can replace this one without touching the clustering.
+on onnxruntime, say) can replace this one without touching the clustering. ECAPA-TDNN
+(``ecapa.py``) is one, chosen with ``load_embedder(kind="ecapa")``; GE2E stays the default.
 """
 
 from __future__ import annotations
@@ -104,6 +105,16 @@ def background_mean() -> npt.NDArray[np.float32]:
     return np.asarray(json.loads(text)["mean"], np.float32)
 
 
-def load_embedder(threads: int = 1) -> Embedder:
-    """The default speaker embedder; ``ModelNotAvailable`` names the extra when missing."""
+EMBEDDERS = ("ge2e", "ecapa")
+
+
+def load_embedder(threads: int = 1, kind: str = "ge2e") -> Embedder:
+    """A speaker embedder (``kind``: one of ``EMBEDDERS``; GE2E by default);
+    ``ModelNotAvailable`` says what to install when it is missing."""
+    if kind == "ecapa":
+        from loopnote.speakers.ecapa import ECAPAEmbedder
+
+        return ECAPAEmbedder.load(threads)
+    if kind != "ge2e":
+        raise ValueError(f"unknown speaker embedder {kind!r} (one of {', '.join(EMBEDDERS)})")
     return GE2EEmbedder.load(threads)
