@@ -237,7 +237,7 @@ def checkpoint_path() -> Path | None:
 
 
 class ECAPAEmbedder:
-    """ECAPA-TDNN over the numpy front end; clips of one length are batched together."""
+    """ECAPA-TDNN over its log-mel front end; clips of one length are batched together."""
 
     name = "speechbrain-ecapa-voxceleb"
 
