@@ -32,12 +32,9 @@ from loopnote.speakers import (
     MinorOptions,
     SegmentationModel,
     load_embedder,
-    speech_regions,
-    split_regions,
 )
-from loopnote.speakers.diarize import cluster_windows, embed_windows, options_for, windows
+from loopnote.speakers.diarize import cluster_windows, embed_speech, options_for
 from loopnote.speakers.embed import EMBEDDERS
-from loopnote.speakers.links import cannot_links, window_slots
 
 GRID = {
     "ge2e": {
@@ -58,26 +55,19 @@ GRID = {
 
 
 def prepare(embedder: Any, segmenter: SegmentationModel, opts: DiarizeOptions) -> list[Any]:
-    """Per dev scene: what ``diarize`` computes before clustering."""
+    """Per dev scene: what ``diarize`` computes before clustering (``embed_speech``)."""
     out = []
     for scene in speaker_scenes.scenes("dev"):
-        audio = scene.audio
-        regions = speech_regions(audio, opts.vad_threshold)
-        chunks = segmenter.chunks(audio)
-        regions = split_regions(regions, segmenter.changes(audio, chunks=chunks).times)
-        spans = windows(regions, opts)
-        emb = embed_windows(audio, embedder, spans)
-        assert opts.links is not None
-        cannot = cannot_links(window_slots(spans, chunks, opts.links))
+        speech = embed_speech(scene.audio, embedder, opts, segmenter=segmenter)
         ref = [(t.start, t.end, t.speaker) for t in scene.turns]
-        out.append((scene.name, len(audio) / speaker_scenes.RATE, ref, spans, emb, regions, cannot))
+        out.append((scene.name, len(scene.audio) / speaker_scenes.RATE, ref, speech))
     return out
 
 
 def score(prepared: list[Any], opts: DiarizeOptions) -> dict[str, Any]:
     rows = []
-    for name, length, ref, spans, emb, regions, cannot in prepared:
-        result = cluster_windows(spans, emb, regions, opts, cannot)
+    for name, length, ref, w in prepared:
+        result = cluster_windows(w.spans, w.embeddings, w.regions, opts, w.cannot)
         hyp = [(t.start, t.end, t.speaker) for t in result.turns]
         d = der(ref, hyp, length)
         rows.append(

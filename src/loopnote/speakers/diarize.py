@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loopnote.speakers.cluster import ClusterOptions, OnlineClusterer
+from loopnote.speakers.ecapa import ECAPA_NAME
 from loopnote.speakers.embed import RATE, Embedder
 from loopnote.speakers.links import LinkOptions, cannot_links, window_slots
 from loopnote.speakers.minor import MinorOptions, absorb_minor_speakers
@@ -56,7 +57,7 @@ class DiarizeOptions:
 # minor rule's ratio (benchmarks/speaker_sweep.py: DER 7.1 %, 17 of 19 counts right, where
 # GE2E's thresholds gave ECAPA 13.0 %, 14); GE2E's are the defaults above.
 TUNED: dict[str, DiarizeOptions] = {
-    "speechbrain-ecapa-voxceleb": DiarizeOptions(
+    ECAPA_NAME: DiarizeOptions(
         cluster=ClusterOptions(join=0.5, merge=0.6, merge_ratio=0.7),
         minor=MinorOptions(ratio=0.4),
     ),
@@ -169,7 +170,19 @@ def cluster_windows(
     return Diarization(turns, speakers, len(spans), relabels, centroids)
 
 
-def diarize(
+@dataclass
+class SpeechWindows:
+    """What diarization computes before clustering: the speech regions (cut where the
+    voice changes), their windows, one embedding per window and, per window, the earlier
+    windows heard as another person (None without the segmenter or links)."""
+
+    regions: Sequence[tuple[float, float]]
+    spans: list[tuple[float, float]]
+    embeddings: npt.NDArray[np.float32]
+    cannot: Sequence[Collection[int]] | None
+
+
+def embed_speech(
     audio: npt.NDArray[np.float32],
     embedder: Embedder,
     options: DiarizeOptions | None = None,
@@ -177,12 +190,12 @@ def diarize(
     regions: Sequence[tuple[float, float]] | None = None,
     segmenter: SegmentationModel | None = None,
     progress: Callable[[float], None] | None = None,
-) -> Diarization:
-    """Speaker turns of 16 kHz mono ``audio`` (``regions``: speech, found here if None).
-    With a ``segmenter``, speech is first cut where the voice changes, so no window mixes
-    two voices (a mixed window pulls a speaker's centroid toward the other voice), and
-    windows it hears as two people in one chunk are kept apart (``links.py``).
-    ``progress`` hears the share of the work done (0 to 1), now and then."""
+) -> SpeechWindows:
+    """The windows of 16 kHz mono ``audio``'s speech and their embeddings (``regions``:
+    speech, found here if None). With a ``segmenter``, speech is first cut where the voice
+    changes, so no window mixes two voices (a mixed window pulls a speaker's centroid
+    toward the other voice), and windows it hears as two people in one chunk are kept apart
+    (``links.py``). ``progress`` hears the share of the work done (0 to 1), now and then."""
     opts = options or DiarizeOptions()
     report = progress or (lambda share: None)
     report(0.0)
@@ -202,7 +215,23 @@ def diarize(
     cannot = None
     if chunks and opts.links is not None:
         cannot = cannot_links(window_slots(spans, chunks, opts.links))
-    return cluster_windows(spans, embeddings, regions, opts, cannot)
+    return SpeechWindows(regions, spans, embeddings, cannot)
+
+
+def diarize(
+    audio: npt.NDArray[np.float32],
+    embedder: Embedder,
+    options: DiarizeOptions | None = None,
+    *,
+    regions: Sequence[tuple[float, float]] | None = None,
+    segmenter: SegmentationModel | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Diarization:
+    """Speaker turns of 16 kHz mono ``audio``: ``embed_speech``, then ``cluster_windows``."""
+    w = embed_speech(
+        audio, embedder, options, regions=regions, segmenter=segmenter, progress=progress
+    )
+    return cluster_windows(w.spans, w.embeddings, w.regions, options, w.cannot)
 
 
 def _turns(

