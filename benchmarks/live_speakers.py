@@ -52,7 +52,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,6 @@ from loopnote.speakers import (
     SegmentationModel,
     UtteranceLabeller,
     UtterancePart,
-    diarize,
     load_embedder,
     split_by_speaker,
 )
@@ -153,8 +152,9 @@ def label_scene(
     speed: float,
     segmenter: SegmentationModel | None,
     joined: bool = True,
+    whole: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
-    lab = TimedLabeller(UtteranceLabeller(embedder, segmenter=segmenter))
+    lab = TimedLabeller(UtteranceLabeller(embedder, segmenter=segmenter, whole=whole))
     heard: list[tuple[float, SpeakerNews]] = []
     lock = threading.Lock()
 
@@ -206,7 +206,7 @@ def label_scene(
     # the last look once the whole meeting is heard (the product's plan over the live lines
     # and their live cuts), and the same lines all cut anew by the offline diarization
     c0 = time.process_time()
-    whole = diarize(audio, lab.inner.embedder, segmenter=segmenter)
+    look_turns = lab.inner.diarize(audio)  # the product's: its whole-recording model
     look_cpu = time.process_time() - c0
     live_cuts = {n.utterance_id: n.at for _, n in heard if isinstance(n, Split)}
     utterances = [
@@ -215,7 +215,7 @@ def label_scene(
         )
         for uid, (_, line) in posted.items()
     ]
-    new_cuts, looked = last_look_plan(utterances, live_cuts, whole.turns)
+    new_cuts, looked = last_look_plan(utterances, live_cuts, look_turns)
     look_hyp = [
         (piece.start, piece.end, looked[piece.id])
         for u in utterances
@@ -225,7 +225,7 @@ def label_scene(
     end_hyp = [
         (part.start, part.end, part.speaker)
         for _, line in posted.values()
-        for part in split_by_speaker(line.start, line.end, line.words, whole.turns)
+        for part in split_by_speaker(line.start, line.end, line.words, look_turns)
         if part.speaker is not None
     ]
     return {
@@ -305,6 +305,12 @@ def main() -> int:
     ap.add_argument("--latency", action="store_true", help="also a whole session, labels on/off")
     ap.add_argument("--no-cut", action="store_true", help="lines not cut at speaker changes")
     ap.add_argument("--lines", choices=("joined", "turns"), default="joined")
+    ap.add_argument(
+        "--whole",
+        choices=("ecapa", "live"),
+        default="ecapa",
+        help="the last look's model: ECAPA (the product's, when installed) or the live one",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     if not speaker_scenes.available():
@@ -313,6 +319,8 @@ def main() -> int:
         )
         return 2
     embedder = load_embedder()
+    whole_model = load_embedder(kind="ecapa") if args.whole == "ecapa" else None
+    print(f"last look: {whole_model.name if whole_model else embedder.name}", flush=True)
     segmenter = None if args.no_cut else SegmentationModel.load()
     t0 = time.monotonic()
     UtteranceLabeller(embedder).warm_up()  # a session does this as it starts
@@ -329,7 +337,14 @@ def main() -> int:
             scenes = scenes[:: max(1, len(scenes) // 2)][:2]
         rows = []
         for scene in scenes:
-            row = label_scene(scene, embedder, args.speed, segmenter, args.lines == "joined")
+            row = label_scene(
+                scene,
+                embedder,
+                args.speed,
+                segmenter,
+                args.lines == "joined",
+                whole=(lambda: whole_model) if whole_model else None,
+            )
             print(json.dumps(row), flush=True)
             rows.append(row)
         summary = {

@@ -4,15 +4,19 @@ a constant level in the audio, and the embedder maps a level to that voice's dir
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import soundfile as sf
 
+from loopnote.errors import ModelNotAvailable
 from loopnote.speakers.live import UtteranceLabeller
 from loopnote.speakers.segment import Changes
 from loopnote.types import Word
 
 RATE = 16000
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
 
 
 class LevelEmbedder:
@@ -118,3 +122,38 @@ def test_a_change_the_labeller_hears_as_one_voice_does_not_cut_the_utterance() -
     parts, _ = lab.label_parts("u5", t + 6.0, t + 12.0, words)
     assert [p.speaker for p in parts] == [lab._labels[1], lab._labels[0]]
     assert "u5.2" in lab._utterances and "u4.2" not in lab._utterances
+
+
+class CountingEmbedder:
+    """A fake model that counts the clips it is given (one direction for every clip)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.clips = 0
+
+    def embed(self, clips: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+        self.clips += len(clips)
+        return np.ones((len(clips), 8), np.float32)
+
+
+def _speech() -> npt.NDArray[np.float32]:
+    """Real speech (the VAD finds the regions the windows are cut from), at 16 kHz."""
+    audio, rate = sf.read(AUDIO / "moonshine__two_cities_10s.flac", dtype="float32")
+    assert rate == RATE
+    return np.asarray(audio, np.float32)
+
+
+def test_the_whole_recording_is_diarized_with_the_whole_recording_model() -> None:
+    live, whole = CountingEmbedder("live"), CountingEmbedder("whole")
+    lab = UtteranceLabeller(live, whole=lambda: whole)
+    turns = lab.diarize(_speech())
+    assert turns and whole.clips > 0 and live.clips == 0
+
+
+def test_without_the_whole_recording_model_the_live_one_diarizes() -> None:
+    def missing() -> CountingEmbedder:
+        raise ModelNotAvailable("the ECAPA speaker model needs its weights")
+
+    live = CountingEmbedder("live")
+    lab = UtteranceLabeller(live, whole=missing)
+    assert lab.diarize(_speech()) and live.clips > 0

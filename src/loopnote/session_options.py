@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from loopnote.asr import RecognizerOptions
@@ -83,7 +84,10 @@ def live_labeller(settings: Settings) -> SpeakerLabelling | None:
     except StoreError as e:
         log.warning("remembered voices are not used: %s", e)
         voices = []
-    return SpeakerLabelling(UtteranceLabeller(embedder, segmenter=segmenter), voices, embedder.name)
+    # the last look diarizes the whole meeting with ECAPA where its weights are installed
+    whole = partial(load_embedder, 1, "ecapa")
+    labeller = UtteranceLabeller(embedder, segmenter=segmenter, whole=whole)
+    return SpeakerLabelling(labeller, voices, embedder.name)
 
 
 def settler_for(

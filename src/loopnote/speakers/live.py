@@ -7,8 +7,10 @@ windows) with the earlier utterances whose speaker changed because of it (as ``r
 events would record them). Cost per utterance is its windows' embeddings plus the
 clusterer's bounded work; memory is the audio ring plus a small integer per window.
 
-``diarize`` labels the whole meeting's audio at once (the offline diarization, with the
-same model), for the last look once the meeting is heard.
+``diarize`` labels the whole meeting's audio at once (the offline diarization), for the last
+look once the meeting is heard: with the model ``whole`` loads where it can (ECAPA, which
+tells voices apart far better than the live model, at a cost paid once, at the end), else
+with the live model.
 
 ``label_parts`` is ``label`` for an utterance that may hold two voices: with a
 ``segmenter``, it finds where the voice changes inside the utterance, cuts it at the word
@@ -19,6 +21,7 @@ event and names the parts as the store does, ``s00012``, ``s00012.2``, …).
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,12 +30,15 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from loopnote.errors import ModelNotAvailable
 from loopnote.speakers.cluster import OnlineClusterer
-from loopnote.speakers.diarize import DiarizeOptions, SpeakerTurn, diarize, windows
+from loopnote.speakers.diarize import DiarizeOptions, SpeakerTurn, diarize, options_for, windows
 from loopnote.speakers.embed import RATE, Embedder
 from loopnote.speakers.segment import SegmentationModel
 from loopnote.speakers.split import UtterancePart, split_by_speaker
 from loopnote.types import Word
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,6 +47,8 @@ class UtteranceLabeller:
     options: DiarizeOptions = field(default_factory=DiarizeOptions)
     keep_seconds: float = 120.0
     segmenter: SegmentationModel | None = None  # finds voice changes inside an utterance
+    # loads the model for whole recordings (``diarize``) on first use; None: ``embedder``
+    whole: Callable[[], Embedder] | None = None
     _audio: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _audio_start: float = 0.0  # session time of _audio[0]
     _clusterer: OnlineClusterer | None = None
@@ -163,9 +171,20 @@ class UtteranceLabeller:
     ) -> list[SpeakerTurn]:
         """Speaker turns of a whole recording (16 kHz mono), its speaker ids its own;
         ``progress`` hears the share done."""
-        return diarize(
-            audio, self.embedder, self.options, segmenter=self.segmenter, progress=progress
-        ).turns
+        embedder, options = self._whole_recording_model()
+        return diarize(audio, embedder, options, segmenter=self.segmenter, progress=progress).turns
+
+    def _whole_recording_model(self) -> tuple[Embedder, DiarizeOptions]:
+        """``whole``'s model with the thresholds fitted for it; the live model and options
+        when there is none or it is not installed."""
+        if self.whole is not None:
+            try:
+                embedder = self.whole()
+            except ModelNotAvailable as e:
+                log.info("the whole recording is diarized with the live model: %s", e)
+            else:
+                return embedder, options_for(embedder)
+        return self.embedder, self.options
 
     def warm_up(self) -> None:
         """Run the model once (its first call loads libraries: seconds on a busy machine)."""
