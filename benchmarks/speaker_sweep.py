@@ -1,8 +1,10 @@
 """Clustering thresholds for a speaker embedder, swept on the dev scenes.
 
     python benchmarks/speaker_sweep.py --embedder ecapa --json sweep.json
+    python benchmarks/speaker_sweep.py --embedder ecapa --only join=0.45,0.5 --hop 1.0
 
-The thresholds (``ClusterOptions`` join, merge, merge_ratio; ``MinorOptions`` ratio) were
+The thresholds (``ClusterOptions`` join, merge, merge_ratio, confirm_seconds;
+``MinorOptions`` ratio; ``--only`` narrows one to the values given) were
 fitted for GE2E's similarities; another embedder's similarities have another scale. Each
 dev scene's speech regions, voice-change cuts, windows, cannot-links and embeddings are
 computed once, as ``diarize`` does; then every combination of the grid is clustered and
@@ -42,6 +44,7 @@ GRID = {
         "merge": (0.6, 0.7, 0.8),
         "merge_ratio": (0.5, 0.6, 0.7, 0.0),
         "minor": (0.3, 0.4, 0.5),
+        "confirm_seconds": (6.0,),
     },
     # a first pass (join 0.15-0.45, merge 0.4-0.7, ratio 0.4-0.7, minor 0.2-0.5) was best
     # at its upper edges; this grid goes past them
@@ -50,8 +53,10 @@ GRID = {
         "merge": (0.5, 0.6, 0.7, 0.8),
         "merge_ratio": (0.5, 0.6, 0.7, 0.8, 0.0),
         "minor": (0.3, 0.4, 0.5),
+        "confirm_seconds": (6.0,),
     },
 }
+OPTIONAL = {"merge_ratio"}
 
 
 def prepare(embedder: Any, segmenter: SegmentationModel, opts: DiarizeOptions) -> list[Any]:
@@ -87,29 +92,39 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--embedder", choices=EMBEDDERS, default="ge2e")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--window", type=float, help="window length in seconds (default: tuned)")
+    ap.add_argument("--hop", type=float, help="window hop in seconds (default: tuned)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        metavar="KEY=V,V",
+        help="sweep only these values of one threshold (e.g. join=0.45,0.5)",
+    )
     args = ap.parse_args()
     embedder = load_embedder(kind=args.embedder)
     base = options_for(embedder)
+    base = replace(base, window=args.window or base.window, hop=args.hop or base.hop)
     t0 = time.process_time()
     prepared = prepare(embedder, SegmentationModel.load(), base)
     print(
         f"prepared {len(prepared)} dev scenes in {time.process_time() - t0:.0f} CPU s", flush=True
     )
-    grid = GRID[args.embedder]
+    grid = dict(GRID[args.embedder])
+    for name in args.only or ():
+        key, _, values = name.partition("=")
+        if key not in grid:
+            ap.error(f"--only {name}: one of {', '.join(grid)}")
+        grid[key] = tuple(float(v) for v in values.split(","))
     results = []
-    for join, merge, ratio, minor in itertools.product(*grid.values()):
-        opts = replace(
-            base,
-            cluster=replace(base.cluster, join=join, merge=merge, merge_ratio=ratio or None),
-            minor=MinorOptions(ratio=minor),
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values, strict=True))
+        # 0 stands for "off" where a threshold may be None
+        cluster = replace(
+            base.cluster,
+            **{k: (v or None) if k in OPTIONAL else v for k, v in point.items() if k != "minor"},
         )
-        r = {
-            "join": join,
-            "merge": merge,
-            "merge_ratio": ratio,
-            "minor": minor,
-            **score(prepared, opts),
-        }
+        opts = replace(base, cluster=cluster, minor=MinorOptions(ratio=point["minor"]))
+        r = {**point, **score(prepared, opts)}
         results.append(r)
         print(json.dumps(r), flush=True)
     if args.json:

