@@ -5,6 +5,7 @@ apart. Needs the extra ``loopnote[speakers]``; skipped without it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,11 +43,10 @@ def scene() -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     return audio, turns
 
 
-def test_diarize_tells_a_woman_and_a_man_apart() -> None:
-    from loopnote.speakers import diarize, load_embedder, speaker_of
+def assert_woman_and_man_apart(result: Any, truth: list[tuple[float, float, str]]) -> None:
+    """Two speakers found, each of the scene's voices all one of them, not the same one."""
+    from loopnote.speakers import speaker_of
 
-    audio, truth = scene()
-    result = diarize(audio, load_embedder())
     assert len(result.speakers) == 2
     got = {
         who: {speaker_of(s, e, result.turns) for s, e, w in truth if w == who}
@@ -54,6 +54,13 @@ def test_diarize_tells_a_woman_and_a_man_apart() -> None:
     }
     assert len(got["woman"]) == 1 and len(got["man"]) == 1
     assert got["woman"] != got["man"]
+
+
+def test_diarize_tells_a_woman_and_a_man_apart() -> None:
+    from loopnote.speakers import diarize, load_embedder
+
+    audio, truth = scene()
+    assert_woman_and_man_apart(diarize(audio, load_embedder()), truth)
 
 
 def test_diarize_with_the_segmenter_tells_its_progress_to_the_end() -> None:

@@ -93,17 +93,11 @@ def test_an_unknown_embedder_is_refused() -> None:
 def test_diarization_with_its_own_thresholds_tells_a_woman_and_a_man_apart() -> None:
     # the man's 1.5 s windows are alike only about 0.44 pair by pair: a join threshold
     # above that never let his first windows grow into a speaker of his own
-    from loopnote.speakers import SegmentationModel, diarize, load_embedder, speaker_of
+    from loopnote.speakers import SegmentationModel, diarize, load_embedder
     from loopnote.speakers.diarize import options_for
-    from test_speakers_e2e import scene
+    from test_speakers_e2e import assert_woman_and_man_apart, scene
 
     embedder = load_embedder(kind="ecapa")
     audio, truth = scene()
     result = diarize(audio, embedder, options_for(embedder), segmenter=SegmentationModel.load())
-    assert len(result.speakers) == 2
-    got = {
-        who: {speaker_of(s, e, result.turns) for s, e, w in truth if w == who}
-        for who in ("woman", "man")
-    }
-    assert len(got["woman"]) == 1 and len(got["man"]) == 1
-    assert got["woman"] != got["man"]
+    assert_woman_and_man_apart(result, truth)
