@@ -66,6 +66,7 @@ import speaker_scenes
 from speakers import der
 
 from loopnote.asr.vad import VadOptions
+from loopnote.errors import ModelNotAvailable
 from loopnote.live_speakers import Labelled, LiveSpeakers, SpeakerNews, Split
 from loopnote.meeting_speakers import last_look_plan
 from loopnote.speakers import (
@@ -319,7 +320,12 @@ def main() -> int:
         )
         return 2
     embedder = load_embedder()
-    whole_model = load_embedder(kind="ecapa") if args.whole == "ecapa" else None
+    whole_model = None
+    if args.whole == "ecapa":
+        try:  # loaded once here: the product loads it once per meeting, at the last look
+            whole_model = load_embedder(kind="ecapa")
+        except ModelNotAvailable as e:  # as the product does, the live model looks
+            print(f"no ECAPA for the last look: {e}", flush=True)
     print(f"last look: {whole_model.name if whole_model else embedder.name}", flush=True)
     segmenter = None if args.no_cut else SegmentationModel.load()
     t0 = time.monotonic()

@@ -47,7 +47,7 @@ class UtteranceLabeller:
     options: DiarizeOptions = field(default_factory=DiarizeOptions)
     keep_seconds: float = 120.0
     segmenter: SegmentationModel | None = None  # finds voice changes inside an utterance
-    # loads the model for whole recordings (``diarize``) on first use; None: ``embedder``
+    # loads the model for whole recordings when ``diarize`` runs; None: ``embedder``
     whole: Callable[[], Embedder] | None = None
     _audio: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     _audio_start: float = 0.0  # session time of _audio[0]
