@@ -235,30 +235,27 @@ def recorded(
     yield data, rec, code
 
 
-CTRL_C_TRIES = 4
-
-
 def _ctrl_c(rec: WindowsRecording, data: Path) -> int:
     """Press Ctrl-C and wait for the recording to end; its exit status.
 
     Wine turns the SIGINT winpy forwards into a console Ctrl-C (a thread it starts from its
     signal handler). On a loaded machine that Ctrl-C has been seen to never reach Python:
-    the meeting went on for minutes and its log stayed empty, and once a second one 30 s
-    later was lost too. The meeting log says when Python got it, so another Ctrl-C goes
-    only where none arrived yet (every 30 s, four at most); a meeting that got its Ctrl-C
-    and does not end still fails here.
+    the meeting went on for minutes and its log stayed empty. The meeting log says when
+    Python got it, so a second Ctrl-C goes only where the first never arrived; a meeting
+    that got its Ctrl-C and does not end still fails here.
     """
-    for attempt in range(CTRL_C_TRIES):
-        if attempt:
-            print(f"Ctrl-C {attempt} never reached Python under Wine: another one")
-        rec.proc.send_signal(signal.SIGINT)  # winpy: a console Ctrl-C for python.exe
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline and rec.proc.poll() is None:
-            if _got_ctrl_c(data):
-                break
-            time.sleep(1.0)
-        if rec.proc.poll() is not None or _got_ctrl_c(data):
+    rec.proc.send_signal(signal.SIGINT)  # winpy: a console Ctrl-C for python.exe
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline and rec.proc.poll() is None:
+        if any(
+            "asked to end by SIGINT" in _read(log) for log in data.glob("meetings/*/session.log")
+        ):
             break
+        time.sleep(1.0)
+    else:
+        if rec.proc.poll() is None:
+            print("the first Ctrl-C never reached Python under Wine: a second one")
+            rec.proc.send_signal(signal.SIGINT)
     try:
         return rec.proc.wait(timeout=180)
     except subprocess.TimeoutExpired:
@@ -268,12 +265,6 @@ def _ctrl_c(rec: WindowsRecording, data: Path) -> int:
         raise AssertionError(
             f"no end 180 s after Ctrl-C; last events {last}; log: {logs}"
         ) from None
-
-
-def _got_ctrl_c(data: Path) -> bool:
-    return any(
-        "asked to end by SIGINT" in _read(log) for log in data.glob("meetings/*/session.log")
-    )
 
 
 def _read(path: Path) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -106,4 +107,12 @@ def winpy(
         cwd=str(cwd),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_hear_ctrl_c,
     )
+
+
+def _hear_ctrl_c() -> None:
+    """In the child, before exec: SIGINT handled by default again. Tests started in the
+    background by a shell (``cmd &``) inherit SIGINT ignored, and a shell that starts with a
+    signal ignored cannot trap it: winpy would never forward the Ctrl-C to python.exe."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
