@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from loopnote.speakers import ClusterOptions, OnlineClusterer
+from loopnote.speakers.cluster import relative_likeness
 
 
 def voices(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
@@ -135,3 +137,13 @@ def test_settling_gives_early_stretches_their_final_speaker() -> None:
         c2.add(r, 1.5)
     settled = c2.settle(np.array(rows))
     assert settled[:4] == ["s1"] * 4 and set(settled[4:]) == {"s2"}
+
+
+def test_a_lone_row_is_judged_against_the_other_sets_own_likeness() -> None:
+    e1, e2 = np.eye(2)
+    pair = [e1, (e1 + e2) / np.sqrt(2)]  # alike 0.707 to each other
+    raw = np.sum(pair, axis=0)
+    # e1 is alike 1.0 and 0.707 to the pair: 0.854 across, against the pair's own 0.707
+    assert relative_likeness(e1, 1, raw, 2) == pytest.approx(0.8536 / 0.7071, abs=1e-3)
+    assert relative_likeness(raw, 2, e1, 1) == relative_likeness(e1, 1, raw, 2)
+    assert relative_likeness(e1, 1, e2, 1) is None

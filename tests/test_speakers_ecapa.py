@@ -101,3 +101,11 @@ def test_diarization_with_its_own_thresholds_tells_a_woman_and_a_man_apart() -> 
     audio, truth = scene()
     result = diarize(audio, embedder, options_for(embedder), segmenter=SegmentationModel.load())
     assert_woman_and_man_apart(result, truth)
+
+
+@needs_weights
+def test_a_meeting_that_opens_with_a_fragment_of_speech_stays_one_speaker() -> None:
+    from loopnote.speakers import load_embedder
+    from test_speakers_e2e import PROMPTS, assert_one_speaker_despite_an_opening_fragment
+
+    assert_one_speaker_despite_an_opening_fragment(load_embedder(kind="ecapa"), list(PROMPTS))

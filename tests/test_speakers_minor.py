@@ -73,6 +73,20 @@ def test_two_split_off_parts_each_find_their_voice() -> None:
     assert absorb(rows, labels) == ["s1"] * 40 + ["s2"] * 44 + ["s1"] * 6
 
 
+def test_a_lone_window_of_a_voice_becomes_that_voice() -> None:
+    # one window has no likeness of its own to compare with: the other voice's stands in
+    rng = np.random.default_rng(5)
+    a = direction(rng)
+    rows, labels = meeting(rng, [("s1", a, 1), ("s2", a, 30)])
+    assert absorb(rows, labels) == ["s2"] * 31
+
+
+def test_a_lone_window_of_another_voice_stays() -> None:
+    rng = np.random.default_rng(6)
+    rows, labels = meeting(rng, [("s1", direction(rng), 30), ("s2", direction(rng), 1)])
+    assert absorb(rows, labels) == labels
+
+
 def test_unlabelled_windows_and_a_single_speaker_are_kept() -> None:
     rng = np.random.default_rng(4)
     rows, labels = meeting(rng, [("s1", direction(rng), 10)])

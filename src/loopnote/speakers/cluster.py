@@ -230,7 +230,10 @@ class OnlineClusterer:
         if float(a.centroid @ b.centroid) >= self.options.merge:
             return True
         ratio = self.options.merge_ratio
-        if ratio is None or a.raw is None or b.raw is None:
+        # while the meeting goes on, a cluster of one stretch is judged by ``merge`` alone:
+        # the ratio would fold a new voice's first stretch into a speaker (dev: a three-person
+        # scene heard as two); once it is heard, ``minor.py`` judges the lone ones left
+        if ratio is None or a.raw is None or b.raw is None or min(a.stretches, b.stretches) < 2:
             return False
         score = relative_likeness(a.raw, a.stretches, b.raw, b.stretches)
         return score is not None and score >= ratio
@@ -266,12 +269,13 @@ def mean_within(raw: np.ndarray, n: int) -> float | None:
 
 def relative_likeness(raw_a: np.ndarray, n_a: int, raw_b: np.ndarray, n_b: int) -> float | None:
     """How alike two sets of unit rows are across, as a share of how alike each set's own
-    rows are (the sets given by their sums and sizes; None when a set has one row)."""
-    wa, wb = mean_within(raw_a, n_a), mean_within(raw_b, n_b)
-    if wa is None or wb is None:
+    rows are (the sets given by their sums and sizes). A set of one row has no likeness of
+    its own, so the other set's stands for both; None when both sets have one row."""
+    withins = [w for w in (mean_within(raw_a, n_a), mean_within(raw_b, n_b)) if w is not None]
+    if not withins:
         return None
     across = float(raw_a @ raw_b) / (n_a * n_b)
-    return across / max((wa + wb) / 2, 1e-6)
+    return across / max(sum(withins) / len(withins), 1e-6)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

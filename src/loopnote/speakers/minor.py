@@ -10,7 +10,9 @@ needs this looser test because a few windows give a noisy picture of a voice; a 
 participant stays, since their windows are unlike everyone else's. On the dev scenes, real
 speakers holding under a fifth of the speech measured 0.12-0.41 of that ratio (the higher
 ones in a shared room and with more than a tenth of the speech), split-off parts of one
-voice 0.44-0.66.
+voice 0.44-0.66. A speaker of a single window (the first voice heard is a speaker at once,
+and a meeting that opens with a fragment of a word gives it one odd window) has no
+likeness of its own, so the other speaker's stands for both.
 """
 
 from __future__ import annotations
