@@ -86,6 +86,14 @@ def test_unknown_id_suggests_close_matches(root: Path) -> None:
         Library(root).resolve("../meetings")
 
 
+def test_a_meeting_folder_given_by_its_path_says_how_to_open_it(tmp_path: Path) -> None:
+    elsewhere = add(tmp_path / "elsewhere", "Standup", T0)
+    with pytest.raises(MeetingNotFound) as e:
+        Library(tmp_path / "meetings").resolve(str(elsewhere.path))
+    assert str(e.value).endswith(f"give its name and --out {tmp_path / 'elsewhere'}")
+    assert Library(tmp_path / "elsewhere").resolve(elsewhere.path.name).id == elsewhere.id
+
+
 def test_delete_leaves_nothing_behind(tmp_path: Path, root: Path) -> None:
     index = SearchIndex(tmp_path / "i.sqlite3")
     keep = add(root, "keep", T0)

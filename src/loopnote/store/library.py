@@ -139,7 +139,10 @@ class Library:
             if titles[t] not in close
         ]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-        if not folders:
+        given = Path(ref).expanduser()
+        if (given / "meeting.json").is_file():  # a meeting folder's path, not its name
+            hint = f"; to open that folder, give its name and --out {given.resolve().parent}"
+        elif not folders:
             hint = f"; there are no meetings in {self.root}"
         elif not close:
             hint = "; 'loopnote meetings' lists them"
