@@ -324,7 +324,7 @@ def main() -> int:
     if args.whole == "ecapa":
         try:  # loaded once here: the product loads it once per meeting, at the last look
             whole_model = load_embedder(kind="ecapa")
-        except ModelNotAvailable as e:  # as the product does, the live model looks
+        except ModelNotAvailable as e:  # the live model takes the last look, as in the product
             print(f"no ECAPA for the last look: {e}", flush=True)
     print(f"last look: {whole_model.name if whole_model else embedder.name}", flush=True)
     segmenter = None if args.no_cut else SegmentationModel.load()

@@ -86,6 +86,13 @@ def test_unknown_id_suggests_close_matches(root: Path) -> None:
         Library(root).resolve("../meetings")
 
 
+def test_a_name_the_system_cannot_look_up_is_no_meeting(root: Path) -> None:
+    add(root, "Standup", T0)
+    for ref in ("x" * 300, "a\0b", "a/" + "x" * 300):
+        with pytest.raises(MeetingNotFound, match="no meeting"):
+            Library(root).resolve(ref)
+
+
 def test_a_meeting_folder_given_by_its_path_says_how_to_open_it(tmp_path: Path) -> None:
     elsewhere = add(tmp_path / "elsewhere", "Standup", T0)
     with pytest.raises(MeetingNotFound) as e:

@@ -342,6 +342,15 @@ def holds_files(path: Path) -> bool:
     return False
 
 
+def is_meeting_dir(path: Path) -> bool:
+    """Whether ``path`` is a meeting's folder (one with its ``meeting.json``); False for a
+    path the system cannot look up at all (a name too long, a NUL byte)."""
+    try:
+        return (path / META).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def meeting_dirs(root: Path) -> list[Path]:
     """Candidate meeting folders under ``root`` (hidden names skipped), sorted by name."""
     try:

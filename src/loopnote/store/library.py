@@ -23,7 +23,7 @@ from typing import Any
 
 from loopnote.config import check_keep_audio
 from loopnote.errors import MeetingNotFound, StoreError
-from loopnote.store.folder import MeetingFolder, holds_files, meeting_dirs
+from loopnote.store.folder import MeetingFolder, holds_files, is_meeting_dir, meeting_dirs
 from loopnote.store.index import SearchIndex
 from loopnote.store.journal import write_atomic
 from loopnote.store.notes import display_title
@@ -112,7 +112,7 @@ class Library:
         """The meeting named by ``ref``: "last", an id, a unique id prefix or a title."""
         ref = ref.strip()
         path = self.root / ref
-        if _is_folder_name(ref) and (path / "meeting.json").exists():
+        if _is_folder_name(ref) and is_meeting_dir(path):
             return MeetingFolder.open(path)
         folders, _ = self._open_all()
         if ref == "last":
@@ -140,7 +140,7 @@ class Library:
         ]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
         given = Path(ref).expanduser()
-        if (given / "meeting.json").is_file():  # a meeting folder's path, not its name
+        if is_meeting_dir(given):  # a meeting folder's path, not its name
             hint = f"; to open that folder, give its name and --out {given.resolve().parent}"
         elif not folders:
             hint = f"; there are no meetings in {self.root}"
